@@ -1,0 +1,45 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { EnvironmentContext } from "../naming";
+import { NetworkRef } from "../network/types";
+
+/** A managed Kubernetes cluster for one environment. */
+export interface ClusterArgs {
+    /** Names and tags. */
+    readonly environment: EnvironmentContext;
+    /** Region, for the kubeconfig's credential command. */
+    readonly region: string;
+    /** Network whose private subnets hold the nodes. */
+    readonly network: NetworkRef;
+    /** Kubernetes minor version, e.g. "1.32". */
+    readonly kubernetesVersion: string;
+    /** Machine types of the node pool. */
+    readonly nodeInstanceTypes: readonly string[];
+    /** Node pool size. */
+    readonly nodes: { readonly min: number; readonly desired: number; readonly max: number };
+    /** Whether the API server is reachable only from the private network. */
+    readonly endpointAccess: "private" | "public-and-private";
+    /** Source ranges for a public API endpoint. */
+    readonly publicAccessCidrs: readonly string[];
+    /** Control-plane log types to ship. */
+    readonly logTypes: readonly string[];
+    /** Days control-plane logs are kept. */
+    readonly logRetentionDays: number;
+    /** Key that envelope-encrypts Kubernetes Secrets and the control-plane logs. */
+    readonly kmsKeyArn: pulumi.Input<string>;
+    /** Refuse to delete the cluster. */
+    readonly deletionProtection: boolean;
+}
+
+export interface ClusterRef {
+    readonly clusterName: pulumi.Output<string>;
+    /** Kubeconfig that authenticates with the cloud CLI; a secret. */
+    readonly kubeconfig: pulumi.Output<string>;
+    /** Provider through which everything in the cluster is deployed. */
+    readonly kubernetesProvider: k8s.Provider;
+    /** Security group of the nodes, for data-store ingress rules. */
+    readonly nodeSecurityGroupId: pulumi.Output<string>;
+    /** OIDC issuer for workload identity (IRSA on AWS). */
+    readonly oidcProviderArn: pulumi.Output<string>;
+    readonly oidcIssuerUrl: pulumi.Output<string>;
+}

@@ -1,0 +1,46 @@
+import * as pulumi from "@pulumi/pulumi";
+import { EnvironmentContext } from "../naming";
+import { NetworkRef } from "../network/types";
+
+/** A managed PostgreSQL database for one environment. */
+export interface PostgresArgs {
+    /** Names and tags. */
+    readonly environment: EnvironmentContext;
+    /** Network whose private subnets hold the database. */
+    readonly network: NetworkRef;
+    /** Security groups (or equivalent) allowed to connect: the cluster's nodes. */
+    readonly clientSecurityGroupIds: readonly pulumi.Input<string>[];
+    /** Major version, e.g. "16". */
+    readonly engineVersion: string;
+    /** Machine size. */
+    readonly instanceClass: string;
+    /** Allocated storage, GiB. */
+    readonly storageGb: number;
+    /** Storage autoscaling ceiling, GiB. */
+    readonly maxStorageGb: number;
+    /** Synchronous standby in another zone. */
+    readonly multiAz: boolean;
+    /** Refuse deletion. */
+    readonly deletionProtection: boolean;
+    /** Point-in-time recovery window, days. */
+    readonly backupRetentionDays: number;
+    /** Take a final snapshot and keep automated backups when the database is deleted. */
+    readonly keepBackupsOnDelete: boolean;
+    /** Performance Insights. */
+    readonly performanceInsights: boolean;
+    /** Key that encrypts storage, backups and Performance Insights. */
+    readonly kmsKeyArn: pulumi.Input<string>;
+    /** Master password, from the SecretStore. */
+    readonly password: pulumi.Output<string>;
+    /** Application database name. */
+    readonly databaseName: string;
+    /** Master user name. */
+    readonly username: string;
+}
+
+export interface PostgresRef {
+    readonly address: pulumi.Output<string>;
+    readonly port: pulumi.Output<number>;
+    readonly databaseName: string;
+    readonly username: string;
+}

@@ -1,0 +1,34 @@
+import * as pulumi from "@pulumi/pulumi";
+import { EnvironmentContext } from "../naming";
+import { NetworkRef } from "../network/types";
+
+/** A managed Redis for one environment. */
+export interface RedisArgs {
+    /** Names and tags. */
+    readonly environment: EnvironmentContext;
+    /** Network whose private subnets hold the cache. */
+    readonly network: NetworkRef;
+    /** Security groups allowed to connect: the cluster's nodes. */
+    readonly clientSecurityGroupIds: readonly pulumi.Input<string>[];
+    /** Engine version, e.g. "7.1". */
+    readonly engineVersion: string;
+    /** Machine size. */
+    readonly nodeType: string;
+    /** Primary plus replicas. */
+    readonly nodes: number;
+    /** Replicas across zones with automatic failover. */
+    readonly multiAz: boolean;
+    /** Daily snapshots kept, days (0: none). */
+    readonly snapshotRetentionDays: number;
+    /** Key that encrypts data at rest. */
+    readonly kmsKeyArn: pulumi.Input<string>;
+    /** AUTH token, from the SecretStore. */
+    readonly authToken: pulumi.Output<string>;
+}
+
+export interface RedisRef {
+    readonly primaryEndpoint: pulumi.Output<string>;
+    readonly port: number;
+    /** Node identifiers, for per-node alarms. */
+    readonly nodeIds: readonly string[];
+}

@@ -1,0 +1,58 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { standardTags } from "../naming";
+import { SecretSpec, SecretStoreArgs, SecretStoreRef } from "./types";
+
+/**
+ * AWS Secrets Manager secrets, KMS-encrypted. Generated secrets are RandomPasswords whose keeper is the
+ * rotation window: the first `pulumi up` of a new window writes a new value to Secrets Manager and to
+ * every consumer in the same deployment (database, cache, Kubernetes secrets), so nothing drifts.
+ */
+export class AwsSecretStore extends pulumi.ComponentResource implements SecretStoreRef {
+    readonly values: Readonly<Record<string, pulumi.Output<string>>>;
+    readonly references: Readonly<Record<string, pulumi.Output<string>>>;
+
+    constructor(name: string, args: SecretStoreArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:secrets:SecretStore", name, args, opts);
+        const values: Record<string, pulumi.Output<string>> = {};
+        const references: Record<string, pulumi.Output<string>> = {};
+
+        for (const spec of args.secrets) {
+            const value = pulumi.secret(this.secretValue(name, spec, args));
+            const secret = new aws.secretsmanager.Secret(`${name}-${spec.name}`, {
+                name: `${args.environment.project}/${args.environment.stack}/${spec.name}`,
+                description: spec.description,
+                kmsKeyId: args.kmsKeyArn,
+                recoveryWindowInDays: args.recoveryWindowDays,
+                tags: standardTags(args.environment, {
+                    secret: spec.name,
+                    source: spec.source.kind,
+                    ...(spec.source.kind === "generated" ? { "rotation-days": String(args.rotationDays) } : {}),
+                }),
+            }, { parent: this });
+            new aws.secretsmanager.SecretVersion(`${name}-${spec.name}`, { secretId: secret.id, secretString: value }, { parent: this });
+            values[spec.name] = value;
+            references[spec.name] = secret.arn;
+        }
+
+        this.values = values;
+        this.references = references;
+        this.registerOutputs({ references: this.references });
+    }
+
+    private secretValue(name: string, spec: SecretSpec, args: SecretStoreArgs): pulumi.Output<string> {
+        if (spec.source.kind === "provided") return spec.source.value;
+        const { length, allowedSpecialCharacters } = spec.source;
+        const password = new random.RandomPassword(`${name}-${spec.name}`, {
+            length,
+            special: allowedSpecialCharacters !== undefined,
+            overrideSpecial: allowedSpecialCharacters,
+            minUpper: 1,
+            minLower: 1,
+            minNumeric: 1,
+            keepers: { rotationWindowStart: args.rotationWindowStart, rotationDays: String(args.rotationDays) },
+        }, { parent: this });
+        return password.result;
+    }
+}

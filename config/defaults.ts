@@ -1,0 +1,100 @@
+import { CLUSTER_LOG_TYPES, Tier, ValidatedConfig } from "./schema";
+
+/** Everything a tier decides; a stack file only states what differs from its tier. */
+export type TierDefaults = Omit<ValidatedConfig, "tier" | "region" | "services" | "jwtSecret">;
+
+const allControlPlaneLogs = [...CLUSTER_LOG_TYPES];
+
+/**
+ * The three tiers, side by side.
+ * - dev: cheap, single NAT, public API endpoint, one-node data stores, short retention, easy to tear down.
+ * - staging: the prod profile (HA, encryption, deletion protection, private endpoint) at a smaller size,
+ *   on its own VPC and cluster.
+ * - prod: highly available across three AZs, deletion protection, long retention.
+ */
+export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
+    dev: {
+        cloud: "aws",
+        costCentre: "platform-engineering",
+        network: { cidr: "10.10.0.0/16", availabilityZones: 2, natGateways: "single" },
+        cluster: {
+            kubernetesVersion: "1.32",
+            nodeInstanceTypes: ["t3.large"],
+            nodes: { min: 1, desired: 2, max: 3 },
+            endpointAccess: "public-and-private",
+            publicAccessCidrs: ["0.0.0.0/0"],
+            logTypes: ["api", "audit"],
+        },
+        registry: { untaggedImageExpiryDays: 7 },
+        secretStore: { recoveryWindowDays: 0, rotationDays: 180 },
+        postgres: {
+            engineVersion: "16",
+            instanceClass: "db.t4g.micro",
+            storageGb: 20,
+            maxStorageGb: 50,
+            multiAz: false,
+            deletionProtection: false,
+            backupRetentionDays: 1,
+            performanceInsights: false,
+        },
+        redis: { engineVersion: "7.1", nodeType: "cache.t4g.micro", nodes: 1, multiAz: false, snapshotRetentionDays: 0 },
+        monitoring: { alertEmails: [], logRetentionDays: 7, prometheusRetention: "3d", errorBudgetPercent: 0.5 },
+        apiKeys: {},
+    },
+    staging: {
+        cloud: "aws",
+        costCentre: "platform-engineering",
+        network: { cidr: "10.20.0.0/16", availabilityZones: 3, natGateways: "perAz" },
+        cluster: {
+            kubernetesVersion: "1.32",
+            nodeInstanceTypes: ["m6i.large"],
+            nodes: { min: 2, desired: 2, max: 4 },
+            endpointAccess: "private",
+            publicAccessCidrs: [],
+            logTypes: allControlPlaneLogs,
+        },
+        registry: { untaggedImageExpiryDays: 14 },
+        secretStore: { recoveryWindowDays: 7, rotationDays: 90 },
+        postgres: {
+            engineVersion: "16",
+            instanceClass: "db.t4g.medium",
+            storageGb: 50,
+            maxStorageGb: 200,
+            multiAz: true,
+            deletionProtection: true,
+            backupRetentionDays: 7,
+            performanceInsights: true,
+        },
+        redis: { engineVersion: "7.1", nodeType: "cache.t4g.small", nodes: 2, multiAz: true, snapshotRetentionDays: 3 },
+        monitoring: { alertEmails: [], logRetentionDays: 30, prometheusRetention: "7d", errorBudgetPercent: 0.5 },
+        apiKeys: {},
+    },
+    prod: {
+        cloud: "aws",
+        costCentre: "platform-engineering",
+        network: { cidr: "10.30.0.0/16", availabilityZones: 3, natGateways: "perAz" },
+        cluster: {
+            kubernetesVersion: "1.32",
+            nodeInstanceTypes: ["m6i.xlarge"],
+            nodes: { min: 3, desired: 3, max: 9 },
+            endpointAccess: "private",
+            publicAccessCidrs: [],
+            logTypes: allControlPlaneLogs,
+        },
+        registry: { untaggedImageExpiryDays: 30 },
+        secretStore: { recoveryWindowDays: 30, rotationDays: 30 },
+        postgres: {
+            engineVersion: "16",
+            instanceClass: "db.r6g.large",
+            storageGb: 100,
+            maxStorageGb: 1000,
+            multiAz: true,
+            deletionProtection: true,
+            backupRetentionDays: 30,
+            performanceInsights: true,
+        },
+        redis: { engineVersion: "7.1", nodeType: "cache.r7g.large", nodes: 3, multiAz: true, snapshotRetentionDays: 14 },
+        monitoring: { alertEmails: [], logRetentionDays: 365, prometheusRetention: "15d", errorBudgetPercent: 0.5 },
+        apiKeys: {},
+    },
+};

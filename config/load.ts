@@ -1,0 +1,266 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { TIER_DEFAULTS } from "./defaults";
+import { PlatformConfigSchema, Tier, TIERS, ValidatedConfig } from "./schema";
+import { isSecretLookingPath } from "./secret-names";
+
+/** Raw stack configuration exactly as the engine hands it to the program. */
+export interface RawStackConfig {
+    /** Stack name, e.g. `prod`. */
+    readonly stack: string;
+    /** Project name from Pulumi.yaml; the config namespace of the program's own keys. */
+    readonly project: string;
+    /** Every config value, `namespace:key` -> string (objects and lists arrive JSON-encoded). */
+    readonly values: Readonly<Record<string, string>>;
+    /** Keys whose value is (or contains) a `secure:` value. */
+    readonly secretKeys: ReadonlySet<string>;
+    /** Clock used for the rotation window of generated secrets. */
+    readonly now?: Date;
+}
+
+/** The typed configuration every component is built from. Secrets are Pulumi secret outputs. */
+export interface PlatformConfig extends Omit<ValidatedConfig, "apiKeys" | "jwtSecret" | "secretStore"> {
+    readonly stack: string;
+    readonly project: string;
+    readonly secretStore: ValidatedConfig["secretStore"] & {
+        /** Start date (YYYY-MM-DD) of the current rotation window; generated secrets change when it does. */
+        readonly rotationWindowStart: string;
+    };
+    /** Third-party API keys by name, as secret outputs. */
+    readonly apiKeys: Readonly<Record<string, pulumi.Output<string>>>;
+    /** JWT signing secret from config, as a secret output; generated when absent. */
+    readonly jwtSecret?: pulumi.Output<string>;
+}
+
+/** One problem in a stack file: where, what was expected, what was found. */
+export interface ConfigProblem {
+    readonly key: string;
+    readonly expected: string;
+    readonly found: string;
+}
+
+/** A stack configuration that cannot be deployed. Thrown before any resource is registered. */
+export class ConfigError extends pulumi.RunError {
+    constructor(
+        readonly stackFile: string,
+        readonly problems: readonly ConfigProblem[],
+    ) {
+        super(
+            `${stackFile}: invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+                problems.map((problem) => `  - ${problem.key}: expected ${problem.expected}; found ${problem.found}`).join("\n"),
+        );
+        this.name = "ConfigError";
+    }
+}
+
+/** Keys the program sets itself; a stack file may not set them under the project namespace. */
+const DERIVED_KEYS: Readonly<Record<string, string>> = {
+    region: "no such key (the region comes from aws:region)",
+    cloud: "no such key (only the aws implementation exists today)",
+};
+/** Keys whose values must be `secure:`. */
+const SECRET_KEYS = new Set(["apiKeys", "jwtSecret"]);
+/** Generated secrets rotate in windows counted from this date, so every stack agrees on the boundaries. */
+const ROTATION_EPOCH = Date.UTC(2026, 0, 1);
+const DAY_MS = 86_400_000;
+
+export function stackFileName(stack: string): string {
+    return `Pulumi.${stack}.yaml`;
+}
+
+/**
+ * Turns raw stack config into a typed PlatformConfig: tier defaults, then the stack file's overrides,
+ * then validation. Throws a ConfigError listing every problem at once.
+ */
+export function parsePlatformConfig(raw: RawStackConfig): PlatformConfig {
+    const stackFile = stackFileName(raw.stack);
+    const problems: ConfigProblem[] = [];
+    const prefix = `${raw.project}:`;
+    const isSecretKey = (key: string): boolean => raw.secretKeys.has(`${prefix}${key}`);
+
+    const overrides: Record<string, unknown> = {};
+    for (const [fullKey, text] of Object.entries(raw.values)) {
+        if (!fullKey.startsWith(prefix)) continue;
+        const key = fullKey.slice(prefix.length);
+        if (key in DERIVED_KEYS) {
+            problems.push({ key: fullKey, expected: DERIVED_KEYS[key], found: describeValue(text, isSecretKey(key)) });
+            continue;
+        }
+        overrides[key] = decodeConfigValue(text);
+    }
+
+    for (const path of secretLookingPaths(overrides)) {
+        if (!isSecretKey(String(path[0]))) {
+            problems.push({
+                key: renderKeyPath(raw.project, path),
+                expected: `a secure value (pulumi config set --secret --path '${renderPath(path)}' --stack ${raw.stack})`,
+                found: "plaintext",
+            });
+        }
+    }
+
+    const tierText = overrides.tier ?? raw.stack;
+    const tier = TIERS.find((candidate) => candidate === tierText);
+    if (!tier) {
+        problems.push({
+            key: `${prefix}tier`,
+            expected: `one of ${TIERS.join(", ")} (set platform:tier when the stack name is not a tier)`,
+            found: overrides.tier === undefined ? `nothing, and the stack name "${raw.stack}" is not a tier` : describeValue(overrides.tier, false),
+        });
+        throw new ConfigError(stackFile, problems);
+    }
+
+    const merged = deepMerge(TIER_DEFAULTS[tier], overrides) as Record<string, unknown>;
+    merged.tier = tier;
+    merged.region = raw.values["aws:region"];
+
+    const result = PlatformConfigSchema.safeParse(merged, { reportInput: true });
+    if (!result.success) {
+        for (const issue of result.error.issues) {
+            problems.push(...describeIssue(issue, raw.project, (path) => isSecretKey(String(path[0])) || isSecretLookingPath(path)));
+        }
+    }
+    if (problems.length > 0 || !result.success) throw new ConfigError(stackFile, problems);
+
+    const { apiKeys, jwtSecret, secretStore, ...rest } = result.data;
+    return {
+        ...rest,
+        stack: raw.stack,
+        project: raw.project,
+        secretStore: { ...secretStore, rotationWindowStart: rotationWindowStart(raw.now ?? new Date(), secretStore.rotationDays) },
+        apiKeys: Object.fromEntries(Object.entries(apiKeys).map(([name, value]) => [name, pulumi.secret(value)])),
+        ...(jwtSecret === undefined ? {} : { jwtSecret: pulumi.secret(jwtSecret) }),
+    };
+}
+
+/** Reads the running stack's configuration from the Pulumi runtime and parses it. */
+export function loadPlatformConfig(): PlatformConfig {
+    const values = pulumi.runtime.allConfig();
+    // isConfigSecret is exported by the runtime but marked internal in its type declarations.
+    const runtime = pulumi.runtime as typeof pulumi.runtime & { isConfigSecret?: (key: string) => boolean };
+    const secretKeys = new Set(Object.keys(values).filter((key) => runtime.isConfigSecret?.(key) ?? false));
+    return parsePlatformConfig({ stack: pulumi.getStack(), project: pulumi.getProject(), values, secretKeys });
+}
+
+/** The engine passes objects and lists JSON-encoded; scalars stay strings. */
+function decodeConfigValue(text: string): unknown {
+    const trimmed = text.trimStart();
+    if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
+        try {
+            return JSON.parse(text) as unknown;
+        } catch {
+            return text;
+        }
+    }
+    return text;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Objects merge key by key; anything else (lists included) in the override replaces the default. */
+export function deepMerge(base: unknown, override: unknown): unknown {
+    if (!isPlainObject(base) || !isPlainObject(override)) return override === undefined ? base : override;
+    const merged: Record<string, unknown> = { ...base };
+    for (const [key, value] of Object.entries(override)) merged[key] = deepMerge(base[key], value);
+    return merged;
+}
+
+function* secretLookingPaths(value: unknown, path: PropertyKey[] = []): Generator<PropertyKey[]> {
+    if (isPlainObject(value) || Array.isArray(value)) {
+        for (const [key, child] of Object.entries(value)) {
+            yield* secretLookingPaths(child, [...path, Array.isArray(value) ? Number(key) : key]);
+        }
+        return;
+    }
+    if (path.length > 0 && (SECRET_KEYS.has(String(path[0])) || isSecretLookingPath(path))) yield path;
+}
+
+function rotationWindowStart(now: Date, rotationDays: number): string {
+    const windowMs = rotationDays * DAY_MS;
+    const start = ROTATION_EPOCH + Math.floor((now.getTime() - ROTATION_EPOCH) / windowMs) * windowMs;
+    return new Date(start).toISOString().slice(0, 10);
+}
+
+function renderPath(path: readonly PropertyKey[]): string {
+    return path.map((segment, index) => (typeof segment === "number" ? `[${segment}]` : `${index === 0 ? "" : "."}${String(segment)}`)).join("");
+}
+
+function renderKeyPath(project: string, path: readonly PropertyKey[]): string {
+    if (path[0] === "region") return "aws:region";
+    return `${project}:${renderPath(path)}`;
+}
+
+function describeValue(value: unknown, secret: boolean): string {
+    if (value === undefined) return "nothing";
+    if (secret) return "a secret value (not shown)";
+    if (typeof value === "string") return JSON.stringify(value);
+    if (Array.isArray(value)) return `a list of ${value.length}`;
+    if (isPlainObject(value)) return `a map with keys ${Object.keys(value).join(", ") || "(none)"}`;
+    return String(value);
+}
+
+const TYPE_NAMES: Readonly<Record<string, string>> = {
+    int: "a whole number",
+    number: "a number",
+    string: "a string",
+    boolean: "true or false",
+    array: "a list",
+    object: "a map of keys",
+    record: "a map of keys",
+};
+
+function describeIssue(issue: z.core.$ZodIssue, project: string, isSecretPath: (path: PropertyKey[]) => boolean): ConfigProblem[] {
+    const path = issue.path;
+    const found = describeValue(issue.input, isSecretPath(path));
+    const problem = (expected: string, at: PropertyKey[] = path, foundText = found): ConfigProblem => ({
+        key: renderKeyPath(project, at),
+        expected,
+        found: foundText,
+    });
+    switch (issue.code) {
+        case "unrecognized_keys": {
+            const known = knownKeysAt(path);
+            return issue.keys.map((key) => problem(`one of the known keys (${known.join(", ")})`, [...path, key], "an unknown key"));
+        }
+        case "invalid_type":
+            return [problem(TYPE_NAMES[issue.expected] ?? issue.expected)];
+        case "too_small":
+            return [problem(boundText(issue.origin, "at least", issue.minimum, issue.inclusive ?? true))];
+        case "too_big":
+            return [problem(boundText(issue.origin, "at most", issue.maximum, issue.inclusive ?? true))];
+        case "invalid_value":
+            return [problem(`one of ${issue.values.map((value) => JSON.stringify(value)).join(", ")}`)];
+        default:
+            return [problem(issue.message.replace(/^expected /, ""))];
+    }
+}
+
+function boundText(origin: string, direction: "at least" | "at most", bound: number | bigint, inclusive: boolean): string {
+    const limit = Number(bound);
+    if (origin === "array") return `${direction} ${limit} entr${limit === 1 ? "y" : "ies"}`;
+    if (origin === "string") return `${direction} ${limit} characters`;
+    if (inclusive) return `a number ${direction} ${limit}`;
+    return `a number ${direction === "at least" ? "greater than" : "less than"} ${limit}`;
+}
+
+/** The keys the schema accepts at a path, for "unknown key" messages. */
+function knownKeysAt(path: readonly PropertyKey[]): string[] {
+    let schema: z.core.$ZodType = PlatformConfigSchema;
+    for (const segment of path) {
+        const unwrapped = unwrapOptional(schema);
+        if (unwrapped instanceof z.ZodObject) schema = unwrapped.shape[String(segment)] as z.core.$ZodType;
+        else if (unwrapped instanceof z.ZodArray) schema = unwrapped.element as z.core.$ZodType;
+        else return [];
+        if (!schema) return [];
+    }
+    const target = unwrapOptional(schema);
+    return target instanceof z.ZodObject ? Object.keys(target.shape).filter((key) => !(key in DERIVED_KEYS)) : [];
+}
+
+function unwrapOptional(schema: z.core.$ZodType): z.core.$ZodType {
+    return schema instanceof z.ZodOptional ? (schema.unwrap() as z.core.$ZodType) : schema;
+}
+
+export type { Tier };

@@ -1,0 +1,191 @@
+import { createHash } from "crypto";
+import * as pulumi from "@pulumi/pulumi";
+
+/** The account every offline render pretends to deploy into. */
+export const OFFLINE_ACCOUNT_ID = "123456789012";
+
+type State = Record<string, unknown>;
+
+/** A value the engine would mark secret, in the wire form the SDK recognises. */
+export function secretValue(value: unknown): State {
+    return { [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value };
+}
+
+/** Deterministic hex from a seed, so that two renders of the same stack are identical. */
+function hex(seed: string, length: number): string {
+    return createHash("sha256").update(seed).digest("hex").slice(0, length);
+}
+
+/** Auto-naming like the AWS provider: `<logical name>-<7 hex>`. */
+function autoName(inputs: State, name: string, seed: string): string {
+    return typeof inputs.name === "string" ? inputs.name : `${name}-${hex(seed, 7)}`;
+}
+
+interface ResourceContext {
+    readonly name: string;
+    readonly inputs: State;
+    readonly seed: string;
+    readonly region: string;
+}
+
+type OutputFactory = (context: ResourceContext) => { id: string; outputs: State };
+
+const account = OFFLINE_ACCOUNT_ID;
+
+function withId(prefix: string): OutputFactory {
+    return ({ seed }) => ({ id: `${prefix}-${hex(seed, 17)}`, outputs: {} });
+}
+
+/**
+ * Realistic outputs per resource type: what the provider returns after create, where later resources or
+ * stack outputs read them. Types not listed get an id and their inputs back.
+ */
+const OUTPUTS: Readonly<Record<string, OutputFactory>> = {
+    "aws:ec2/vpc:Vpc": withId("vpc"),
+    "aws:ec2/subnet:Subnet": withId("subnet"),
+    "aws:ec2/internetGateway:InternetGateway": withId("igw"),
+    "aws:ec2/natGateway:NatGateway": withId("nat"),
+    "aws:ec2/eip:Eip": ({ seed }) => ({ id: `eipalloc-${hex(seed, 17)}`, outputs: { publicIp: `52.${parseInt(hex(seed, 2), 16)}.${parseInt(hex(seed + "b", 2), 16)}.${parseInt(hex(seed + "c", 2), 16)}` } }),
+    "aws:ec2/routeTable:RouteTable": withId("rtb"),
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": withId("rtbassoc"),
+    "aws:ec2/securityGroup:SecurityGroup": ({ name, inputs, seed, region }) => {
+        const id = `sg-${hex(seed, 17)}`;
+        return { id, outputs: { name: autoName(inputs, name, seed), arn: `arn:aws:ec2:${region}:${account}:security-group/${id}` } };
+    },
+    "aws:kms/key:Key": ({ seed, region }) => {
+        const keyId = [8, 4, 4, 4, 12].map((length, index) => hex(`${seed}${index}`, length)).join("-");
+        return { id: keyId, outputs: { keyId, arn: `arn:aws:kms:${region}:${account}:key/${keyId}` } };
+    },
+    "aws:kms/alias:Alias": ({ inputs, region }) => ({ id: String(inputs.name), outputs: { arn: `arn:aws:kms:${region}:${account}:${String(inputs.name)}` } }),
+    "aws:ecr/repository:Repository": ({ inputs, region }) => {
+        const repositoryName = String(inputs.name);
+        return {
+            id: repositoryName,
+            outputs: {
+                arn: `arn:aws:ecr:${region}:${account}:repository/${repositoryName}`,
+                registryId: account,
+                repositoryUrl: `${account}.dkr.ecr.${region}.amazonaws.com/${repositoryName}`,
+            },
+        };
+    },
+    "aws:iam/role:Role": ({ name, inputs, seed }) => {
+        const roleName = autoName(inputs, name, seed);
+        return { id: roleName, outputs: { name: roleName, arn: `arn:aws:iam::${account}:role/${roleName}`, uniqueId: `AROA${hex(seed, 17).toUpperCase()}` } };
+    },
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": ({ inputs }) => {
+        const host = String(inputs.url).replace(/^https:\/\//, "");
+        const arn = `arn:aws:iam::${account}:oidc-provider/${host}`;
+        return { id: arn, outputs: { arn } };
+    },
+    "aws:eks/cluster:Cluster": ({ inputs, seed, region }) => {
+        const clusterName = String(inputs.name);
+        const issuerId = hex(seed, 32).toUpperCase();
+        return {
+            id: clusterName,
+            outputs: {
+                arn: `arn:aws:eks:${region}:${account}:cluster/${clusterName}`,
+                endpoint: `https://${issuerId}.gr7.${region}.eks.amazonaws.com`,
+                certificateAuthority: { data: Buffer.from(`-----BEGIN CERTIFICATE-----\n${hex(seed, 64)}\n-----END CERTIFICATE-----\n`).toString("base64") },
+                identities: [{ oidcs: [{ issuer: `https://oidc.eks.${region}.amazonaws.com/id/${issuerId}` }] }],
+                vpcConfig: { ...(inputs.vpcConfig as State), clusterSecurityGroupId: `sg-${hex(seed + "cluster", 17)}`, vpcId: `vpc-${hex(seed, 17)}` },
+                status: "ACTIVE",
+                platformVersion: "eks.9",
+            },
+        };
+    },
+    "aws:eks/nodeGroup:NodeGroup": ({ inputs, name, seed, region }) => {
+        const nodeGroupName = `${name}-${hex(seed, 7)}`;
+        return { id: `${String(inputs.clusterName)}:${nodeGroupName}`, outputs: { nodeGroupName, arn: `arn:aws:eks:${region}:${account}:nodegroup/${String(inputs.clusterName)}/${nodeGroupName}/${hex(seed, 8)}`, status: "ACTIVE" } };
+    },
+    "aws:cloudwatch/logGroup:LogGroup": ({ name, inputs, seed, region }) => {
+        const groupName = autoName(inputs, name, seed);
+        return { id: groupName, outputs: { name: groupName, arn: `arn:aws:logs:${region}:${account}:log-group:${groupName}` } };
+    },
+    "aws:cloudwatch/metricAlarm:MetricAlarm": ({ name, inputs, seed, region }) => {
+        const alarmName = autoName(inputs, name, seed);
+        return { id: alarmName, outputs: { name: alarmName, arn: `arn:aws:cloudwatch:${region}:${account}:alarm:${alarmName}` } };
+    },
+    "aws:sns/topic:Topic": ({ name, inputs, seed, region }) => {
+        const topicName = autoName(inputs, name, seed);
+        const arn = `arn:aws:sns:${region}:${account}:${topicName}`;
+        return { id: arn, outputs: { name: topicName, arn } };
+    },
+    "aws:sns/topicSubscription:TopicSubscription": ({ inputs, seed }) => ({ id: `${String(inputs.topic)}:${hex(seed, 8)}`, outputs: { pendingConfirmation: true } }),
+    "aws:secretsmanager/secret:Secret": ({ inputs, seed, region }) => {
+        const arn = `arn:aws:secretsmanager:${region}:${account}:secret:${String(inputs.name)}-${hex(seed, 6)}`;
+        return { id: arn, outputs: { arn } };
+    },
+    "aws:secretsmanager/secretVersion:SecretVersion": ({ inputs, seed }) => ({ id: `${String(inputs.secretId)}|${hex(seed, 8)}`, outputs: { versionId: hex(seed, 32), arn: inputs.secretId } }),
+    "aws:rds/subnetGroup:SubnetGroup": ({ name, inputs, seed, region }) => {
+        const groupName = autoName(inputs, name, seed);
+        return { id: groupName, outputs: { name: groupName, arn: `arn:aws:rds:${region}:${account}:subgrp:${groupName}` } };
+    },
+    "aws:rds/parameterGroup:ParameterGroup": ({ name, inputs, seed, region }) => {
+        const groupName = autoName(inputs, name, seed);
+        return { id: groupName, outputs: { name: groupName, arn: `arn:aws:rds:${region}:${account}:pg:${groupName}` } };
+    },
+    "aws:rds/instance:Instance": ({ inputs, seed, region }) => {
+        const identifier = String(inputs.identifier);
+        const address = `${identifier}.c${hex(seed, 12)}.${region}.rds.amazonaws.com`;
+        return {
+            id: `db-${hex(seed, 26).toUpperCase()}`,
+            outputs: { address, endpoint: `${address}:5432`, port: 5432, arn: `arn:aws:rds:${region}:${account}:db:${identifier}`, resourceId: `db-${hex(seed, 26).toUpperCase()}` },
+        };
+    },
+    "aws:elasticache/subnetGroup:SubnetGroup": ({ name, inputs, seed }) => {
+        const groupName = autoName(inputs, name, seed);
+        return { id: groupName, outputs: { name: groupName } };
+    },
+    "aws:elasticache/replicationGroup:ReplicationGroup": ({ inputs, seed, region }) => {
+        const groupId = String(inputs.replicationGroupId);
+        const host = `${groupId}.${hex(seed, 6)}.${region.replace(/-/g, "").slice(0, 4)}.cache.amazonaws.com`;
+        const members = Array.from({ length: Number(inputs.numCacheClusters ?? 1) }, (_, index) => `${groupId}-${String(index + 1).padStart(3, "0")}`);
+        return {
+            id: groupId,
+            outputs: { arn: `arn:aws:elasticache:${region}:${account}:replicationgroup:${groupId}`, primaryEndpointAddress: `master.${host}`, readerEndpointAddress: `replica.${host}`, memberClusters: members },
+        };
+    },
+    "random:index/randomPassword:RandomPassword": ({ inputs, seed }) => {
+        const length = Number(inputs.length ?? 16);
+        const value = createHash("sha512").update(seed).digest("base64").replace(/[^A-Za-z0-9]/g, "").padEnd(length, "x").slice(0, length);
+        return { id: "none", outputs: { result: secretValue(value), bcryptHash: secretValue(`$2a$10$${hex(seed, 53)}`) } };
+    },
+};
+
+function kubernetesOutputs({ name, inputs, seed }: ResourceContext): { id: string; outputs: State } {
+    const metadata = (inputs.metadata as State | undefined) ?? {};
+    const objectName = typeof metadata.name === "string" ? metadata.name : `${name}-${hex(seed, 8)}`;
+    const namespace = typeof metadata.namespace === "string" ? metadata.namespace : undefined;
+    return {
+        id: namespace ? `${namespace}/${objectName}` : objectName,
+        outputs: { metadata: { ...metadata, name: objectName, uid: [8, 4, 4, 4, 12].map((length, index) => hex(`${seed}${index}`, length)).join("-") } },
+    };
+}
+
+/** Answers for the data-source calls the program makes. */
+function invokeResult(token: string, region: string): State {
+    switch (token) {
+        case "aws:index/getAvailabilityZones:getAvailabilityZones":
+            return { id: region, names: ["a", "b", "c"].map((zone) => `${region}${zone}`), zoneIds: [1, 2, 3].map((zone) => `euw1-az${zone}`), state: "available" };
+        case "aws:index/getCallerIdentity:getCallerIdentity":
+            return { id: account, accountId: account, arn: `arn:aws:iam::${account}:user/offline`, userId: "AIDAOFFLINE" };
+        default:
+            throw new Error(`no offline answer for the data source ${token}; add one to engine/mocks.ts`);
+    }
+}
+
+/** Runtime mocks that return, per resource type, the outputs the cloud would. */
+export function platformMocks(stack: string, region: string): pulumi.runtime.Mocks {
+    return {
+        newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: State } {
+            const inputs = (args.inputs ?? {}) as State;
+            const context: ResourceContext = { name: args.name, inputs, seed: `${stack}/${args.type}/${args.name}`, region };
+            const factory = OUTPUTS[args.type] ?? (args.type.startsWith("kubernetes:") && args.custom ? kubernetesOutputs : undefined);
+            const { id, outputs } = factory ? factory(context) : { id: `${args.name}-${hex(context.seed, 8)}`, outputs: {} };
+            return { id: args.custom === false ? "" : id, state: { ...inputs, ...outputs } };
+        },
+        call(args: pulumi.runtime.MockCallArgs): State {
+            return invokeResult(args.token, region);
+        },
+    };
+}

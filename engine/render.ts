@@ -1,0 +1,146 @@
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import type { RegisterResourceOutputsRequest, RegisterResourceRequest, RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb";
+import { platformMocks } from "./mocks";
+import { readStackConfig } from "./stack-files";
+
+/** One resource as the engine would have registered it. */
+export interface RenderedResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    /** False for ComponentResources and the stack itself. */
+    readonly custom: boolean;
+    readonly parent?: string;
+    /** Provider reference (`<provider urn>::<id>`) when one was given explicitly or inherited. */
+    readonly provider?: string;
+    readonly dependencies: readonly string[];
+    readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
+    readonly protect: boolean;
+    /** Inputs with secrets still wrapped in the engine's secret envelope. */
+    readonly inputs: Record<string, unknown>;
+    /** Outputs the provider would report (inputs plus computed values), secrets wrapped. */
+    readonly outputs: Record<string, unknown>;
+}
+
+export interface RenderedStack {
+    readonly project: string;
+    readonly stack: string;
+    readonly resources: readonly RenderedResource[];
+    /** Stack outputs, secrets wrapped. */
+    readonly outputs: Record<string, unknown>;
+    readonly durationMs: number;
+}
+
+export interface RenderOptions {
+    /** Folder holding Pulumi.yaml and the stack files. */
+    readonly projectDir: string;
+    readonly stack: string;
+    /** Render as `pulumi preview` (true) or `pulumi up` (false) would run the program. */
+    readonly preview?: boolean;
+    /** Replace the stack file's values (for tests of variants); keys are full `namespace:key`s. */
+    readonly configOverrides?: Readonly<Record<string, string>>;
+    /** Extra keys to treat as secret, with configOverrides. */
+    readonly extraSecretKeys?: readonly string[];
+}
+
+/** The callback shape of the monitor's RPCs. */
+type Callback<T> = (error: Error | null, response?: T) => void;
+interface CapturingMonitor {
+    registerResource(request: RegisterResourceRequest, callback: Callback<RegisterResourceResponse>): Promise<void>;
+    registerResourceOutputs(request: RegisterResourceOutputsRequest, callback: Callback<unknown>): void;
+}
+
+const STACK_TYPE = "pulumi:pulumi:Stack";
+
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs the real program for one stack in-process under the runtime's mocks, from its real
+ * `Pulumi.<stack>.yaml`, and returns every resource it registers. The Pulumi runtime is global,
+ * so renders are serialised.
+ */
+export function renderStack(options: RenderOptions): Promise<RenderedStack> {
+    const run = queue.then(() => renderNow(options));
+    queue = run.catch(() => undefined);
+    return run;
+}
+
+async function renderNow(options: RenderOptions): Promise<RenderedStack> {
+    const started = process.hrtime.bigint();
+    const projectDir = path.resolve(options.projectDir);
+    const stackConfig = readStackConfig(projectDir, options.stack);
+    const values = { ...stackConfig.values, ...options.configOverrides };
+    const region = values["aws:region"] ?? "us-east-1";
+
+    await pulumi.runtime.setMocks(platformMocks(options.stack, region), stackConfig.project, options.stack, options.preview ?? true);
+    pulumi.runtime.setAllConfig(values, [...stackConfig.secretKeys, ...(options.extraSecretKeys ?? [])]);
+
+    const resources: RenderedResource[] = [];
+    let stackOutputs: Record<string, unknown> = {};
+    const monitor = pulumi.runtime.getMonitor() as unknown as CapturingMonitor;
+    const registerResource = monitor.registerResource.bind(monitor);
+    const registerResourceOutputs = monitor.registerResourceOutputs.bind(monitor);
+    monitor.registerResource = (request, callback) =>
+        registerResource(request, (error, response) => {
+            if (!error && response) resources.push(capture(request, response));
+            callback(error, response);
+        });
+    monitor.registerResourceOutputs = (request, callback) => {
+        if (request.getUrn().endsWith(`::${STACK_TYPE}::${stackConfig.project}-${options.stack}`)) {
+            stackOutputs = pulumi.runtime.deserializeProperties(request.getOutputs()) as Record<string, unknown>;
+        }
+        registerResourceOutputs(request, callback);
+    };
+
+    forgetProgramModules(projectDir);
+    try {
+        await pulumi.runtime.runInPulumiStack(async () => (await import(path.join(projectDir, "index"))) as Record<string, unknown>);
+    } finally {
+        // Children waiting on other resources' outputs register after the stack outputs are known.
+        await pulumi.runtime.disconnect();
+    }
+
+    for (const resource of resources) {
+        if (resource.type === STACK_TYPE) Object.assign(resource.outputs, stackOutputs);
+    }
+    return {
+        project: stackConfig.project,
+        stack: options.stack,
+        resources,
+        outputs: stackOutputs,
+        durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+    };
+}
+
+function capture(request: RegisterResourceRequest, response: RegisterResourceResponse): RenderedResource {
+    const propertyDependencies: Record<string, string[]> = {};
+    request.getPropertydependenciesMap().forEach((dependencies, property) => {
+        propertyDependencies[property] = dependencies.getUrnsList();
+    });
+    const inputs = pulumi.runtime.deserializeProperties(request.getObject()) as Record<string, unknown>;
+    const state = response.getObject();
+    return {
+        urn: response.getUrn(),
+        type: request.getType(),
+        name: request.getName(),
+        custom: request.getCustom(),
+        parent: request.getParent() || undefined,
+        provider: request.getProvider() || undefined,
+        dependencies: request.getDependenciesList(),
+        propertyDependencies,
+        protect: request.getProtect() ?? false,
+        inputs,
+        outputs: state ? (pulumi.runtime.deserializeProperties(state) as Record<string, unknown>) : {},
+    };
+}
+
+/** Node caches modules: drop the program's own so the next render runs it afresh. */
+function forgetProgramModules(projectDir: string): void {
+    const nodeModules = `${path.sep}node_modules${path.sep}`;
+    for (const id of Object.keys(require.cache)) {
+        if (id.startsWith(projectDir + path.sep) && !id.includes(nodeModules) && !id.startsWith(path.join(projectDir, "engine") + path.sep)) {
+            delete require.cache[id];
+        }
+    }
+}
