@@ -107,7 +107,7 @@ async function renderNow(options: RenderOptions): Promise<RenderedStack> {
     return {
         project: stackConfig.project,
         stack: options.stack,
-        resources,
+        resources: withEngineUrns(resources),
         outputs: stackOutputs,
         durationMs: Number(process.hrtime.bigint() - started) / 1e6,
     };
@@ -133,6 +133,38 @@ function capture(request: RegisterResourceRequest, response: RegisterResourceRes
         inputs,
         outputs: state ? (pulumi.runtime.deserializeProperties(state) as Record<string, unknown>) : {},
     };
+}
+
+/**
+ * The mock monitor qualifies a URN's type with the immediate parent's type only; the engine uses the
+ * whole chain of ancestors below the stack (`platform:index:Platform$platform:data:Postgres$aws:...`).
+ * Rewrite every URN and reference so that renders line up with real state exports.
+ */
+function withEngineUrns(resources: readonly RenderedResource[]): RenderedResource[] {
+    const engineUrn = new Map<string, string>();
+    const qualifiedType = new Map<string, string>();
+    for (const resource of resources) {
+        const [prefix, , , name] = resource.urn.split("::");
+        const stackUrn = resource.type === STACK_TYPE;
+        const parentType = resource.parent ? qualifiedType.get(engineUrn.get(resource.parent) ?? "") : undefined;
+        const type = stackUrn || parentType === undefined || parentType === STACK_TYPE ? resource.type : `${parentType}$${resource.type}`;
+        const urn = `${prefix}::${resource.urn.split("::")[1]}::${type}::${name}`;
+        engineUrn.set(resource.urn, urn);
+        qualifiedType.set(urn, type);
+    }
+    const rename = (urn: string): string => engineUrn.get(urn) ?? urn;
+    const renameProvider = (reference: string): string => {
+        const separator = reference.lastIndexOf("::");
+        return `${rename(reference.slice(0, separator))}${reference.slice(separator)}`;
+    };
+    return resources.map((resource) => ({
+        ...resource,
+        urn: rename(resource.urn),
+        parent: resource.parent && rename(resource.parent),
+        provider: resource.provider && renameProvider(resource.provider),
+        dependencies: resource.dependencies.map(rename),
+        propertyDependencies: Object.fromEntries(Object.entries(resource.propertyDependencies).map(([key, urns]) => [key, urns.map(rename)])),
+    }));
 }
 
 /** Node caches modules: drop the program's own so the next render runs it afresh. */

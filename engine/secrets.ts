@@ -1,0 +1,33 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** How a secret is shown anywhere the tools print or write. */
+export const SECRET_MASK = "[secret]";
+
+/** True for the engine's secret envelope `{<sig key>: <secret sig>, value}`. */
+export function isSecretEnvelope(value: unknown): value is { value: unknown } {
+    return (
+        typeof value === "object" &&
+        value !== null &&
+        (value as Record<string, unknown>)[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig
+    );
+}
+
+/** A deep copy with every secret replaced by SECRET_MASK. */
+export function maskSecrets(value: unknown): unknown {
+    if (isSecretEnvelope(value)) return SECRET_MASK;
+    if (Array.isArray(value)) return value.map(maskSecrets);
+    if (typeof value === "object" && value !== null) {
+        return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, maskSecrets(child)]));
+    }
+    return value;
+}
+
+/** A deep copy with secret envelopes unwrapped: what a policy rule sees (the analyzer unwraps them too). */
+export function unwrapSecrets(value: unknown): unknown {
+    if (isSecretEnvelope(value)) return unwrapSecrets(value.value);
+    if (Array.isArray(value)) return value.map(unwrapSecrets);
+    if (typeof value === "object" && value !== null) {
+        return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, unwrapSecrets(child)]));
+    }
+    return value;
+}
