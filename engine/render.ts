@@ -88,7 +88,8 @@ async function renderNow(options: RenderOptions): Promise<RenderedStack> {
         });
     monitor.registerResourceOutputs = (request, callback) => {
         if (request.getUrn().endsWith(`::${STACK_TYPE}::${stackConfig.project}-${options.stack}`)) {
-            stackOutputs = pulumi.runtime.deserializeProperties(request.getOutputs()) as Record<string, unknown>;
+            const outputs = request.getOutputs();
+            stackOutputs = outputs ? (pulumi.runtime.deserializeProperties(outputs) as Record<string, unknown>) : {};
         }
         registerResourceOutputs(request, callback);
     };
@@ -118,7 +119,8 @@ function capture(request: RegisterResourceRequest, response: RegisterResourceRes
     request.getPropertydependenciesMap().forEach((dependencies, property) => {
         propertyDependencies[property] = dependencies.getUrnsList();
     });
-    const inputs = pulumi.runtime.deserializeProperties(request.getObject()) as Record<string, unknown>;
+    const object = request.getObject();
+    const inputs = object ? (pulumi.runtime.deserializeProperties(object) as Record<string, unknown>) : {};
     const state = response.getObject();
     return {
         urn: response.getUrn(),
