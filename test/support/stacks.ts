@@ -1,0 +1,37 @@
+import * as path from "path";
+import { RenderedResource, RenderedStack, renderStack } from "../../engine/render";
+import { unwrapSecrets } from "../../engine/secrets";
+
+export const PROJECT_DIR = path.join(__dirname, "..", "..");
+
+const cache = new Map<string, Promise<RenderedStack>>();
+
+/** The real program rendered from the real Pulumi.<stack>.yaml, once per test run. */
+export function renderedStack(stack: string): Promise<RenderedStack> {
+    let rendered = cache.get(stack);
+    if (!rendered) {
+        rendered = renderStack({ projectDir: PROJECT_DIR, stack });
+        cache.set(stack, rendered);
+    }
+    return rendered;
+}
+
+export function ofType(stack: RenderedStack, type: string): RenderedResource[] {
+    return stack.resources.filter((resource) => resource.type === type);
+}
+
+/** The single resource of a type; fails loudly when there are none or several. */
+export function single(stack: RenderedStack, type: string): RenderedResource {
+    const found = ofType(stack, type);
+    if (found.length !== 1) throw new Error(`expected one ${type} in ${stack.stack}, found ${found.length}`);
+    return found[0];
+}
+
+/** Inputs as a policy or a reader sees them: secrets unwrapped. */
+export function plainInputs(resource: RenderedResource): Record<string, unknown> {
+    return unwrapSecrets(resource.inputs) as Record<string, unknown>;
+}
+
+export function childrenOf(stack: RenderedStack, parent: RenderedResource): RenderedResource[] {
+    return stack.resources.filter((resource) => resource.parent === parent.urn);
+}
