@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { TIER_DEFAULTS } from "./defaults";
 import { PlatformConfigSchema, Tier, TIERS, ValidatedConfig } from "./schema";
-import { isSecretLookingPath } from "./secret-names";
+import { isSecretLookingName, isSecretLookingPath } from "./secret-names";
 
 /** Raw stack configuration exactly as the engine hands it to the program. */
 export interface RawStackConfig {
@@ -105,7 +105,7 @@ export function parsePlatformConfig(raw: RawStackConfig): PlatformConfig {
         problems.push({
             key: `${prefix}tier`,
             expected: `one of ${TIERS.join(", ")} (set platform:tier when the stack name is not a tier)`,
-            found: overrides.tier === undefined ? `nothing, and the stack name "${raw.stack}" is not a tier` : describeValue(overrides.tier, false),
+            found: overrides.tier === undefined ? `nothing, and the stack name "${raw.stack}" is not a tier` : describeValue(overrides.tier, isSecretKey("tier")),
         });
         throw new ConfigError(stackFile, problems);
     }
@@ -116,7 +116,11 @@ export function parsePlatformConfig(raw: RawStackConfig): PlatformConfig {
 
     const result = PlatformConfigSchema.safeParse(merged, { reportInput: true });
     if (!result.success) {
+        // zod still runs length checks on a value of the wrong type (a list where a string belongs gets
+        // "at least 16 entries" as well); the wrong type is the one problem to report at that key.
+        const wrongType = new Set(result.error.issues.filter((issue) => issue.code === "invalid_type").map((issue) => renderPath(issue.path)));
         for (const issue of result.error.issues) {
+            if (issue.code !== "invalid_type" && wrongType.has(renderPath(issue.path))) continue;
             problems.push(...describeIssue(issue, raw.project, (path) => isSecretKey(String(path[0])) || isSecretLookingPath(path)));
         }
     }
@@ -197,7 +201,12 @@ function describeValue(value: unknown, secret: boolean): string {
     if (secret) return "a secret value (not shown)";
     if (typeof value === "string") return JSON.stringify(value);
     if (Array.isArray(value)) return `a list of ${value.length}`;
-    if (isPlainObject(value)) return `a map with keys ${Object.keys(value).join(", ") || "(none)"}`;
+    if (isPlainObject(value)) {
+        const entries = Object.entries(value);
+        const showable = entries.length > 0 && entries.every(([key, child]) => (typeof child === "number" || typeof child === "boolean") && !isSecretLookingName(key));
+        if (showable) return `{${entries.map(([key, child]) => `${key}: ${String(child)}`).join(", ")}}`;
+        return `a map with keys ${Object.keys(value).join(", ") || "(none)"}`;
+    }
     return String(value);
 }
 
@@ -230,6 +239,11 @@ function describeIssue(issue: z.core.$ZodIssue, project: string, isSecretPath: (
             return [problem(boundText(issue.origin, "at least", issue.minimum, issue.inclusive ?? true))];
         case "too_big":
             return [problem(boundText(issue.origin, "at most", issue.maximum, issue.inclusive ?? true))];
+        case "invalid_key": {
+            // A map key (an apiKeys name) that breaks the key schema; names are not secret, values are.
+            const reasons = issue.issues.map((inner) => inner.message.replace(/^expected /, ""));
+            return [problem(`a name that is ${reasons.join(" and ")}`, path, JSON.stringify(String(path[path.length - 1])))];
+        }
         case "invalid_value":
             return [problem(`one of ${issue.values.map((value) => JSON.stringify(value)).join(", ")}`)];
         default:
@@ -240,7 +254,7 @@ function describeIssue(issue: z.core.$ZodIssue, project: string, isSecretPath: (
 function boundText(origin: string, direction: "at least" | "at most", bound: number | bigint, inclusive: boolean): string {
     const limit = Number(bound);
     if (origin === "array") return `${direction} ${limit} entr${limit === 1 ? "y" : "ies"}`;
-    if (origin === "string") return `${direction} ${limit} characters`;
+    if (origin === "string") return `${direction} ${limit} character${limit === 1 ? "" : "s"}`;
     if (inclusive) return `a number ${direction} ${limit}`;
     return `a number ${direction === "at least" ? "greater than" : "less than"} ${limit}`;
 }

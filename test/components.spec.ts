@@ -1,0 +1,265 @@
+import { strict as assert } from "assert";
+import { RenderedResource, RenderedStack } from "../engine/render";
+import { isSecretEnvelope, unwrapSecrets } from "../engine/secrets";
+import { alertRuleGroups } from "../components/monitoring/rules";
+import { KUBE_PROMETHEUS_STACK_CHART, postgresConnectionAlarmThreshold } from "../components/monitoring/aws";
+import { subnetCidr } from "../components/network/types";
+import { childrenOf, ofType, plainInputs, renderedStack, single } from "./support/stacks";
+
+type Inputs = Record<string, unknown>;
+const plainOutputs = (outputs: Inputs): unknown => unwrapSecrets(outputs);
+const STACKS = ["dev", "staging", "prod"] as const;
+
+/** AWS resource types that have no tags argument. */
+const UNTAGGABLE = new Set([
+    "aws:ec2/routeTableAssociation:RouteTableAssociation",
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    "aws:ecr/lifecyclePolicy:LifecyclePolicy",
+    "aws:secretsmanager/secretVersion:SecretVersion",
+    "aws:sns/topicSubscription:TopicSubscription",
+    "aws:kms/alias:Alias",
+]);
+
+function component(stack: RenderedStack, type: string): RenderedResource {
+    return single(stack, type);
+}
+
+function urnOf(stack: RenderedStack, type: string): string {
+    return single(stack, type).urn;
+}
+
+
+describe("components, per tier", function () {
+    for (const stackName of STACKS) {
+        describe(stackName, function () {
+            let stack: RenderedStack;
+            before(async function () {
+                stack = await renderedStack(stackName);
+            });
+
+            it("every AWS resource goes through the explicit regional provider and carries the standard tags", function () {
+                const provider = single(stack, "pulumi:providers:aws");
+                assert.equal(plainInputs(provider).region, "eu-west-1");
+                const expectedTags = { environment: stackName, project: "platform", "managed-by": "pulumi", "cost-centre": "platform-engineering" };
+                // The engine hands provider configuration over JSON-encoded.
+                assert.deepEqual((JSON.parse(String(plainInputs(provider).defaultTags)) as Inputs).tags, expectedTags);
+                const awsResources = stack.resources.filter((resource) => resource.custom && resource.type.startsWith("aws:"));
+                assert.ok(awsResources.length > 40);
+                for (const resource of awsResources) {
+                    assert.ok(resource.provider?.startsWith(`${provider.urn}::`), `${resource.urn} uses the explicit provider`);
+                    if (UNTAGGABLE.has(resource.type)) continue;
+                    const tags = plainInputs(resource).tags as Inputs | undefined;
+                    assert.ok(tags, `${resource.urn} has tags`);
+                    for (const [key, value] of Object.entries(expectedTags)) assert.equal(tags[key], value, `${resource.urn} tag ${key}`);
+                }
+            });
+
+            it("every resource below the stack is parented to a platform component", function () {
+                const componentUrns = new Set(stack.resources.filter((resource) => !resource.custom).map((resource) => resource.urn));
+                for (const resource of stack.resources) {
+                    if (resource.type === "pulumi:pulumi:Stack") continue;
+                    assert.ok(resource.parent && componentUrns.has(resource.parent), `${resource.urn} has a component parent`);
+                }
+                const types = stack.resources.filter((resource) => !resource.custom).map((resource) => resource.type).sort();
+                assert.deepEqual(types, [
+                    "platform:cluster:Cluster", "platform:data:Postgres", "platform:data:Redis", "platform:index:Platform",
+                    "platform:monitoring:Monitoring", "platform:network:Network", "platform:registry:ContainerRegistry",
+                    "platform:secrets:SecretStore", "pulumi:pulumi:Stack",
+                ]);
+            });
+
+            it("Network: private and public subnet per zone, private subnets route through NAT", function () {
+                const zones = stackName === "dev" ? 2 : 3;
+                const vpc = plainInputs(single(stack, "aws:ec2/vpc:Vpc"));
+                assert.equal(vpc.cidrBlock, { dev: "10.10.0.0/16", staging: "10.20.0.0/16", prod: "10.30.0.0/16" }[stackName]);
+                const subnets = ofType(stack, "aws:ec2/subnet:Subnet").map(plainInputs);
+                const privateSubnets = subnets.filter((subnet) => (subnet.tags as Inputs)["kubernetes.io/role/internal-elb"] === "1");
+                assert.equal(privateSubnets.length, zones);
+                assert.equal(subnets.length, zones * 2);
+                assert.deepEqual(new Set(privateSubnets.map((subnet) => subnet.availabilityZone)).size, zones);
+                for (const subnet of subnets) assert.equal(subnet.mapPublicIpOnLaunch ?? false, false);
+                const privateTables = ofType(stack, "aws:ec2/routeTable:RouteTable").map(plainInputs).filter((table) => ((table.routes as Inputs[])[0].natGatewayId));
+                assert.equal(privateTables.length, zones);
+            });
+
+            it("ContainerRegistry: one immutable, scanned, KMS-encrypted repository per service with an untagged-image expiry", function () {
+                const keyArn = single(stack, "aws:kms/key:Key").outputs.arn;
+                const repositories = ofType(stack, "aws:ecr/repository:Repository").map(plainInputs);
+                assert.deepEqual(repositories.map((repository) => repository.name).sort(), [`platform/${stackName}/api`, `platform/${stackName}/worker`]);
+                for (const repository of repositories) {
+                    assert.equal(repository.imageTagMutability, "IMMUTABLE");
+                    assert.deepEqual(repository.imageScanningConfiguration, { scanOnPush: true });
+                    assert.deepEqual(repository.encryptionConfigurations, [{ encryptionType: "KMS", kmsKey: keyArn }]);
+                }
+                for (const policy of ofType(stack, "aws:ecr/lifecyclePolicy:LifecyclePolicy").map(plainInputs)) {
+                    const rule = (JSON.parse(String(policy.policy)) as { rules: { selection: Inputs; action: Inputs }[] }).rules[0];
+                    assert.equal(rule.selection.tagStatus, "untagged");
+                    assert.deepEqual(rule.action, { type: "expire" });
+                }
+            });
+
+            it("Cluster: pinned version, private nodes, encrypted secrets, control-plane logs, IRSA and a Kubernetes provider", function () {
+                const cluster = single(stack, "aws:eks/cluster:Cluster");
+                const inputs = plainInputs(cluster);
+                assert.equal(inputs.version, "1.32");
+                const vpcConfig = inputs.vpcConfig as Inputs;
+                assert.equal(vpcConfig.endpointPrivateAccess, true);
+                assert.equal(vpcConfig.endpointPublicAccess, stackName === "dev");
+                const privateSubnetIds = ofType(stack, "aws:ec2/subnet:Subnet")
+                    .filter((subnet) => ((plainInputs(subnet).tags as Inputs)["kubernetes.io/role/internal-elb"]) === "1")
+                    .map((subnet) => subnet.outputs.id ?? subnet.urn);
+                assert.equal((vpcConfig.subnetIds as string[]).length, privateSubnetIds.length);
+                assert.deepEqual((inputs.encryptionConfig as Inputs).resources, ["secrets"]);
+                assert.equal(inputs.name, `platform-${stackName}-eks`);
+                const logGroup = plainInputs(single(stack, "aws:cloudwatch/logGroup:LogGroup"));
+                assert.equal(logGroup.name, `/aws/eks/platform-${stackName}-eks/cluster`);
+                assert.ok(cluster.dependencies.includes(urnOf(stack, "aws:cloudwatch/logGroup:LogGroup")), "log group exists before EKS would create its own");
+
+                const nodeGroup = plainInputs(single(stack, "aws:eks/nodeGroup:NodeGroup"));
+                assert.deepEqual(nodeGroup.subnetIds, vpcConfig.subnetIds);
+                assert.equal(nodeGroup.amiType, "AL2023_x86_64_STANDARD");
+
+                const oidc = plainInputs(single(stack, "aws:iam/openIdConnectProvider:OpenIdConnectProvider"));
+                const issuer = ((cluster.outputs.identities as Inputs[])[0].oidcs as Inputs[])[0].issuer;
+                assert.equal(oidc.url, issuer);
+                assert.deepEqual(oidc.clientIdLists, ["sts.amazonaws.com"]);
+
+                const k8sProvider = single(stack, "pulumi:providers:kubernetes");
+                assert.ok(isSecretEnvelope(k8sProvider.inputs.kubeconfig), "the provider's kubeconfig is secret");
+                for (const resource of stack.resources.filter((candidate) => candidate.type.startsWith("kubernetes:") && candidate.custom)) {
+                    assert.ok(resource.provider?.startsWith(`${k8sProvider.urn}::`), `${resource.urn} deploys through the cluster's provider`);
+                }
+            });
+
+            it("SecretStore: KMS-encrypted secrets whose values are secret and generated ones rotate by window", function () {
+                const keyArn = single(stack, "aws:kms/key:Key").outputs.arn;
+                const secrets = ofType(stack, "aws:secretsmanager/secret:Secret").map(plainInputs);
+                assert.deepEqual(secrets.map((secret) => secret.name).sort(), ["grafana-admin-password", "jwt-secret", "postgres-password", "redis-auth-token"].map((name) => `platform/${stackName}/${name}`));
+                for (const secret of secrets) assert.equal(secret.kmsKeyId, keyArn);
+                for (const version of ofType(stack, "aws:secretsmanager/secretVersion:SecretVersion")) {
+                    assert.ok(isSecretEnvelope(version.inputs.secretString), `${version.name} value is a secret`);
+                }
+                for (const password of ofType(stack, "random:index/randomPassword:RandomPassword")) {
+                    assert.match(String((plainInputs(password).keepers as Inputs).rotationWindowStart), /^\d{4}-\d{2}-\d{2}$/);
+                    assert.ok(isSecretEnvelope(password.outputs.result), "generated values come back secret");
+                }
+            });
+
+            it("Postgres: private, encrypted, TLS forced, backups per tier, password from the SecretStore", function () {
+                const db = single(stack, "aws:rds/instance:Instance");
+                const inputs = plainInputs(db);
+                assert.equal(inputs.engine, "postgres");
+                assert.equal(inputs.engineVersion, "16");
+                assert.equal(inputs.storageEncrypted, true);
+                assert.equal(inputs.kmsKeyId, single(stack, "aws:kms/key:Key").outputs.arn);
+                assert.equal(inputs.publiclyAccessible, false);
+                assert.ok(isSecretEnvelope(db.inputs.password), "the password input is secret");
+                const passwordSource = ofType(stack, "random:index/randomPassword:RandomPassword").find((password) => password.name.endsWith("postgres-password"));
+                assert.deepEqual(db.propertyDependencies.password, [passwordSource?.urn]);
+                if (stackName === "dev") {
+                    assert.equal(inputs.skipFinalSnapshot, true);
+                } else {
+                    assert.equal(inputs.skipFinalSnapshot, false);
+                    assert.equal(inputs.finalSnapshotIdentifier, `platform-${stackName}-postgres-final`);
+                    assert.equal(inputs.deleteAutomatedBackups, false);
+                    assert.ok(Number(inputs.backupRetentionPeriod) >= 7);
+                }
+                const parameters = plainInputs(single(stack, "aws:rds/parameterGroup:ParameterGroup"));
+                assert.equal(parameters.family, "postgres16");
+                assert.ok((parameters.parameters as Inputs[]).some((parameter) => parameter.name === "rds.force_ssl" && parameter.value === "1"));
+                assert.equal(inputs.parameterGroupName, single(stack, "aws:rds/parameterGroup:ParameterGroup").outputs.name);
+
+                const securityGroup = ofType(stack, "aws:ec2/securityGroup:SecurityGroup").find((group) => group.name.endsWith("postgres-sg"));
+                assert.ok(securityGroup);
+                const ingress = plainInputs(securityGroup).ingress as Inputs[];
+                const clusterSecurityGroup = (single(stack, "aws:eks/cluster:Cluster").outputs.vpcConfig as Inputs).clusterSecurityGroupId;
+                assert.deepEqual(ingress.map((rule) => [rule.fromPort, rule.securityGroups, rule.cidrBlocks]), [[5432, [clusterSecurityGroup], undefined]]);
+            });
+
+            it("Redis: TLS in transit, encrypted at rest, AUTH token from the SecretStore", function () {
+                const group = single(stack, "aws:elasticache/replicationGroup:ReplicationGroup");
+                const inputs = plainInputs(group);
+                assert.equal(inputs.engineVersion, "7.1");
+                assert.equal(inputs.transitEncryptionEnabled, true);
+                assert.equal(inputs.atRestEncryptionEnabled, true);
+                assert.ok(isSecretEnvelope(group.inputs.authToken));
+                const tokenSource = ofType(stack, "random:index/randomPassword:RandomPassword").find((password) => password.name.endsWith("redis-auth-token"));
+                assert.deepEqual(group.propertyDependencies.authToken, [tokenSource?.urn]);
+            });
+
+            it("Monitoring: alert topic, Postgres and Redis alarms, pinned kube-prometheus-stack and alert rules", function () {
+                const topic = single(stack, "aws:sns/topic:Topic");
+                assert.equal(plainInputs(topic).kmsMasterKeyId, single(stack, "aws:kms/key:Key").outputs.arn);
+                const alarms = ofType(stack, "aws:cloudwatch/metricAlarm:MetricAlarm").map(plainInputs);
+                const redisNodes = Number(plainInputs(single(stack, "aws:elasticache/replicationGroup:ReplicationGroup")).numCacheClusters);
+                const metricCounts: Record<string, number> = {};
+                for (const alarm of alarms) {
+                    metricCounts[`${alarm.namespace}/${alarm.metricName}`] = (metricCounts[`${alarm.namespace}/${alarm.metricName}`] ?? 0) + 1;
+                    assert.deepEqual(alarm.alarmActions, [topic.outputs.arn]);
+                }
+                assert.deepEqual(metricCounts, {
+                    "AWS/RDS/CPUUtilization": 1,
+                    "AWS/RDS/FreeStorageSpace": 1,
+                    "AWS/RDS/DatabaseConnections": 1,
+                    "AWS/ElastiCache/DatabaseMemoryUsagePercentage": redisNodes,
+                    "AWS/ElastiCache/Evictions": redisNodes,
+                    "AWS/ElastiCache/EngineCPUUtilization": redisNodes,
+                });
+                const redisDimensions = alarms.filter((alarm) => alarm.namespace === "AWS/ElastiCache").map((alarm) => (alarm.dimensions as Inputs).CacheClusterId);
+                assert.ok(redisDimensions.includes(`platform-${stackName}-redis-001`));
+
+                const release = plainInputs(single(stack, "kubernetes:helm.sh/v3:Release"));
+                assert.equal(release.chart, "kube-prometheus-stack");
+                assert.match(String(release.version), /^\d+\.\d+\.\d+$/);
+                assert.equal(release.version, KUBE_PROMETHEUS_STACK_CHART.version);
+                // One secret inside makes the whole values object secret, as the engine would store it.
+                assert.ok(isSecretEnvelope(single(stack, "kubernetes:helm.sh/v3:Release").inputs.values), "release values holding the Grafana password are secret");
+
+                const rule = single(stack, "kubernetes:monitoring.coreos.com/v1:PrometheusRule");
+                assert.ok(rule.dependencies.includes(urnOf(stack, "kubernetes:helm.sh/v3:Release")), "rules wait for the chart's CRDs");
+                const alerts = ((plainInputs(rule).spec as Inputs).groups as { rules: { alert: string }[] }[]).flatMap((group) => group.rules.map((entry) => entry.alert));
+                assert.deepEqual(alerts, ["ErrorBudgetFastBurn", "ErrorBudgetSlowBurn", "ErrorBudgetExhausted", "HealthProbeFailing", "ContainerNotReady"]);
+            });
+
+            it("exports the outputs an engineer needs, with the kubeconfig secret", function () {
+                const outputs = stack.outputs;
+                assert.deepEqual(Object.keys(outputs).sort(), ["alertTopicArn", "clusterName", "kubeconfig", "postgresEndpoint", "redisEndpoint", "registryUrls", "secretArns", "tier"]);
+                assert.ok(isSecretEnvelope(outputs.kubeconfig));
+                assert.equal(outputs.clusterName, `platform-${stackName}-eks`);
+                assert.match(String(outputs.postgresEndpoint), /\.rds\.amazonaws\.com:5432$/);
+                assert.match(String(outputs.redisEndpoint), /^master\..*:6379$/);
+                assert.match(String((outputs.registryUrls as Inputs).api), new RegExp(`\\.dkr\\.ecr\\.eu-west-1\\.amazonaws\\.com/platform/${stackName}/api$`));
+                for (const password of ofType(stack, "random:index/randomPassword:RandomPassword")) {
+                    assert.ok(!JSON.stringify(plainOutputs(outputs)).includes((password.outputs.result as { value: string }).value), "no generated secret in the stack outputs");
+                }
+            });
+        });
+    }
+});
+
+describe("component helpers", function () {
+    it("subnetCidr carves equal subnets and refuses ones that do not fit", function () {
+        assert.equal(subnetCidr("10.30.0.0/16", 4, 0), "10.30.0.0/20");
+        assert.equal(subnetCidr("10.30.0.0/16", 4, 9), "10.30.144.0/20");
+        assert.throws(() => subnetCidr("10.30.0.0/16", 4, 16), /cannot carve subnet 16/);
+    });
+
+    it("the connection alarm sits at 80% of RDS's default max_connections", function () {
+        assert.equal(postgresConnectionAlarmThreshold("db.t4g.micro"), 90);
+        assert.equal(postgresConnectionAlarmThreshold("db.r6g.large"), 1441);
+    });
+
+    it("error-budget thresholds follow the budget", function () {
+        const [budget] = alertRuleGroups(0.5);
+        assert.match(budget.rules[0].expr, /> 0\.07 and/);
+        assert.match(budget.rules[2].expr, /\[7d\]\)\)\) > 0\.005$/);
+    });
+
+    it("children of a component are what it documents", async function () {
+        const stack = await renderedStack("prod");
+        const postgres = component(stack, "platform:data:Postgres");
+        assert.deepEqual(childrenOf(stack, postgres).map((child) => child.type).sort(), [
+            "aws:ec2/securityGroup:SecurityGroup", "aws:rds/instance:Instance", "aws:rds/parameterGroup:ParameterGroup", "aws:rds/subnetGroup:SubnetGroup",
+        ]);
+    });
+});
