@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { TIER_DEFAULTS } from "./defaults";
 import { PlatformConfigSchema, Tier, TIERS, ValidatedConfig } from "./schema";
-import { isSecretLookingName, isSecretLookingPath } from "./secret-names";
+import { isSecretLookingName, isSecretLookingPath } from "../policies/lib/secret-names";
 
 /** Raw stack configuration exactly as the engine hands it to the program. */
 export interface RawStackConfig {

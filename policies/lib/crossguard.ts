@@ -1,0 +1,82 @@
+import { Policies, PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { EXEMPTIONS_CONFIG_SCHEMA } from "./exemptions";
+import { ResourceRule, ResourceUnderTest, Rule, RuleContext, StackRule } from "./rule";
+import { RuleConfig, RuleOutcome, runResourceRule, runStackRule } from "./run";
+
+/** Name of the advisory policy that lists every exemption in use. */
+export const EXEMPTIONS_IN_USE = "policy-exemptions-in-use";
+
+function toResource(resource: PolicyResource | ResourceValidationArgs): ResourceUnderTest {
+    return { type: resource.type, name: resource.name, urn: resource.urn, props: resource.props };
+}
+
+function report(outcomes: readonly RuleOutcome[], reportViolation: (message: string, urn?: string) => void): void {
+    for (const outcome of outcomes) {
+        // Rethrown so that the SDK itself turns it into its advisory "can't run policy during preview".
+        if (outcome.kind === "unknown") throw outcome.error;
+        if (outcome.kind === "violation") reportViolation(outcome.message, outcome.urn);
+    }
+}
+
+/**
+ * Rule configs seen by each policy in this analyzer process. CrossGuard gives a policy only its own
+ * config; the exemptions listing needs every rule's, and Analyze runs before AnalyzeStack.
+ */
+const observedConfig = new Map<string, RuleConfig>();
+
+function resourcePolicy(rule: ResourceRule, context: RuleContext): ResourceValidationPolicy {
+    return {
+        name: rule.name,
+        description: rule.description,
+        severity: rule.severity,
+        remediationSteps: rule.remediation,
+        enforcementLevel: rule.enforcement[context.tier],
+        configSchema: { properties: { exemptions: EXEMPTIONS_CONFIG_SCHEMA } },
+        validateResource: (args, reportViolation) => {
+            if (!rule.resourceTypes.includes("*") && !rule.resourceTypes.includes(args.type)) return;
+            const ruleConfig = args.getConfig<RuleConfig>();
+            observedConfig.set(rule.name, ruleConfig);
+            report(runResourceRule(rule, toResource(args), context, ruleConfig), reportViolation);
+        },
+    };
+}
+
+function stackPolicy(rule: StackRule, context: RuleContext): StackValidationPolicy {
+    return {
+        name: rule.name,
+        description: rule.description,
+        severity: rule.severity,
+        remediationSteps: rule.remediation,
+        enforcementLevel: rule.enforcement[context.tier],
+        validateStack: (args, reportViolation) => report(runStackRule(rule, args.resources.map(toResource), context), reportViolation),
+    };
+}
+
+function exemptionsInUsePolicy(rules: readonly Rule[], context: RuleContext): StackValidationPolicy {
+    return {
+        name: EXEMPTIONS_IN_USE,
+        description: "Lists every policy exemption in use, with its reason and expiry, for the audit trail.",
+        severity: "low",
+        enforcementLevel: "advisory",
+        validateStack: (args, reportViolation) => {
+            for (const rule of rules) {
+                if (rule.kind !== "resource") continue;
+                for (const resource of args.resources) {
+                    for (const outcome of runResourceRule(rule, toResource(resource), context, observedConfig.get(rule.name) ?? {})) {
+                        if (outcome.kind !== "exempted") continue;
+                        const { exemption } = outcome;
+                        reportViolation(`exempt from ${rule.name} until ${exemption.expires} (${exemption.source}): ${exemption.reason} — suppressed: ${outcome.message}`, resource.urn);
+                    }
+                }
+            }
+        },
+    };
+}
+
+/** The rules as CrossGuard policies, with each rule's enforcement for this stack's tier. */
+export function toCrossGuardPolicies(rules: readonly Rule[], context: RuleContext): Policies {
+    return [
+        ...rules.map((rule) => (rule.kind === "resource" ? resourcePolicy(rule, context) : stackPolicy(rule, context))),
+        exemptionsInUsePolicy(rules, context),
+    ];
+}

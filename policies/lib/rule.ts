@@ -1,0 +1,74 @@
+import { EnforcementLevel, Severity } from "@pulumi/policy";
+
+export const TIERS = ["dev", "staging", "prod"] as const;
+export type Tier = (typeof TIERS)[number];
+
+/** A resource as a rule sees it: the analyzer's view (props with secrets unwrapped). */
+export interface ResourceUnderTest {
+    readonly type: string;
+    readonly name: string;
+    readonly urn: string;
+    readonly props: Record<string, unknown>;
+}
+
+/** What a rule knows about the run it is part of. */
+export interface RuleContext {
+    readonly stack: string;
+    readonly tier: Tier;
+    /** Clock for exemption expiry; injectable for tests. */
+    readonly now: Date;
+}
+
+/** Everything a reviewer needs to know about a rule, kept beside its code. */
+export interface RuleMetadata {
+    /** Kebab-case policy name, unique in the pack. */
+    readonly name: string;
+    readonly description: string;
+    readonly severity: Severity;
+    /** Why the rule exists, in one or two sentences. */
+    readonly rationale: string;
+    /** How to fix a violation. */
+    readonly remediation: string;
+    /** Resource types the rule inspects; `*` for all. */
+    readonly resourceTypes: readonly string[];
+    /** Enforcement per tier when the pack config does not override it. */
+    readonly enforcement: Readonly<Record<Tier, EnforcementLevel>>;
+    /** Whether a resource may be exempted (with a reason and an expiry). */
+    readonly exemptable: boolean;
+}
+
+export interface StackViolation {
+    readonly message: string;
+    readonly urn?: string;
+}
+
+export interface ResourceRule extends RuleMetadata {
+    readonly kind: "resource";
+    /** Returns one message per violation; none when the resource complies. */
+    check(resource: ResourceUnderTest, context: RuleContext): string[];
+}
+
+export interface StackRule extends RuleMetadata {
+    readonly kind: "stack";
+    check(resources: readonly ResourceUnderTest[], context: RuleContext): StackViolation[];
+}
+
+export type Rule = ResourceRule | StackRule;
+
+/** Mandatory in staging and prod, advisory in dev: the default for most guardrails. */
+export const STRICT_OUTSIDE_DEV: Readonly<Record<Tier, EnforcementLevel>> = { dev: "advisory", staging: "mandatory", prod: "mandatory" };
+/** Mandatory everywhere. */
+export const ALWAYS_MANDATORY: Readonly<Record<Tier, EnforcementLevel>> = { dev: "mandatory", staging: "mandatory", prod: "mandatory" };
+
+export function appliesTo(rule: RuleMetadata, type: string): boolean {
+    return rule.resourceTypes.includes("*") || rule.resourceTypes.includes(type);
+}
+
+/** The tier of a stack: its name when that is a tier, else the `<project>:tier` config value. */
+export function tierOf(stack: string, configuredTier?: string): Tier | undefined {
+    return TIERS.find((tier) => tier === (configuredTier ?? stack)) ?? TIERS.find((tier) => tier === stack);
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,83 @@
+import { EnforcementLevel } from "@pulumi/policy";
+import { unknownCheckingProxy, UnknownValueError } from "@pulumi/policy";
+import { configuredExemptions, Exemption, exemptionFor } from "./exemptions";
+import { appliesTo, isRecord, ResourceRule, ResourceUnderTest, Rule, RuleContext, StackRule } from "./rule";
+
+/**
+ * One place that decides what running a rule means, shared by the CrossGuard pack, the offline plan,
+ * the audit and the tests: exemptions, preview unknowns and rules that throw are handled here alike.
+ */
+export type RuleOutcome =
+    | { readonly kind: "violation"; readonly message: string; readonly urn?: string }
+    | { readonly kind: "exempted"; readonly message: string; readonly exemption: Exemption }
+    /** The rule met a value that is unknown until the deployment (the SDK's advisory result). */
+    | { readonly kind: "unknown"; readonly message: string; readonly urn?: string; readonly error: UnknownValueError };
+
+/** Config of one rule from the pack config: `{enforcementLevel?, exemptions?}`. */
+export type RuleConfig = Record<string, unknown>;
+
+export function ruleFailureMessage(rule: Rule, error: unknown): string {
+    // A rule that throws is a violation, never a pass: the resource was not proven compliant.
+    return `rule ${rule.name} could not evaluate this resource (${error instanceof Error ? error.message : String(error)}); treat it as non-compliant until the rule is fixed`;
+}
+
+export function previewUnknownMessage(rule: Rule, error: UnknownValueError): string {
+    return `can't run policy '${rule.name}' during preview: ${error.message}`;
+}
+
+function applyExemption(rule: ResourceRule, resource: ResourceUnderTest, message: string, ruleConfig: RuleConfig, context: RuleContext): RuleOutcome {
+    const state = exemptionFor(rule, resource, configuredExemptions(ruleConfig), context.now);
+    switch (state.kind) {
+        case "active":
+            if (!rule.exemptable) return { kind: "violation", message: `${message} (this rule cannot be exempted)` };
+            return { kind: "exempted", message, exemption: state.exemption };
+        case "expired":
+            return { kind: "violation", message: `${message} (exemption expired on ${state.exemption.expires}: ${state.exemption.reason})` };
+        case "malformed":
+            return { kind: "violation", message: `${message} (exemption ignored: ${state.problem})` };
+        case "none":
+            return { kind: "violation", message };
+    }
+}
+
+/**
+ * Runs a resource rule on one resource. `props` may already be wrapped in the analyzer's unknown-checking
+ * proxy (CrossGuard does that); with `preview` the props are wrapped here.
+ */
+export function runResourceRule(rule: ResourceRule, resource: ResourceUnderTest, context: RuleContext, ruleConfig: RuleConfig = {}, preview = false): RuleOutcome[] {
+    if (!appliesTo(rule, resource.type)) return [];
+    const props = preview ? (unknownCheckingProxy(resource.props) as Record<string, unknown>) : resource.props;
+    let messages: string[];
+    try {
+        messages = rule.check({ ...resource, props }, context);
+    } catch (error) {
+        if (error instanceof UnknownValueError) return [{ kind: "unknown", message: previewUnknownMessage(rule, error), urn: resource.urn, error }];
+        messages = [ruleFailureMessage(rule, error)];
+    }
+    // Exemption markers are read from the unproxied props: they are plain tags, never unknown in practice.
+    return messages.map((message) => applyExemption(rule, resource, message, ruleConfig, context));
+}
+
+export function runStackRule(rule: StackRule, resources: readonly ResourceUnderTest[], context: RuleContext, preview = false): RuleOutcome[] {
+    const viewed = preview ? resources.map((resource) => ({ ...resource, props: unknownCheckingProxy(resource.props) as Record<string, unknown> })) : resources;
+    try {
+        return rule.check(viewed, context).map((violation) => ({ kind: "violation" as const, ...violation }));
+    } catch (error) {
+        if (error instanceof UnknownValueError) return [{ kind: "unknown", message: previewUnknownMessage(rule, error), error }];
+        return [{ kind: "violation", message: ruleFailureMessage(rule, error) }];
+    }
+}
+
+/** Enforcement of a rule in a tier, unless the pack config overrides it. */
+export function enforcementOf(rule: Rule, context: RuleContext, ruleConfig: RuleConfig = {}): EnforcementLevel {
+    const configured = ruleConfig.enforcementLevel;
+    if (configured === "advisory" || configured === "mandatory" || configured === "disabled" || configured === "remediate") return configured;
+    return rule.enforcement[context.tier];
+}
+
+export function ruleConfigOf(packConfig: unknown, rule: Rule): RuleConfig {
+    if (!isRecord(packConfig)) return {};
+    const entry = packConfig[rule.name];
+    if (typeof entry === "string") return { enforcementLevel: entry };
+    return isRecord(entry) ? entry : {};
+}
