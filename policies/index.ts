@@ -3,9 +3,10 @@
 import { PolicyPack } from "@pulumi/policy";
 import { toCrossGuardPolicies } from "./lib/crossguard";
 import { packContext } from "./lib/pack-context";
+import { PACK_NAME } from "./lib/pack-info";
 import { ALL_RULES } from "./rules";
 
-new PolicyPack("platform-policies", {
+new PolicyPack(PACK_NAME, {
     description: "Environment parity, no secrets in code, images pinned by digest, and security guardrails.",
     enforcementLevel: "advisory",
     policies: toCrossGuardPolicies(ALL_RULES, packContext()),

@@ -1,5 +1,6 @@
 import { EnforcementLevel } from "@pulumi/policy";
 import { unknownCheckingProxy, UnknownValueError } from "@pulumi/policy";
+import { PACK_NAME, PACK_VERSION } from "./pack-info";
 import { configuredExemptions, Exemption, exemptionFor } from "./exemptions";
 import { appliesTo, isRecord, ResourceRule, ResourceUnderTest, Rule, RuleContext, StackRule } from "./rule";
 
@@ -22,7 +23,8 @@ export function ruleFailureMessage(rule: Rule, error: unknown): string {
 }
 
 export function previewUnknownMessage(rule: Rule, error: UnknownValueError): string {
-    return `can't run policy '${rule.name}' during preview: ${error.message}`;
+    // Word for word what the SDK reports, so offline and CrossGuard verdicts compare equal.
+    return `can't run policy '${rule.name}' from policy pack '${PACK_NAME}@v${PACK_VERSION}' during preview: ${error.message}`;
 }
 
 function applyExemption(rule: ResourceRule, resource: ResourceUnderTest, message: string, ruleConfig: RuleConfig, context: RuleContext): RuleOutcome {
