@@ -5,6 +5,7 @@
  * - optionally the wall time of the whole test command.
  */
 import { execFileSync, spawnSync } from "child_process";
+import * as os from "os";
 import * as path from "path";
 import { renderStack } from "../engine/render";
 
@@ -37,7 +38,7 @@ function format(ms: number): string {
 
 async function main(): Promise<void> {
     const withTests = process.argv.includes("--with-tests");
-    console.log(`node ${process.version}, ${require("os").cpus().length} cores`);
+    console.log(`node ${process.version}, ${os.cpus().length} cores`);
 
     console.log("\nIn one process (first render loads the program and providers):");
     for (const stack of STACKS) {
