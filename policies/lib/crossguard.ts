@@ -6,8 +6,19 @@ import { RuleConfig, RuleOutcome, runResourceRule, runStackRule } from "./run";
 /** Name of the advisory policy that lists every exemption in use. */
 export const EXEMPTIONS_IN_USE = "policy-exemptions-in-use";
 
-function toResource(resource: PolicyResource | ResourceValidationArgs): ResourceUnderTest {
-    return { type: resource.type, name: resource.name, urn: resource.urn, props: resource.props };
+function toResource(resource: ResourceValidationArgs): ResourceUnderTest {
+    return { type: resource.type, name: resource.name, urn: resource.urn, props: resource.props, parent: resource.opts.parent };
+}
+
+function toStackResource(resource: PolicyResource): ResourceUnderTest {
+    return {
+        type: resource.type,
+        name: resource.name,
+        urn: resource.urn,
+        props: resource.props,
+        parent: resource.parent?.urn,
+        propertyDependencies: Object.fromEntries(Object.entries(resource.propertyDependencies).map(([key, sources]) => [key, sources.map((source) => source.urn)])),
+    };
 }
 
 function report(outcomes: readonly RuleOutcome[], reportViolation: (message: string, urn?: string) => void): void {
@@ -48,7 +59,7 @@ function stackPolicy(rule: StackRule, context: RuleContext): StackValidationPoli
         severity: rule.severity,
         remediationSteps: rule.remediation,
         enforcementLevel: rule.enforcement[context.tier],
-        validateStack: (args, reportViolation) => report(runStackRule(rule, args.resources.map(toResource), context), reportViolation),
+        validateStack: (args, reportViolation) => report(runStackRule(rule, args.resources.map(toStackResource), context), reportViolation),
     };
 }
 
@@ -62,7 +73,7 @@ function exemptionsInUsePolicy(rules: readonly Rule[], context: RuleContext): St
             for (const rule of rules) {
                 if (rule.kind !== "resource") continue;
                 for (const resource of args.resources) {
-                    for (const outcome of runResourceRule(rule, toResource(resource), context, observedConfig.get(rule.name) ?? {})) {
+                    for (const outcome of runResourceRule(rule, toStackResource(resource), context, observedConfig.get(rule.name) ?? {})) {
                         if (outcome.kind !== "exempted") continue;
                         const { exemption } = outcome;
                         reportViolation(`exempt from ${rule.name} until ${exemption.expires} (${exemption.source}): ${exemption.reason} — suppressed: ${outcome.message}`, resource.urn);

@@ -9,6 +9,10 @@ export interface ResourceUnderTest {
     readonly name: string;
     readonly urn: string;
     readonly props: Record<string, unknown>;
+    /** Per input property, the URNs of the resources its value came from (stack rules only). */
+    readonly propertyDependencies?: Readonly<Record<string, readonly string[]>>;
+    /** URN of the parent resource, when known. */
+    readonly parent?: string;
 }
 
 /** What a rule knows about the run it is part of. */

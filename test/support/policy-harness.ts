@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as policyDeserialize from "@pulumi/policy/deserialize";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { ResourceRule, StackRule, Tier } from "../../policies/lib/rule";
+import { ResourceRule, ResourceUnderTest, StackRule, Tier } from "../../policies/lib/rule";
 import { RuleConfig, RuleOutcome, runResourceRule, runStackRule } from "../../policies/lib/run";
 
 // The analyzer's own deserializer: internal to the SDK, so absent from its type declarations.
@@ -36,11 +36,18 @@ export interface TestResource {
     readonly props: Record<string, unknown>;
     readonly name?: string;
     readonly urn?: string;
+    readonly propertyDependencies?: Readonly<Record<string, readonly string[]>>;
 }
 
-function toResource(resource: TestResource, stack: string): { type: string; name: string; urn: string; props: Record<string, unknown> } {
+function toResource(resource: TestResource, stack: string): ResourceUnderTest {
     const name = resource.name ?? "subject";
-    return { type: resource.type, name, urn: resource.urn ?? `urn:pulumi:${stack}::platform::${resource.type}::${name}`, props: analyzerProps(resource.props) };
+    return {
+        type: resource.type,
+        name,
+        urn: resource.urn ?? `urn:pulumi:${stack}::platform::${resource.type}::${name}`,
+        props: analyzerProps(resource.props),
+        propertyDependencies: resource.propertyDependencies,
+    };
 }
 
 function contextOf(options: HarnessOptions): { stack: string; tier: Tier; now: Date } {
