@@ -1,0 +1,14 @@
+import { isRecord } from "./rule";
+
+/**
+ * Narrowing helpers for props that may be wrapped in the SDK's unknown-checking proxy: they only use
+ * ordinary property access and Array.isArray, both of which see through the proxy (and let an unknown
+ * value raise UnknownValueError, which the runner turns into the "can't run during preview" result).
+ */
+export function asRecord(value: unknown): Record<string, unknown> | undefined {
+    return isRecord(value) ? value : undefined;
+}
+
+export function asArray(value: unknown): readonly unknown[] {
+    return Array.isArray(value) ? value : [];
+}

@@ -1,0 +1,114 @@
+import { ALWAYS_MANDATORY, ResourceRule, ResourceUnderTest } from "../lib/rule";
+import { asArray, asRecord } from "../lib/values";
+
+/** S3's server-side encryption algorithms; anything else in an explicit configuration turns it off. */
+const S3_ALGORITHMS: readonly string[] = ["AES256", "aws:kms", "aws:kms:dsse"];
+/** ECR encryption types that use KMS (the default, AES256, uses an S3-managed key). */
+const ECR_KMS_TYPES: readonly string[] = ["KMS", "KMS_DSSE"];
+
+function isSet(value: unknown): boolean {
+    return typeof value === "string" && value.trim() !== "";
+}
+
+/** The sseAlgorithm values an S3 encryption configuration sets, in any of its three shapes. */
+function s3Algorithms(resource: ResourceUnderTest): unknown[] {
+    const { props } = resource;
+    switch (resource.type) {
+        case "aws:s3/bucket:Bucket": {
+            // Inline (deprecated) block: {rule: {applyServerSideEncryptionByDefault: {sseAlgorithm}}}.
+            const rule = asRecord(asRecord(props.serverSideEncryptionConfiguration)?.rule);
+            const byDefault = asRecord(rule?.applyServerSideEncryptionByDefault);
+            return byDefault ? [byDefault.sseAlgorithm] : [];
+        }
+        case "aws:s3/bucketV2:BucketV2":
+            // [{rules: [{applyServerSideEncryptionByDefaults: [{sseAlgorithm}]}]}].
+            return asArray(props.serverSideEncryptionConfigurations).flatMap((configuration) =>
+                asArray(asRecord(configuration)?.rules).flatMap((rule) =>
+                    asArray(asRecord(rule)?.applyServerSideEncryptionByDefaults).map((byDefault) => asRecord(byDefault)?.sseAlgorithm),
+                ),
+            );
+        default:
+            // aws.s3.BucketServerSideEncryptionConfiguration(V2): {rules: [{applyServerSideEncryptionByDefault: {sseAlgorithm}}]}.
+            return asArray(props.rules).flatMap((rule) => {
+                const byDefault = asRecord(asRecord(rule)?.applyServerSideEncryptionByDefault);
+                return byDefault ? [byDefault.sseAlgorithm] : [];
+            });
+    }
+}
+
+/** EKS encryptionConfig is one block in provider 7.x; a list is accepted too. */
+function encryptsSecrets(encryptionConfig: unknown): boolean {
+    const blocks = Array.isArray(encryptionConfig) ? encryptionConfig : [encryptionConfig];
+    return blocks.some((block) => {
+        const config = asRecord(block);
+        if (!config) return false;
+        return asArray(config.resources).includes("secrets") && isSet(asRecord(config.provider)?.keyArn);
+    });
+}
+
+function violationsOf(resource: ResourceUnderTest): string[] {
+    const { name, props } = resource;
+    switch (resource.type) {
+        case "aws:rds/instance:Instance":
+            return props.storageEncrypted === true ? [] : [`RDS instance ${name} stores data unencrypted (storageEncrypted is not true)`];
+        case "aws:elasticache/replicationGroup:ReplicationGroup": {
+            // The provider turns at-rest encryption on by default for valkey, off for redis (the default engine).
+            const enabled = props.atRestEncryptionEnabled ?? props.engine === "valkey";
+            return enabled === true ? [] : [`ElastiCache replication group ${name} stores data unencrypted (atRestEncryptionEnabled is not true)`];
+        }
+        case "aws:eks/cluster:Cluster":
+            return encryptsSecrets(props.encryptionConfig)
+                ? []
+                : [`EKS cluster ${name} does not envelope-encrypt Kubernetes secrets (encryptionConfig needs resources ["secrets"] and a provider keyArn)`];
+        case "aws:sns/topic:Topic":
+            return isSet(props.kmsMasterKeyId) ? [] : [`SNS topic ${name} is not encrypted with KMS (kmsMasterKeyId is not set)`];
+        case "aws:cloudwatch/logGroup:LogGroup":
+            return isSet(props.kmsKeyId) ? [] : [`CloudWatch log group ${name} is not encrypted with a KMS key (kmsKeyId is not set)`];
+        case "aws:ecr/repository:Repository": {
+            const configured = asArray(props.encryptionConfigurations).map((configuration) => asRecord(configuration)?.encryptionType);
+            const encryptionType = configured.length > 0 ? configured[0] : undefined;
+            return typeof encryptionType === "string" && ECR_KMS_TYPES.includes(encryptionType)
+                ? []
+                : [`ECR repository ${name} is not encrypted with KMS (encryptionType ${String(encryptionType ?? "AES256")})`];
+        }
+        case "aws:ebs/volume:Volume":
+            return props.encrypted === true ? [] : [`EBS volume ${name} is not encrypted (encrypted is not true)`];
+        default:
+            return s3Algorithms(resource)
+                .filter((algorithm) => !(typeof algorithm === "string" && S3_ALGORITHMS.includes(algorithm)))
+                .map((algorithm) => `S3 bucket ${name} turns default server-side encryption off (sseAlgorithm ${typeof algorithm === "string" ? JSON.stringify(algorithm) : "unset"}; use AES256, aws:kms or aws:kms:dsse)`);
+    }
+}
+
+/**
+ * Data stores and the services that hold data encrypt it at rest, with KMS where AWS offers a choice of key.
+ * S3 encrypts every object (SSE-S3) whether configured or not, so only a configuration that names no valid
+ * algorithm is flagged. EBS account-level default encryption is not visible to a resource check: set
+ * `encrypted` on the volume.
+ */
+export const encryptionAtRest: ResourceRule = {
+    kind: "resource",
+    name: "encryption-at-rest",
+    description: "Databases, caches, cluster secrets, topics, logs, registries, volumes and buckets are encrypted at rest.",
+    severity: "high",
+    rationale:
+        "Encryption at rest with a KMS key keeps data unreadable in snapshots, backups and disks that leave our control, and puts access to it behind the key's policy and audit trail.",
+    remediation:
+        "RDS storageEncrypted: true; ElastiCache atRestEncryptionEnabled: true; EKS encryptionConfig {resources: [\"secrets\"], provider: {keyArn}}; SNS kmsMasterKeyId; log group kmsKeyId; ECR encryptionConfigurations [{encryptionType: \"KMS\"}]; EBS encrypted: true; S3 sseAlgorithm AES256 or aws:kms. The components under components/ pass the environment's KMS key.",
+    resourceTypes: [
+        "aws:rds/instance:Instance",
+        "aws:elasticache/replicationGroup:ReplicationGroup",
+        "aws:eks/cluster:Cluster",
+        "aws:sns/topic:Topic",
+        "aws:cloudwatch/logGroup:LogGroup",
+        "aws:ecr/repository:Repository",
+        "aws:ebs/volume:Volume",
+        "aws:s3/bucket:Bucket",
+        "aws:s3/bucketV2:BucketV2",
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+    ],
+    enforcement: ALWAYS_MANDATORY,
+    exemptable: true,
+    check: violationsOf,
+};
