@@ -13,3 +13,5 @@ export const postgresEndpoint = platform.postgresEndpoint;
 export const redisEndpoint = platform.redisEndpoint;
 export const secretArns = platform.secretArns;
 export const alertTopicArn = platform.alertTopicArn;
+/** The running image of each service, by digest: roll back by putting a previous value in the stack config. */
+export const serviceImages = platform.serviceImages;

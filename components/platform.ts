@@ -1,13 +1,18 @@
+import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../config/load";
+import { AppNamespace } from "./app/namespace";
+import { Service } from "./app/service";
 import { AwsCluster } from "./cluster/aws";
+import { AwsWorkloadIdentity } from "./cluster/workload-identity-aws";
 import { AwsMonitoring } from "./monitoring/aws";
 import { EnvironmentContext, resourceName, standardTags } from "./naming";
 import { AwsNetwork } from "./network/aws";
 import { AwsPostgres } from "./postgres/aws";
 import { AwsRedis } from "./redis/aws";
 import { AwsContainerRegistry } from "./registry/aws";
+import { AwsBuiltImage } from "./registry/image-aws";
 import { AwsSecretStore } from "./secrets/aws";
 import { SecretSpec } from "./secrets/types";
 
@@ -20,6 +25,34 @@ export interface PlatformArgs {
 const POSTGRES_PASSWORD_SPECIALS = "!#$%&*()-_=+[]{}<>:?";
 /** Characters ElastiCache accepts in an AUTH token. */
 const REDIS_TOKEN_SPECIALS = "!&#$^<>-";
+
+/** Where services run, and where the ingress controller (a prerequisite) runs. */
+const APP_NAMESPACE = "apps";
+const INGRESS_NAMESPACE = "ingress-nginx";
+const PROJECT_ROOT = path.join(__dirname, "..");
+
+/** `databaseUrl` -> DATABASE_URL, `apiKeys.stripe` -> STRIPE_API_KEY. */
+export function secretEnvName(secret: string): string {
+    const apiKey = /^apiKeys\.(.+)$/.exec(secret)?.[1];
+    const base = apiKey ? `${apiKey}_API_KEY` : secret.replace(/([a-z])([A-Z])/g, "$1_$2");
+    return base.replace(/-/g, "_").toUpperCase();
+}
+
+/** The values behind each secret a service can ask for, as secret outputs. */
+function connectionSecrets(
+    config: PlatformConfig,
+    values: Readonly<Record<string, pulumi.Output<string>>>,
+    postgres: AwsPostgres,
+    redis: AwsRedis,
+): Record<string, pulumi.Output<string>> {
+    const encode = (value: pulumi.Output<string>) => value.apply(encodeURIComponent);
+    return {
+        databaseUrl: pulumi.secret(pulumi.interpolate`postgresql://${postgres.username}:${encode(values["postgres-password"])}@${postgres.address}:${postgres.port}/${postgres.databaseName}?sslmode=require`),
+        redisUrl: pulumi.secret(pulumi.interpolate`rediss://:${encode(values["redis-auth-token"])}@${redis.primaryEndpoint}:${redis.port}`),
+        jwtSecret: values["jwt-secret"],
+        ...Object.fromEntries(Object.keys(config.apiKeys).map((name) => [`apiKeys.${name}`, values[`api-key-${name}`]])),
+    };
+}
 
 /** The secrets every environment has, plus the third-party API keys its stack file declares. */
 export function platformSecrets(config: PlatformConfig): SecretSpec[] {
@@ -52,6 +85,8 @@ export class Platform extends pulumi.ComponentResource {
     readonly redisEndpoint: pulumi.Output<string>;
     readonly secretArns: Readonly<Record<string, pulumi.Output<string>>>;
     readonly alertTopicArn: pulumi.Output<string>;
+    /** The image (by digest) each service runs: the value to put back in the stack config to roll back. */
+    readonly serviceImages: Readonly<Record<string, pulumi.Output<string>>>;
 
     constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:index:Platform", name, {}, opts);
@@ -136,6 +171,53 @@ export class Platform extends pulumi.ComponentResource {
             grafanaAdminPassword: secrets.values["grafana-admin-password"],
         }, child);
 
+        const apps = new AppNamespace(`${name}-apps`, { environment: env, name: APP_NAMESPACE, kubernetesProvider: cluster.kubernetesProvider }, child);
+        const connection = connectionSecrets(config, secrets.values, postgres, redis);
+        const images: Record<string, pulumi.Output<string>> = {};
+        for (const service of config.services) {
+            const serviceName = `${name}-${service.name}`;
+            const image = service.build
+                ? new AwsBuiltImage(`${serviceName}-build`, {
+                    repositoryUrl: registry.repositoryUrls[service.name],
+                    context: path.resolve(PROJECT_ROOT, service.build.context),
+                    dockerfile: service.build.dockerfile,
+                    target: service.build.target,
+                    tag: config.release.sha,
+                    buildArgs: { BUILD_SHA: config.release.sha, BUILD_DATE: config.release.date },
+                }, child).reference
+                : pulumi.output(service.image ?? "");
+            const identity = service.cloudAccess
+                ? new AwsWorkloadIdentity(`${serviceName}-identity`, {
+                    environment: env,
+                    oidcProviderArn: cluster.oidcProviderArn,
+                    oidcIssuerUrl: cluster.oidcIssuerUrl,
+                    namespace: APP_NAMESPACE,
+                    serviceAccount: service.name,
+                    statements: service.cloudAccess,
+                }, child)
+                : undefined;
+            const workload = new Service(serviceName, {
+                environment: env,
+                service,
+                image,
+                namespace: apps.name,
+                release: config.release,
+                secretEnv: Object.fromEntries(service.secrets.map((secret) => [secretEnvName(secret), connection[secret]])),
+                serviceAccountAnnotations: identity?.serviceAccountAnnotations,
+                zeroDowntimeRollout: production,
+                podDisruptionBudget: production,
+                autoscaling: config.tier === "prod",
+                ingressClassName: config.ingressClassName,
+                ingressNamespace: INGRESS_NAMESPACE,
+                dataStores: { cidrs: network.privateSubnetCidrs, postgresPort: 5432, redisPort: redis.port },
+                monitoringNamespace: monitoring.namespace,
+                monitoringReady: monitoring.crdsReady,
+                kubernetesProvider: cluster.kubernetesProvider,
+            }, child);
+            images[service.name] = workload.image;
+        }
+
+        this.serviceImages = images;
         this.registryUrls = registry.repositoryUrls;
         this.clusterName = cluster.clusterName;
         this.kubeconfig = cluster.kubeconfig;
@@ -149,6 +231,7 @@ export class Platform extends pulumi.ComponentResource {
             postgresEndpoint: this.postgresEndpoint,
             redisEndpoint: this.redisEndpoint,
             alertTopicArn: this.alertTopicArn,
+            serviceImages: this.serviceImages,
         });
     }
 

@@ -1,7 +1,7 @@
 import { CLUSTER_LOG_TYPES, Tier, ValidatedConfig } from "./schema";
 
 /** Everything a tier decides; a stack file only states what differs from its tier. */
-export type TierDefaults = Omit<ValidatedConfig, "tier" | "region" | "services" | "jwtSecret">;
+export type TierDefaults = Omit<ValidatedConfig, "tier" | "region" | "services" | "jwtSecret" | "release"> & { release: ValidatedConfig["release"] };
 
 const allControlPlaneLogs = [...CLUSTER_LOG_TYPES];
 
@@ -39,6 +39,9 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
         },
         redis: { engineVersion: "7.1", nodeType: "cache.t4g.micro", nodes: 1, multiAz: false, snapshotRetentionDays: 0 },
         monitoring: { alertEmails: [], logRetentionDays: 7, prometheusRetention: "3d", errorBudgetPercent: 0.5 },
+        serviceDefaults: { replicas: 1, resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } } },
+        release: {},
+        ingressClassName: "nginx",
         apiKeys: {},
     },
     staging: {
@@ -67,6 +70,9 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
         },
         redis: { engineVersion: "7.1", nodeType: "cache.t4g.small", nodes: 2, multiAz: true, snapshotRetentionDays: 3 },
         monitoring: { alertEmails: [], logRetentionDays: 30, prometheusRetention: "7d", errorBudgetPercent: 0.5 },
+        serviceDefaults: { replicas: 2, resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } } },
+        release: {},
+        ingressClassName: "nginx",
         apiKeys: {},
     },
     prod: {
@@ -95,6 +101,9 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
         },
         redis: { engineVersion: "7.1", nodeType: "cache.r7g.large", nodes: 3, multiAz: true, snapshotRetentionDays: 14 },
         monitoring: { alertEmails: [], logRetentionDays: 365, prometheusRetention: "15d", errorBudgetPercent: 0.5 },
+        serviceDefaults: { replicas: 3, resources: { requests: { cpu: "500m", memory: "512Mi" }, limits: { cpu: "2", memory: "1Gi" } } },
+        release: {},
+        ingressClassName: "nginx",
         apiKeys: {},
     },
 };

@@ -1,6 +1,8 @@
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { TIER_DEFAULTS } from "./defaults";
+import { DetectedRelease, detectRelease } from "./release";
 import { PlatformConfigSchema, Tier, TIERS, ValidatedConfig } from "./schema";
 import { isSecretLookingName, isSecretLookingPath } from "../policies/lib/secret-names";
 
@@ -16,10 +18,23 @@ export interface RawStackConfig {
     readonly secretKeys: ReadonlySet<string>;
     /** Clock used for the rotation window of generated secrets. */
     readonly now?: Date;
+    /** Build metadata from CI or git, used where platform:release does not set it. */
+    readonly detectedRelease?: DetectedRelease;
 }
 
+/** A service with its tier defaults applied. */
+export type ResolvedService = ValidatedConfig["services"][number] & {
+    readonly replicas: number;
+    readonly resources: ValidatedConfig["serviceDefaults"]["resources"];
+    readonly secrets: readonly string[];
+    readonly env: Readonly<Record<string, string>>;
+};
+
 /** The typed configuration every component is built from. Secrets are Pulumi secret outputs. */
-export interface PlatformConfig extends Omit<ValidatedConfig, "apiKeys" | "jwtSecret" | "secretStore"> {
+export interface PlatformConfig extends Omit<ValidatedConfig, "apiKeys" | "jwtSecret" | "secretStore" | "services" | "release"> {
+    readonly services: readonly ResolvedService[];
+    /** Build metadata every workload carries (BUILD_SHA, BUILD_DATE, BUILD_ACTOR). */
+    readonly release: { readonly sha: string; readonly date: string; readonly actor: string; readonly maintenanceWindow?: string };
     readonly stack: string;
     readonly project: string;
     readonly secretStore: ValidatedConfig["secretStore"] & {
@@ -112,6 +127,8 @@ export function parsePlatformConfig(raw: RawStackConfig): PlatformConfig {
 
     const merged = deepMerge(TIER_DEFAULTS[tier], overrides) as Record<string, unknown>;
     merged.tier = tier;
+    // Detected build metadata sits under the stack file's platform:release, which wins.
+    merged.release = deepMerge(definedOnly(raw.detectedRelease ?? {}), merged.release);
     merged.region = raw.values["aws:region"];
 
     const result = PlatformConfigSchema.safeParse(merged, { reportInput: true });
@@ -126,9 +143,25 @@ export function parsePlatformConfig(raw: RawStackConfig): PlatformConfig {
     }
     if (problems.length > 0 || !result.success) throw new ConfigError(stackFile, problems);
 
-    const { apiKeys, jwtSecret, secretStore, ...rest } = result.data;
+    const { apiKeys, jwtSecret, secretStore, services, release, ...rest } = result.data;
+    if (services.some((service) => service.build) && release.sha === undefined) {
+        throw new ConfigError(stackFile, [{ key: `${prefix}release.sha`, expected: "a git commit SHA to tag built images with (set it, or deploy from a git checkout or CI)", found: "nothing" }]);
+    }
     return {
         ...rest,
+        services: services.map((service) => ({
+            ...service,
+            replicas: service.replicas ?? rest.serviceDefaults.replicas,
+            resources: service.resources ?? rest.serviceDefaults.resources,
+            secrets: service.secrets ?? [],
+            env: service.env ?? {},
+        })),
+        release: {
+            sha: release.sha ?? "unknown",
+            date: release.date ?? "unknown",
+            actor: release.actor ?? "unknown",
+            ...(release.maintenanceWindow === undefined ? {} : { maintenanceWindow: release.maintenanceWindow }),
+        },
         stack: raw.stack,
         project: raw.project,
         secretStore: { ...secretStore, rotationWindowStart: rotationWindowStart(raw.now ?? new Date(), secretStore.rotationDays) },
@@ -143,7 +176,7 @@ export function loadPlatformConfig(): PlatformConfig {
     // isConfigSecret is exported by the runtime but marked internal in its type declarations.
     const runtime = pulumi.runtime as typeof pulumi.runtime & { isConfigSecret?: (key: string) => boolean };
     const secretKeys = new Set(Object.keys(values).filter((key) => runtime.isConfigSecret?.(key) ?? false));
-    return parsePlatformConfig({ stack: pulumi.getStack(), project: pulumi.getProject(), values, secretKeys });
+    return parsePlatformConfig({ stack: pulumi.getStack(), project: pulumi.getProject(), values, secretKeys, detectedRelease: detectRelease(process.env, path.join(__dirname, "..")) });
 }
 
 /** The engine passes objects and lists JSON-encoded; scalars stay strings. */
@@ -157,6 +190,10 @@ function decodeConfigValue(text: string): unknown {
         }
     }
     return text;
+}
+
+function definedOnly(value: object): Record<string, unknown> {
+    return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined));
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -107,9 +107,64 @@ export const MonitoringSchema = z.strictObject({
     errorBudgetPercent: z.number().gt(0).lt(100),
 });
 
+const quantity = z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G)?$/, { error: "expected a Kubernetes quantity such as 250m, 1 or 512Mi" });
+const httpPath = z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/, { error: "expected an HTTP path starting with /" });
+
+export const ResourcesSchema = z.strictObject({
+    requests: z.strictObject({ cpu: quantity, memory: quantity }),
+    limits: z.strictObject({ cpu: quantity, memory: quantity }),
+});
+
+export const MIGRATION_CONTRACTS = ["safe_online", "requires_maintenance_window", "destructive"] as const;
+
+/** Platform secrets a service can ask for; `apiKeys.<name>` names a third-party key. */
+export const SERVICE_SECRETS = ["databaseUrl", "redisUrl", "jwtSecret"] as const;
+
 export const ServiceSchema = z.strictObject({
     /** Service name: also its registry repository and Kubernetes workload name. */
     name: dnsLabel,
+    /** A prebuilt image reference; staging and prod require a sha256 digest. Exclusive with `build`. */
+    image: z.string().min(1).optional(),
+    /** Build from source and push to the environment's registry, tagged with the git commit. Exclusive with `image`. */
+    build: z.strictObject({ context: z.string().min(1), dockerfile: z.string().min(1).optional(), target: z.string().min(1).optional() }).optional(),
+    /** Version label; defaults to the image tag or the commit. */
+    version: z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/, { error: "expected a label value (letters, digits, '.', '_', '-'), at most 63 characters" }).optional(),
+    /** Container port the service listens on. */
+    port: z.number().int().min(1024).max(65535),
+    /** Replicas; defaults to serviceDefaults.replicas of the tier. */
+    replicas: z.number().int().min(1).max(100).optional(),
+    /** CPU and memory; defaults to serviceDefaults.resources of the tier. */
+    resources: ResourcesSchema.optional(),
+    /** Plain (non-secret) environment variables. */
+    env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: "expected an environment variable name (A-Z, 0-9, _)" }), z.string()).optional(),
+    /** Platform secrets the service reads, e.g. databaseUrl, redisUrl, jwtSecret, apiKeys.stripe. */
+    secrets: z.array(z.string().regex(/^(databaseUrl|redisUrl|jwtSecret|apiKeys\.[a-z0-9-]+)$/, { error: "expected databaseUrl, redisUrl, jwtSecret or apiKeys.<name>" })).optional(),
+    /** Health endpoints: liveness and readiness are required; startup defaults to liveness. */
+    health: z.strictObject({ liveness: httpPath, readiness: httpPath, startup: httpPath.optional() }),
+    /** Expose /metrics to Prometheus (ServiceMonitor). */
+    metrics: z.boolean().optional(),
+    /** A schema migration run as a Job with the same image before the Deployment rolls out. */
+    migration: z.strictObject({ command: z.array(z.string().min(1)).min(1), contract: z.enum(MIGRATION_CONTRACTS) }).optional(),
+    /** Public hostname; adds an Ingress with TLS. */
+    hostname: z.string().regex(/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$/, { error: "expected a DNS hostname such as api.example.com" }).optional(),
+    /** AWS permissions for the service's own IAM role (IRSA); no entry, no role. */
+    cloudAccess: z.array(z.strictObject({ actions: z.array(z.string().min(3)).min(1), resources: z.array(z.string().min(1)).min(1) })).optional(),
+});
+
+export const ServiceDefaultsSchema = z.strictObject({
+    replicas: z.number().int().min(1).max(100),
+    resources: ResourcesSchema,
+});
+
+export const ReleaseSchema = z.strictObject({
+    /** Commit the images were built from; defaults to $GITHUB_SHA / $CI_COMMIT_SHA / `git rev-parse HEAD`. */
+    sha: z.string().regex(/^[0-9a-f]{7,40}$/, { error: "expected a git commit SHA" }).optional(),
+    /** Build date (ISO 8601); defaults to $BUILD_DATE or the commit date. */
+    date: z.string().min(10).optional(),
+    /** Who released; defaults to $GITHUB_ACTOR / $GITLAB_USER_LOGIN / $USER. */
+    actor: z.string().min(1).optional(),
+    /** A change ticket or note that acknowledges a maintenance window: lets prod run destructive migrations. */
+    maintenanceWindow: z.string().min(5).optional(),
 });
 
 export const PlatformConfigSchema = z
@@ -127,6 +182,10 @@ export const PlatformConfigSchema = z
         redis: RedisSchema,
         monitoring: MonitoringSchema,
         services: z.array(ServiceSchema).min(1),
+        serviceDefaults: ServiceDefaultsSchema,
+        release: ReleaseSchema,
+        /** Ingress class for services with a hostname; the controller itself is a prerequisite. */
+        ingressClassName: z.string().min(1),
         /** Third-party API keys by name; every value must be a `secure:` config value. */
         apiKeys: z.record(dnsLabel, z.string().min(1)),
         /** JWT signing secret; generated when absent. */
@@ -146,6 +205,23 @@ export const PlatformConfigSchema = z
         if (config.redis.multiAz && config.redis.nodes < 2) {
             issue(["redis", "nodes"], "expected at least 2 nodes when multiAz is true", config.redis.nodes);
         }
+        config.services.forEach((service, index) => {
+            if ((service.image === undefined) === (service.build === undefined)) {
+                issue(["services", index], "expected exactly one of image (a prebuilt reference) or build (a source context)", service.image ?? service.build);
+            }
+            if (service.image !== undefined && config.tier !== "dev" && !/@sha256:[0-9a-f]{64}$/.test(service.image)) {
+                issue(["services", index, "image"], `expected a reference pinned by digest (...@sha256:<64 hex>) in the ${config.tier} tier`, service.image);
+            }
+            if (service.migration?.contract === "destructive" && config.tier === "prod" && config.release.maintenanceWindow === undefined) {
+                issue(["services", index, "migration", "contract"], "a contract other than destructive in prod, unless platform:release.maintenanceWindow acknowledges a maintenance window", service.migration.contract);
+            }
+            for (const secret of service.secrets ?? []) {
+                const apiKey = /^apiKeys\.(.+)$/.exec(secret)?.[1];
+                if (apiKey !== undefined && !(apiKey in config.apiKeys)) {
+                    issue(["services", index, "secrets"], `an API key that platform:apiKeys declares (${Object.keys(config.apiKeys).join(", ") || "none declared"})`, secret);
+                }
+            }
+        });
         const names = config.services.map((service) => service.name);
         names.forEach((name, index) => {
             if (names.indexOf(name) !== index) issue(["services", index, "name"], "expected a unique service name", name);

@@ -145,6 +145,12 @@ const OUTPUTS: Readonly<Record<string, OutputFactory>> = {
             outputs: { arn: `arn:aws:elasticache:${region}:${account}:replicationgroup:${groupId}`, primaryEndpointAddress: `master.${host}`, readerEndpointAddress: `replica.${host}`, memberClusters: members },
         };
     },
+    "docker:index/image:Image": ({ inputs, seed }) => {
+        const imageName = String(inputs.imageName);
+        const repository = imageName.slice(0, imageName.lastIndexOf(":") > imageName.lastIndexOf("/") ? imageName.lastIndexOf(":") : imageName.length);
+        const digest = `sha256:${createHash("sha256").update(seed + imageName).digest("hex")}`;
+        return { id: `${imageName}@${digest}`, outputs: { imageName, repoDigest: `${repository}@${digest}`, digest } };
+    },
     "random:index/randomPassword:RandomPassword": ({ inputs, seed }) => {
         const length = Number(inputs.length ?? 16);
         const value = createHash("sha512").update(seed).digest("base64").replace(/[^A-Za-z0-9]/g, "").padEnd(length, "x").slice(0, length);
@@ -169,6 +175,15 @@ function invokeResult(token: string, region: string): State {
             return { id: region, names: ["a", "b", "c"].map((zone) => `${region}${zone}`), zoneIds: [1, 2, 3].map((zone) => `euw1-az${zone}`), state: "available" };
         case "aws:index/getCallerIdentity:getCallerIdentity":
             return { id: account, accountId: account, arn: `arn:aws:iam::${account}:user/offline`, userId: "AIDAOFFLINE" };
+        case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+            return {
+                id: region,
+                userName: "AWS",
+                password: secretValue(`offline-ecr-token-${region}`),
+                authorizationToken: secretValue(Buffer.from(`AWS:offline-ecr-token-${region}`).toString("base64")),
+                proxyEndpoint: `https://${account}.dkr.ecr.${region}.amazonaws.com`,
+                expiresAt: "2099-01-01T00:00:00Z",
+            };
         default:
             throw new Error(`no offline answer for the data source ${token}; add one to engine/mocks.ts`);
     }

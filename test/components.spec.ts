@@ -62,8 +62,11 @@ describe("components, per tier", function () {
                 }
                 const types = stack.resources.filter((resource) => !resource.custom).map((resource) => resource.type).sort();
                 assert.deepEqual(types, [
+                    "platform:app:AppNamespace", "platform:app:Service", "platform:app:Service",
                     "platform:cluster:Cluster", "platform:data:Postgres", "platform:data:Redis", "platform:index:Platform",
-                    "platform:monitoring:Monitoring", "platform:network:Network", "platform:registry:ContainerRegistry",
+                    "platform:monitoring:Monitoring", "platform:network:Network",
+                    ...(stackName === "dev" ? ["platform:registry:BuiltImage"] : []),
+                    "platform:registry:ContainerRegistry",
                     "platform:secrets:SecretStore", "pulumi:pulumi:Stack",
                 ]);
             });
@@ -223,7 +226,7 @@ describe("components, per tier", function () {
 
             it("exports the outputs an engineer needs, with the kubeconfig secret", function () {
                 const outputs = stack.outputs;
-                assert.deepEqual(Object.keys(outputs).sort(), ["alertTopicArn", "clusterName", "kubeconfig", "postgresEndpoint", "redisEndpoint", "registryUrls", "secretArns", "tier"]);
+                assert.deepEqual(Object.keys(outputs).sort(), ["alertTopicArn", "clusterName", "kubeconfig", "postgresEndpoint", "redisEndpoint", "registryUrls", "secretArns", "serviceImages", "tier"]);
                 assert.ok(isSecretEnvelope(outputs.kubeconfig));
                 assert.equal(outputs.clusterName, `platform-${stackName}-eks`);
                 assert.match(String(outputs.postgresEndpoint), /\.rds\.amazonaws\.com:5432$/);

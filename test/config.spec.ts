@@ -8,11 +8,24 @@ import { readStackConfig } from "../engine/stack-files";
 import { PROJECT_DIR } from "./support/stacks";
 
 const PROJECT = "platform";
+/** Build metadata as CI would provide it. */
+const RELEASE = { sha: "0123456789abcdef0123456789abcdef01234567", date: "2026-11-20T10:00:00Z", actor: "release-bot" };
+
+const DIGEST = `sha256:${"c".repeat(64)}`;
+/** A service as small as the schema allows: a pinned image, a port and health paths. */
+const service = (name: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+    name,
+    image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/${name}@${DIGEST}`,
+    port: 8080,
+    health: { liveness: "/healthz", readiness: "/readyz" },
+    ...extra,
+});
+const SERVICES = [service("api"), service("worker")];
 
 /** The smallest config every tier accepts; prod also needs an alert address. */
 const BASE: Readonly<Record<string, string>> = {
     "aws:region": "eu-west-1",
-    "platform:services": JSON.stringify([{ name: "api" }, { name: "worker" }]),
+    "platform:services": JSON.stringify(SERVICES),
 };
 const PROD_BASE: Readonly<Record<string, string>> = {
     ...BASE,
@@ -27,7 +40,7 @@ interface Case {
 }
 
 function parse({ stack = "dev", values, secretKeys = [], now }: Case): PlatformConfig {
-    return parsePlatformConfig({ stack, project: PROJECT, values, secretKeys: new Set(secretKeys), ...(now ? { now } : {}) });
+    return parsePlatformConfig({ stack, project: PROJECT, values, secretKeys: new Set(secretKeys), detectedRelease: RELEASE, ...(now ? { now } : {}) });
 }
 
 /** The ConfigError a config is rejected with; fails the test when it parses or throws anything else. */
@@ -50,7 +63,7 @@ function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => output.apply((value) => resolve(value)));
 }
 
-const TOP_LEVEL_KEYS = "tier, costCentre, network, cluster, registry, secretStore, postgres, redis, monitoring, services, apiKeys, jwtSecret";
+const TOP_LEVEL_KEYS = "tier, costCentre, network, cluster, registry, secretStore, postgres, redis, monitoring, services, serviceDefaults, release, ingressClassName, apiKeys, jwtSecret";
 const POSTGRES_KEYS = "engineVersion, instanceClass, storageGb, maxStorageGb, multiAz, deletionProtection, backupRetentionDays, performanceInsights";
 
 describe("stack configuration", () => {
@@ -165,7 +178,7 @@ describe("stack configuration", () => {
         });
 
         it("a duplicate service name points at the second occurrence", () => {
-            const services = JSON.stringify([{ name: "api" }, { name: "worker" }, { name: "api" }]);
+            const services = JSON.stringify([...SERVICES, service("api")]);
             assert.deepEqual(problemsOf({ values: { ...BASE, "platform:services": services } }), [
                 { key: "platform:services[2].name", expected: "a unique service name", found: '"api"' },
             ]);
@@ -404,7 +417,8 @@ describe("stack configuration", () => {
                 performanceInsights: false,
             });
             assert.deepEqual(config.redis, { engineVersion: "7.1", nodeType: "cache.t4g.micro", nodes: 1, multiAz: false, snapshotRetentionDays: 0 });
-            assert.deepEqual(config.services, [{ name: "api" }, { name: "worker" }]);
+            assert.deepEqual(config.services.map((entry) => [entry.name, entry.replicas, entry.resources.limits.memory]), [["api", 1, "256Mi"], ["worker", 1, "256Mi"]]);
+            assert.deepEqual(config.services[0].build, { context: "services/api" });
             assert.deepEqual(config.apiKeys, {});
             assert.equal(config.jwtSecret, undefined);
         });

@@ -46,6 +46,14 @@ export function toStackPlan(rendered: RenderedStack): StackPlan {
     };
 }
 
+/**
+ * Bad input, reported as a line rather than a crash. A ConfigError comes from the program's own modules,
+ * which each render loads afresh, so it is recognised by name rather than by class.
+ */
+function isUserInputError(error: unknown): error is Error {
+    return error instanceof InputFileError || (error instanceof Error && error.name === ConfigError.name);
+}
+
 /** Renders each stack in turn; a stack that cannot render is reported, and the others still run. */
 export async function planStacks(projectDir: string, stacks: readonly string[], progress: PlanProgress = {}): Promise<StackPlan[]> {
     const plans: StackPlan[] = [];
@@ -56,7 +64,7 @@ export async function planStacks(projectDir: string, stacks: readonly string[], 
         try {
             plan = toStackPlan(await renderStack({ projectDir, stack }));
         } catch (error) {
-            if (!(error instanceof ConfigError || error instanceof InputFileError)) throw error;
+            if (!isUserInputError(error)) throw error;
             plan = { stack, error: error.message, resources: [], outputs: {}, durationMs: Date.now() - started };
         }
         progress.onStackDone?.(plan);

@@ -27,6 +27,8 @@ export function postgresConnectionAlarmThreshold(instanceClass: string): number 
 export class AwsMonitoring extends pulumi.ComponentResource implements MonitoringRef {
     readonly alertTopicArn: pulumi.Output<string>;
     readonly namespace: pulumi.Output<string>;
+    /** Resources that must exist before ServiceMonitors and rules: the chart installs their CRDs. */
+    readonly crdsReady: pulumi.Resource[];
 
     constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:monitoring:Monitoring", name, args, opts);
@@ -119,6 +121,7 @@ export class AwsMonitoring extends pulumi.ComponentResource implements Monitorin
             },
         }, k8sOpts);
 
+        this.crdsReady = [release];
         new k8s.apiextensions.CustomResource(`${name}-alert-rules`, {
             apiVersion: "monitoring.coreos.com/v1",
             kind: "PrometheusRule",

@@ -31,4 +31,5 @@ export interface MonitoringArgs {
 export interface MonitoringRef {
     readonly alertTopicArn: pulumi.Output<string>;
     readonly namespace: pulumi.Output<string>;
+    readonly crdsReady: pulumi.Resource[];
 }

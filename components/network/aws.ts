@@ -15,6 +15,7 @@ export class AwsNetwork extends pulumi.ComponentResource implements NetworkRef {
     readonly networkId: pulumi.Output<string>;
     readonly cidr: string;
     readonly privateSubnetIds: pulumi.Output<string>[];
+    readonly privateSubnetCidrs: readonly string[];
     readonly publicSubnetIds: pulumi.Output<string>[];
 
     constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -68,11 +69,12 @@ export class AwsNetwork extends pulumi.ComponentResource implements NetworkRef {
             }, { parent: this, dependsOn: [internetGateway] });
         });
 
+        this.privateSubnetCidrs = zoneIndexes.map((index) => subnetCidr(args.cidr, SUBNET_BITS, index));
         const privateSubnets = zoneIndexes.map((index) => {
             const subnet = new aws.ec2.Subnet(`${name}-private-${index}`, {
                 vpcId: vpc.id,
                 availabilityZone: zoneName(index),
-                cidrBlock: subnetCidr(args.cidr, SUBNET_BITS, index),
+                cidrBlock: this.privateSubnetCidrs[index],
                 tags: namedTags(env, `private-${index}`, { "kubernetes.io/role/internal-elb": "1" }),
             }, parent);
             const routes = new aws.ec2.RouteTable(`${name}-private-${index}`, {

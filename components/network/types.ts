@@ -19,6 +19,8 @@ export interface NetworkRef {
     readonly cidr: string;
     /** Subnets without a route from the internet: nodes and data stores live here. */
     readonly privateSubnetIds: pulumi.Output<string>[];
+    /** Address ranges of the private subnets, for network policies. */
+    readonly privateSubnetCidrs: readonly string[];
     /** Subnets for internet-facing load balancers. */
     readonly publicSubnetIds: pulumi.Output<string>[];
 }

@@ -27,8 +27,17 @@ export function previewUnknownMessage(rule: Rule, error: UnknownValueError): str
     return `can't run policy '${rule.name}' from policy pack '${PACK_NAME}@v${PACK_VERSION}' during preview: ${error.message}`;
 }
 
+/** The SDK's unknown-checking proxy hands out its target under this key (internal to @pulumi/policy). */
+const PROXY_TARGET = "__getSpecialProxyTarget";
+const IS_PROXY = "__isSpecialProxy";
+
+/** Props without the preview proxy: exemption markers are read as plain data, even beside unknown values. */
+function unproxied(props: Record<string, unknown>): Record<string, unknown> {
+    return props[IS_PROXY] === true ? (props[PROXY_TARGET] as Record<string, unknown>) : props;
+}
+
 function applyExemption(rule: ResourceRule, resource: ResourceUnderTest, message: string, ruleConfig: RuleConfig, context: RuleContext): RuleOutcome {
-    const state = exemptionFor(rule, resource, configuredExemptions(ruleConfig), context.now);
+    const state = exemptionFor(rule, { ...resource, props: unproxied(resource.props) }, configuredExemptions(ruleConfig), context.now);
     switch (state.kind) {
         case "active":
             if (!rule.exemptable) return { kind: "violation", message: `${message} (this rule cannot be exempted)` };
@@ -56,7 +65,6 @@ export function runResourceRule(rule: ResourceRule, resource: ResourceUnderTest,
         if (error instanceof UnknownValueError) return [{ kind: "unknown", message: previewUnknownMessage(rule, error), urn: resource.urn, error }];
         messages = [ruleFailureMessage(rule, error)];
     }
-    // Exemption markers are read from the unproxied props: they are plain tags, never unknown in practice.
     return messages.map((message) => applyExemption(rule, resource, message, ruleConfig, context));
 }
 

@@ -1,0 +1,49 @@
+import * as aws from "@pulumi/aws";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+
+/** An image built from source and pushed to an ECR repository. */
+export interface BuiltImageArgs {
+    /** Repository to push to, e.g. `123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/dev/api`. */
+    readonly repositoryUrl: pulumi.Input<string>;
+    /** Build context folder. */
+    readonly context: string;
+    /** Dockerfile, relative to the context (default Dockerfile). */
+    readonly dockerfile?: string;
+    /** Multi-stage target. */
+    readonly target?: string;
+    /** Tag: the git commit the image is built from. */
+    readonly tag: string;
+    /** Build arguments, e.g. BUILD_SHA. */
+    readonly buildArgs: Readonly<Record<string, string>>;
+}
+
+/**
+ * Builds and pushes with @pulumi/docker, tagged with the commit. Workloads run `reference`, the pushed
+ * repo digest, never the tag: the tag names the commit, the digest pins the bytes.
+ */
+export class AwsBuiltImage extends pulumi.ComponentResource {
+    /** `<repository>@sha256:<digest>` of the pushed image. */
+    readonly reference: pulumi.Output<string>;
+
+    constructor(name: string, args: BuiltImageArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:registry:BuiltImage", name, args, opts);
+        const registryHost = pulumi.output(args.repositoryUrl).apply((url) => url.split("/")[0]);
+        const credentials = aws.ecr.getAuthorizationTokenOutput({ registryId: registryHost.apply((host) => host.split(".")[0]) }, { parent: this });
+
+        const image = new docker.Image(`${name}-image`, {
+            imageName: pulumi.interpolate`${args.repositoryUrl}:${args.tag}`,
+            build: {
+                context: args.context,
+                dockerfile: args.dockerfile ? `${args.context}/${args.dockerfile}` : undefined,
+                target: args.target,
+                platform: "linux/amd64",
+                args: { ...args.buildArgs },
+            },
+            registry: { server: registryHost, username: credentials.userName, password: pulumi.secret(credentials.password) },
+        }, { parent: this });
+
+        this.reference = image.repoDigest;
+        this.registerOutputs({ reference: this.reference });
+    }
+}
