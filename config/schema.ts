@@ -108,7 +108,7 @@ export const MonitoringSchema = z.strictObject({
 });
 
 const quantity = z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G)?$/, { error: "expected a Kubernetes quantity such as 250m, 1 or 512Mi" });
-const httpPath = z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/, { error: "expected an HTTP path starting with /" });
+const httpPath = z.string().regex(/^\/[A-Za-z0-9._~/-]*$/, { error: "expected an HTTP path starting with /" });
 
 export const ResourcesSchema = z.strictObject({
     requests: z.strictObject({ cpu: quantity, memory: quantity }),
