@@ -576,4 +576,65 @@ describe("stack configuration", () => {
             assert.equal(secretString.value, "sk_live_render_7");
         });
     });
+
+    describe("services", () => {
+        const withServices = (services: Record<string, unknown>[], extra: Record<string, string> = {}): Record<string, string> => ({
+            ...PROD_BASE,
+            "platform:services": JSON.stringify(services),
+            ...extra,
+        });
+
+        it("staging and prod refuse an image without a digest; dev accepts a tag", () => {
+            const tagged = service("api", { image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/api:latest" });
+            for (const stack of ["staging", "prod"]) {
+                assert.deepEqual(problemsOf({ stack, values: withServices([tagged]) }), [{
+                    key: "platform:services[0].image",
+                    expected: `a reference pinned by digest (...@sha256:<64 hex>) in the ${stack} tier`,
+                    found: '"123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/api:latest"',
+                }]);
+            }
+            assert.equal(parse({ stack: "dev", values: { ...BASE, "platform:services": JSON.stringify([tagged]) } }).services[0].image, tagged.image);
+        });
+
+        it("a missing health path is an error", () => {
+            assert.deepEqual(problemsOf({ values: { ...BASE, "platform:services": JSON.stringify([service("api", { health: { liveness: "/healthz" } })]) } }), [
+                { key: "platform:services[0].health.readiness", expected: "a string", found: "nothing" },
+            ]);
+        });
+
+        it("prod refuses a destructive migration unless a maintenance window is acknowledged", () => {
+            const destructive = service("worker", { migration: { command: ["node", "migrate.js"], contract: "destructive" } });
+            assert.deepEqual(problemsOf({ stack: "prod", values: withServices([destructive]) }), [{
+                key: "platform:services[0].migration.contract",
+                expected: "a contract other than destructive in prod, unless platform:release.maintenanceWindow acknowledges a maintenance window",
+                found: '"destructive"',
+            }]);
+            const acknowledged = parse({ stack: "prod", values: withServices([destructive], { "platform:release": JSON.stringify({ maintenanceWindow: "CHG-1234 Sunday 02:00-04:00 UTC" }) }) });
+            assert.equal(acknowledged.services[0].migration?.contract, "destructive");
+            assert.equal(acknowledged.release.maintenanceWindow, "CHG-1234 Sunday 02:00-04:00 UTC");
+            assert.equal(parse({ stack: "staging", values: withServices([destructive]) }).services[0].migration?.contract, "destructive");
+        });
+
+        it("a service needs exactly one of image and build", () => {
+            const both = service("api", { build: { context: "services/api" } });
+            const neither: Record<string, unknown> = { ...service("api") };
+            delete neither.image;
+            for (const entry of [both, neither]) {
+                assert.deepEqual(problemsOf({ values: { ...BASE, "platform:services": JSON.stringify([entry]) } }).map((problem) => [problem.key, problem.expected]), [
+                    ["platform:services[0]", "exactly one of image (a prebuilt reference) or build (a source context)"],
+                ]);
+            }
+        });
+
+        it("a service may only ask for API keys the stack declares", () => {
+            assert.deepEqual(problemsOf({ values: { ...BASE, "platform:services": JSON.stringify([service("api", { secrets: ["databaseUrl", "apiKeys.stripe"] })]) } }), [
+                { key: "platform:services[0].secrets", expected: "an API key that platform:apiKeys declares (none declared)", found: '"apiKeys.stripe"' },
+            ]);
+        });
+
+        it("tier defaults fill replicas and resources; a service's own values win", () => {
+            const config = parse({ stack: "prod", values: withServices([service("api"), service("worker", { replicas: 5, resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "2", memory: "2Gi" } } })]) });
+            assert.deepEqual(config.services.map((entry) => [entry.replicas, entry.resources.requests.cpu]), [[3, "500m"], [5, "1"]]);
+        });
+    });
 });

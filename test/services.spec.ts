@@ -1,0 +1,173 @@
+import { strict as assert } from "assert";
+import { RenderedResource, RenderedStack } from "../engine/render";
+import { isSecretEnvelope, unwrapSecrets } from "../engine/secrets";
+import { MIGRATION_CONTRACT_LABEL } from "../components/app/types";
+import { secretEnvName } from "../components/platform";
+import { hasSchema, kubernetesSchemaErrors, withoutInlineFlags } from "./support/kubernetes-schemas";
+import { ofType, plainInputs, renderedStack } from "./support/stacks";
+import { execFileSync } from "child_process";
+
+type Inputs = Record<string, unknown>;
+type Container = {
+    name: string;
+    image: string;
+    env: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
+    securityContext: Inputs;
+    resources: { requests: Inputs; limits: Inputs };
+    livenessProbe?: { httpGet: { path: string } };
+    readinessProbe?: { httpGet: { path: string } };
+    startupProbe?: { httpGet: { path: string } };
+};
+const STACKS = ["dev", "staging", "prod"] as const;
+
+function named(stack: RenderedStack, type: string, name: string): RenderedResource {
+    const found = ofType(stack, type).filter((resource) => (plainInputs(resource).metadata as Inputs | undefined)?.name === name || resource.name.endsWith(`-${name}`));
+    assert.equal(found.length, 1, `one ${type} named ${name} in ${stack.stack}`);
+    return found[0];
+}
+
+function deploymentOf(stack: RenderedStack, service: string): { resource: RenderedResource; spec: Inputs; container: Container; pod: Inputs } {
+    const resource = named(stack, "kubernetes:apps/v1:Deployment", service);
+    const spec = plainInputs(resource).spec as Inputs;
+    const pod = (spec.template as Inputs).spec as Inputs;
+    return { resource, spec, pod, container: (pod.containers as Container[])[0] };
+}
+
+describe("application services on the cluster", function () {
+    it("every rendered Kubernetes object validates against the strict v1.32 schemas (unknown fields are errors)", async function () {
+        let validated = 0;
+        for (const stackName of STACKS) {
+            const stack = await renderedStack(stackName);
+            for (const resource of stack.resources.filter((candidate) => candidate.custom && candidate.type.startsWith("kubernetes:") && !candidate.type.startsWith("kubernetes:helm.sh"))) {
+                const object = unwrapSecrets(resource.inputs) as Inputs;
+                assert.ok(hasSchema(String(object.kind)), `${resource.type} has a reference schema`);
+                assert.deepEqual(kubernetesSchemaErrors(object), [], `${stackName} ${resource.urn}`);
+                validated += 1;
+            }
+        }
+        assert.ok(validated >= 50, `validated ${validated} objects`);
+    });
+
+    it("the schema check can fail: an unknown field in a Deployment is rejected", async function () {
+        const object = unwrapSecrets(deploymentOf(await renderedStack("prod"), "api").resource.inputs) as Inputs;
+        const spec = { ...(object.spec as Inputs), replica: 3 };
+        assert.notDeepEqual(kubernetesSchemaErrors({ ...object, spec }), []);
+    });
+
+    it("Go's (?i) in a CRD pattern becomes case-insensitive classes", function () {
+        assert.equal(withoutInlineFlags("^(?i)(abort|warn)?$"), "^([aA][bB][oO][rR][tT]|[wW][aA][rR][nN])?$");
+    });
+
+    for (const stackName of STACKS) {
+        describe(stackName, function () {
+            let stack: RenderedStack;
+            before(async function () {
+                stack = await renderedStack(stackName);
+            });
+
+            it("the namespace enforces the restricted Pod Security level and denies all traffic by default", function () {
+                const namespace = named(stack, "kubernetes:core/v1:Namespace", "apps");
+                const labels = (plainInputs(namespace).metadata as Inputs).labels as Inputs;
+                assert.equal(labels["pod-security.kubernetes.io/enforce"], "restricted");
+                const deny = plainInputs(named(stack, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "default-deny")).spec as Inputs;
+                assert.deepEqual(deny, { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+                const dns = plainInputs(named(stack, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "allow-dns")).spec as { egress: { ports: Inputs[] }[] };
+                assert.deepEqual(dns.egress[0].ports, [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }]);
+            });
+
+            it("deployments run hardened, probed, limited containers pinned by digest", function () {
+                for (const service of ["api", "worker"]) {
+                    const { container, pod, spec } = deploymentOf(stack, service);
+                    assert.match(container.image, /@sha256:[0-9a-f]{64}$/, `${service} image is pinned`);
+                    assert.deepEqual(container.securityContext, {
+                        runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, privileged: false,
+                        capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" },
+                    });
+                    assert.equal((pod.securityContext as Inputs).runAsNonRoot, true);
+                    assert.equal(container.livenessProbe?.httpGet.path, "/healthz");
+                    assert.equal(container.readinessProbe?.httpGet.path, "/readyz");
+                    assert.equal(container.startupProbe?.httpGet.path, "/healthz");
+                    assert.ok(container.resources.requests.cpu && container.resources.limits.memory);
+                    assert.equal(pod.serviceAccountName, service);
+                    const rollout = (spec.strategy as Inputs).rollingUpdate as Inputs;
+                    assert.equal(rollout.maxUnavailable, stackName === "dev" ? 1 : 0);
+                    assert.equal(spec.replicas, { dev: 1, staging: 2, prod: 3 }[stackName]);
+                }
+            });
+
+            it("secrets reach pods only through Kubernetes Secret references whose values are secret", function () {
+                for (const service of ["api", "worker"]) {
+                    const { container } = deploymentOf(stack, service);
+                    const plain = container.env.filter((entry) => entry.value !== undefined).map((entry) => entry.name);
+                    assert.ok(!plain.some((name) => /URL|SECRET|TOKEN|PASSWORD|KEY/.test(name)), `${service} has no secret-looking plain env: ${plain.join(", ")}`);
+                    const referenced = container.env.filter((entry) => entry.valueFrom?.secretKeyRef).map((entry) => entry.valueFrom?.secretKeyRef?.key);
+                    const secret = named(stack, "kubernetes:core/v1:Secret", `${service}-secrets`);
+                    const stringData = secret.inputs.stringData;
+                    assert.ok(isSecretEnvelope(stringData), "the Secret's data is a Pulumi secret");
+                    assert.deepEqual(Object.keys((stringData as { value: Inputs }).value).sort(), [...referenced].sort());
+                    assert.match(String(((stringData as { value: Inputs }).value).DATABASE_URL), /^postgresql:\/\/app_admin:.+@.+\.rds\.amazonaws\.com:5432\/app\?sslmode=require$/);
+                }
+                assert.equal(ofType(stack, "kubernetes:core/v1:ConfigMap").length, 0, "no ConfigMaps carry configuration");
+            });
+
+            it("build metadata and the standard labels reach the workload", function () {
+                const { container, resource } = deploymentOf(stack, "worker");
+                const env = Object.fromEntries(container.env.filter((entry) => entry.value !== undefined).map((entry) => [entry.name, entry.value]));
+                const head = execFileSync("git", ["rev-parse", "HEAD"], { encoding: "utf8" }).trim();
+                assert.equal(env.BUILD_SHA, process.env.BUILD_SHA ?? process.env.GITHUB_SHA ?? head);
+                assert.ok(env.BUILD_DATE && env.BUILD_ACTOR);
+                const labels = (plainInputs(resource).metadata as Inputs).labels as Inputs;
+                assert.equal(labels["app.kubernetes.io/name"], "worker");
+                assert.equal(labels["app.kubernetes.io/version"], "1.4.2");
+                assert.equal(labels["app.kubernetes.io/part-of"], "platform");
+            });
+
+            it("the worker's migration runs first, as a Job with the same image and its contract label", function () {
+                const job = ofType(stack, "kubernetes:batch/v1:Job");
+                assert.equal(job.length, 1);
+                const jobInputs = plainInputs(job[0]);
+                const jobContainer = ((((jobInputs.spec as Inputs).template as Inputs).spec as Inputs).containers as Container[])[0];
+                const { container, resource } = deploymentOf(stack, "worker");
+                assert.equal(jobContainer.image, container.image);
+                assert.equal(((jobInputs.metadata as Inputs).labels as Inputs)[MIGRATION_CONTRACT_LABEL], "safe_online");
+                assert.ok(resource.dependencies.includes(job[0].urn), "the Deployment waits for the migration");
+            });
+
+            it("PodDisruptionBudget in staging and prod, autoscaler in prod, ServiceMonitor everywhere, Ingress with TLS where a hostname is set", function () {
+                assert.equal(ofType(stack, "kubernetes:policy/v1:PodDisruptionBudget").length, stackName === "dev" ? 0 : 2);
+                const autoscalers = ofType(stack, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler").map(plainInputs);
+                assert.equal(autoscalers.length, stackName === "prod" ? 2 : 0);
+                for (const autoscaler of autoscalers) assert.deepEqual([(autoscaler.spec as Inputs).minReplicas, (autoscaler.spec as Inputs).maxReplicas], [3, 9]);
+                const monitors = ofType(stack, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor");
+                assert.equal(monitors.length, 2);
+                const release = ofType(stack, "kubernetes:helm.sh/v3:Release")[0];
+                for (const monitor of monitors) assert.ok(monitor.dependencies.includes(release.urn), "ServiceMonitors wait for the chart's CRDs");
+                const ingresses = ofType(stack, "kubernetes:networking.k8s.io/v1:Ingress").map(plainInputs);
+                assert.equal(ingresses.length, stackName === "dev" ? 0 : 1);
+                for (const ingress of ingresses) {
+                    const spec = ingress.spec as { tls: { hosts: string[] }[]; rules: { host: string }[] };
+                    assert.deepEqual(spec.tls[0].hosts, [spec.rules[0].host]);
+                }
+            });
+
+            it("the running digests are a stack output, for rollback", function () {
+                const images = unwrapSecrets(stack.outputs.serviceImages) as Record<string, string>;
+                assert.deepEqual(Object.keys(images).sort(), ["api", "worker"]);
+                for (const [service, image] of Object.entries(images)) assert.equal(image, deploymentOf(stack, service).container.image);
+            });
+        });
+    }
+
+    it("dev builds the api from source, tagged with the commit, and runs the pushed digest", async function () {
+        const stack = await renderedStack("dev");
+        const [image] = ofType(stack, "docker:index/image:Image").map(plainInputs);
+        const head = process.env.BUILD_SHA ?? process.env.GITHUB_SHA ?? execFileSync("git", ["rev-parse", "HEAD"], { encoding: "utf8" }).trim();
+        assert.equal(image.imageName, `123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/dev/api:${head}`);
+        assert.match(String((image.build as Inputs).context), /services\/api$/);
+        assert.match(deploymentOf(stack, "api").container.image, /^123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/platform\/dev\/api@sha256:[0-9a-f]{64}$/);
+    });
+
+    it("secret names map to environment variables", function () {
+        assert.deepEqual(["databaseUrl", "redisUrl", "jwtSecret", "apiKeys.stripe", "apiKeys.maps-v2"].map(secretEnvName), ["DATABASE_URL", "REDIS_URL", "JWT_SECRET", "STRIPE_API_KEY", "MAPS_V2_API_KEY"]);
+    });
+});
