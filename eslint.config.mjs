@@ -9,7 +9,7 @@ export default tseslint.config(
         files: ["**/*.ts"],
         rules: {
             "@typescript-eslint/no-explicit-any": "error",
-            "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+            "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" }],
             eqeqeq: ["error", "always"],
             "no-console": "off",
         },
