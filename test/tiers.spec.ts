@@ -57,6 +57,18 @@ const EXTRACTORS: Readonly<Record<string, (stack: RenderedStack) => string>> = {
         assert.equal(days.size, 1);
         return String([...days][0]);
     },
+    "service replicas": (stack) => {
+        const replicas = new Set(ofType(stack, "kubernetes:apps/v1:Deployment").map((deployment) => (plainInputs(deployment).spec as Inputs).replicas));
+        assert.equal(replicas.size, 1);
+        return String([...replicas][0]);
+    },
+    "rollout maxUnavailable": (stack) => {
+        const values = new Set(ofType(stack, "kubernetes:apps/v1:Deployment").map((deployment) => (((plainInputs(deployment).spec as Inputs).strategy as Inputs).rollingUpdate as Inputs).maxUnavailable));
+        assert.equal(values.size, 1);
+        return String([...values][0]);
+    },
+    "PodDisruptionBudgets": (stack) => String(ofType(stack, "kubernetes:policy/v1:PodDisruptionBudget").length),
+    "autoscalers": (stack) => String(ofType(stack, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler").length),
     "registry force delete": (stack) => {
         const values = new Set(ofType(stack, "aws:ecr/repository:Repository").map((repository) => plainInputs(repository).forceDelete));
         assert.equal(values.size, 1);
