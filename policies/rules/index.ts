@@ -1,6 +1,25 @@
 import { Rule } from "../lib/rule";
 import { registryImmutableTags } from "./registry-immutable-tags";
 import { imagePinnedByDigest } from "./image-pinned-by-digest";
+import { encryptionAtRest } from "./encryption-at-rest";
+import { encryptionInTransit } from "./encryption-in-transit";
+import { noPublicDataStores } from "./no-public-data-stores";
+import { deletionProtectionAndBackups } from "./deletion-protection-and-backups";
+import { workloadProbesAndLimits } from "./workload-probes-and-limits";
+import { containersRunAsNonRoot } from "./containers-run-as-non-root";
+import { clusterEndpointPrivate } from "./cluster-endpoint-private";
+import { noWildcardIamActions } from "./no-wildcard-iam-actions";
 
 /** Every rule of the pack, in the order reports list them. */
-export const ALL_RULES: readonly Rule[] = [registryImmutableTags, imagePinnedByDigest];
+export const ALL_RULES: readonly Rule[] = [
+    registryImmutableTags,
+    imagePinnedByDigest,
+    encryptionAtRest,
+    encryptionInTransit,
+    noPublicDataStores,
+    deletionProtectionAndBackups,
+    workloadProbesAndLimits,
+    containersRunAsNonRoot,
+    clusterEndpointPrivate,
+    noWildcardIamActions,
+];
