@@ -82,6 +82,12 @@ function stateOf(rule: string, urn: string, reason: string, expires: string, sou
     return hasExpired(expires, now) ? { kind: "expired", exemption } : { kind: "active", exemption };
 }
 
+/** What a resource marker's value (`YYYY-MM-DD <reason>`) amounts to for a rule at a given time. */
+export function markerState(rule: string, urn: string, marker: string, now: Date): ExemptionState {
+    const [expires, ...reason] = marker.trim().split(/\s+/);
+    return stateOf(rule, urn, reason.join(" "), expires ?? "", "resource", now);
+}
+
 /** The exemption (if any) that a resource has from a rule, from its own markers or the pack config. */
 export function exemptionFor(
     rule: RuleMetadata,
@@ -90,10 +96,7 @@ export function exemptionFor(
     now: Date,
 ): ExemptionState {
     const marker = resourceExemptionMarkers(resource).get(rule.name);
-    if (marker !== undefined) {
-        const [expires, ...reason] = marker.trim().split(/\s+/);
-        return stateOf(rule.name, resource.urn, reason.join(" "), expires ?? "", "resource", now);
-    }
+    if (marker !== undefined) return markerState(rule.name, resource.urn, marker, now);
     const entry = configured.find((candidate) => candidate.resource === resource.urn || candidate.resource === resource.name);
     if (entry) return stateOf(rule.name, resource.urn, entry.reason, entry.expires, "pack-config", now);
     return { kind: "none" };

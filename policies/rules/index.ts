@@ -9,6 +9,7 @@ import { workloadProbesAndLimits } from "./workload-probes-and-limits";
 import { containersRunAsNonRoot } from "./containers-run-as-non-root";
 import { clusterEndpointPrivate } from "./cluster-endpoint-private";
 import { noWildcardIamActions } from "./no-wildcard-iam-actions";
+import { createPolicyExemptionsValid } from "./policy-exemptions-valid";
 
 /** Every rule of the pack, in the order reports list them. */
 export const ALL_RULES: readonly Rule[] = [
@@ -22,4 +23,6 @@ export const ALL_RULES: readonly Rule[] = [
     containersRunAsNonRoot,
     clusterEndpointPrivate,
     noWildcardIamActions,
+    // Reads the registry lazily: it checks markers against every rule here, itself included.
+    createPolicyExemptionsValid(() => ALL_RULES),
 ];
