@@ -2,6 +2,7 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { formatPlanHuman } from "./format/human";
 import { styleFor } from "./format/style";
+import { writeBaseline } from "./parity-baseline";
 import { ALL_STACKS, planStacks } from "./plan";
 
 export const EXIT = { ok: 0, violations: 1, usage: 2 } as const;
@@ -68,8 +69,13 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${HELP}\n`);
         return options.help ? EXIT.ok : EXIT.usage;
     }
+    if (options.command === "parity-baseline") {
+        const { file, changed } = await writeBaseline(options.projectDir);
+        process.stdout.write(`${changed ? "wrote" : "unchanged:"} ${path.relative(process.cwd(), file)}\n`);
+        return EXIT.ok;
+    }
     if (options.command !== "plan") {
-        process.stderr.write(`error: unknown command "${options.command}"; the command is plan (see --help)\n`);
+        process.stderr.write(`error: unknown command "${options.command}"; commands: plan, parity-baseline (see --help)\n`);
         return EXIT.usage;
     }
 

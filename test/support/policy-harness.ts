@@ -17,7 +17,8 @@ export function secret(value: unknown): Record<string, unknown> {
 
 /** Props exactly as the analyzer hands them to a rule: through a protobuf Struct and the SDK's deserializer. */
 export function analyzerProps(props: Record<string, unknown>): Record<string, unknown> {
-    const struct = Struct.fromJavaScript(props as Parameters<typeof Struct.fromJavaScript>[0]);
+    // The wire has no `undefined`: absent properties are simply not sent.
+    const struct = Struct.fromJavaScript(JSON.parse(JSON.stringify(props)) as Parameters<typeof Struct.fromJavaScript>[0]);
     return deserializeProperties(struct, false) as Record<string, unknown>;
 }
 

@@ -1,0 +1,148 @@
+import { isRecord, ResourceUnderTest } from "./rule";
+
+/**
+ * What "staging mirrors prod" means, as data: engine versions, the capabilities present, their security
+ * properties, the services and the image digest each runs, and the sizes that are allowed to differ.
+ * Built from resource props alone, so the same code reads a render, a state export and CrossGuard's view.
+ */
+export type Fingerprint = Record<string, string | number | boolean | null>;
+
+/** Paths that may differ between environments, each with the reason. Anything else must match. */
+export const PARITY_ALLOWLIST: readonly { readonly pattern: string; readonly reason: string }[] = [
+    { pattern: "size.*", reason: "instance sizes, storage and node counts scale with the environment" },
+    { pattern: "services.*.replicas", reason: "replica counts scale with the environment" },
+    { pattern: "services.*.repository", reason: "each environment pulls from its own registry" },
+    { pattern: "services.*.hostname", reason: "each environment has its own hostnames" },
+    { pattern: "network.availabilityZones", reason: "counted with sizes; HA itself is compared under security" },
+];
+
+function get(value: unknown, ...path: (string | number)[]): unknown {
+    let current = value;
+    for (const key of path) {
+        if (Array.isArray(current) && typeof key === "number") current = current[key];
+        else if (isRecord(current)) current = current[String(key)];
+        else return undefined;
+    }
+    return current;
+}
+
+function scalar(value: unknown): string | number | boolean | null {
+    if (value === undefined || value === null) return null;
+    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") return value;
+    return JSON.stringify(value);
+}
+
+function ofType(resources: readonly ResourceUnderTest[], type: string): ResourceUnderTest[] {
+    return resources.filter((resource) => resource.type === type);
+}
+
+/** All values of a property across resources, when they agree; "mixed" when they do not. */
+function uniform(values: readonly unknown[]): string | number | boolean | null {
+    const distinct = [...new Set(values.map((value) => JSON.stringify(scalar(value))))];
+    if (distinct.length === 0) return null;
+    return distinct.length === 1 ? (JSON.parse(distinct[0]) as string | number | boolean | null) : "mixed";
+}
+
+/** `repo@sha256:...` -> the digest; `repo:tag` -> the tag (a mismatch then shows what runs). */
+function imageParts(reference: string): { repository: string; digest: string } {
+    const at = reference.indexOf("@");
+    if (at !== -1) return { repository: reference.slice(0, at).replace(/:[^/:]+$/, ""), digest: reference.slice(at + 1) };
+    return { repository: reference.replace(/:[^/:]+$/, ""), digest: `unpinned ${reference}` };
+}
+
+export function fingerprint(resources: readonly ResourceUnderTest[]): Fingerprint {
+    const result: Fingerprint = {};
+    const set = (key: string, value: unknown): void => {
+        result[key] = scalar(value);
+    };
+
+    const clusters = ofType(resources, "aws:eks/cluster:Cluster");
+    const databases = ofType(resources, "aws:rds/instance:Instance");
+    const caches = ofType(resources, "aws:elasticache/replicationGroup:ReplicationGroup");
+    const repositories = ofType(resources, "aws:ecr/repository:Repository");
+    const releases = ofType(resources, "kubernetes:helm.sh/v3:Release");
+    const natGateways = ofType(resources, "aws:ec2/natGateway:NatGateway");
+    const subnets = ofType(resources, "aws:ec2/subnet:Subnet");
+
+    set("capabilities", [
+        ofType(resources, "aws:ec2/vpc:Vpc").length > 0 && "network",
+        repositories.length > 0 && "registry",
+        clusters.length > 0 && "cluster",
+        ofType(resources, "aws:secretsmanager/secret:Secret").length > 0 && "secrets",
+        databases.length > 0 && "postgres",
+        caches.length > 0 && "redis",
+        ofType(resources, "aws:sns/topic:Topic").length > 0 && "alerting",
+        releases.some((release) => release.props.chart === "kube-prometheus-stack") && "prometheus",
+    ].filter(Boolean).join(", "));
+
+    set("engines.kubernetes", uniform(clusters.map((cluster) => cluster.props.version)));
+    set("engines.postgres", uniform(databases.map((db) => String(db.props.engineVersion ?? "").split(".")[0])));
+    set("engines.redis", uniform(caches.map((cache) => cache.props.engineVersion)));
+    set("engines.monitoringChart", uniform(releases.map((release) => `${String(release.props.chart)}@${String(release.props.version)}`)));
+
+    set("security.cluster.publicEndpoint", uniform(clusters.map((cluster) => get(cluster.props, "vpcConfig", "endpointPublicAccess") ?? true)));
+    set("security.cluster.secretsEncrypted", uniform(clusters.map((cluster) => JSON.stringify(get(cluster.props, "encryptionConfig", "resources") ?? []).includes("secrets"))));
+    set("security.cluster.deletionProtection", uniform(clusters.map((cluster) => cluster.props.deletionProtection ?? false)));
+    set("security.cluster.controlPlaneLogs", uniform(clusters.map((cluster) => [...((cluster.props.enabledClusterLogTypes as string[] | undefined) ?? [])].sort().join(","))));
+
+    set("security.postgres.encrypted", uniform(databases.map((db) => db.props.storageEncrypted ?? false)));
+    set("security.postgres.public", uniform(databases.map((db) => db.props.publiclyAccessible ?? false)));
+    set("security.postgres.multiAz", uniform(databases.map((db) => db.props.multiAz ?? false)));
+    set("security.postgres.deletionProtection", uniform(databases.map((db) => db.props.deletionProtection ?? false)));
+    set("security.postgres.pointInTimeRecovery7d", uniform(databases.map((db) => Number(db.props.backupRetentionPeriod ?? 0) >= 7)));
+    set("security.postgres.finalSnapshot", uniform(databases.map((db) => db.props.skipFinalSnapshot === false)));
+    set("security.postgres.iamAuthentication", uniform(databases.map((db) => db.props.iamDatabaseAuthenticationEnabled ?? false)));
+
+    set("security.redis.encryptedAtRest", uniform(caches.map((cache) => cache.props.atRestEncryptionEnabled ?? false)));
+    set("security.redis.tls", uniform(caches.map((cache) => cache.props.transitEncryptionEnabled ?? false)));
+    set("security.redis.automaticFailover", uniform(caches.map((cache) => cache.props.automaticFailoverEnabled ?? false)));
+    set("security.redis.multiAz", uniform(caches.map((cache) => cache.props.multiAzEnabled ?? false)));
+    set("security.redis.authToken", uniform(caches.map((cache) => typeof cache.props.authToken === "string" && cache.props.authToken.length > 0)));
+
+    set("security.registry.immutableTags", uniform(repositories.map((repository) => repository.props.imageTagMutability === "IMMUTABLE")));
+    set("security.registry.scanOnPush", uniform(repositories.map((repository) => get(repository.props, "imageScanningConfiguration", "scanOnPush") ?? false)));
+    set("security.network.natPerZone", subnets.length > 0 ? natGateways.length * 2 >= subnets.length : null);
+    set("network.availabilityZones", subnets.length / 2);
+
+    set("size.postgres.instanceClass", uniform(databases.map((db) => db.props.instanceClass)));
+    set("size.postgres.storageGb", uniform(databases.map((db) => db.props.allocatedStorage)));
+    set("size.redis.nodeType", uniform(caches.map((cache) => cache.props.nodeType)));
+    set("size.redis.nodes", uniform(caches.map((cache) => cache.props.numCacheClusters)));
+    set("size.cluster.nodeInstanceTypes", uniform(ofType(resources, "aws:eks/nodeGroup:NodeGroup").map((group) => (group.props.instanceTypes as string[] | undefined)?.join(","))));
+
+    const hostnames = new Map<string, string>();
+    for (const ingress of ofType(resources, "kubernetes:networking.k8s.io/v1:Ingress")) {
+        const service = get(ingress.props, "spec", "rules", 0, "http", "paths", 0, "backend", "service", "name");
+        if (typeof service === "string") hostnames.set(service, String(get(ingress.props, "spec", "rules", 0, "host")));
+    }
+    for (const deployment of ofType(resources, "kubernetes:apps/v1:Deployment")) {
+        const name = String(get(deployment.props, "metadata", "name") ?? deployment.name);
+        const containers = (get(deployment.props, "spec", "template", "spec", "containers") as unknown[] | undefined) ?? [];
+        const image = imageParts(String(get(containers, 0, "image") ?? ""));
+        set(`services.${name}.digest`, image.digest);
+        set(`services.${name}.repository`, image.repository.slice(image.repository.indexOf("/") + 1).replace(/\/(dev|staging|prod)\//, "/<env>/"));
+        set(`services.${name}.replicas`, get(deployment.props, "spec", "replicas"));
+        set(`services.${name}.hostname`, hostnames.get(name) ?? null);
+        set(`services.${name}.zeroDowntimeRollout`, get(deployment.props, "spec", "strategy", "rollingUpdate", "maxUnavailable") === 0);
+    }
+    return result;
+}
+
+function allowed(path: string): boolean {
+    return PARITY_ALLOWLIST.some(({ pattern }) => new RegExp(`^${pattern.split(".").map((part) => (part === "*" ? "[^.]+(\\.[^.]+)*" : part.replace(/[-]/g, "\\-"))).join("\\.")}$`).test(path));
+}
+
+export interface ParityDifference {
+    readonly path: string;
+    readonly stack: string | number | boolean | null;
+    readonly baseline: string | number | boolean | null;
+    readonly allowed: boolean;
+}
+
+/** Every path where a stack's fingerprint differs from the baseline, marked allowed or not. */
+export function compareFingerprints(current: Fingerprint, baseline: Fingerprint): ParityDifference[] {
+    const paths = [...new Set([...Object.keys(baseline), ...Object.keys(current)])].sort();
+    return paths
+        .filter((path) => JSON.stringify(current[path] ?? null) !== JSON.stringify(baseline[path] ?? null))
+        .map((path) => ({ path, stack: current[path] ?? null, baseline: baseline[path] ?? null, allowed: allowed(path) }));
+}

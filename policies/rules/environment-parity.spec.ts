@@ -1,0 +1,68 @@
+import { strict as assert } from "assert";
+import { toPolicyResources } from "../../engine/policy-view";
+import { renderStack } from "../../engine/render";
+import { checkStack, TestResource, UNKNOWN, violationMessages } from "../../test/support/policy-harness";
+import { PROJECT_DIR, renderedStack } from "../../test/support/stacks";
+import { compareFingerprints, fingerprint } from "../lib/parity";
+import { environmentParity, environmentParityRule, readBaseline } from "./environment-parity";
+
+async function stackResources(stack: string): Promise<TestResource[]> {
+    return toPolicyResources((await renderedStack(stack)).resources);
+}
+
+describe("policy environment-parity", function () {
+    it("staging matches the prod baseline", async function () {
+        assert.deepEqual(checkStack(environmentParityRule, await stackResources("staging"), { tier: "staging" }), []);
+    });
+
+    it("prod matches its own committed baseline", async function () {
+        assert.deepEqual(checkStack(environmentParityRule, await stackResources("prod"), { tier: "prod" }), []);
+    });
+
+    it("dev is reported, not enforced: it differs where dev is meant to be cheap", async function () {
+        const messages = violationMessages(checkStack(environmentParityRule, await stackResources("dev"), { tier: "dev", stack: "dev" }));
+        assert.ok(messages.includes("dev differs from prod at security.postgres.multiAz: dev false, prod true"), messages.join("\n"));
+        assert.ok(messages.includes("dev differs from prod at security.cluster.publicEndpoint: dev true, prod false"));
+        assert.ok(!messages.some((message) => message.includes(" at size.")), "sizes may differ");
+        assert.equal(environmentParityRule.enforcement.dev, "advisory");
+        assert.equal(environmentParityRule.enforcement.staging, "mandatory");
+    });
+
+    it("staging on an older Postgres than prod fails with the path and both versions", async function () {
+        const rendered = await renderStack({
+            projectDir: PROJECT_DIR,
+            stack: "staging",
+            configOverrides: { "platform:postgres": JSON.stringify({ engineVersion: "15" }) },
+        });
+        assert.deepEqual(violationMessages(checkStack(environmentParityRule, toPolicyResources(rendered.resources), { tier: "staging" })), [
+            "staging differs from prod at engines.postgres: staging 15, prod 16",
+        ]);
+    });
+
+    it("allowed differences are sizes, replica counts, registries and hostnames; a different digest is not allowed", async function () {
+        const prod = fingerprint(await stackResources("prod"));
+        const changed = { ...prod, "size.postgres.instanceClass": "db.t4g.medium", "services.api.replicas": 2, "services.api.hostname": "api.staging.example.com", "services.api.digest": "sha256:0000" };
+        assert.deepEqual(compareFingerprints(changed, prod).map((difference) => [difference.path, difference.allowed]), [
+            ["services.api.digest", false],
+            ["services.api.hostname", true],
+            ["services.api.replicas", true],
+            ["size.postgres.instanceClass", true],
+        ]);
+    });
+
+    it("a stack without a capability prod has is a difference", async function () {
+        const rule = environmentParity(() => readBaseline());
+        const withoutRedis = (await stackResources("staging")).filter((resource) => resource.type !== "aws:elasticache/replicationGroup:ReplicationGroup");
+        const messages = violationMessages(checkStack(rule, withoutRedis, { tier: "staging" }));
+        assert.equal(messages[0], "staging differs from prod at capabilities: staging network, registry, cluster, secrets, postgres, alerting, prometheus, prod network, registry, cluster, secrets, postgres, redis, alerting, prometheus");
+    });
+
+    it("an unknown engine version during preview gives the advisory can't-run result", async function () {
+        const resources = (await stackResources("staging")).map((resource) =>
+            resource.type === "aws:eks/cluster:Cluster" ? { ...resource, props: { ...resource.props, version: UNKNOWN } } : resource,
+        );
+        const [outcome] = checkStack(environmentParityRule, resources, { tier: "staging" });
+        assert.equal(outcome.kind, "unknown");
+        assert.match(outcome.message, /can't run policy 'environment-parity' .* during preview: string value at \.version can't be known during preview/);
+    });
+});
