@@ -1,12 +1,13 @@
 import { strict as assert } from "assert";
 import { toPolicyResources } from "../../engine/policy-view";
 import { renderStack } from "../../engine/render";
-import { checkStack, TestResource, UNKNOWN, violationMessages } from "../../test/support/policy-harness";
+import { checkStack, UNKNOWN, violationMessages } from "../../test/support/policy-harness";
+import { ResourceUnderTest } from "../lib/rule";
 import { PROJECT_DIR, renderedStack } from "../../test/support/stacks";
 import { compareFingerprints, fingerprint } from "../lib/parity";
 import { environmentParity, environmentParityRule, readBaseline } from "./environment-parity";
 
-async function stackResources(stack: string): Promise<TestResource[]> {
+async function stackResources(stack: string): Promise<ResourceUnderTest[]> {
     return toPolicyResources((await renderedStack(stack)).resources);
 }
 
