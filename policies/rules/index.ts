@@ -10,6 +10,7 @@ import { containersRunAsNonRoot } from "./containers-run-as-non-root";
 import { clusterEndpointPrivate } from "./cluster-endpoint-private";
 import { noWildcardIamActions } from "./no-wildcard-iam-actions";
 import { createPolicyExemptionsValid } from "./policy-exemptions-valid";
+import { environmentParityRule } from "./environment-parity";
 
 /** Every rule of the pack, in the order reports list them. */
 export const ALL_RULES: readonly Rule[] = [
@@ -23,6 +24,7 @@ export const ALL_RULES: readonly Rule[] = [
     containersRunAsNonRoot,
     clusterEndpointPrivate,
     noWildcardIamActions,
+    environmentParityRule,
     // Reads the registry lazily: it checks markers against every rule here, itself included.
     createPolicyExemptionsValid(() => ALL_RULES),
 ];
