@@ -38,9 +38,9 @@ function unproxied(props: Record<string, unknown>): Record<string, unknown> {
 
 function applyExemption(rule: ResourceRule, resource: ResourceUnderTest, message: string, ruleConfig: RuleConfig, context: RuleContext): RuleOutcome {
     const state = exemptionFor(rule, { ...resource, props: unproxied(resource.props) }, configuredExemptions(ruleConfig), context.now);
+    if (!rule.exemptable && state.kind !== "none") return { kind: "violation", message: `${message} (this rule cannot be exempted)` };
     switch (state.kind) {
         case "active":
-            if (!rule.exemptable) return { kind: "violation", message: `${message} (this rule cannot be exempted)` };
             return { kind: "exempted", message, exemption: state.exemption };
         case "expired":
             return { kind: "violation", message: `${message} (exemption expired on ${state.exemption.expires}: ${state.exemption.reason})` };
