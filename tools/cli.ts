@@ -1,30 +1,54 @@
+import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import { formatPlanHuman } from "./format/human";
+import { InputFileError } from "../engine/stack-files";
+import { ALL_RULES } from "../policies/rules";
+import { diffReports, readReportFile } from "./diff";
+import { formatHuman } from "./format/human";
 import { styleFor } from "./format/style";
 import { writeBaseline } from "./parity-baseline";
+import { parityRows } from "./parity-report";
 import { ALL_STACKS, planStacks } from "./plan";
+import { buildReport, EXIT_CODES, Report } from "./report";
 
-export const EXIT = { ok: 0, violations: 1, usage: 2 } as const;
+const HELP = `Usage: npm run plan -- [options]            offline plan of every stack, with policy verdicts
+       node tools/bin.js plan [options]
+       node tools/bin.js parity-baseline           regenerate policies/parity/baseline.json from prod
 
-const HELP = `Usage: npm run plan -- [options]          (or: node tools/bin.js plan [options])
-
-Renders the real Pulumi program for each stack offline, from its Pulumi.<stack>.yaml, under the
-Pulumi runtime's mocks: no cloud credentials, no Pulumi CLI, nothing deployed. Prints each stack's
-resource tree with counts by type.
+plan renders the real Pulumi program for each stack offline, from its Pulumi.<stack>.yaml, under the
+Pulumi runtime's mocks — no cloud credentials, no Pulumi CLI, nothing deployed — and judges the result
+with the CrossGuard pack's rules, with each stack's enforcement (what
+\`pulumi preview --stack <s> --policy-pack policies\` reports). secure: values are never decrypted: they
+render as placeholders, and no secret reaches any output.
 
 Options:
-  --stack <name>        dev, staging, prod or all (default: all)
-  --project-dir <dir>   folder holding Pulumi.yaml (default: the repository root)
-  --color / --no-color  force colour on or off (default: on for a terminal, off otherwise and with NO_COLOR)
-  -h, --help            this text
+  --stack <name>                 dev, staging, prod or all (default: all)
+  --policy-pack-config <file>    per-rule enforcement and exemptions, the file pulumi's
+                                 --policy-pack-config takes: {"<rule>": "advisory" | {"enforcementLevel": ..., "exemptions": [...]}}
+  --against <report.json>        list resources added, removed and changed since that report
+                                 (a previous run's --output json=<file>, e.g. from the base branch)
+  --no-tree                      leave out the resource trees
+  --project-dir <dir>            folder holding Pulumi.yaml (default: the repository root)
+  --color / --no-color           force colour on or off (default: on for a terminal, off with NO_COLOR)
+  -h, --help                     this text
 
-Exit codes: 0 every stack rendered; 2 bad usage or a stack that cannot render (invalid config,
-unreadable file): one line per problem, no stack trace.`;
+Exit codes: 0 no mandatory violation; 1 mandatory violations; 2 bad usage or a stack that cannot be
+rendered (invalid config, unreadable file), reported in one line, never a stack trace.`;
 
 class UsageError extends Error {}
 
-function parse(argv: string[]): { command?: string; stacks: readonly string[]; projectDir: string; colour?: boolean; help: boolean } {
+interface Options {
+    readonly command?: string;
+    readonly stacks: readonly string[];
+    readonly projectDir: string;
+    readonly colour?: boolean;
+    readonly help: boolean;
+    readonly tree: boolean;
+    readonly packConfigFile?: string;
+    readonly against?: string;
+}
+
+function parse(argv: string[]): Options {
     let parsed;
     try {
         parsed = parseArgs({
@@ -33,6 +57,10 @@ function parse(argv: string[]): { command?: string; stacks: readonly string[]; p
             options: {
                 stack: { type: "string", default: "all" },
                 "project-dir": { type: "string", default: path.join(__dirname, "..") },
+                "policy-pack-config": { type: "string" },
+                against: { type: "string" },
+                tree: { type: "boolean", default: true },
+                "no-tree": { type: "boolean" },
                 color: { type: "boolean" },
                 "no-color": { type: "boolean" },
                 help: { type: "boolean", short: "h", default: false },
@@ -53,38 +81,80 @@ function parse(argv: string[]): { command?: string; stacks: readonly string[]; p
         projectDir: path.resolve(values["project-dir"] ?? "."),
         colour: values["no-color"] ? false : values.color,
         help: values.help ?? false,
+        tree: !(values["no-tree"] ?? false),
+        packConfigFile: values["policy-pack-config"],
+        against: values.against,
     };
 }
 
+function readPackConfig(file: string | undefined): unknown {
+    if (file === undefined) return undefined;
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch {
+        throw new InputFileError(file, "no such file or not readable");
+    }
+    try {
+        const config = JSON.parse(text) as unknown;
+        if (typeof config !== "object" || config === null || Array.isArray(config)) throw new Error("not an object");
+        return config;
+    } catch (error) {
+        throw new InputFileError(file, `expected a JSON object of per-rule settings (${(error as Error).message.split("\n")[0]})`);
+    }
+}
+
+async function plan(options: Options): Promise<Report> {
+    const packConfig = readPackConfig(options.packConfigFile);
+    const previous = options.against === undefined ? undefined : readReportFile(options.against);
+    const stacks = await planStacks({
+        projectDir: options.projectDir,
+        stacks: options.stacks,
+        rules: ALL_RULES,
+        packConfig,
+        onStackStart: (stack) => process.stderr.write(`rendering ${stack}...\n`),
+        onStackDone: (report) =>
+            process.stderr.write(report.error ? `  ${report.stack}: cannot render\n` : `  ${report.stack}: ${report.resources.length} resources, ${report.findings.length} findings in ${report.durationMs} ms\n`),
+    });
+    const partial = buildReport("plan", stacks, ALL_RULES);
+    return buildReport("plan", stacks, ALL_RULES, {
+        parity: stacks.some((stack) => !stack.error) ? parityRows(stacks) : undefined,
+        diff: previous ? diffReports(previous, partial) : undefined,
+    });
+}
+
 export async function main(argv: string[]): Promise<number> {
-    let options;
+    let options: Options;
     try {
         options = parse(argv);
     } catch (error) {
         if (!(error instanceof UsageError)) throw error;
         process.stderr.write(`error: ${error.message} (see --help)\n`);
-        return EXIT.usage;
+        return EXIT_CODES.badInput;
     }
     if (options.help || options.command === undefined) {
         process.stdout.write(`${HELP}\n`);
-        return options.help ? EXIT.ok : EXIT.usage;
+        return options.help ? EXIT_CODES.clean : EXIT_CODES.badInput;
     }
-    if (options.command === "parity-baseline") {
-        const { file, changed } = await writeBaseline(options.projectDir);
-        process.stdout.write(`${changed ? "wrote" : "unchanged:"} ${path.relative(process.cwd(), file)}\n`);
-        return EXIT.ok;
+    try {
+        switch (options.command) {
+            case "parity-baseline": {
+                const { file, changed } = await writeBaseline(options.projectDir);
+                process.stdout.write(`${changed ? "wrote" : "unchanged:"} ${path.relative(process.cwd(), file)}\n`);
+                return EXIT_CODES.clean;
+            }
+            case "plan": {
+                const report = await plan(options);
+                process.stdout.write(`${formatHuman(report, styleFor(process.stdout, options.colour), { tree: options.tree })}\n`);
+                return report.summary.exitCode;
+            }
+            default:
+                process.stderr.write(`error: unknown command "${options.command}"; commands: plan, parity-baseline (see --help)\n`);
+                return EXIT_CODES.badInput;
+        }
+    } catch (error) {
+        if (!(error instanceof InputFileError)) throw error;
+        process.stderr.write(`error: ${error.message}\n`);
+        return EXIT_CODES.badInput;
     }
-    if (options.command !== "plan") {
-        process.stderr.write(`error: unknown command "${options.command}"; commands: plan, parity-baseline (see --help)\n`);
-        return EXIT.usage;
-    }
-
-    const style = styleFor(process.stdout, options.colour);
-    const plans = await planStacks(options.projectDir, options.stacks, {
-        onStackStart: (stack) => process.stderr.write(`rendering ${stack}...\n`),
-        onStackDone: (plan) =>
-            process.stderr.write(plan.error ? `  ${plan.stack}: cannot render\n` : `  ${plan.stack}: ${plan.resources.length} resources in ${Math.round(plan.durationMs)} ms\n`),
-    });
-    process.stdout.write(`${formatPlanHuman(plans, style)}\n`);
-    return plans.some((plan) => plan.error) ? EXIT.usage : EXIT.ok;
 }

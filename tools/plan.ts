@@ -1,74 +1,85 @@
-import { ConfigError } from "../config/load";
+import * as path from "path";
+import { ConfigError, stackFileName } from "../config/load";
 import { TIERS } from "../config/schema";
+import { toPolicyResources } from "../engine/policy-view";
 import { renderStack, RenderedStack } from "../engine/render";
 import { maskSecrets } from "../engine/secrets";
-import { InputFileError } from "../engine/stack-files";
+import { InputFileError, readStackConfig } from "../engine/stack-files";
+import { evaluate } from "../policies/lib/evaluate";
+import { Rule, tierOf } from "../policies/lib/rule";
+import { ReportResource, StackReport } from "./report";
 
 export const ALL_STACKS = TIERS;
 
-/** A resource in a plan, with secrets masked: safe to print or write anywhere. */
-export interface PlanResource {
-    readonly urn: string;
-    readonly type: string;
-    readonly name: string;
-    readonly custom: boolean;
-    readonly parent?: string;
-    readonly inputs: Record<string, unknown>;
+export interface PlanOptions {
+    readonly projectDir: string;
+    readonly stacks: readonly string[];
+    readonly rules: readonly Rule[];
+    /** The `--policy-pack-config` document, as `pulumi preview --policy-pack-config` takes it. */
+    readonly packConfig?: unknown;
+    /** Clock for exemption expiry. */
+    readonly now?: Date;
+    readonly onStackStart?: (stack: string) => void;
+    readonly onStackDone?: (report: StackReport) => void;
 }
 
-export interface StackPlan {
-    readonly stack: string;
-    /** Set when the stack could not be rendered (config error, unreadable file). */
-    readonly error?: string;
-    readonly resources: readonly PlanResource[];
-    readonly outputs: Record<string, unknown>;
-    readonly durationMs: number;
-}
-
-export interface PlanProgress {
-    onStackStart?(stack: string): void;
-    onStackDone?(plan: StackPlan): void;
-}
-
-export function toStackPlan(rendered: RenderedStack): StackPlan {
-    return {
-        stack: rendered.stack,
-        resources: rendered.resources.map((resource) => ({
-            urn: resource.urn,
-            type: resource.type,
-            name: resource.name,
-            custom: resource.custom,
-            parent: resource.parent,
-            inputs: maskSecrets(resource.inputs) as Record<string, unknown>,
-        })),
-        outputs: maskSecrets(rendered.outputs) as Record<string, unknown>,
-        durationMs: rendered.durationMs,
-    };
+export function toReportResources(rendered: RenderedStack): ReportResource[] {
+    return rendered.resources.map((resource) => ({
+        urn: resource.urn,
+        type: resource.type,
+        name: resource.name,
+        custom: resource.custom,
+        parent: resource.parent,
+        inputs: maskSecrets(resource.inputs) as Record<string, unknown>,
+    }));
 }
 
 /**
  * Bad input, reported as a line rather than a crash. A ConfigError comes from the program's own modules,
  * which each render loads afresh, so it is recognised by name rather than by class.
  */
-function isUserInputError(error: unknown): error is Error {
+export function isUserInputError(error: unknown): error is Error {
     return error instanceof InputFileError || (error instanceof Error && error.name === ConfigError.name);
 }
 
-/** Renders each stack in turn; a stack that cannot render is reported, and the others still run. */
-export async function planStacks(projectDir: string, stacks: readonly string[], progress: PlanProgress = {}): Promise<StackPlan[]> {
-    const plans: StackPlan[] = [];
-    for (const stack of stacks) {
-        progress.onStackStart?.(stack);
+/**
+ * Renders each stack from its real stack file and judges it with the pack's rules, with the
+ * enforcement of the stack's tier: what `pulumi preview --policy-pack policies` would report.
+ * A stack that cannot render is reported, and the others still run.
+ */
+export async function planStacks(options: PlanOptions): Promise<StackReport[]> {
+    const reports: StackReport[] = [];
+    for (const stack of options.stacks) {
+        options.onStackStart?.(stack);
         const started = Date.now();
-        let plan: StackPlan;
+        const source = stackFileName(stack);
+        let report: StackReport;
         try {
-            plan = toStackPlan(await renderStack({ projectDir, stack }));
+            const configuredTier = readStackConfig(options.projectDir, stack).values["platform:tier"];
+            const rendered = await renderStack({ projectDir: options.projectDir, stack });
+            const tier = tierOf(stack, configuredTier) ?? "prod";
+            const evaluation = evaluate(toPolicyResources(rendered.resources), {
+                context: { stack, tier, now: options.now ?? new Date() },
+                rules: options.rules,
+                packConfig: options.packConfig,
+            });
+            report = {
+                stack,
+                tier,
+                source,
+                resources: toReportResources(rendered),
+                findings: evaluation.findings,
+                exemptions: evaluation.exemptions,
+                rules: evaluation.rules,
+                durationMs: Date.now() - started,
+            };
         } catch (error) {
             if (!isUserInputError(error)) throw error;
-            plan = { stack, error: error.message, resources: [], outputs: {}, durationMs: Date.now() - started };
+            const message = error.message.startsWith(source) || error.message.startsWith(path.join(options.projectDir, source)) ? error.message : `${source}: ${error.message}`;
+            report = { stack, source, error: message, resources: [], findings: [], exemptions: [], rules: [], durationMs: Date.now() - started };
         }
-        progress.onStackDone?.(plan);
-        plans.push(plan);
+        options.onStackDone?.(report);
+        reports.push(report);
     }
-    return plans;
+    return reports;
 }

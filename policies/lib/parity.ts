@@ -128,7 +128,8 @@ export function fingerprint(resources: readonly ResourceUnderTest[]): Fingerprin
     return result;
 }
 
-function allowed(path: string): boolean {
+/** Whether the allowlist lets environments differ at a fingerprint path. */
+export function isParityAllowed(path: string): boolean {
     return PARITY_ALLOWLIST.some(({ pattern }) => new RegExp(`^${pattern.split(".").map((part) => (part === "*" ? "[^.]+(\\.[^.]+)*" : part.replace(/[-]/g, "\\-"))).join("\\.")}$`).test(path));
 }
 
@@ -144,5 +145,5 @@ export function compareFingerprints(current: Fingerprint, baseline: Fingerprint)
     const paths = [...new Set([...Object.keys(baseline), ...Object.keys(current)])].sort();
     return paths
         .filter((path) => JSON.stringify(current[path] ?? null) !== JSON.stringify(baseline[path] ?? null))
-        .map((path) => ({ path, stack: current[path] ?? null, baseline: baseline[path] ?? null, allowed: allowed(path) }));
+        .map((path) => ({ path, stack: current[path] ?? null, baseline: baseline[path] ?? null, allowed: isParityAllowed(path) }));
 }
