@@ -9,6 +9,7 @@ import {
     AnalyzeRequest,
     AnalyzeResponse,
     AnalyzerInfo,
+    AnalyzerPropertyDependencies,
     AnalyzerResource,
     AnalyzerResourceOptions,
     AnalyzeStackRequest,
@@ -27,6 +28,8 @@ export interface WireResource {
     readonly urn: string;
     readonly props: Record<string, unknown>;
     readonly parent?: string;
+    /** Per property, the URNs its value came from (AnalyzeStack only). */
+    readonly propertyDependencies?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** A diagnostic as the CLI would print it. */
@@ -46,6 +49,11 @@ const LEVELS: Record<EnforcementLevel, Diagnostic["enforcement"]> = {
 
 function toDiagnostic(diagnostic: AnalyzeDiagnostic): Diagnostic {
     return { policy: diagnostic.getPolicyname(), message: diagnostic.getMessage(), enforcement: LEVELS[diagnostic.getEnforcementlevel()], urn: diagnostic.getUrn() };
+}
+
+/** Props on the wire: no `undefined` (absent properties are not sent), secret envelopes kept. */
+function toStruct(props: Record<string, unknown>): Struct {
+    return Struct.fromJavaScript(JSON.parse(JSON.stringify(props)) as Parameters<typeof Struct.fromJavaScript>[0]);
 }
 
 /** The CLI always sends resource options; the SDK refuses requests without them. */
@@ -119,7 +127,7 @@ export class PolicyPackProcess {
         request.setType(resource.type);
         request.setName(resource.name);
         request.setUrn(resource.urn);
-        request.setProperties(Struct.fromJavaScript(resource.props as Parameters<typeof Struct.fromJavaScript>[0]));
+        request.setProperties(toStruct(resource.props));
         request.setOptions(resourceOptions(resource));
         const response = await new Promise<AnalyzeResponse>((resolve, reject) =>
             this.client.analyze(request, (error, result) => (error ? reject(error) : resolve(result))),
@@ -134,9 +142,14 @@ export class PolicyPackProcess {
             wire.setType(resource.type);
             wire.setName(resource.name);
             wire.setUrn(resource.urn);
-            wire.setProperties(Struct.fromJavaScript(resource.props as Parameters<typeof Struct.fromJavaScript>[0]));
+            wire.setProperties(toStruct(resource.props));
             wire.setOptions(resourceOptions(resource));
             if (resource.parent) wire.setParent(resource.parent);
+            for (const [property, urns] of Object.entries(resource.propertyDependencies ?? {})) {
+                const dependencies = new AnalyzerPropertyDependencies();
+                dependencies.setUrnsList([...urns]);
+                wire.getPropertydependenciesMap().set(property, dependencies);
+            }
             return wire;
         }));
         const response = await new Promise<AnalyzeResponse>((resolve, reject) =>
