@@ -16,7 +16,7 @@ export default tseslint.config(
     },
     {
         files: ["**/*.js", "**/*.mjs"],
-        languageOptions: { sourceType: "commonjs", globals: { require: "readonly", module: "writable", process: "readonly", __dirname: "readonly", console: "readonly" } },
+        languageOptions: { sourceType: "commonjs", globals: { require: "readonly", module: "writable", process: "readonly", __dirname: "readonly", console: "readonly", URL: "readonly" } },
         rules: { "@typescript-eslint/no-require-imports": "off" },
     },
 );
