@@ -1,12 +1,75 @@
 /**
- * Names that mark a value as secret wherever it appears: config keys, environment variables, tags.
- * Settings *about* secrets (secretStore.recoveryWindowDays) are not secrets, so only the leaf name
- * and an `apiKeys` parent count.
+ * Names that mark a value as secret wherever it appears: config keys, environment variables, tags,
+ * Helm values. Settings *about* secrets (secretStore.recoveryWindowDays, passwordFile, tokenUrl,
+ * secretName, existingSecret) are not secrets, so only the last word of a name counts, and an
+ * `apiKeys` parent.
+ *
+ * A name is split into words (camelCase, snake_case, kebab-case, dotted): `AWS_SECRET_ACCESS_KEY`,
+ * `adminPassword` and `grafana.admin-password` are all judged by their last words.
  */
-const SECRET_NAME = /(pass(word|wd|phrase)?|secret|token|api[-_]?key|private[-_]?key|credential|auth[-_]?key|dsn|database[-_]?url|connection[-_]?string)$/i;
+
+/** What a secret-looking name says its value is. */
+export type SecretNameClass = "password" | "secret" | "token" | "api-key" | "private-key" | "credential" | "connection-string";
+
+/** Last words that are secrets by themselves (also as the end of a compound word: `PGPASSWORD`, `mytoken`). */
+const SUFFIXES: readonly (readonly [string, SecretNameClass])[] = [
+    ["password", "password"],
+    ["passwd", "password"],
+    ["passphrase", "password"],
+    ["secret", "secret"],
+    ["token", "token"],
+    ["apikey", "api-key"],
+    ["privatekey", "private-key"],
+    ["credential", "credential"],
+    ["authkey", "secret"],
+    ["dsn", "connection-string"],
+    ["databaseurl", "connection-string"],
+    ["connectionstring", "connection-string"],
+];
+
+/** Two- and three-word endings: `api key`, `secret access key`, `database url`. */
+const ENDINGS: readonly (readonly [readonly string[], SecretNameClass])[] = [
+    [["api", "key"], "api-key"],
+    [["private", "key"], "private-key"],
+    [["secret", "key"], "secret"],
+    [["secret", "access", "key"], "secret"],
+    [["auth", "key"], "secret"],
+    [["signing", "key"], "secret"],
+    [["encryption", "key"], "secret"],
+    [["master", "key"], "secret"],
+    [["database", "url"], "connection-string"],
+    [["database", "uri"], "connection-string"],
+    [["connection", "string"], "connection-string"],
+];
+
+/** Words that make a name a reference to, or a setting of, a secret rather than the secret (Helm's `existingSecret`). */
+const REFERENCE_WORDS = new Set(["existing"]);
+
+/** `AWS_SECRET_ACCESS_KEY` -> aws secret access key; `apiKey` -> api key; `x-api-key` -> x api key. */
+function nameWords(name: string): string[] {
+    return name
+        .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+        .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
+        .toLowerCase()
+        .split(/[^a-z0-9]+/)
+        .filter((word) => word.length > 0);
+}
+
+/** The class of secret a name announces, or undefined when the name does not look secret. */
+export function secretNameClass(name: string): SecretNameClass | undefined {
+    const words = nameWords(name);
+    if (words.length === 0 || words.some((word) => REFERENCE_WORDS.has(word))) return undefined;
+    for (const [ending, secretClass] of ENDINGS) {
+        if (words.length >= ending.length && ending.every((word, index) => words[words.length - ending.length + index] === word)) return secretClass;
+    }
+    const last = words[words.length - 1];
+    // `pass` and `pwd` only as whole words (DB_PASS, DB_PWD), never `bypass` or the shell's PWD.
+    if (last === "pass" || (last === "pwd" && words.length > 1)) return "password";
+    return SUFFIXES.find(([suffix]) => last.endsWith(suffix))?.[1];
+}
 
 export function isSecretLookingName(name: string): boolean {
-    return SECRET_NAME.test(name);
+    return secretNameClass(name) !== undefined;
 }
 
 export function isSecretLookingPath(path: readonly PropertyKey[]): boolean {

@@ -1,0 +1,355 @@
+import { strict as assert } from "assert";
+import { lintSource } from "@secretlint/core";
+import { creator as recommendedPreset } from "@secretlint/secretlint-rule-preset-recommend";
+import { fake, FAKE, leakedFragments } from "../../test/support/fake-secrets";
+import { detectNamedSecret, detectSecret, detectSecretFormats, isPlaceholder, renderPath, safeKey, scanText, SecretKind } from "./secret-detection";
+import { isSecretLookingName, isSecretLookingPath, secretNameClass } from "./secret-names";
+
+const kinds = (text: string): SecretKind[] => [...new Set(scanText(text).map((match) => match.kind))];
+
+describe("secret detection", function () {
+    describe("names", function () {
+        it("classifies a name by its last words, whatever the casing or separators", function () {
+            const cases: [string, string | undefined][] = [
+                ["PASSWORD", "password"],
+                ["DB_PASSWORD", "password"],
+                ["adminPassword", "password"],
+                ["grafana.admin-password", "password"],
+                ["PGPASSWORD", "password"],
+                ["DB_PASS", "password"],
+                ["DB_PWD", "password"],
+                ["passphrase", "password"],
+                ["JWT_SECRET", "secret"],
+                ["clientSecret", "secret"],
+                ["AWS_SECRET_ACCESS_KEY", "secret"],
+                ["SECRET_KEY", "secret"],
+                ["signingKey", "secret"],
+                ["GITHUB_TOKEN", "token"],
+                ["authToken", "token"],
+                ["API_KEY", "api-key"],
+                ["x-api-key", "api-key"],
+                ["APIKey", "api-key"],
+                ["PRIVATE_KEY", "private-key"],
+                ["sshPrivateKey", "private-key"],
+                ["credential", "credential"],
+                ["DATABASE_URL", "connection-string"],
+                ["SENTRY_DSN", "connection-string"],
+                ["connectionString", "connection-string"],
+            ];
+            assert.deepEqual(
+                cases.map(([name]) => [name, secretNameClass(name)]),
+                cases,
+            );
+        });
+
+        it("does not take settings about secrets, references to them, or look-alike words for secrets", function () {
+            const names = ["PASSWORD_FILE", "tokenUrl", "secretName", "secretKeyRef", "existingSecret", "existingSecretPasswordKey", "maxTokens", "apiKeys", "bypass", "PWD", "compass", "recoveryWindowDays", "authTokenUpdateStrategy", "kmsKeyId", "publicKey", "GOOGLE_APPLICATION_CREDENTIALS"];
+            assert.deepEqual(names.filter((name) => secretNameClass(name) !== undefined), []);
+        });
+
+        it("keeps the two exports config/load.ts relies on", function () {
+            assert.equal(isSecretLookingName("jwtSecret"), true);
+            assert.equal(isSecretLookingName("recoveryWindowDays"), false);
+            assert.equal(isSecretLookingPath(["postgres", "password"]), true);
+            assert.equal(isSecretLookingPath(["apiKeys", "stripe"]), true);
+            assert.equal(isSecretLookingPath(["services", 0, "secrets", 0]), false);
+        });
+    });
+
+    describe("well-known formats", function () {
+        const expected: [keyof typeof FAKE, SecretKind][] = [
+            ["awsAccessKeyId", "aws-access-key-id"],
+            ["awsTemporaryAccessKeyId", "aws-access-key-id"],
+            ["githubClassic", "github-token"],
+            ["githubOauth", "github-token"],
+            ["githubServer", "github-token"],
+            ["githubFineGrained", "github-token"],
+            ["slackBot", "slack-token"],
+            ["slackUser", "slack-token"],
+            ["slackLegacyWorkspace", "slack-token"],
+            ["slackWebhook", "slack-webhook-url"],
+            ["stripeSecret", "stripe-live-key"],
+            ["stripeRestricted", "stripe-live-key"],
+            ["googleApiKey", "google-api-key"],
+            ["pemRsa", "private-key"],
+            ["pemPkcs8", "private-key"],
+            ["pemOpenSsh", "private-key"],
+            ["pemPlaceholder", "private-key"],
+            ["jwt", "jwt"],
+            ["npm", "npm-token"],
+        ];
+
+        it("recognises each format alone, quoted, and inside a longer text", function () {
+            for (const [fixture, kind] of expected) {
+                const value = FAKE[fixture];
+                for (const text of [value, `"${value}"`, `curl -H 'Authorization: ${value}' https://api.example.com`]) {
+                    assert.deepEqual(
+                        detectSecretFormats(text).map((match) => match.kind),
+                        [kind],
+                        fixture,
+                    );
+                }
+            }
+        });
+
+        it("describes what matched without the value", function () {
+            assert.deepEqual(detectSecretFormats(FAKE.githubClassic), [{ source: "format", kind: "github-token", description: "a GitHub token" }]);
+            const all = Object.values(FAKE);
+            const answers = all.flatMap((value) => [...detectSecretFormats(value), ...scanText(`TOKEN=${value}`), ...detectSecret("PASSWORD", value)]);
+            assert.deepEqual(leakedFragments([JSON.stringify(answers)], all), []);
+        });
+
+        it("finds a password embedded in a URL of any scheme, the user possibly empty", function () {
+            for (const url of [
+                `postgres://app:${FAKE.password}@db.internal:5432/app`,
+                `mongodb+srv://app:${FAKE.password}@cluster0.example.net/app`,
+                `redis://:${FAKE.password}@cache.internal:6379/0`,
+                `https://deploy:${FAKE.password}@git.example.com/platform.git`,
+            ]) {
+                assert.deepEqual(detectSecretFormats(url).map((match) => match.description), ["a URL with an embedded password"], url);
+            }
+        });
+
+        it("ignores near misses: too short, too long, wrong alphabet, documentation keys, URLs without or with a placeholder password", function () {
+            const benign = [
+                FAKE.awsDocumentationKeyId,
+                FAKE.awsRoleId,
+                fake("AKIA", 15, "FAKE0EXAMPLE0KEY"),
+                fake("AKIA", 17, "FAKE0EXAMPLE0KEY"),
+                fake("ghp_", 35),
+                fake("npm_", 37),
+                "sk_test_" + fake("", 24),
+                "eyJhbGciOiJIUzI1NiJ9",
+                "-----BEGIN CERTIFICATE-----",
+                "-----BEGIN PUBLIC KEY-----",
+                "postgres://app@db.internal:5432/app",
+                "postgres://app:${DB_PASSWORD}@db.internal/app",
+                "postgres://app:$(DB_PASSWORD)@db.internal/app",
+                "https://user:password@example.com/",
+                "git@github.com:example/platform.git",
+                "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform/prod/jwt-secret-AbCdEf",
+                "sha256:" + "0".repeat(64),
+            ];
+            assert.deepEqual(benign.filter((text) => detectSecretFormats(text).length > 0), []);
+        });
+    });
+
+    describe("placeholders", function () {
+        it("allows empty values, expansions, angle-bracket placeholders, masks, secret-store references, booleans and names of secrets", function () {
+            const placeholders = [
+                "",
+                "   ",
+                "${DB_PASSWORD}",
+                "$(DB_PASSWORD)",
+                "$DB_PASSWORD",
+                "{{ .Values.db.password }}",
+                "%DB_PASSWORD%",
+                "<secure value of the database password>",
+                "<redacted>",
+                "********",
+                "[secret]",
+                "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform/prod/db-AbCdEf",
+                "ref+vault://secret/data/db#password",
+                "/run/secrets/db-password",
+                "true",
+                "disabled",
+                "postgres-password",
+                "platform/prod/jwt-secret",
+            ];
+            assert.deepEqual(placeholders.filter((value) => !isPlaceholder(value)), []);
+        });
+
+        it("does not take literals for placeholders", function () {
+            const literals = [FAKE.password, "hunter2", "changeme", "s3cr3t!", "1234", "basic-auth"];
+            assert.deepEqual(literals.filter((value) => isPlaceholder(value)), []);
+        });
+    });
+
+    describe("a value under a name", function () {
+        it("is a secret by its format whatever its name, else by its name when it is a literal", function () {
+            assert.deepEqual(detectSecret("GREETING", FAKE.githubClassic), [{ source: "format", kind: "github-token", description: "a GitHub token" }]);
+            assert.deepEqual(detectSecret("DB_PASSWORD", FAKE.password), [{ source: "name", kind: "named-password", description: "a plaintext password" }]);
+            assert.deepEqual(detectSecret("DB_PASSWORD", "${DB_PASSWORD}"), []);
+            assert.deepEqual(detectSecret("GREETING", FAKE.password), []);
+            assert.deepEqual(detectSecret(undefined, FAKE.password), []);
+        });
+
+        it("never takes numbers, booleans or objects for secrets", function () {
+            assert.deepEqual([detectSecret("maxToken", 4096), detectSecret("password", true), detectSecret("password", { valueFrom: {} })], [[], [], []]);
+        });
+
+        it("takes a connection string for a secret only when it embeds a password", function () {
+            assert.deepEqual(detectNamedSecret("DATABASE_URL", "postgres://db.internal:5432/app"), undefined);
+            assert.deepEqual(detectNamedSecret("DATABASE_URL", `postgres://app:${FAKE.password}@db.internal:5432/app`), {
+                source: "name",
+                kind: "named-connection-string",
+                description: "a connection string with an embedded password",
+            });
+            assert.equal(detectNamedSecret("DB_CONNECTION_STRING", `Server=db;User Id=app;Password=${FAKE.password};`)?.kind, "named-connection-string");
+        });
+    });
+
+    describe("texts", function () {
+        it("reports each secret of a script by line and kind", function () {
+            const script = [
+                "#!/bin/bash",
+                `export DB_PASSWORD='${FAKE.password}'`,
+                "export API_TOKEN=$(aws secretsmanager get-secret-value --secret-id platform/prod/api --query SecretString --output text)",
+                `java -Ddb.password=${FAKE.password} -jar app.jar`,
+                `mytool --token ${FAKE.password}`,
+                `git clone https://ci:${FAKE.password}@git.example.com/platform.git`,
+                `aws configure set aws_access_key_id ${FAKE.awsAccessKeyId}`,
+                "password: |",
+                "echo done",
+            ].join("\n");
+            assert.deepEqual(
+                scanText(script).map(({ line, kind }) => [line, kind]),
+                [
+                    [2, "named-password"],
+                    [4, "named-password"],
+                    [5, "named-token"],
+                    [6, "url-with-password"],
+                    [7, "aws-access-key-id"],
+                ],
+            );
+        });
+    });
+
+    it("takes linear time on pathological input (user data and ConfigMaps can be large)", function () {
+        const started = Date.now();
+        for (const text of ["-".repeat(100_000), `xoxb-${"a-".repeat(50_000)}`, `eyJ${"a".repeat(100_000)}`, "a:/".repeat(100_000), "--a ".repeat(50_000), "-----BEGIN ".repeat(20_000)]) scanText(text);
+        assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+    });
+
+    describe("key paths", function () {
+        it("renders keys readably and redacts a key that is itself a credential", function () {
+            assert.equal(renderPath(["spec", "containers", 0, "env", { entry: "DB_PASSWORD" }]), "spec.containers[0].env[DB_PASSWORD]");
+            assert.equal(renderPath(["metadata", "annotations", "example.com/api-token"]), 'metadata.annotations["example.com/api-token"]');
+            assert.equal(renderPath(["tags", FAKE.githubClassic]), 'tags["<redacted key>"]');
+            assert.equal(safeKey("team"), "team");
+        });
+    });
+
+    /**
+     * Cross-check against secretlint's recommended preset (with its AWS rule's ID scan switched on) on
+     * the same texts. Where secretlint has a rule for a format, both must agree. The entries marked
+     * `differs` are the legitimate differences, each with the reason; the test checks that they still
+     * differ in the documented direction, so that a change on either side is noticed.
+     */
+    describe("agreement with secretlint", function () {
+        interface CorpusEntry {
+            readonly label: string;
+            readonly text: string;
+            /** Kinds our detector reports (scanText). */
+            readonly ours: readonly SecretKind[];
+            /** secretlint rules that report it (without the `@secretlint/secretlint-rule-` prefix). */
+            readonly secretlint: readonly string[];
+            /** Why the two legitimately disagree, when they do. */
+            readonly differs?: string;
+        }
+
+        const P = FAKE.password;
+        const corpus: readonly CorpusEntry[] = [
+            { label: "AWS access key ID", text: `aws_access_key_id = ${FAKE.awsAccessKeyId}`, ours: ["aws-access-key-id"], secretlint: ["aws"] },
+            { label: "AWS temporary access key ID", text: `key: ${FAKE.awsTemporaryAccessKeyId}`, ours: ["aws-access-key-id"], secretlint: ["aws"] },
+            { label: "AWS documentation key ID", text: `key: ${FAKE.awsDocumentationKeyId}`, ours: [], secretlint: [] },
+            { label: "AWS secret access key by its name", text: `aws_secret_access_key = ${FAKE.awsSecretAccessKey}`, ours: ["named-secret"], secretlint: ["aws"] },
+            { label: "a bare 40-character string", text: `value: ${FAKE.awsSecretAccessKey}`, ours: [], secretlint: [] },
+            { label: "GitHub classic token", text: `token ${FAKE.githubClassic}`, ours: ["github-token"], secretlint: ["github"] },
+            { label: "GitHub OAuth token", text: FAKE.githubOauth, ours: ["github-token"], secretlint: ["github"] },
+            { label: "GitHub server token", text: FAKE.githubServer, ours: ["github-token"], secretlint: ["github"] },
+            { label: "GitHub fine-grained token", text: FAKE.githubFineGrained, ours: ["github-token"], secretlint: ["github"] },
+            { label: "Slack bot token", text: FAKE.slackBot, ours: ["slack-token"], secretlint: ["slack"] },
+            { label: "Slack user token", text: FAKE.slackUser, ours: ["slack-token"], secretlint: ["slack"] },
+            { label: "Slack incoming webhook", text: FAKE.slackWebhook, ours: ["slack-webhook-url"], secretlint: ["slack"] },
+            { label: "PEM RSA private key", text: FAKE.pemRsa, ours: ["private-key"], secretlint: ["privatekey"] },
+            { label: "PEM PKCS#8 private key", text: FAKE.pemPkcs8, ours: ["private-key"], secretlint: ["privatekey"] },
+            { label: "OpenSSH private key", text: FAKE.pemOpenSsh, ours: ["private-key"], secretlint: ["privatekey"] },
+            { label: "npm token", text: `//registry.npmjs.org/:_authToken=${FAKE.npm}`, ours: ["npm-token"], secretlint: ["npm"] },
+            { label: "HTTPS URL with a password", text: `https://deploy:${P}@git.example.com/platform.git`, ours: ["url-with-password"], secretlint: ["basicauth"] },
+            { label: "PostgreSQL URL with a password", text: `postgres://app:${P}@db.internal:5432/app`, ours: ["url-with-password"], secretlint: ["database-connection-string"] },
+            { label: "MySQL URL with a password", text: `mysql://app:${P}@db.internal:3306/app`, ours: ["url-with-password"], secretlint: ["database-connection-string"] },
+            { label: "MongoDB URL with a password", text: `mongodb+srv://app:${P}@cluster0.example.net/app`, ours: ["url-with-password"], secretlint: ["database-connection-string"] },
+            { label: "URL whose password is the word password", text: "https://user:password@example.com/", ours: [], secretlint: [] },
+            { label: "URL with a variable password", text: "postgres://app:${DB_PASSWORD}@db.internal/app", ours: [], secretlint: [] },
+            { label: "URL without a password", text: "postgres://app@db.internal:5432/app", ours: [], secretlint: [] },
+            { label: "variable under a secret name", text: "DB_PASSWORD=${DB_PASSWORD}", ours: [], secretlint: [] },
+            { label: "a sentence", text: "deploy the api to staging after review", ours: [], secretlint: [] },
+            { label: "an image digest", text: `registry.example.com/api@sha256:${"0".repeat(64)}`, ours: [], secretlint: [] },
+            { label: "a KMS key ARN", text: "arn:aws:kms:eu-west-1:123456789012:key/d0f15d65-8a59-f246-c54b-043c0dd92b91", ours: [], secretlint: [] },
+            { label: "a Secrets Manager ARN", text: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform/prod/jwt-secret-AbCdEf", ours: [], secretlint: [] },
+            { label: "base64 configuration", text: Buffer.from("log level debug, retention 15 days, replicas 3").toString("base64"), ours: [], secretlint: [] },
+            { label: "a git SSH remote", text: "git@github.com:example/platform.git", ours: [], secretlint: [] },
+            { label: "a certificate", text: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----", ours: [], secretlint: [] },
+            // Legitimate differences.
+            { label: "Stripe live secret key", text: FAKE.stripeSecret, ours: ["stripe-live-key"], secretlint: [], differs: "the recommended preset has no Stripe rule" },
+            { label: "Stripe live restricted key", text: FAKE.stripeRestricted, ours: ["stripe-live-key"], secretlint: [], differs: "the recommended preset has no Stripe rule" },
+            { label: "Google API key", text: FAKE.googleApiKey, ours: ["google-api-key"], secretlint: [], differs: "secretlint's GCP rule only reads service-account .json/.p12 files, not AIza API keys" },
+            { label: "JWT", text: `Authorization: Bearer ${FAKE.jwt}`, ours: ["jwt"], secretlint: [], differs: "the recommended preset has no JWT rule" },
+            {
+                label: "Slack legacy workspace token",
+                text: FAKE.slackLegacyWorkspace,
+                ours: ["slack-token"],
+                secretlint: [],
+                differs: "secretlint's Slack rule knows xoxb/xoxp/xapp/xoxa/xoxo/xoxr but not the legacy xoxs- prefix",
+            },
+            {
+                label: "PEM header around a placeholder body",
+                text: FAKE.pemPlaceholder,
+                ours: ["private-key"],
+                secretlint: [],
+                differs: "secretlint validates the base64 body; in a resource input even a truncated private key block is a mistake worth stopping, so the header suffices here",
+            },
+            { label: "Redis URL with a password", text: `redis://:${P}@cache.internal:6379/0`, ours: ["url-with-password"], secretlint: [], differs: "secretlint checks http(s)/ftp(s), PostgreSQL, MySQL and MongoDB URLs only" },
+            { label: "AMQP URL with a password", text: `amqp://app:${P}@mq.internal:5672/`, ours: ["url-with-password"], secretlint: [], differs: "secretlint checks http(s)/ftp(s), PostgreSQL, MySQL and MongoDB URLs only" },
+            {
+                label: "a literal under a secret-looking name",
+                text: `DB_PASSWORD=${P}`,
+                ours: ["named-password"],
+                secretlint: [],
+                differs: "secretlint matches formats only (bar AWS secret keys); the name-based check is ours",
+            },
+            { label: "AWS role ID", text: `role: ${FAKE.awsRoleId}`, ours: [], secretlint: ["aws"], differs: "AROA/AIDA/... are IAM role and user IDs, which appear in policies and are not credentials" },
+            { label: "AWS account ID", text: "aws_account_id = 123456789012", ours: [], secretlint: ["aws"], differs: "an account ID is an identifier, not a credential" },
+            {
+                label: "SendGrid API key",
+                text: `SG.${fake("", 22)}.${fake("", 43)}`,
+                ours: [],
+                secretlint: ["sendgrid"],
+                differs: "the preset covers more vendors (SendGrid, OpenAI, GitLab, ...) than this detector's list; under a secret-looking name ours still catches them",
+            },
+        ];
+
+        async function secretlintRules(text: string): Promise<string[]> {
+            const result = await lintSource({
+                source: { filePath: "/corpus/entry.txt", content: text, contentType: "text" },
+                options: {
+                    maskSecrets: true,
+                    config: {
+                        rules: [{ id: "@secretlint/secretlint-rule-preset-recommend", rule: recommendedPreset, rules: [{ id: "@secretlint/secretlint-rule-aws", options: { enableIDScanRule: true } }] }],
+                    },
+                },
+            });
+            return [...new Set(result.messages.map((message) => message.ruleId.replace("@secretlint/secretlint-rule-", "")))];
+        }
+
+        it("agrees on every entry where secretlint has a rule, and differs only where documented", async function () {
+            const results: string[] = [];
+            for (const entry of corpus) {
+                const ours = kinds(entry.text);
+                const theirs = await secretlintRules(entry.text);
+                const agree = ours.length > 0 === theirs.length > 0;
+                if (JSON.stringify(ours) !== JSON.stringify(entry.ours)) results.push(`${entry.label}: ours ${JSON.stringify(ours)}, expected ${JSON.stringify(entry.ours)}`);
+                if (JSON.stringify(theirs) !== JSON.stringify(entry.secretlint)) results.push(`${entry.label}: secretlint ${JSON.stringify(theirs)}, expected ${JSON.stringify(entry.secretlint)}`);
+                if (agree === (entry.differs !== undefined)) results.push(`${entry.label}: ${agree ? "now agree; drop the documented difference" : "disagree without a documented reason"}`);
+            }
+            assert.deepEqual(results, []);
+        });
+
+        it("covers every format of the detector", function () {
+            const covered = new Set(corpus.flatMap((entry) => entry.ours));
+            const formats: SecretKind[] = ["aws-access-key-id", "github-token", "slack-token", "slack-webhook-url", "stripe-live-key", "google-api-key", "private-key", "jwt", "npm-token", "url-with-password"];
+            assert.deepEqual(formats.filter((kind) => !covered.has(kind)), []);
+        });
+    });
+});
