@@ -11,6 +11,8 @@ import { clusterEndpointPrivate } from "./cluster-endpoint-private";
 import { noWildcardIamActions } from "./no-wildcard-iam-actions";
 import { createPolicyExemptionsValid } from "./policy-exemptions-valid";
 import { environmentParityRule } from "./environment-parity";
+import { noPlaintextSecrets } from "./no-plaintext-secrets";
+import { credentialsFromSecretStore } from "./credentials-from-secret-store";
 
 /** Every rule of the pack, in the order reports list them. */
 export const ALL_RULES: readonly Rule[] = [
@@ -25,6 +27,8 @@ export const ALL_RULES: readonly Rule[] = [
     clusterEndpointPrivate,
     noWildcardIamActions,
     environmentParityRule,
+    noPlaintextSecrets,
+    credentialsFromSecretStore,
     // Reads the registry lazily: it checks markers against every rule here, itself included.
     createPolicyExemptionsValid(() => ALL_RULES),
 ];

@@ -1,0 +1,59 @@
+/**
+ * Where a secret is SUPPOSED to go: inputs whose whole purpose is to carry one to a service that
+ * stores it encrypted or uses it as a credential. `no-plaintext-secrets` never reports them; what it
+ * asks of them instead is provenance, and `credentials-from-secret-store` checks that (the value must
+ * come from a RandomPassword or Secrets Manager, not from a literal in code).
+ */
+
+/** Resource inputs that are secret sinks, by resource type. `*` marks every input of the type. */
+export const RESOURCE_SECRET_SINKS: Readonly<Record<string, readonly string[]>> = {
+    "aws:rds/instance:Instance": ["password", "passwordWo"],
+    "aws:rds/cluster:Cluster": ["masterPassword", "masterPasswordWo"],
+    "aws:elasticache/replicationGroup:ReplicationGroup": ["authToken", "authTokenWo"],
+    "aws:secretsmanager/secretVersion:SecretVersion": ["secretString", "secretBinary"],
+    "kubernetes:core/v1:Secret": ["data", "stringData"],
+    "pulumi:providers:kubernetes": ["kubeconfig"],
+};
+
+/** Every `random:*` resource: its result is the secret being generated. */
+export const SECRET_SINK_PACKAGES: readonly string[] = ["random"];
+
+/**
+ * Helm values that are a chart's documented way to receive a credential, by chart. Our platform's
+ * kube-prometheus-stack release passes the generated Grafana admin password (a RandomPassword kept in
+ * Secrets Manager) in `grafana.adminPassword`; the chart writes it into a Kubernetes Secret. A rule
+ * cannot tell a generated value from a literal by looking at it (the analyzer unwraps secrets), so at
+ * these paths `no-plaintext-secrets` reports only well-known key formats, and
+ * `credentials-from-secret-store` requires the release's `values` to depend on a RandomPassword or a
+ * Secrets Manager resource. Anything else secret-looking in Helm values is a violation.
+ */
+export interface HelmValueSink {
+    /** Chart name, as the last segment of the release's `chart` (`prometheus-community/kube-prometheus-stack` counts). */
+    readonly chart: string;
+    readonly path: readonly string[];
+}
+
+export const HELM_VALUE_SINKS: readonly HelmValueSink[] = [
+    { chart: "kube-prometheus-stack", path: ["grafana", "adminPassword"] },
+    { chart: "grafana", path: ["adminPassword"] },
+];
+
+/** Resource types whose `values` are Helm values. */
+export const HELM_RELEASE_TYPES: readonly string[] = ["kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart"];
+
+/** The chart name of a `chart` input: `oci://registry/charts/grafana` and `grafana/grafana` are both `grafana`. */
+export function chartName(chart: unknown): string | undefined {
+    if (typeof chart !== "string") return undefined;
+    return chart.replace(/\/+$/, "").split("/").pop();
+}
+
+/** The Helm value sinks of a chart. */
+export function helmValueSinks(chart: unknown): readonly HelmValueSink[] {
+    const name = chartName(chart);
+    return HELM_VALUE_SINKS.filter((sink) => sink.chart === name);
+}
+
+/** Whether a path inside a release's `values` is one of its chart's documented credential inputs. */
+export function isHelmValueSink(chart: unknown, path: readonly unknown[]): boolean {
+    return helmValueSinks(chart).some((sink) => sink.path.length === path.length && sink.path.every((segment, index) => segment === path[index]));
+}

@@ -1,0 +1,322 @@
+import { strict as assert } from "assert";
+import { gzipSync } from "zlib";
+import { checkResource, secret, TestResource, UNKNOWN, violationMessages } from "../../test/support/policy-harness";
+import { FAKE, leakedFragments } from "../../test/support/fake-secrets";
+import { plainInputs, renderedStack } from "../../test/support/stacks";
+import { RESOURCE_SECRET_SINKS } from "../lib/secret-sinks";
+import { noPlaintextSecrets } from "./no-plaintext-secrets";
+
+const P = FAKE.password;
+const base64 = (text: string): string => Buffer.from(text).toString("base64");
+
+/** Violation messages of a resource, after checking that none of them carries any part of `secrets`. */
+function violations(resource: TestResource, secrets: readonly string[]): string[] {
+    const messages = violationMessages(checkResource(noPlaintextSecrets, resource));
+    assert.deepEqual(leakedFragments(messages, secrets), [], "a message leaks part of a secret");
+    return messages;
+}
+
+const container = (env: readonly Record<string, unknown>[], extra: Record<string, unknown> = {}) => ({ name: "api", image: "registry.example.com/api@sha256:" + "0".repeat(64), env, ...extra });
+const podSpec = (env: readonly Record<string, unknown>[]) => ({ containers: [container(env)] });
+const deployment = (spec: Record<string, unknown>, metadata: Record<string, unknown> = {}): TestResource => ({
+    type: "kubernetes:apps/v1:Deployment",
+    name: "api",
+    props: { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "api", ...metadata }, spec: { replicas: 2, template: { metadata: { labels: { app: "api" } }, spec } } },
+});
+
+// Keys reach a rule sorted (the analyzer's protobuf Struct orders them), so messages come in key order.
+describe("policy no-plaintext-secrets", function () {
+    describe("compliant resources", function () {
+        it("passes workloads that take secrets from Secrets, and plain configuration", function () {
+            const resource = deployment(
+                podSpec([
+                    { name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: "api-db", key: "password" } } },
+                    { name: "LOG_LEVEL", value: "info" },
+                    { name: "DATABASE_URL", value: "postgres://db.internal:5432/app" },
+                    { name: "PASSWORD_FILE", value: "/run/secrets/db-password" },
+                    { name: "API_TOKEN", value: "$(TOKEN_FROM_FILE)" },
+                    { name: "JWT_SECRET", value: "" },
+                ]),
+                { annotations: { "nginx.ingress.kubernetes.io/auth-secret": "basic-auth", "vault.hashicorp.com/agent-inject-token": "true" }, labels: { app: "api" } },
+            );
+            assert.deepEqual(checkResource(noPlaintextSecrets, resource), []);
+        });
+
+        it("passes our platform's own tags (a `secret` tag naming the Secrets Manager entry)", function () {
+            const resource = {
+                type: "aws:secretsmanager/secret:Secret",
+                props: { name: "platform/prod/postgres-password", tags: { environment: "prod", secret: "postgres-password", source: "generated", "rotation-days": "30" } },
+            };
+            assert.deepEqual(checkResource(noPlaintextSecrets, resource), []);
+        });
+
+        it("passes our platform's kube-prometheus-stack release: the Grafana admin password is a documented sink", function () {
+            const release = {
+                type: "kubernetes:helm.sh/v3:Release",
+                name: "monitoring",
+                props: {
+                    chart: "kube-prometheus-stack",
+                    values: { grafana: { adminPassword: secret("KcxKXSXLqDGLbSFFkQWombpkpwHFvZ53") }, prometheus: { prometheusSpec: { retention: "15d" } } },
+                },
+            };
+            assert.deepEqual(checkResource(noPlaintextSecrets, release), []);
+        });
+
+        it("never inspects legitimate secret sinks", function () {
+            const sinks: TestResource[] = [
+                { type: "aws:rds/instance:Instance", props: { password: P, passwordWo: P, tags: { team: "data" } } },
+                { type: "aws:rds/cluster:Cluster", props: { masterPassword: P, masterPasswordWo: P } },
+                { type: "aws:elasticache/replicationGroup:ReplicationGroup", props: { authToken: P, authTokenWo: P } },
+                { type: "aws:secretsmanager/secretVersion:SecretVersion", props: { secretString: FAKE.githubClassic, secretBinary: base64(FAKE.pemRsa) } },
+                { type: "kubernetes:core/v1:Secret", props: { metadata: { name: "api" }, data: { password: base64(P) }, stringData: { token: FAKE.slackBot, "id_rsa": FAKE.pemRsa } } },
+                { type: "random:index/randomPassword:RandomPassword", props: { length: 32, result: P, bcryptHash: P } },
+                { type: "pulumi:providers:kubernetes", props: { kubeconfig: `users:\n- name: admin\n  user:\n    token: ${FAKE.jwt}\n    client-key-data: ${base64(FAKE.pemRsa)}` } },
+            ];
+            assert.deepEqual(
+                sinks.map((sink) => [sink.type, checkResource(noPlaintextSecrets, sink)]),
+                sinks.map((sink) => [sink.type, []]),
+            );
+            // The list of sinks is the documented one.
+            assert.deepEqual(Object.keys(RESOURCE_SECRET_SINKS), sinks.filter((sink) => !sink.type.startsWith("random:")).map((sink) => sink.type));
+        });
+
+        it("ignores resources it has nothing to look at", function () {
+            assert.deepEqual(checkResource(noPlaintextSecrets, { type: "gcp:storage/bucket:Bucket", props: { labels: { token: P } } }), []);
+        });
+    });
+
+    describe("Kubernetes workloads", function () {
+        it("flags a secret-looking env name with a literal value, and a well-known format under any name", function () {
+            const resource = deployment(podSpec([{ name: "DB_PASSWORD", value: P }, { name: "GREETING", value: FAKE.githubClassic }, { name: "api_key", value: secret(P) }]));
+            assert.deepEqual(violations(resource, [P, FAKE.githubClassic]), [
+                "spec.template.spec.containers[0].env[DB_PASSWORD] holds a plaintext password",
+                "spec.template.spec.containers[0].env[GREETING] holds a GitHub token",
+                "spec.template.spec.containers[0].env[api_key] holds a plaintext API key",
+            ]);
+        });
+
+        it("inspects init and ephemeral containers, command and args", function () {
+            const resource = deployment({
+                initContainers: [container([{ name: "MIGRATION_TOKEN", value: P }])],
+                containers: [container([], { command: ["/app/server", `--db-password=${P}`], args: ["--token", P, `--url=postgres://app:${P}@db.internal/app`] })],
+                ephemeralContainers: [container([{ name: "NPM_TOKEN", value: FAKE.npm }])],
+            });
+            assert.deepEqual(violations(resource, [P, FAKE.npm]), [
+                "spec.template.spec.initContainers[0].env[MIGRATION_TOKEN] holds a plaintext token",
+                "spec.template.spec.containers[0].command[1] holds a plaintext password",
+                "spec.template.spec.containers[0].args[2] holds a URL with an embedded password",
+                "spec.template.spec.ephemeralContainers[0].env[NPM_TOKEN] holds an npm access token",
+            ]);
+        });
+
+        it("finds the pod spec of every workload kind, Patch forms included", function () {
+            const pod = podSpec([{ name: "SECRET_KEY", value: P }]);
+            const cases: [string, Record<string, unknown>, string][] = [
+                ["kubernetes:core/v1:Pod", { spec: pod }, "spec.containers[0].env[SECRET_KEY]"],
+                ["kubernetes:apps/v1:Deployment", { spec: { template: { spec: pod } } }, "spec.template.spec.containers[0].env[SECRET_KEY]"],
+                ["kubernetes:apps/v1:StatefulSet", { spec: { template: { spec: pod } } }, "spec.template.spec.containers[0].env[SECRET_KEY]"],
+                ["kubernetes:apps/v1:DaemonSet", { spec: { template: { spec: pod } } }, "spec.template.spec.containers[0].env[SECRET_KEY]"],
+                ["kubernetes:apps/v1:ReplicaSet", { spec: { template: { spec: pod } } }, "spec.template.spec.containers[0].env[SECRET_KEY]"],
+                ["kubernetes:batch/v1:Job", { spec: { template: { spec: pod } } }, "spec.template.spec.containers[0].env[SECRET_KEY]"],
+                ["kubernetes:batch/v1:CronJob", { spec: { jobTemplate: { spec: { template: { spec: pod } } } } }, "spec.jobTemplate.spec.template.spec.containers[0].env[SECRET_KEY]"],
+                ["kubernetes:core/v1:ReplicationController", { spec: { template: { spec: pod } } }, "spec.template.spec.containers[0].env[SECRET_KEY]"],
+                ["kubernetes:core/v1:PodTemplate", { template: { spec: pod } }, "template.spec.containers[0].env[SECRET_KEY]"],
+                ["kubernetes:apps/v1:DeploymentPatch", { spec: { template: { spec: pod } } }, "spec.template.spec.containers[0].env[SECRET_KEY]"],
+            ];
+            for (const [type, props, path] of cases) {
+                assert.deepEqual(violations({ type, props }, [P]), [`${path} holds a plaintext secret`], type);
+            }
+        });
+
+        it("flags the pod template's annotations and labels", function () {
+            const resource = deployment(podSpec([]));
+            const template = (resource.props.spec as { template: { metadata: Record<string, unknown> } }).template;
+            template.metadata = { annotations: { "example.com/webhook-secret": P }, labels: { "access-key": FAKE.awsAccessKeyId } };
+            assert.deepEqual(violations(resource, [P, FAKE.awsAccessKeyId]), [
+                'spec.template.metadata.annotations["example.com/webhook-secret"] holds a plaintext secret',
+                "spec.template.metadata.labels.access-key holds an AWS access key ID",
+            ]);
+        });
+    });
+
+    describe("Kubernetes metadata of any object", function () {
+        it("flags annotations and labels, a JSON annotation by line, and a credential used as a key", function () {
+            const resource = {
+                type: "kubernetes:core/v1:Service",
+                props: {
+                    metadata: {
+                        name: "api",
+                        annotations: {
+                            "example.com/api-token": P,
+                            "example.com/config": `{\n  "endpoint": "https://api.example.com",\n  "password": "${P}"\n}`,
+                            [FAKE.githubClassic]: "true",
+                        },
+                        labels: { team: "payments", "deploy-key": FAKE.awsAccessKeyId },
+                    },
+                },
+            };
+            assert.deepEqual(violations(resource, [P, FAKE.githubClassic, FAKE.awsAccessKeyId]), [
+                'metadata.annotations["example.com/api-token"] holds a plaintext token',
+                'metadata.annotations["example.com/config"] line 3 holds a plaintext password',
+                'metadata.annotations["<redacted key>"] holds a GitHub token as a key',
+                "metadata.labels.deploy-key holds an AWS access key ID",
+            ]);
+        });
+
+        it("inspects a Kubernetes Secret's metadata, though never its data", function () {
+            const resource = { type: "kubernetes:core/v1:Secret", props: { metadata: { name: "db", annotations: { "example.com/password": P } }, stringData: { password: P } } };
+            assert.deepEqual(violations(resource, [P]), ['metadata.annotations["example.com/password"] holds a plaintext password']);
+        });
+    });
+
+    describe("ConfigMaps", function () {
+        it("flags keys holding secrets, secrets inside files by line, and binaryData after decoding", function () {
+            const resource = {
+                type: "kubernetes:core/v1:ConfigMap",
+                props: {
+                    metadata: { name: "api" },
+                    data: {
+                        LOG_LEVEL: "info",
+                        DB_PASSWORD: P,
+                        "application.properties": `server.port=8080\nspring.datasource.password=${P}\nslack.webhook=${FAKE.slackWebhook}\n`,
+                    },
+                    binaryData: { "credentials.env": base64(`REGION=eu-west-1\nSTRIPE_KEY=${FAKE.stripeSecret}\n`), "logo.png": base64("\u0089PNG\r\n\u001a\n\u0000\u0000") },
+                },
+            };
+            assert.deepEqual(violations(resource, [P, FAKE.slackWebhook, FAKE.stripeSecret]), [
+                "data.DB_PASSWORD holds a plaintext password",
+                'data["application.properties"] line 2 holds a plaintext password',
+                'data["application.properties"] line 3 holds a Slack incoming webhook URL',
+                'binaryData["credentials.env"] (base64-decoded) line 2 holds a Stripe live key',
+            ]);
+        });
+    });
+
+    describe("Helm values", function () {
+        const release = (chart: string, values: Record<string, unknown>): TestResource => ({ type: "kubernetes:helm.sh/v3:Release", name: "app", props: { chart, values } });
+
+        it("flags secret-looking keys with literals, and {name, value} env lists", function () {
+            const resource = release("oci://registry.example.com/charts/app", {
+                auth: { username: "app", password: P, existingSecret: "app-db" },
+                oauth: { clientSecret: P },
+                extraEnv: [{ name: "SESSION_SECRET", value: P }, { name: "LOG_LEVEL", value: "debug" }],
+                replicas: 2,
+            });
+            assert.deepEqual(violations(resource, [P]), [
+                "values.auth.password holds a plaintext password",
+                "values.extraEnv[SESSION_SECRET] holds a plaintext secret",
+                "values.oauth.clientSecret holds a plaintext secret",
+            ]);
+        });
+
+        it("lets through only the documented sink, and only its chart's, and never a well-known format even there", function () {
+            assert.deepEqual(violations(release("prometheus-community/kube-prometheus-stack", { grafana: { adminPassword: P } }), [P]), []);
+            assert.deepEqual(violations(release("grafana", { adminPassword: P }), [P]), []);
+            assert.deepEqual(violations(release("some-other-chart", { grafana: { adminPassword: P } }), [P]), ["values.grafana.adminPassword holds a plaintext password"]);
+            assert.deepEqual(violations(release("kube-prometheus-stack", { grafana: { adminPassword: FAKE.githubClassic, smtp: { password: P } } }), [P, FAKE.githubClassic]), [
+                "values.grafana.adminPassword holds a GitHub token",
+                "values.grafana.smtp.password holds a plaintext password",
+            ]);
+        });
+
+        it("walks the values of a Helm v4 Chart too", function () {
+            const chart = { type: "kubernetes:helm.sh/v4:Chart", props: { chart: "app", values: { apiKey: P } } };
+            assert.deepEqual(violations(chart, [P]), ["values.apiKey holds a plaintext API key"]);
+        });
+    });
+
+    describe("AWS", function () {
+        it("flags tags of any resource, as a map or as a list, and the provider's default tags", function () {
+            assert.deepEqual(violations({ type: "aws:s3/bucket:Bucket", props: { tags: { team: "data", "ci-token": P, owner: FAKE.googleApiKey } } }, [P, FAKE.googleApiKey]), [
+                "tags.ci-token holds a plaintext token",
+                "tags.owner holds a Google API key",
+            ]);
+            assert.deepEqual(violations({ type: "aws:autoscaling/group:Group", props: { tags: [{ key: "Name", value: "nodes", propagateAtLaunch: true }, { key: "join-token", value: P, propagateAtLaunch: true }] } }, [P]), [
+                "tags[join-token] holds a plaintext token",
+            ]);
+            // The engine hands a provider's object-valued configuration over JSON-encoded; both forms are read.
+            for (const defaultTags of [{ tags: { "deploy-password": P } }, JSON.stringify({ tags: { "deploy-password": P } })]) {
+                assert.deepEqual(violations({ type: "pulumi:providers:aws", props: { region: "eu-west-1", defaultTags } }, [P]), ["defaultTags.tags.deploy-password holds a plaintext password"]);
+            }
+        });
+
+        it("flags EC2 user data, plain, base64 and gzip+base64, by line", function () {
+            const script = `#!/bin/bash\nexport DB_PASSWORD=${P}\naws s3 cp s3://bucket/app /opt/app\n`;
+            assert.deepEqual(violations({ type: "aws:ec2/instance:Instance", props: { userData: script } }, [P]), ["userData line 2 holds a plaintext password"]);
+            assert.deepEqual(violations({ type: "aws:ec2/instance:Instance", props: { userDataBase64: base64(script) } }, [P]), ["userDataBase64 (base64-decoded) line 2 holds a plaintext password"]);
+            assert.deepEqual(violations({ type: "aws:ec2/launchTemplate:LaunchTemplate", props: { userData: gzipSync(`#cloud-config\nruncmd:\n  - echo ${FAKE.awsAccessKeyId}\n`).toString("base64") } }, [FAKE.awsAccessKeyId]), [
+                "userData (base64-decoded) line 3 holds an AWS access key ID",
+            ]);
+        });
+
+        it("flags launch template tag specifications", function () {
+            const resource = { type: "aws:ec2/launchTemplate:LaunchTemplate", props: { tagSpecifications: [{ resourceType: "instance", tags: { "api-key": P } }] } };
+            assert.deepEqual(violations(resource, [P]), ["tagSpecifications[0].tags.api-key holds a plaintext API key"]);
+        });
+
+        it("flags Lambda environment variables", function () {
+            const resource = { type: "aws:lambda/function:Function", props: { environment: { variables: { STAGE: "prod", STRIPE_SECRET_KEY: P, SLACK: FAKE.slackBot } } } };
+            assert.deepEqual(violations(resource, [P, FAKE.slackBot]), ["environment.variables.SLACK holds a Slack token", "environment.variables.STRIPE_SECRET_KEY holds a plaintext secret"]);
+        });
+
+        it("flags ECS container definitions (a JSON string): environment pairs, and formats anywhere", function () {
+            const definitions = JSON.stringify([
+                {
+                    name: "api",
+                    image: "registry.example.com/api@sha256:" + "0".repeat(64),
+                    environment: [{ name: "DB_PASSWORD", value: P }, { name: "PORT", value: "8080" }],
+                    secrets: [{ name: "JWT_SECRET", valueFrom: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform/prod/jwt-secret-AbCdEf" }],
+                    command: ["sh", "-c", `curl -H 'Authorization: Bearer ${FAKE.jwt}' https://api.example.com`],
+                },
+            ]);
+            assert.deepEqual(violations({ type: "aws:ecs/taskDefinition:TaskDefinition", props: { family: "api", containerDefinitions: definitions } }, [P, FAKE.jwt]), [
+                "containerDefinitions[0].environment[DB_PASSWORD] holds a plaintext password",
+                "containerDefinitions[0].command[2] holds a JSON Web Token",
+            ]);
+            assert.deepEqual(violations({ type: "aws:ecs/taskDefinition:TaskDefinition", props: { containerDefinitions: `[{"environment": [{"name": "API_TOKEN", "value": "${P}"}` } }, [P]), [
+                "containerDefinitions holds a plaintext token",
+            ]);
+        });
+    });
+
+    describe("preview and exemptions", function () {
+        it("reports the advisory can't-run result for an unknown value during preview", function () {
+            const [outcome, ...rest] = checkResource(noPlaintextSecrets, deployment(podSpec([{ name: "DB_PASSWORD", value: UNKNOWN }])));
+            assert.equal(rest.length, 0);
+            assert.equal(outcome.kind, "unknown");
+            assert.equal(
+                outcome.message,
+                "can't run policy 'no-plaintext-secrets' from policy pack 'platform-policies@v0.1.0' during preview: string value at .spec.template.spec.containers.0.env.0.value can't be known during preview",
+            );
+        });
+
+        it("cannot be exempted", function () {
+            const resource = { type: "aws:s3/bucket:Bucket", props: { tags: { "ci-token": P, "policy.platform/exempt-no-plaintext-secrets": "2027-03-31 legacy bucket, token rotated next sprint" } } };
+            assert.deepEqual(violations(resource, [P]), ["tags.ci-token holds a plaintext token (this rule cannot be exempted)"]);
+        });
+    });
+
+    describe("on the platform's rendered stacks", function () {
+        for (const stackName of ["dev", "staging", "prod"] as const) {
+            it(`finds no plaintext secret in ${stackName} (the Grafana admin password included, as a documented sink)`, async function () {
+                const stack = await renderedStack(stackName);
+                const resources = stack.resources.filter((resource) => resource.custom);
+                const outcomes = resources.flatMap((resource) => checkResource(noPlaintextSecrets, { type: resource.type, name: resource.name, urn: resource.urn, props: plainInputs(resource) }, { tier: stackName }));
+                assert.deepEqual(outcomes, []);
+                // The sink is really there: the monitoring release carries the generated password in its values.
+                const release = resources.find((resource) => resource.type === "kubernetes:helm.sh/v3:Release");
+                const values = release && (plainInputs(release).values as { grafana?: { adminPassword?: unknown } });
+                assert.equal(typeof values?.grafana?.adminPassword, "string");
+            });
+        }
+    });
+
+    it("is critical, mandatory in every tier, covers every resource type and cannot be exempted", function () {
+        assert.equal(noPlaintextSecrets.kind, "resource");
+        assert.equal(noPlaintextSecrets.name, "no-plaintext-secrets");
+        assert.equal(noPlaintextSecrets.severity, "critical");
+        assert.deepEqual(noPlaintextSecrets.enforcement, { dev: "mandatory", staging: "mandatory", prod: "mandatory" });
+        assert.equal(noPlaintextSecrets.exemptable, false);
+        assert.deepEqual(noPlaintextSecrets.resourceTypes, ["*"]);
+    });
+});
