@@ -7,6 +7,7 @@ import { diffReports, readReportFile } from "./diff";
 import { formatHuman } from "./format/human";
 import { styleFor } from "./format/style";
 import { writeBaseline } from "./parity-baseline";
+import { writeRulesIntoReadme } from "./rules-doc";
 import { parityRows } from "./parity-report";
 import { ALL_STACKS, planStacks } from "./plan";
 import { buildReport, EXIT_CODES, Report } from "./report";
@@ -14,6 +15,7 @@ import { buildReport, EXIT_CODES, Report } from "./report";
 const HELP = `Usage: npm run plan -- [options]            offline plan of every stack, with policy verdicts
        node tools/bin.js plan [options]
        node tools/bin.js parity-baseline           regenerate policies/parity/baseline.json from prod
+       node tools/bin.js docs                      regenerate the README's rule reference
 
 plan renders the real Pulumi program for each stack offline, from its Pulumi.<stack>.yaml, under the
 Pulumi runtime's mocks — no cloud credentials, no Pulumi CLI, nothing deployed — and judges the result
@@ -141,6 +143,11 @@ export async function main(argv: string[]): Promise<number> {
             case "parity-baseline": {
                 const { file, changed } = await writeBaseline(options.projectDir);
                 process.stdout.write(`${changed ? "wrote" : "unchanged:"} ${path.relative(process.cwd(), file)}\n`);
+                return EXIT_CODES.clean;
+            }
+            case "docs": {
+                const changed = writeRulesIntoReadme(options.projectDir, ALL_RULES);
+                process.stdout.write(`${changed ? "updated" : "unchanged:"} README.md rule reference\n`);
                 return EXIT_CODES.clean;
             }
             case "plan": {
