@@ -39,6 +39,8 @@ export interface StackReport {
 /** A rule's documentation, carried in reports so that SARIF and Markdown can show help text. */
 export interface RuleDoc {
     readonly name: string;
+    /** `resource` rules judge one resource at a time; `stack` rules judge the stack as a whole. */
+    readonly kind: Rule["kind"];
     readonly description: string;
     readonly severity: Severity;
     readonly rationale: string;
@@ -92,8 +94,8 @@ export interface Report {
 }
 
 export function ruleDocs(rules: readonly Rule[]): RuleDoc[] {
-    return rules.map(({ name, description, severity, rationale, remediation, resourceTypes, enforcement, exemptable }) => ({
-        name, description, severity, rationale, remediation, resourceTypes, enforcement, exemptable,
+    return rules.map(({ name, kind, description, severity, rationale, remediation, resourceTypes, enforcement, exemptable }) => ({
+        name, kind, description, severity, rationale, remediation, resourceTypes, enforcement, exemptable,
     }));
 }
 
