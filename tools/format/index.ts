@@ -1,0 +1,86 @@
+import * as fs from "fs";
+import * as path from "path";
+import { Report } from "../report";
+import { formatJson } from "./json";
+import { formatJunit } from "./junit";
+import { formatMarkdown } from "./markdown";
+import { formatSarif } from "./sarif";
+
+export type FormatName = "human" | "json" | "sarif" | "junit" | "markdown";
+
+export interface Format {
+    /** Renders the whole report; pure: the same report gives the same text. */
+    readonly render: (report: Report) => string;
+    /** Usual file extension, for help text and default file names. */
+    readonly extension: string;
+    readonly description: string;
+}
+
+/** The machine-readable formats, by the name `--output <format>=<file>` takes. `human` is added beside them. */
+export const FORMATS: Readonly<Record<Exclude<FormatName, "human">, Format>> = {
+    json: { render: formatJson, extension: "json", description: "the report itself, stable JSON (schema: docs/report.schema.json); `plan --against` reads it back" },
+    sarif: { render: (report) => formatSarif(report), extension: "sarif", description: "SARIF 2.1.0 for GitHub code scanning (upload with github/codeql-action/upload-sarif)" },
+    junit: { render: formatJunit, extension: "xml", description: "JUnit XML: one testsuite per stack, one testcase per rule and resource" },
+    markdown: { render: (report) => formatMarkdown(report), extension: "md", description: "a pull-request comment, kept under GitHub's 65,536-character limit" },
+};
+
+export type KnownFormat = keyof typeof FORMATS;
+
+export interface OutputSpec {
+    readonly format: KnownFormat;
+    readonly file: string;
+}
+
+/** A bad `--output` value or a report file that cannot be written: one line for the user, not a bug. */
+export class OutputError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "OutputError";
+    }
+}
+
+function knownFormats(): string {
+    return Object.keys(FORMATS).join(", ");
+}
+
+function isKnownFormat(name: string): name is KnownFormat {
+    return Object.hasOwn(FORMATS, name);
+}
+
+/** `sarif=reports/plan.sarif` -> {format: "sarif", file: "reports/plan.sarif"}; the file is everything after the first `=`. */
+export function parseOutputSpec(spec: string): OutputSpec {
+    const at = spec.indexOf("=");
+    if (at === -1) throw new OutputError(`--output "${spec}": expected <format>=<file>, e.g. sarif=reports/plan.sarif (formats: ${knownFormats()})`);
+    const format = spec.slice(0, at).trim().toLowerCase();
+    const file = spec.slice(at + 1).trim();
+    if (!isKnownFormat(format)) {
+        throw new OutputError(`--output "${spec}": unknown format "${format}"; known formats: ${knownFormats()}`);
+    }
+    if (file === "") throw new OutputError(`--output "${spec}": no file after "${format}=" (e.g. ${format}=reports/plan.${FORMATS[format].extension})`);
+    return { format, file };
+}
+
+/**
+ * Renders every requested format, then writes each file (creating its folders). Everything is rendered before
+ * anything is written, so a failure leaves no half-set of reports. Returns the files written.
+ */
+export function writeOutputs(report: Report, specs: readonly OutputSpec[]): string[] {
+    const seen = new Map<string, KnownFormat>();
+    for (const { format, file } of specs) {
+        const key = path.resolve(file);
+        const previous = seen.get(key);
+        if (previous !== undefined) throw new OutputError(`--output: ${file} is given twice (${previous} and ${format})`);
+        seen.set(key, format);
+    }
+    const rendered = specs.map(({ format, file }) => ({ file, text: FORMATS[format].render(report) }));
+    for (const { file, text } of rendered) {
+        try {
+            fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+            fs.writeFileSync(file, text, "utf8");
+        } catch (error) {
+            const code = (error as NodeJS.ErrnoException).code;
+            throw new OutputError(`cannot write ${file}${code ? ` (${code})` : ""}: ${(error as Error).message.split("\n")[0]}`);
+        }
+    }
+    return rendered.map(({ file }) => file);
+}
