@@ -98,14 +98,15 @@ async function renderNow(options: RenderOptions): Promise<RenderedStack> {
     // The SDK captures a full stack trace for every resource and promise (source positions). Under
     // ts-node each frame would be source-mapped, which costs more than the render itself; offline,
     // V8's plain traces are enough.
-    const prepareStackTrace = Error.prepareStackTrace;
-    Error.prepareStackTrace = undefined;
+    const errorClass = Error as { prepareStackTrace?: typeof Error.prepareStackTrace };
+    const prepareStackTrace = errorClass.prepareStackTrace;
+    errorClass.prepareStackTrace = undefined;
     try {
         await pulumi.runtime.runInPulumiStack(async () => (await import(path.join(projectDir, "index"))) as Record<string, unknown>);
     } finally {
         // Children waiting on other resources' outputs register after the stack outputs are known.
         await pulumi.runtime.disconnect();
-        Error.prepareStackTrace = prepareStackTrace;
+        errorClass.prepareStackTrace = prepareStackTrace;
     }
 
     for (const resource of resources) {
