@@ -4,6 +4,7 @@ import { parseArgs } from "util";
 import { InputFileError } from "../engine/stack-files";
 import { ALL_RULES } from "../policies/rules";
 import { diffReports, readReportFile } from "./diff";
+import { FormatName, FORMATS, OutputError, OutputSpec, parseOutputSpec, writeOutputs } from "./format";
 import { formatHuman } from "./format/human";
 import { styleFor } from "./format/style";
 import { writeBaseline } from "./parity-baseline";
@@ -29,6 +30,9 @@ Options:
                                  --policy-pack-config takes: {"<rule>": "advisory" | {"enforcementLevel": ..., "exemptions": [...]}}
   --against <report.json>        list resources added, removed and changed since that report
                                  (a previous run's --output json=<file>, e.g. from the base branch)
+  --output <format>=<file>       also write the report as human, json, sarif, junit or markdown;
+                                 repeatable (e.g. --output sarif=reports/plan.sarif --output json=plan.json)
+  --format <format>              what stdout shows (default human)
   --no-tree                      leave out the resource trees
   --project-dir <dir>            folder holding Pulumi.yaml (default: the repository root)
   --color / --no-color           force colour on or off (default: on for a terminal, off with NO_COLOR)
@@ -48,6 +52,8 @@ interface Options {
     readonly tree: boolean;
     readonly packConfigFile?: string;
     readonly against?: string;
+    readonly outputs: readonly OutputSpec[];
+    readonly format: FormatName;
 }
 
 function parse(argv: string[]): Options {
@@ -61,6 +67,8 @@ function parse(argv: string[]): Options {
                 "project-dir": { type: "string", default: path.join(__dirname, "..") },
                 "policy-pack-config": { type: "string" },
                 against: { type: "string" },
+                output: { type: "string", multiple: true, default: [] },
+                format: { type: "string", default: "human" },
                 tree: { type: "boolean", default: true },
                 "no-tree": { type: "boolean" },
                 color: { type: "boolean" },
@@ -77,6 +85,14 @@ function parse(argv: string[]): Options {
         throw new UsageError(`--stack must be one of ${[...ALL_STACKS, "all"].join(", ")}; got "${stack}"`);
     }
     if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
+    const format = values.format ?? "human";
+    if (!(format in FORMATS)) throw new UsageError(`--format must be one of ${Object.keys(FORMATS).join(", ")}; got "${format}"`);
+    let outputs: OutputSpec[];
+    try {
+        outputs = (values.output ?? []).map(parseOutputSpec);
+    } catch (error) {
+        throw new UsageError((error as Error).message);
+    }
     return {
         command: positionals[0],
         stacks: stack === "all" ? ALL_STACKS : [stack],
@@ -86,6 +102,8 @@ function parse(argv: string[]): Options {
         tree: !(values["no-tree"] ?? false),
         packConfigFile: values["policy-pack-config"],
         against: values.against,
+        outputs,
+        format: format as FormatName,
     };
 }
 
@@ -152,7 +170,7 @@ export async function main(argv: string[]): Promise<number> {
             }
             case "plan": {
                 const report = await plan(options);
-                process.stdout.write(`${formatHuman(report, styleFor(process.stdout, options.colour), { tree: options.tree })}\n`);
+                emit(report, options);
                 return report.summary.exitCode;
             }
             default:
@@ -160,8 +178,15 @@ export async function main(argv: string[]): Promise<number> {
                 return EXIT_CODES.badInput;
         }
     } catch (error) {
-        if (!(error instanceof InputFileError)) throw error;
+        if (!(error instanceof InputFileError || error instanceof OutputError)) throw error;
         process.stderr.write(`error: ${error.message}\n`);
         return EXIT_CODES.badInput;
     }
+}
+
+/** The report on stdout in the chosen format, and in every `--output` file. */
+function emit(report: Report, options: Options): void {
+    const text = options.format === "human" ? `${formatHuman(report, styleFor(process.stdout, options.colour), { tree: options.tree })}\n` : FORMATS[options.format].render(report);
+    process.stdout.write(text);
+    for (const file of writeOutputs(report, options.outputs)) process.stderr.write(`wrote ${file}\n`);
 }

@@ -1,10 +1,12 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Report } from "../report";
+import { formatHuman } from "./human";
 import { formatJson } from "./json";
 import { formatJunit } from "./junit";
 import { formatMarkdown } from "./markdown";
 import { formatSarif } from "./sarif";
+import { styleFor } from "./style";
 
 export type FormatName = "human" | "json" | "sarif" | "junit" | "markdown";
 
@@ -16,8 +18,9 @@ export interface Format {
     readonly description: string;
 }
 
-/** The machine-readable formats, by the name `--output <format>=<file>` takes. `human` is added beside them. */
-export const FORMATS: Readonly<Record<Exclude<FormatName, "human">, Format>> = {
+/** Every output format, by the name `--output <format>=<file>` and `--format` take. */
+export const FORMATS: Readonly<Record<FormatName, Format>> = {
+    human: { render: (report) => `${formatHuman(report, styleFor(undefined, false))}\n`, extension: "txt", description: "what the terminal shows: trees, verdicts by severity, parity, diff, a summary line" },
     json: { render: formatJson, extension: "json", description: "the report itself, stable JSON (schema: docs/report.schema.json); `plan --against` reads it back" },
     sarif: { render: (report) => formatSarif(report), extension: "sarif", description: "SARIF 2.1.0 for GitHub code scanning (upload with github/codeql-action/upload-sarif)" },
     junit: { render: formatJunit, extension: "xml", description: "JUnit XML: one testsuite per stack, one testcase per rule and resource" },

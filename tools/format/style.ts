@@ -11,8 +11,8 @@ const plain: Style = { bold: (t) => t, dim: (t) => t, red: (t) => t, green: (t) 
 const ansi = (code: number) => (text: string) => `\u001b[${code}m${text}\u001b[0m`;
 const coloured: Style = { bold: ansi(1), dim: ansi(2), red: ansi(31), green: ansi(32), yellow: ansi(33) };
 
-export function styleFor(stream: NodeJS.WriteStream, forceColour?: boolean): Style {
+export function styleFor(stream: NodeJS.WriteStream | undefined, forceColour?: boolean): Style {
     if (forceColour !== undefined) return forceColour ? coloured : plain;
-    const wantsColour = stream.isTTY === true && !("NO_COLOR" in process.env) && process.env.TERM !== "dumb";
+    const wantsColour = stream?.isTTY === true && !("NO_COLOR" in process.env) && process.env.TERM !== "dumb";
     return wantsColour ? coloured : plain;
 }
