@@ -1,3 +1,4 @@
+import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { RegisterResourceOutputsRequest, RegisterResourceRequest, RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb";
@@ -94,7 +95,9 @@ async function renderNow(options: RenderOptions): Promise<RenderedStack> {
         registerResourceOutputs(request, callback);
     };
 
-    forgetProgramModules(projectDir);
+    // Node caches modules under their real paths: the program's folder is where index.ts really lives.
+    const programEntry = require.resolve(path.join(projectDir, "index"));
+    forgetProgramModules(path.dirname(fs.realpathSync(programEntry)));
     // The SDK captures a full stack trace for every resource and promise (source positions). Under
     // ts-node each frame would be source-mapped, which costs more than the render itself; offline,
     // V8's plain traces are enough.
@@ -102,7 +105,7 @@ async function renderNow(options: RenderOptions): Promise<RenderedStack> {
     const prepareStackTrace = errorClass.prepareStackTrace;
     errorClass.prepareStackTrace = undefined;
     try {
-        await pulumi.runtime.runInPulumiStack(async () => (await import(path.join(projectDir, "index"))) as Record<string, unknown>);
+        await pulumi.runtime.runInPulumiStack(async () => (await import(programEntry)) as Record<string, unknown>);
     } finally {
         // Children waiting on other resources' outputs register after the stack outputs are known.
         await pulumi.runtime.disconnect();

@@ -1,0 +1,99 @@
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Report } from "../tools/report";
+import { PROJECT_DIR } from "./support/stacks";
+
+const BIN = path.join(PROJECT_DIR, "tools", "bin.js");
+
+function run(args: string[]): { code: number | null; stdout: string; stderr: string } {
+    const result = spawnSync(process.execPath, [BIN, ...args], { cwd: PROJECT_DIR, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, timeout: 120_000 });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A project folder that links to the real program but has its own stack files. */
+function projectWith(stackFiles: Record<string, string>): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "platform-project-"));
+    for (const entry of ["index.ts", "components", "config", "services", "package.json", "tsconfig.json", "node_modules", "Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml"]) {
+        if (!(entry in stackFiles)) fs.symlinkSync(path.join(PROJECT_DIR, entry), path.join(dir, entry));
+    }
+    for (const [name, text] of Object.entries(stackFiles)) fs.writeFileSync(path.join(dir, name), text);
+    return dir;
+}
+
+function assertOneLineError(stderr: string, pattern: RegExp): void {
+    const lines = stderr.trim().split("\n").filter((line) => !/^(rendering |  \w+: )/.test(line));
+    assert.equal(lines.length, 1, `one line of error, got:\n${stderr}`);
+    assert.match(lines[0], pattern);
+    assert.ok(!/\n\s+at /.test(stderr), "no stack trace");
+}
+
+describe("the plan command", function () {
+    this.timeout(180_000);
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "platform-cli-"));
+
+    it("--help explains the command and exits 0", function () {
+        const { code, stdout } = run(["plan", "--help"]);
+        assert.equal(code, 0);
+        assert.match(stdout, /Exit codes: 0 no mandatory violation; 1 mandatory violations; 2 bad usage/);
+    });
+
+    it("bad usage exits 2 with one line", function () {
+        const stack = run(["plan", "--stack", "qa"]);
+        assert.equal(stack.code, 2);
+        assertOneLineError(stack.stderr, /^error: --stack must be one of dev, staging, prod, all; got "qa"/);
+        const output = run(["plan", "--output", "pdf=report.pdf"]);
+        assert.equal(output.code, 2);
+        assertOneLineError(output.stderr, /unknown format "pdf"; known formats: human, json, sarif, junit, markdown/);
+        const config = run(["plan", "--policy-pack-config", path.join(scratch, "missing.json")]);
+        assert.equal(config.code, 2);
+        assertOneLineError(config.stderr, /missing\.json: no such file/);
+    });
+
+    it("a stack with a broken stack file exits 2 and names the key; the other stacks still render", function () {
+        const prod = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8").replace("  platform:cluster:", "  platform:postgres:\n    multiAz: false\n  platform:cluster:");
+        const { code, stdout } = run(["plan", "--no-tree", "--project-dir", projectWith({ "Pulumi.prod.yaml": prod })]);
+        assert.equal(code, 2);
+        assert.match(stdout, /cannot render: Pulumi\.prod\.yaml: invalid stack configuration \(1 problem\):\n\s+- platform:postgres\.multiAz: expected true in the prod tier; found false/);
+        assert.match(stdout, /staging: pass/);
+        assert.ok(!/\n\s+at /.test(stdout));
+    });
+
+    it("mandatory violations exit 1: parity made mandatory in dev by the pack config", function () {
+        const config = path.join(scratch, "policy-config.json");
+        fs.writeFileSync(config, JSON.stringify({ "environment-parity": "mandatory" }));
+        const { code, stdout } = run(["plan", "--stack", "dev", "--no-tree", "--policy-pack-config", config]);
+        assert.equal(code, 1);
+        assert.match(stdout, /✖ mandatory environment-parity  dev differs from prod at security\.postgres\.multiAz: dev false, prod true/);
+        assert.match(stdout, /\(exit 1\)$/m);
+    });
+
+    it("writes every --output format and diffs against a previous JSON report, secrets masked", function () {
+        const before = path.join(scratch, "before.json");
+        const first = run(["plan", "--stack", "staging", "--no-tree", "--output", `json=${before}`, "--output", `sarif=${path.join(scratch, "out", "plan.sarif")}`, "--output", `junit=${path.join(scratch, "plan.xml")}`, "--output", `markdown=${path.join(scratch, "plan.md")}`]);
+        assert.equal(first.code, 0, first.stderr);
+        for (const file of ["out/plan.sarif", "plan.xml", "plan.md"]) assert.ok(fs.statSync(path.join(scratch, file)).size > 500, file);
+        const report = JSON.parse(fs.readFileSync(before, "utf8")) as Report;
+        assert.equal(report.stacks[0].stack, "staging");
+
+        const staging = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.staging.yaml"), "utf8").replace("        LOG_LEVEL: info\n", "        LOG_LEVEL: debug\n");
+        const second = run(["plan", "--stack", "staging", "--no-tree", "--against", before, "--format", "json", "--project-dir", projectWith({ "Pulumi.staging.yaml": staging })]);
+        assert.equal(second.code, 0, second.stderr);
+        const diff = (JSON.parse(second.stdout) as Report).diff?.[0];
+        assert.ok(diff);
+        assert.deepEqual([diff.added.length, diff.removed.length], [0, 0]);
+        const changedInputs = diff.changed.flatMap((change) => (change.changedInputs ?? []).map((input) => `${change.urn.split("::").pop()} ${input.path}: ${JSON.stringify(input.before)} -> ${JSON.stringify(input.after)}`));
+        assert.ok(changedInputs.includes('platform-staging-api-deployment spec.template.spec.containers[0].env[5].value: "info" -> "debug"'), changedInputs.join("\n"));
+        assert.ok(!second.stdout.includes("sslmode=require"), "connection strings with passwords stay masked");
+    });
+
+    it("a report file that is not a report is refused in one line", function () {
+        const bogus = path.join(scratch, "bogus.json");
+        fs.writeFileSync(bogus, "[1, 2");
+        const { code, stderr } = run(["plan", "--stack", "dev", "--against", bogus]);
+        assert.equal(code, 2);
+        assertOneLineError(stderr, /bogus\.json: is not valid JSON/);
+    });
+});
