@@ -24,7 +24,7 @@ function projectWith(stackFiles: Record<string, string>): string {
 }
 
 function assertOneLineError(stderr: string, pattern: RegExp): void {
-    const lines = stderr.trim().split("\n").filter((line) => !/^(rendering |  \w+: )/.test(line));
+    const lines = stderr.trim().split("\n").filter((line) => !/^(rendering | {2}\w+: )/.test(line));
     assert.equal(lines.length, 1, `one line of error, got:\n${stderr}`);
     assert.match(lines[0], pattern);
     assert.ok(!/\n\s+at /.test(stderr), "no stack trace");
@@ -66,7 +66,7 @@ describe("the plan command", function () {
         fs.writeFileSync(config, JSON.stringify({ "environment-parity": "mandatory" }));
         const { code, stdout } = run(["plan", "--stack", "dev", "--no-tree", "--policy-pack-config", config]);
         assert.equal(code, 1);
-        assert.match(stdout, /✖ mandatory environment-parity  dev differs from prod at security\.postgres\.multiAz: dev false, prod true/);
+        assert.match(stdout, /✖ mandatory environment-parity {2}dev differs from prod at security\.postgres\.multiAz: dev false, prod true/);
         assert.match(stdout, /\(exit 1\)$/m);
     });
 
