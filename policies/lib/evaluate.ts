@@ -31,6 +31,11 @@ export interface EvaluateOptions {
     readonly packConfig?: unknown;
     /** Values may be unknown (a preview): rules that meet one report the advisory "can't run" result. */
     readonly preview?: boolean;
+    /**
+     * What stack rules see, when it differs from what resource rules see: CrossGuard hands resource
+     * rules the inputs (Analyze) and stack rules the resulting state (AnalyzeStack).
+     */
+    readonly stackResources?: readonly ResourceUnderTest[];
 }
 
 /** Runs every rule on every resource with the same semantics as the CrossGuard pack. */
@@ -68,7 +73,7 @@ export function evaluate(resources: readonly ResourceUnderTest[], options: Evalu
                 for (const outcome of runResourceRule(rule, resource, options.context, ruleConfig, options.preview)) record(rule, enforcement, outcome, resource);
             }
         } else {
-            for (const outcome of runStackRule(rule, resources, options.context, options.preview)) record(rule, enforcement, outcome);
+            for (const outcome of runStackRule(rule, options.stackResources ?? resources, options.context, options.preview)) record(rule, enforcement, outcome);
         }
     }
     return { stack: options.context.stack, findings, exemptions, rules: ruleSummaries };

@@ -29,7 +29,7 @@ export function environmentParity(baseline: () => Fingerprint): StackRule {
         check(resources, context) {
             const reference = baseline();
             const differences = compareFingerprints(fingerprint(resources), reference).filter((difference) => !difference.allowed);
-            const subject = context.tier === "prod" ? `prod differs from its committed baseline (regenerate it)` : `${context.stack} differs from prod`;
+            const subject = context.tier === "prod" ? `${context.stack} differs from the committed prod baseline (regenerate it if prod changed on purpose)` : `${context.stack} differs from prod`;
             return differences.map((difference) => ({
                 message: `${subject} at ${difference.path}: ${context.stack} ${show(difference.stack)}, prod ${show(difference.baseline)}`,
             }));
