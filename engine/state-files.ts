@@ -1,0 +1,771 @@
+/**
+ * Readers for existing Pulumi state, for `audit`: the pack's rules over a state file, offline and without
+ * cloud credentials. Three inputs, recognised by their shape:
+ *
+ * - `pulumi stack export` output, `{version: 3 | 4, deployment}` (pulumi/pulumi `apitype.UntypedDeployment`,
+ *   `DeploymentV3`; version 4 is version 3 plus a `features` list);
+ * - a checkpoint of a self-managed backend, `{version, checkpoint: {stack, latest: <deployment>}}`;
+ * - `pulumi preview --json` output, the `PreviewDigest` of pulumi/pulumi `pkg/display`: `{config, steps: [{op,
+ *   urn, provider, oldState?, newState?, diffReasons, ...}], diagnostics, changeSummary, duration}` where each
+ *   state is an `apitype.ResourceV3` written by `stack.SerializeResource` after `MassageSecrets` (see
+ *   `pkg/backend/display/json.go`).
+ *
+ * What a rule sees follows `pulumi policy analyze --file` (pulumi/pulumi `pkg/cmd/pulumi/policy/policy_analyze.go`
+ * and `pkg/resource/deploy/analyze_snapshot.go`):
+ *
+ * - every resource of the snapshot except those marked `delete` (pending deletion) is analysed, the root
+ *   `pulumi:pulumi:Stack` and the provider resources included;
+ * - `Analyze` (resource rules) gets the resource's INPUTS, its name from the URN, its type and parent;
+ * - `AnalyzeStack` (stack rules) gets each resource's OUTPUTS, with parent and property dependencies;
+ * - secrets that cannot be decrypted offline are redacted to the string `[secret]` whatever their type. This
+ *   reader never decrypts: every secret envelope (`ciphertext`, `plaintext` or `value`) becomes `[secret]` and
+ *   its path is recorded, so nothing of its value or ciphertext reaches a rule, a report or an error message;
+ * - the engine marshals properties for the analyzer with `SkipInternalKeys` (top-level `__defaults`, `__meta`
+ *   and other `__` keys are not sent), `KeepUnknowns` (an unknown reaches the policy as the unknown sentinel,
+ *   `04da6b54-80e4-46f7-96ec-b56ff0331ba9` for every type, which is also what state files and `preview --json`
+ *   hold for computed values) and without `KeepResources` (a resource reference arrives as its ID, or its URN
+ *   when it has none). Assets and archives are left as their state objects (signature, hash, text/path/uri);
+ *   no rule inspects them.
+ *
+ * In `preview --json` the engine has already replaced every secret by the string `[secret]` (`MassageSecrets`),
+ * so that string marks a secret path there. The digest lists only changing resources unless the preview ran
+ * with `--show-sames`; the result says so in `notes`.
+ */
+import { constants as bufferConstants } from "buffer";
+import * as fs from "fs";
+import * as zlib from "zlib";
+import type { ResourceUnderTest } from "../policies/lib/rule";
+import { InputFileError } from "./stack-files";
+
+// Wire constants of the Pulumi engine (sdk/go/common/resource/sig, plugin/rpc.go, pkg/resource/stack). Literal
+// here so that reading a file does not load the SDK; test/state-files.spec.ts checks them against @pulumi/pulumi.
+/** Key of the signature that marks a special value. */
+export const SIG_KEY = "4dabf18193072939515e22adb298388d";
+export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+export const ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17";
+export const ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7";
+export const RESOURCE_REFERENCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
+/** NaN and infinities, as the IEEE 754 bits in 16 hex digits. */
+export const FLOAT_SIG = "8ad145fe-0d11-4827-bfd7-1abcbf086f5c";
+/** Strings that are not valid UTF-8, base64-encoded. */
+export const BYTES_SIG = "803fd3297a5875dc03ca845dda5d2a98";
+/** The unknown value as state, previews and the analyzer's string marshaling write it. */
+export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+/** Every sentinel the policy SDK's unknown-checking proxy recognises (bool, number, string, array, asset, archive, object). */
+export const UNKNOWN_SENTINELS: ReadonlySet<string> = new Set([
+    "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
+    "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
+    UNKNOWN_VALUE,
+    "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
+    "030794c1-ac77-496b-92df-f27374a8bd58",
+    "e48ece36-62e2-4504-bad9-02848725956a",
+    "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
+]);
+/** What a secret becomes, as `pulumi policy analyze --file` redacts it (and as reports mask it: SECRET_MASK). */
+export const SECRET_PLACEHOLDER = "[secret]";
+
+/**
+ * Deepest nesting of a property value accepted. Real state nests a few dozen levels; the rules, the report
+ * writers (JSON.stringify gives up near 4,000 levels) and the policy SDK recurse on values, so a deeper file
+ * is refused here with one line instead of overflowing the stack later.
+ */
+export const MAX_VALUE_DEPTH = 1000;
+
+export type StateFileKind = "stack-export-v3" | "stack-export-v4" | "checkpoint" | "preview";
+
+/** A resource of the file, as the rules see it. */
+export interface AuditResource extends ResourceUnderTest {
+    /** False for component resources and the stack itself. */
+    readonly custom: boolean;
+    readonly id?: string;
+    /** Provider reference `<provider urn>::<provider id>`. */
+    readonly provider?: string;
+    /** Outputs, treated like `props`: what stack rules see (`AnalyzeStack` gets outputs). */
+    readonly outputs: Record<string, unknown>;
+    /** For a preview, the step's operation (`create`, `update`, `same`, ...). */
+    readonly op?: string;
+}
+
+export interface AuditInput {
+    readonly kind: StateFileKind;
+    /** Where the input came from, as given to the reader. */
+    readonly source: string;
+    readonly stack: string;
+    readonly project: string;
+    /** In file order; `props` are the inputs (what resource rules see), `outputs` what stack rules see. */
+    readonly resources: AuditResource[];
+    /** URN -> paths in `props` (the inputs) that held a secret, now `[secret]`. Resources without secrets are absent. */
+    readonly secretPaths: Map<string, string[]>;
+    /** URN -> paths in `outputs` that held a secret. */
+    readonly outputSecretPaths: Map<string, string[]>;
+    /** Unknown values in props or outputs: evaluate with `preview: true` so that rules meeting one report "can't run". */
+    readonly unknownValues: number;
+    /** Things worth telling the user (resources left out, a preview without unchanged resources, ...). */
+    readonly notes: string[];
+}
+
+export interface ReadStateOptions {
+    /** Stack name to report when the file has no resources to take it from. */
+    readonly stack?: string;
+}
+
+/** The resources as stack rules see them: outputs as props (what `AnalyzeStack` receives). */
+export function stackRuleView(resources: readonly AuditResource[]): ResourceUnderTest[] {
+    return resources.map((resource) => ({ ...resource, props: resource.outputs }));
+}
+
+/** Whether rules must run with the unknown-checking proxy (`evaluate(..., {preview: true})`). */
+export function needsPreviewSemantics(input: AuditInput): boolean {
+    return input.kind === "preview" || input.unknownValues > 0;
+}
+
+const EXPECTED = "expected a Pulumi stack export (version 3 or 4), a checkpoint or `pulumi preview --json` output";
+const SUPPORTED_VERSIONS = "this tool reads 3 and 4";
+const URN_PREFIX = "urn:pulumi:";
+const STACK_TYPE = "pulumi:pulumi:Stack";
+const DELETE_OPS: ReadonlySet<string> = new Set(["delete", "delete-replaced", "discard", "discard-replaced", "remove-pending-replace"]);
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+/** V8's positioned messages end with the position; those that quote the text end with `is not valid JSON`. */
+const JSON_POSITION = / (?:in JSON )?at position (\d+)$/;
+const JSON_NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const HEX_FLOAT = /^[0-9a-f]{16}$/;
+const HEX4 = /^[0-9a-fA-F]{4}$/;
+const SIGNATURE_LIKE = /^[0-9a-f-]{32,36}$/;
+
+/** Reads a state file, a checkpoint or a preview; any problem is an InputFileError of one line. */
+export function readStateFile(file: string, options: ReadStateOptions = {}): AuditInput {
+    return parseStateDocument(readText(file), file, options);
+}
+
+/** The same from text already read (tests, stdin). */
+export function parseStateDocument(text: string, sourceName: string, options: ReadStateOptions = {}): AuditInput {
+    const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+    return fromStateDocument(parseJson(body, sourceName), sourceName, options);
+}
+
+/** The same from a parsed JSON document. */
+export function fromStateDocument(document: unknown, sourceName: string, options: ReadStateOptions = {}): AuditInput {
+    try {
+        return new DocumentReader(sourceName, options).read(document);
+    } catch (error) {
+        if (error instanceof InputFileError) throw error;
+        // A bug here must still not print values: name the failure, keep the original as the cause.
+        const wrapped = new InputFileError(sourceName, `could not be read: unexpected ${error instanceof Error ? error.name : "error"} in the state reader (please report this)`);
+        (wrapped as Error & { cause?: unknown }).cause = error;
+        throw wrapped;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Text
+
+function readText(file: string): string {
+    let buffer: Buffer;
+    try {
+        buffer = fs.readFileSync(file);
+    } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        const problem =
+            code === "ENOENT" ? "no such file"
+            : code === "EISDIR" ? "is a directory; expected a JSON file"
+            : code === "EACCES" || code === "EPERM" ? "cannot be read (permission denied)"
+            : code === "ERR_FS_FILE_TOO_LARGE" ? "is too large to read (more than 2 GB)"
+            : `cannot be read (${code ?? "unknown error"})`;
+        throw new InputFileError(file, problem);
+    }
+    if (buffer.length >= 2 && buffer[0] === 0x1f && buffer[1] === 0x8b) {
+        try {
+            buffer = zlib.gunzipSync(buffer, { maxOutputLength: bufferConstants.MAX_STRING_LENGTH + 16 });
+        } catch (error) {
+            const code = (error as NodeJS.ErrnoException).code;
+            throw new InputFileError(file, `is gzip-compressed but cannot be decompressed (${code === "ERR_BUFFER_TOO_LARGE" ? "too large" : "corrupt or truncated"})`);
+        }
+    }
+    return decode(buffer, file);
+}
+
+function decode(buffer: Buffer, file: string): string {
+    if (buffer.length === 0) throw new InputFileError(file, `is empty; ${EXPECTED}`);
+    let encoding: "utf8" | "utf16le" = "utf8";
+    let start = 0;
+    if (buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf) start = 3;
+    else if (buffer[0] === 0xff && buffer[1] === 0xfe) [encoding, start] = ["utf16le", 2];
+    else if (buffer[0] === 0xfe && buffer[1] === 0xff) {
+        // UTF-16 big-endian: swap to little-endian (an odd trailing byte is dropped, and JSON.parse will say so).
+        const even = buffer.length - 2 - ((buffer.length - 2) % 2);
+        const body = Buffer.from(buffer.subarray(2, 2 + even));
+        buffer = body.swap16();
+        [encoding, start] = ["utf16le", 0];
+    }
+    const characters = encoding === "utf16le" ? (buffer.length - start) / 2 : buffer.length - start;
+    const tooLarge = (): InputFileError =>
+        new InputFileError(file, `is too large to read (${Math.round(buffer.length / 2 ** 20)} MB; the limit is about ${Math.floor(bufferConstants.MAX_STRING_LENGTH / 2 ** 20)} MB of text)`);
+    if (characters > bufferConstants.MAX_STRING_LENGTH) throw tooLarge();
+    try {
+        return buffer.toString(encoding, start);
+    } catch {
+        throw tooLarge();
+    }
+}
+
+function parseJson(text: string, sourceName: string): unknown {
+    try {
+        return JSON.parse(text) as unknown;
+    } catch (error) {
+        if (!(error instanceof SyntaxError)) throw new InputFileError(sourceName, `could not be parsed (${error instanceof Error ? error.name : "error"})`);
+        throw new InputFileError(sourceName, jsonSyntaxProblem(error.message, text));
+    }
+}
+
+/**
+ * V8's message without what it quotes of the text (the text may hold secrets), with a position, line and
+ * column. Messages that give no position are located with a small scanner of our own.
+ */
+function jsonSyntaxProblem(message: string, text: string): string {
+    const positioned = JSON_POSITION.exec(message);
+    let what: string;
+    let position: number;
+    if (positioned && !/["'\n]/.test(message)) {
+        what = message.slice(0, positioned.index);
+        position = Number(positioned[1]);
+    } else if (message.startsWith("Unexpected end of JSON input")) {
+        what = "Unexpected end of JSON input";
+        position = text.length;
+    } else {
+        what = message.startsWith("Unexpected token") ? "Unexpected token" : "Unexpected text";
+        position = syntaxErrorOffset(text);
+    }
+    if (what.startsWith("Unexpected non-whitespace character after JSON") && looksLikeEventStream(text, position)) {
+        return "holds a stream of engine events, one JSON object per line (`--json` with PULUMI_ENABLE_STREAMING_JSON_PREVIEW, or `pulumi up --json`); expected the single document that `pulumi preview --json` prints";
+    }
+    const { line, column } = lineAndColumn(text, position);
+    const truncated = position >= text.length ? "; the file looks truncated" : "";
+    return `not valid JSON: ${what} at position ${position} (line ${line}, column ${column})${truncated}`;
+}
+
+function looksLikeEventStream(text: string, position: number): boolean {
+    try {
+        const first = JSON.parse(text.slice(0, position)) as unknown;
+        return isRecord(first) && "sequence" in first && "timestamp" in first;
+    } catch {
+        return false;
+    }
+}
+
+function lineAndColumn(text: string, position: number): { line: number; column: number } {
+    let line = 1;
+    let lineStart = 0;
+    const end = Math.min(position, text.length);
+    for (let index = text.indexOf("\n"); index !== -1 && index < end; index = text.indexOf("\n", index + 1)) {
+        line++;
+        lineStart = index + 1;
+    }
+    return { line, column: end - lineStart + 1 };
+}
+
+/** Offset of the first character where `text` stops being JSON (iterative: any nesting depth). */
+function syntaxErrorOffset(text: string): number {
+    const length = text.length;
+    const containers: number[] = []; // 0 array, 1 object
+    let index = 0;
+    let expect: "value" | "key" | "after" = "value";
+    const skipSpace = (): void => {
+        while (index < length) {
+            const code = text.charCodeAt(index);
+            if (code !== 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) break;
+            index++;
+        }
+    };
+    const scanString = (): boolean => {
+        index++;
+        while (index < length) {
+            const code = text.charCodeAt(index);
+            if (code === 0x22) {
+                index++;
+                return true;
+            }
+            if (code < 0x20) return false;
+            if (code === 0x5c) {
+                const escaped = text[index + 1];
+                if (escaped === "u") {
+                    if (!HEX4.test(text.slice(index + 2, index + 6))) return false;
+                    index += 6;
+                } else if (escaped !== undefined && '"\\/bfnrt'.includes(escaped)) index += 2;
+                else return false;
+            } else index++;
+        }
+        return false;
+    };
+    for (;;) {
+        skipSpace();
+        if (index >= length) return length;
+        const char = text[index];
+        if (expect === "after") {
+            const top = containers[containers.length - 1];
+            if (top === undefined) return index;
+            if (char === ",") {
+                index++;
+                expect = top === 1 ? "key" : "value";
+            } else if ((top === 0 && char === "]") || (top === 1 && char === "}")) {
+                containers.pop();
+                index++;
+            } else return index;
+        } else if (expect === "key") {
+            if (char !== '"' || !scanString()) return index;
+            skipSpace();
+            if (text[index] !== ":") return index;
+            index++;
+            expect = "value";
+        } else if (char === "{" || char === "[") {
+            containers.push(char === "{" ? 1 : 0);
+            index++;
+            skipSpace();
+            if (text[index] === (char === "{" ? "}" : "]")) {
+                containers.pop();
+                index++;
+                expect = "after";
+            } else expect = char === "{" ? "key" : "value";
+        } else if (char === '"') {
+            if (!scanString()) return index;
+            expect = "after";
+        } else if (char === "-" || (char >= "0" && char <= "9")) {
+            JSON_NUMBER.lastIndex = index;
+            if (!JSON_NUMBER.exec(text)) return index;
+            index = JSON_NUMBER.lastIndex;
+            expect = "after";
+        } else {
+            const literal = ["true", "false", "null"].find((word) => text.startsWith(word, index));
+            if (!literal) return index;
+            index += literal.length;
+            expect = "after";
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Documents
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** What a value is, never what it holds. */
+function describe(value: unknown): string {
+    if (value === null) return "null";
+    if (Array.isArray(value)) return "an array";
+    switch (typeof value) {
+        case "string":
+            return "a string";
+        case "number":
+            return "a number";
+        case "boolean":
+            return "a boolean";
+        case "object":
+            return "an object";
+        default:
+            return typeof value;
+    }
+}
+
+/** Keys shown in a message: only plain identifiers, a few, short. */
+function describeKeys(record: Record<string, unknown>): string {
+    const keys = Object.keys(record);
+    if (keys.length === 0) return "an empty object";
+    const shown = keys.filter((key) => key.length <= 40 && IDENTIFIER.test(key)).slice(0, 6);
+    const rest = keys.length - shown.length;
+    const list = shown.map((key) => `\`${key}\``).join(", ");
+    return `an object with keys ${list}${rest > 0 ? `${shown.length ? " and " : ""}${rest} other${rest === 1 ? "" : "s"}` : ""}`;
+}
+
+function shorten(text: string, max = 160): string {
+    const oneLine = text.replace(/[\r\n\t]+/g, " ");
+    return oneLine.length <= max ? oneLine : `${oneLine.slice(0, max - 1)}…`;
+}
+
+function formatPath(segments: readonly (string | number)[]): string {
+    let path = "";
+    for (const segment of segments) {
+        if (typeof segment === "number") path += `[${segment}]`;
+        else if (IDENTIFIER.test(segment) && segment !== "__proto__") path += path ? `.${segment}` : segment;
+        else path += `[${JSON.stringify(segment)}]`;
+    }
+    return path;
+}
+
+interface ParsedUrn {
+    readonly stack: string;
+    readonly project: string;
+    readonly qualifiedType: string;
+    readonly name: string;
+}
+
+/** `urn:pulumi:<stack>::<project>::<qualified type>::<name>`; the name may itself contain `::`. */
+function parseUrn(urn: string): ParsedUrn | undefined {
+    if (!urn.startsWith(URN_PREFIX)) return undefined;
+    const first = urn.indexOf("::", URN_PREFIX.length);
+    const second = first === -1 ? -1 : urn.indexOf("::", first + 2);
+    const third = second === -1 ? -1 : urn.indexOf("::", second + 2);
+    if (third === -1) return undefined;
+    return { stack: urn.slice(URN_PREFIX.length, first), project: urn.slice(first + 2, second), qualifiedType: urn.slice(second + 2, third), name: urn.slice(third + 2) };
+}
+
+interface Frame {
+    readonly source: unknown[] | Record<string, unknown>;
+    /** Keys of an object; undefined for an array. */
+    readonly keys: string[] | undefined;
+    readonly key: string | number;
+    index: number;
+    /** Shallow copy, made on the first change below this container. */
+    copy: unknown[] | Record<string, unknown> | undefined;
+}
+
+/** A special value the analyzer does not receive as it is stored: anything signed but an asset or archive. */
+function isSpecial(value: object): boolean {
+    if (Array.isArray(value)) return false;
+    const signature = (value as Record<string, unknown>)[SIG_KEY];
+    return signature !== undefined && signature !== ASSET_SIG && signature !== ARCHIVE_SIG;
+}
+
+function assign(frame: Frame, key: string | number, value: unknown): void {
+    if (!frame.copy) frame.copy = Array.isArray(frame.source) ? frame.source.slice() : { ...frame.source };
+    if (key === "__proto__") Object.defineProperty(frame.copy, key, { value, writable: true, enumerable: true, configurable: true });
+    else (frame.copy as Record<string | number, unknown>)[key] = value;
+}
+
+class DocumentReader {
+    private readonly resources: AuditResource[] = [];
+    private readonly secretPaths = new Map<string, string[]>();
+    private readonly outputSecretPaths = new Map<string, string[]>();
+    private readonly notes: string[] = [];
+    private unknownValues = 0;
+    private stackAndProject: { stack: string; project: string; urn: string } | undefined;
+    /** In a preview, `[secret]` strings are secrets the engine already redacted. */
+    private redactedSecretsAreStrings = false;
+    /** Work stacks of the fast pass, reused from one value to the next. */
+    private readonly scanValues: unknown[] = [];
+    private readonly scanDepths: number[] = [];
+
+    constructor(private readonly source: string, private readonly options: ReadStateOptions) {}
+
+    private fail(problem: string): never {
+        throw new InputFileError(this.source, problem);
+    }
+
+    read(document: unknown): AuditInput {
+        if (Array.isArray(document)) this.fail(`${EXPECTED}; found a JSON array`);
+        if (!isRecord(document)) this.fail(`${EXPECTED}; found ${document === null ? "null" : `a JSON ${typeof document}`}`);
+        if ("deployment" in document) {
+            const version = this.version(document.version, "deployment");
+            this.deployment(document.deployment, "deployment");
+            return this.result(version === 3 ? "stack-export-v3" : "stack-export-v4");
+        }
+        if ("checkpoint" in document) {
+            this.version(document.version, "checkpoint");
+            const checkpoint = document.checkpoint;
+            if (!isRecord(checkpoint)) this.fail(`\`checkpoint\` is ${describe(checkpoint)}; expected an object with the stack's \`latest\` deployment`);
+            if (checkpoint.latest === undefined || checkpoint.latest === null) this.notes.push("the checkpoint holds no deployment (the stack has never been updated)");
+            else this.deployment(checkpoint.latest, "checkpoint.latest");
+            const named = typeof checkpoint.stack === "string" && checkpoint.stack ? checkpoint.stack.slice(checkpoint.stack.lastIndexOf("/") + 1) : undefined;
+            return this.result("checkpoint", named);
+        }
+        if ("steps" in document || "changeSummary" in document) {
+            this.preview(document);
+            return this.result("preview");
+        }
+        if ("resources" in document && "manifest" in document) {
+            this.fail("holds a deployment without its envelope; expected the whole `pulumi stack export` output, `{\"version\": 3, \"deployment\": {...}}`");
+        }
+        this.fail(`${EXPECTED}; found ${describeKeys(document)}`);
+    }
+
+    private version(value: unknown, noun: "deployment" | "checkpoint"): 3 | 4 {
+        if (value === undefined) this.fail(`has no \`version\`; expected a ${noun} version, 3 or 4`);
+        if (typeof value !== "number" || !Number.isInteger(value)) {
+            this.fail(`\`version\` is ${describe(value)}${typeof value === "number" ? ` (${value})` : ""}; expected a ${noun} version, 3 or 4`);
+        }
+        if (value === 3 || value === 4) return value;
+        if (value === 1 || value === 2) this.fail(`${noun} version ${value} is older than this tool reads (3 and 4); export the stack again with a current Pulumi CLI`);
+        this.fail(`unsupported ${noun} version ${value} (${SUPPORTED_VERSIONS})`);
+    }
+
+    private deployment(deployment: unknown, where: string): void {
+        if (!isRecord(deployment)) this.fail(`\`${where}\` is ${describe(deployment)}; expected an object with \`manifest\` and \`resources\``);
+        const resources = deployment.resources;
+        if (resources !== undefined && resources !== null && !Array.isArray(resources)) this.fail(`\`${where}.resources\` is ${describe(resources)}; expected an array of resources`);
+        let pendingDeletion = 0;
+        const list = (resources ?? []) as unknown[];
+        for (let index = 0; index < list.length; index++) {
+            const state = list[index];
+            const at = `${where}.resources[${index}]`;
+            if (!isRecord(state)) this.fail(`\`${at}\` is ${describe(state)}; expected a resource object`);
+            if (state.delete === true) {
+                pendingDeletion++;
+                continue;
+            }
+            this.resource(state, at);
+        }
+        if (pendingDeletion > 0) this.notes.push(`${pendingDeletion} resource${pendingDeletion === 1 ? " is" : "s are"} pending deletion and not audited, as \`pulumi policy analyze\` skips them`);
+        const pending = deployment.pending_operations;
+        if (Array.isArray(pending) && pending.length > 0) {
+            this.notes.push(`${pending.length} operation${pending.length === 1 ? " was" : "s were"} still pending when the state was written (an interrupted update); those resources may be missing or stale`);
+        }
+    }
+
+    private preview(document: Record<string, unknown>): void {
+        this.redactedSecretsAreStrings = true;
+        const steps = document.steps;
+        if (steps !== undefined && steps !== null && !Array.isArray(steps)) this.fail(`\`steps\` is ${describe(steps)}; expected the array of steps of \`pulumi preview --json\``);
+        const list = (steps ?? []) as unknown[];
+        // A replacement is several steps for one URN (create-replacement, replace, delete-replaced): one
+        // resource each, at its first step, with the last new state seen.
+        const chosen = new Map<string, { state: Record<string, unknown>; op: string; at: string }>();
+        let withoutState = 0;
+        for (let index = 0; index < list.length; index++) {
+            const step = list[index];
+            const at = `steps[${index}]`;
+            if (!isRecord(step)) this.fail(`\`${at}\` is ${describe(step)}; expected a step object`);
+            if (typeof step.op !== "string") this.fail(`\`${at}\` has ${step.op === undefined ? "no `op`" : `an \`op\` that is ${describe(step.op)}`}; expected a step of \`pulumi preview --json\``);
+            if (DELETE_OPS.has(step.op)) continue;
+            const state = step.newState;
+            if (state === undefined || state === null) {
+                withoutState++;
+                continue;
+            }
+            if (!isRecord(state)) this.fail(`\`${at}.newState\` is ${describe(state)}; expected a resource state`);
+            const urn = state.urn ?? step.urn;
+            if (typeof urn !== "string") this.fail(`\`${at}\` has ${urn === undefined ? "no `urn`" : `a \`urn\` that is ${describe(urn)}`}; every resource needs one`);
+            chosen.set(urn, { state, op: step.op, at: `${at}.newState` });
+        }
+        let sames = 0;
+        for (const [urn, { state, op, at }] of chosen) {
+            const type = state.type ?? parseUrn(urn)?.qualifiedType.split("$").pop();
+            const resource = this.resource({ ...state, urn, type }, at, op);
+            if (op === "same" && resource.type !== STACK_TYPE) sames++;
+        }
+        if (sames === 0 && this.resources.some((resource) => resource.type !== STACK_TYPE)) {
+            this.notes.push("the preview lists only resources that change; unchanged resources are not audited (run `pulumi preview --json --show-sames` to include them)");
+        }
+        if (withoutState > 0) this.notes.push(`${withoutState} step${withoutState === 1 ? " has" : "s have"} no new state and ${withoutState === 1 ? "is" : "are"} not audited`);
+        const diagnostics = document.diagnostics;
+        if (Array.isArray(diagnostics) && diagnostics.some((diagnostic) => isRecord(diagnostic) && diagnostic.severity === "error")) {
+            this.notes.push("the preview reported errors; resources it could not register are missing");
+        }
+    }
+
+    private resource(state: Record<string, unknown>, at: string, op?: string): AuditResource {
+        const urn = state.urn;
+        if (typeof urn !== "string") this.fail(`\`${at}\` has ${urn === undefined ? "no `urn`" : `a \`urn\` that is ${describe(urn)}`}; every resource needs one`);
+        const parsed = parseUrn(urn);
+        if (!parsed) this.fail(`\`${at}.urn\` is not a Pulumi URN (expected urn:pulumi:<stack>::<project>::<type>::<name>)`);
+        const type = state.type;
+        if (typeof type !== "string" || type === "") this.fail(`\`${at}\` (${shorten(urn)}) has ${type === undefined ? "no `type`" : `a \`type\` that is ${type === "" ? "empty" : describe(type)}`}`);
+        this.checkStack(parsed, urn);
+
+        const parent = this.optionalString(state, "parent", at);
+        const provider = this.optionalString(state, "provider", at);
+        const id = this.optionalString(state, "id", at);
+        const propertyDependencies = this.propertyDependencies(state.propertyDependencies, at);
+        const inputs = this.properties(state.inputs, at, "inputs", urn, this.secretPaths);
+        const outputs = this.properties(state.outputs, at, "outputs", urn, this.outputSecretPaths);
+        // One shape for every resource (absent fields are undefined): cheaper to build and to read.
+        const resource: AuditResource = { type, name: parsed.name, urn, props: inputs, outputs, custom: state.custom === true, parent, propertyDependencies, provider, id, op };
+        this.resources.push(resource);
+        return resource;
+    }
+
+    private checkStack(parsed: ParsedUrn, urn: string): void {
+        if (!this.stackAndProject) {
+            this.stackAndProject = { stack: parsed.stack, project: parsed.project, urn };
+            return;
+        }
+        const { stack, project } = this.stackAndProject;
+        if (parsed.stack !== stack || parsed.project !== project) {
+            this.fail(`holds resources of more than one stack (${shorten(`${project}/${stack}`, 80)} and ${shorten(`${parsed.project}/${parsed.stack}`, 80)}); audit one stack at a time`);
+        }
+    }
+
+    private optionalString(state: Record<string, unknown>, field: string, at: string): string | undefined {
+        const value = state[field];
+        if (value === undefined || value === null || value === "") return undefined;
+        if (typeof value !== "string") this.fail(`\`${at}.${field}\` is ${describe(value)}; expected a string`);
+        return value;
+    }
+
+    private propertyDependencies(value: unknown, at: string): Record<string, readonly string[]> | undefined {
+        if (value === undefined || value === null) return undefined;
+        if (!isRecord(value)) this.fail(`\`${at}.propertyDependencies\` is ${describe(value)}; expected an object of URN lists`);
+        let normalized: Record<string, readonly string[]> | undefined;
+        for (const key in value) {
+            const urns = value[key];
+            if (urns === null) {
+                // Go writes an empty dependency list as null.
+                normalized ??= { ...(value as Record<string, readonly string[]>) };
+                normalized[key] = [];
+                continue;
+            }
+            let valid = Array.isArray(urns);
+            for (let index = 0; valid && index < (urns as unknown[]).length; index++) valid = typeof (urns as unknown[])[index] === "string";
+            if (!valid) this.fail(`\`${at}.propertyDependencies\` has an entry that is not a list of URNs`);
+        }
+        return normalized ?? (value as Record<string, readonly string[]>);
+    }
+
+    /**
+     * Props as the analyzer hands them to a policy: top-level `__` keys dropped, secrets replaced by
+     * SECRET_PLACEHOLDER (paths recorded), resource references by their ID or URN, special floats and byte
+     * strings decoded, unknowns kept. A fast pass finds the props that need none of this (most of them) and
+     * returns them as they are, shared with the parsed document; the others get a copy-on-write pass that
+     * copies only the containers on the way to a change. Both passes are iterative: depth costs no stack.
+     */
+    private properties(value: unknown, at: string, field: "inputs" | "outputs", urn: string, secretsByUrn: Map<string, string[]>): Record<string, unknown> {
+        if (value === undefined || value === null) return {};
+        if (!isRecord(value)) this.fail(`\`${at}.${field}\` is ${describe(value)}; expected an object of properties`);
+        if (value[SIG_KEY] !== undefined) this.fail(`\`${at}.${field}\` is a special value (a signature at the top level); expected an object of properties`);
+        let root = value;
+        const keys = Object.keys(value);
+        for (let index = 0; index < keys.length; index++) {
+            if (keys[index].startsWith("__")) {
+                root = {};
+                for (const kept of keys) if (!kept.startsWith("__")) root[kept] = value[kept];
+                break;
+            }
+        }
+        if (!this.needsRewrite(root)) return root;
+        return this.rewrite(root, root !== value, `${at}.${field}`, urn, secretsByUrn);
+    }
+
+    /**
+     * The fast pass: counts unknowns and tells whether the value holds anything to rewrite (a special value,
+     * a redacted `[secret]` string in a preview) or nests too deep. If so, it counts nothing: the rewrite does.
+     */
+    private needsRewrite(root: Record<string, unknown>): boolean {
+        const values = this.scanValues;
+        const depths = this.scanDepths;
+        values.length = 0;
+        depths.length = 0;
+        values.push(root);
+        depths.push(1);
+        let unknowns = 0;
+        const redacted = this.redactedSecretsAreStrings;
+        while (values.length > 0) {
+            const container = values.pop() as unknown[] | Record<string, unknown>;
+            const depth = (depths.pop() as number) + 1;
+            if (Array.isArray(container)) {
+                for (let index = 0; index < container.length; index++) {
+                    const child = container[index];
+                    if (typeof child === "string") {
+                        if (child.length === 36 && UNKNOWN_SENTINELS.has(child)) unknowns++;
+                        else if (redacted && child === SECRET_PLACEHOLDER) return true;
+                    } else if (typeof child === "object" && child !== null) {
+                        if (depth > MAX_VALUE_DEPTH || isSpecial(child)) return true;
+                        values.push(child);
+                        depths.push(depth);
+                    }
+                }
+            } else {
+                for (const key in container) {
+                    const child = container[key];
+                    if (typeof child === "string") {
+                        if (child.length === 36 && UNKNOWN_SENTINELS.has(child)) unknowns++;
+                        else if (redacted && child === SECRET_PLACEHOLDER) return true;
+                    } else if (typeof child === "object" && child !== null) {
+                        if (depth > MAX_VALUE_DEPTH || isSpecial(child)) return true;
+                        values.push(child);
+                        depths.push(depth);
+                    }
+                }
+            }
+        }
+        this.unknownValues += unknowns;
+        return false;
+    }
+
+    /** The copy-on-write pass, with the path of each container for secret paths and messages. */
+    private rewrite(root: Record<string, unknown>, rootIsCopy: boolean, where: string, urn: string, secretsByUrn: Map<string, string[]>): Record<string, unknown> {
+        const secretPaths: string[] = [];
+        const stack: Frame[] = [{ source: root, keys: Object.keys(root), key: "", index: 0, copy: rootIsCopy ? root : undefined }];
+        const pathTo = (last: string | number): string => formatPath([...stack.slice(1).map((frame) => frame.key), last]);
+        let result = root;
+        while (stack.length > 0) {
+            const frame = stack[stack.length - 1];
+            const keyList = frame.keys;
+            const length = keyList ? keyList.length : (frame.source as unknown[]).length;
+            if (frame.index >= length) {
+                stack.pop();
+                const done = frame.copy ?? frame.source;
+                if (stack.length === 0) result = done as Record<string, unknown>;
+                else if (frame.copy) assign(stack[stack.length - 1], frame.key, done);
+                continue;
+            }
+            const position = frame.index++;
+            const key: string | number = keyList ? keyList[position] : position;
+            const child = (frame.source as Record<string | number, unknown>)[key];
+
+            if (typeof child === "string") {
+                if (child.length === 36 && UNKNOWN_SENTINELS.has(child)) this.unknownValues++;
+                else if (this.redactedSecretsAreStrings && child === SECRET_PLACEHOLDER) secretPaths.push(pathTo(key));
+                continue;
+            }
+            if (typeof child !== "object" || child === null) continue;
+            if (isSpecial(child)) {
+                const signature = (child as Record<string, unknown>)[SIG_KEY];
+                if (signature === SECRET_SIG) {
+                    // Never looked into: whatever it holds (ciphertext, plaintext, value) stays in the file.
+                    assign(frame, key, SECRET_PLACEHOLDER);
+                    secretPaths.push(pathTo(key));
+                } else {
+                    const replacement = this.specialValue(child as Record<string, unknown>, signature, () => `${where}.${pathTo(key)}`);
+                    if (replacement === UNKNOWN_VALUE) this.unknownValues++;
+                    assign(frame, key, replacement);
+                }
+                continue;
+            }
+            const childKeys = Array.isArray(child) ? undefined : Object.keys(child);
+            if ((childKeys ? childKeys.length : (child as unknown[]).length) === 0) continue;
+            if (stack.length >= MAX_VALUE_DEPTH) {
+                this.fail(`\`${shorten(`${where}.${pathTo(key)}`, 120)}\` (${shorten(urn, 120)}) is nested more than ${MAX_VALUE_DEPTH} levels deep; this tool reads values up to that depth`);
+            }
+            stack.push({ source: child as unknown[] | Record<string, unknown>, keys: childKeys, key, index: 0, copy: undefined });
+        }
+        if (secretPaths.length > 0) {
+            const known = secretsByUrn.get(urn);
+            if (known) known.push(...secretPaths);
+            else secretsByUrn.set(urn, secretPaths);
+        }
+        return result;
+    }
+
+    /** A resource reference, special float or byte string, as the analyzer receives it. */
+    private specialValue(value: Record<string, unknown>, signature: unknown, location: () => string): unknown {
+        const where = location();
+        if (signature === RESOURCE_REFERENCE_SIG) {
+            if (typeof value.id === "string") return value.id;
+            if (typeof value.urn === "string") return value.urn;
+            this.fail(`\`${shorten(where, 160)}\` is a resource reference without a URN`);
+        }
+        if (signature === FLOAT_SIG) {
+            if (typeof value.value !== "string" || !HEX_FLOAT.test(value.value)) this.fail(`\`${shorten(where, 160)}\` is a special float without its 16 hex digits`);
+            return Buffer.from(value.value, "hex").readDoubleBE(0);
+        }
+        if (signature === BYTES_SIG) {
+            if (typeof value.value !== "string") this.fail(`\`${shorten(where, 160)}\` is a byte string without its base64 value`);
+            return Buffer.from(value.value, "base64").toString("utf8");
+        }
+        const shown = typeof signature === "string" && SIGNATURE_LIKE.test(signature) ? ` ${signature}` : "";
+        this.fail(`\`${shorten(where, 160)}\` has an unrecognized signature${shown}; the engine itself cannot read this value`);
+    }
+
+    private result(kind: StateFileKind, stackFromFile?: string): AuditInput {
+        return {
+            kind,
+            source: this.source,
+            stack: this.stackAndProject?.stack ?? stackFromFile ?? this.options.stack ?? "unknown",
+            project: this.stackAndProject?.project ?? "unknown",
+            resources: this.resources,
+            secretPaths: this.secretPaths,
+            outputSecretPaths: this.outputSecretPaths,
+            unknownValues: this.unknownValues,
+            notes: this.notes,
+        };
+    }
+}
