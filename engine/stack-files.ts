@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { stackFileName } from "../config/load";
+import { InputFileError } from "./input-error";
 
 /** A stack's configuration as the engine would hand it to the program. */
 export interface StackConfigValues {
@@ -13,13 +14,7 @@ export interface StackConfigValues {
     readonly secretKeys: string[];
 }
 
-/** An input file the tools cannot use; reported as one line, never a stack trace. */
-export class InputFileError extends Error {
-    constructor(readonly file: string, problem: string) {
-        super(`${file}: ${problem}`);
-        this.name = "InputFileError";
-    }
-}
+export { InputFileError };
 
 function readYaml(file: string): unknown {
     let text: string;

@@ -35,7 +35,7 @@ import { constants as bufferConstants } from "buffer";
 import * as fs from "fs";
 import * as zlib from "zlib";
 import type { ResourceUnderTest } from "../policies/lib/rule";
-import { InputFileError } from "./stack-files";
+import { InputFileError } from "./input-error";
 
 // Wire constants of the Pulumi engine (sdk/go/common/resource/sig, plugin/rpc.go, pkg/resource/stack). Literal
 // here so that reading a file does not load the SDK; test/state-files.spec.ts checks them against @pulumi/pulumi.

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { generateExport } from "../bench/generate-export";
-import { InputFileError } from "../engine/stack-files";
+import { InputFileError } from "../engine/input-error";
 import { AuditInput, fromStateDocument, MAX_VALUE_DEPTH, parseStateDocument, readStateFile, SECRET_SIG, SIG_KEY } from "../engine/state-files";
 import { fixtureDocument, fixtureText, leaks, secretContents, secretFragments, secretMarkers, serialized } from "./support/state-fixtures";
 

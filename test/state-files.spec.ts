@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as policyProxy from "@pulumi/policy/proxy";
 import { generateExport } from "../bench/generate-export";
 import { SECRET_MASK } from "../engine/secrets";
-import { InputFileError } from "../engine/stack-files";
+import { InputFileError } from "../engine/input-error";
 import {
     ARCHIVE_SIG,
     ASSET_SIG,

@@ -1,8 +1,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import { InputFileError } from "../engine/stack-files";
+import { InputFileError } from "../engine/input-error";
+import { Tier, TIERS } from "../policies/lib/rule";
 import { ALL_RULES } from "../policies/rules";
+import { auditFiles } from "./audit";
 import { diffReports, readReportFile } from "./diff";
 import { FormatName, FORMATS, OutputError, OutputSpec, parseOutputSpec, writeOutputs } from "./format";
 import { formatHuman } from "./format/human";
@@ -15,6 +17,8 @@ import { buildReport, EXIT_CODES, Report } from "./report";
 
 const HELP = `Usage: npm run plan -- [options]            offline plan of every stack, with policy verdicts
        node tools/bin.js plan [options]
+       node tools/bin.js audit <file>... [options]  the same rules on state: \`pulumi stack export\` (v3, v4),
+                                                    a checkpoint, or \`pulumi preview --json\` output
        node tools/bin.js parity-baseline           regenerate policies/parity/baseline.json from prod
        node tools/bin.js docs                      regenerate the README's rule reference
 
@@ -24,8 +28,14 @@ with the CrossGuard pack's rules, with each stack's enforcement (what
 \`pulumi preview --stack <s> --policy-pack policies\` reports). secure: values are never decrypted: they
 render as placeholders, and no secret reaches any output.
 
+audit reads what is deployed (or what a preview would deploy) and judges it like
+\`pulumi policy analyze --file\`: resource rules see each resource's inputs, stack rules the state.
+Secrets in the file are never decrypted and never printed.
+
 Options:
-  --stack <name>                 dev, staging, prod or all (default: all)
+  --stack <name>                 plan: dev, staging, prod or all (default: all)
+  --tier <tier>                  audit: the tier whose enforcement applies (default: from the stack
+                                 name in the file's URNs, else prod, the strictest)
   --policy-pack-config <file>    per-rule enforcement and exemptions, the file pulumi's
                                  --policy-pack-config takes: {"<rule>": "advisory" | {"enforcementLevel": ..., "exemptions": [...]}}
   --against <report.json>        list resources added, removed and changed since that report
@@ -54,6 +64,8 @@ interface Options {
     readonly against?: string;
     readonly outputs: readonly OutputSpec[];
     readonly format: FormatName;
+    readonly files: readonly string[];
+    readonly tier?: Tier;
 }
 
 function parse(argv: string[]): Options {
@@ -64,6 +76,7 @@ function parse(argv: string[]): Options {
             allowPositionals: true,
             options: {
                 stack: { type: "string", default: "all" },
+                tier: { type: "string" },
                 "project-dir": { type: "string", default: path.join(__dirname, "..") },
                 "policy-pack-config": { type: "string" },
                 against: { type: "string" },
@@ -84,7 +97,11 @@ function parse(argv: string[]): Options {
     if (stack !== "all" && !ALL_STACKS.some((known) => known === stack)) {
         throw new UsageError(`--stack must be one of ${[...ALL_STACKS, "all"].join(", ")}; got "${stack}"`);
     }
-    if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
+    const [command, ...files] = positionals;
+    if (command !== "audit" && files.length > 0) throw new UsageError(`unexpected argument "${files[0]}"`);
+    if (command === "audit" && files.length === 0) throw new UsageError("audit needs at least one file: a stack export, a checkpoint or preview --json output");
+    const tier = values.tier === undefined ? undefined : TIERS.find((candidate) => candidate === values.tier);
+    if (values.tier !== undefined && tier === undefined) throw new UsageError(`--tier must be one of ${TIERS.join(", ")}; got "${values.tier}"`);
     const format = values.format ?? "human";
     if (!(format in FORMATS)) throw new UsageError(`--format must be one of ${Object.keys(FORMATS).join(", ")}; got "${format}"`);
     let outputs: OutputSpec[];
@@ -94,7 +111,9 @@ function parse(argv: string[]): Options {
         throw new UsageError((error as Error).message);
     }
     return {
-        command: positionals[0],
+        command,
+        files,
+        tier,
         stacks: stack === "all" ? ALL_STACKS : [stack],
         projectDir: path.resolve(values["project-dir"] ?? "."),
         colour: values["no-color"] ? false : values.color,
@@ -173,8 +192,13 @@ export async function main(argv: string[]): Promise<number> {
                 emit(report, options);
                 return report.summary.exitCode;
             }
+            case "audit": {
+                const report = audit(options);
+                emit(report, { ...options, tree: false });
+                return report.summary.exitCode;
+            }
             default:
-                process.stderr.write(`error: unknown command "${options.command}"; commands: plan, parity-baseline (see --help)\n`);
+                process.stderr.write(`error: unknown command "${options.command}"; commands: plan, audit, parity-baseline, docs (see --help)\n`);
                 return EXIT_CODES.badInput;
         }
     } catch (error) {
@@ -182,6 +206,20 @@ export async function main(argv: string[]): Promise<number> {
         process.stderr.write(`error: ${error.message}\n`);
         return EXIT_CODES.badInput;
     }
+}
+
+function audit(options: Options): Report {
+    const packConfig = readPackConfig(options.packConfigFile);
+    const stacks = auditFiles({
+        files: options.files,
+        rules: ALL_RULES,
+        packConfig,
+        tier: options.tier,
+        onFileStart: (file) => process.stderr.write(`reading ${file}...\n`),
+        onFileDone: (report) =>
+            process.stderr.write(report.error ? `  cannot read ${report.source}\n` : `  ${report.stack}: ${report.resources.length} resources, ${report.findings.length} findings in ${report.durationMs} ms\n`),
+    });
+    return buildReport("audit", stacks, ALL_RULES);
 }
 
 /** The report on stdout in the chosen format, and in every `--output` file. */

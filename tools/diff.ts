@@ -1,5 +1,5 @@
 import * as fs from "fs";
-import { InputFileError } from "../engine/stack-files";
+import { InputFileError } from "../engine/input-error";
 import { Report, REPORT_SCHEMA_VERSION, ReportResource, ResourceChange, StackDiff } from "./report";
 
 /** Reads a previous run's JSON report (`--output json=<file>`), e.g. from the base branch. */
