@@ -1,66 +1,113 @@
 /**
- * Benchmarks, printed as numbers (no timed tests): run with `npm run bench [-- --with-tests]`.
- * - render of each stack, in one process (first = cold modules) and each from a fresh process;
- * - the floor: a fresh Node that loads ts-node, the Pulumi SDK and the providers and does nothing;
- * - optionally the wall time of the whole test command.
+ * Benchmarks, printed as numbers (no timed tests): `npm run bench [-- --with-tests] [-- --quick]`.
+ *
+ * 1. plan, in one process: render + policy evaluation per stack.
+ * 2. plan of each stack from a cold process, next to the floor: a Node that registers ts-node and loads
+ *    the Pulumi SDK, the providers and the policy SDK, and does nothing else. Wall time and peak RSS.
+ * 3. audit of generated exports (1k, 10k, 50k resources), in process, next to the floor of reading and
+ *    JSON.parse-ing the same file; and from a cold process with its peak RSS.
+ * 4. with --with-tests, the wall time of the whole test command.
  */
-import { execFileSync, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { toPolicyResources } from "../engine/policy-view";
 import { renderStack } from "../engine/render";
+import { readStateFile } from "../engine/state-files";
+import { evaluate } from "../policies/lib/evaluate";
+import { ALL_RULES } from "../policies/rules";
+import { auditInput } from "../tools/audit";
+import { generateExport } from "./generate-export";
 
 const ROOT = path.join(__dirname, "..");
-const STACKS = ["dev", "staging", "prod"];
+const STACKS = ["dev", "staging", "prod"] as const;
 
-function timeCommand(command: string, args: string[]): { ms: number; peakMb: number; ok: boolean } {
-    // GNU time reports the peak resident set size of the child; fall back to wall time only.
-    const started = process.hrtime.bigint();
-    const result = spawnSync("/usr/bin/time", ["-f", "%M", command, ...args], { cwd: ROOT, encoding: "utf8" });
-    const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    if (result.error) {
-        const fallbackStart = process.hrtime.bigint();
-        const fallback = spawnSync(command, args, { cwd: ROOT, encoding: "utf8" });
-        return { ms: Number(process.hrtime.bigint() - fallbackStart) / 1e6, peakMb: NaN, ok: fallback.status === 0 };
+function median(values: number[]): number {
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** Median wall time of `runs` runs after one warm-up, in ms. */
+function timeInProcess(runs: number, action: () => unknown): number {
+    action();
+    const samples: number[] = [];
+    for (let run = 0; run < runs; run++) {
+        const started = process.hrtime.bigint();
+        action();
+        samples.push(Number(process.hrtime.bigint() - started) / 1e6);
     }
-    const lines = result.stderr.trim().split("\n");
-    return { ms, peakMb: Number(lines[lines.length - 1]) / 1024, ok: result.status === 0 };
+    return median(samples);
 }
 
-const FLOOR_SCRIPT = `require("ts-node").register({ transpileOnly: true, project: "${path.join(ROOT, "tsconfig.json")}" });
-require("@pulumi/pulumi"); require("@pulumi/aws"); require("@pulumi/kubernetes"); require("@pulumi/random");`;
-
-const RENDER_ONE = (stack: string): string => `require("ts-node").register({ transpileOnly: true, project: "${path.join(ROOT, "tsconfig.json")}" });
-require("./engine/render").renderStack({ projectDir: ".", stack: "${stack}" }).then((r) => console.log(r.resources.length));`;
-
-function format(ms: number): string {
-    return `${Math.round(ms)} ms`;
+/** Wall time and peak RSS (GNU time, when installed) of a fresh process. */
+function timeProcess(args: string[]): { ms: number; peakMb: number; code: number | null } {
+    const hasTime = fs.existsSync("/usr/bin/time");
+    const command = hasTime ? "/usr/bin/time" : process.execPath;
+    const fullArgs = hasTime ? ["-f", "%M", process.execPath, ...args] : args;
+    const started = process.hrtime.bigint();
+    const result = spawnSync(command, fullArgs, { cwd: ROOT, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    const lastLine = result.stderr.trim().split("\n").pop() ?? "";
+    return { ms, peakMb: hasTime ? Number(lastLine) / 1024 : NaN, code: result.status };
 }
+
+const ms = (value: number): string => `${Math.round(value).toLocaleString("en")} ms`;
+const mb = (value: number): string => (Number.isNaN(value) ? "n/a" : `${Math.round(value)} MB`);
+
+const FLOOR = `require("ts-node").register({ transpileOnly: true, project: ${JSON.stringify(path.join(ROOT, "tsconfig.json"))} });
+for (const name of ["@pulumi/pulumi", "@pulumi/aws", "@pulumi/kubernetes", "@pulumi/random", "@pulumi/docker", "@pulumi/policy"]) require(name);
+const aws = require("@pulumi/aws"); void aws.ec2; void aws.eks; void aws.rds; void aws.elasticache; void aws.iam; void aws.ecr;`;
 
 async function main(): Promise<void> {
     const withTests = process.argv.includes("--with-tests");
-    console.log(`node ${process.version}, ${os.cpus().length} cores`);
+    const sizes = process.argv.includes("--quick") ? [1000, 10_000] : [1000, 10_000, 50_000];
+    console.log(`node ${process.version}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB`);
 
-    console.log("\nIn one process (first render loads the program and providers):");
+    console.log("\n1. plan in one process (render + policy evaluation; the first render also loads modules)");
     for (const stack of STACKS) {
+        const started = process.hrtime.bigint();
         const rendered = await renderStack({ projectDir: ROOT, stack });
-        console.log(`  ${stack.padEnd(8)} ${String(rendered.resources.length).padStart(4)} resources  ${format(rendered.durationMs)}`);
+        const renderedAt = process.hrtime.bigint();
+        const evaluation = evaluate(toPolicyResources(rendered.resources), { context: { stack, tier: stack, now: new Date() }, rules: ALL_RULES });
+        const done = process.hrtime.bigint();
+        console.log(`   ${stack.padEnd(8)} ${String(rendered.resources.length).padStart(4)} resources  render ${ms(Number(renderedAt - started) / 1e6)}, rules ${ms(Number(done - renderedAt) / 1e6)} (${evaluation.findings.length} findings)`);
     }
 
-    console.log("\nEach from a fresh process (wall time, peak RSS), next to the floor:");
-    const floor = timeCommand(process.execPath, ["-e", FLOOR_SCRIPT]);
-    console.log(`  floor    node + ts-node + @pulumi/{pulumi,aws,kubernetes,random}: ${format(floor.ms)}, ${floor.peakMb.toFixed(0)} MB`);
+    console.log("\n2. plan from a cold process, next to the floor (node + ts-node + Pulumi SDK, providers and policy SDK)");
+    const floor = timeProcess(["-e", FLOOR]);
+    console.log(`   floor                 ${ms(floor.ms).padStart(9)}  peak ${mb(floor.peakMb)}`);
     for (const stack of STACKS) {
-        const run = timeCommand(process.execPath, ["-e", RENDER_ONE(stack)]);
-        console.log(`  ${stack.padEnd(8)} ${format(run.ms)}, ${run.peakMb.toFixed(0)} MB  (${(run.ms / floor.ms).toFixed(2)}x the floor)${run.ok ? "" : "  FAILED"}`);
+        const run = timeProcess([path.join(ROOT, "tools", "bin.js"), "plan", "--stack", stack, "--no-tree"]);
+        console.log(`   plan --stack ${stack.padEnd(8)} ${ms(run.ms).padStart(9)}  peak ${mb(run.peakMb)}  ${(run.ms / floor.ms).toFixed(2)}x the floor  (exit ${run.code})`);
     }
-    const all = timeCommand(process.execPath, [path.join(ROOT, "tools", "bin.js"), "plan", "--stack", "all"]);
-    console.log(`  plan --stack all: ${format(all.ms)}, ${all.peakMb.toFixed(0)} MB${all.ok ? "" : "  FAILED"}`);
+    const all = timeProcess([path.join(ROOT, "tools", "bin.js"), "plan", "--no-tree"]);
+    console.log(`   plan (all stacks)     ${ms(all.ms).padStart(9)}  peak ${mb(all.peakMb)}  (exit ${all.code})`);
+
+    console.log("\n3. audit of generated stack exports, next to the floor of reading + JSON.parse of the same file");
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "platform-bench-"));
+    for (const size of sizes) {
+        const file = path.join(scratch, `export-${size}.json`);
+        fs.writeFileSync(file, JSON.stringify(generateExport(size)));
+        const megabytes = fs.statSync(file).size / 2 ** 20;
+        const runs = size >= 50_000 ? 3 : 5;
+        const parseFloor = timeInProcess(runs, () => JSON.parse(fs.readFileSync(file, "utf8")));
+        const read = timeInProcess(runs, () => readStateFile(file));
+        const audit = timeInProcess(runs, () => auditInput(readStateFile(file), { rules: ALL_RULES, now: new Date() }));
+        const cold = timeProcess([path.join(ROOT, "tools", "bin.js"), "audit", file, "--no-tree", "--format", "json"]);
+        console.log(
+            `   ${String(size).padStart(6)} resources (${megabytes.toFixed(1)} MB): floor ${ms(parseFloor)}, read ${ms(read)}, read + rules ${ms(audit)} = ${(audit / parseFloor).toFixed(2)}x the floor;` +
+                ` cold process ${ms(cold.ms)}, peak ${mb(cold.peakMb)}`,
+        );
+        fs.rmSync(file);
+    }
 
     if (withTests) {
-        const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-        const tests = timeCommand(npm, ["test", "--silent"]);
-        const summary = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" }).trim();
-        console.log(`\nnpm test (type-check, lint, mocha) at ${summary}: ${format(tests.ms)}, ${tests.ok ? "passed" : "FAILED"}`);
+        const started = process.hrtime.bigint();
+        const tests = spawnSync("npm", ["test", "--silent"], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+        const wall = Number(process.hrtime.bigint() - started) / 1e6;
+        const summary = (tests.stdout.trim().split("\n").pop() ?? "").trim();
+        console.log(`\n4. npm test (type-check, lint, mocha): ${ms(wall)}, exit ${tests.status}, ${summary}`);
     }
 }
 

@@ -127,9 +127,19 @@ function push(matches: SecretMatch[], match: SecretMatch): void {
     if (!matches.some((existing) => existing.kind === match.kind)) matches.push(match);
 }
 
+/**
+ * A literal every format above starts with (case-insensitive for the Slack webhook host). Most strings
+ * contain none, and one pass of this test is far cheaper than the look-around patterns: an audit of 10k
+ * resources spends its time here otherwise.
+ */
+const ANY_FORMAT_ANCHOR = /AKIA|ASIA|gh[pousr]_|github_pat_|xox[abposr]-|xapp-|hooks\.slack\.com|_live_|AIza|-----BEGIN |eyJ|npm_|:\/\//i;
+/** Shorter than any format (the shortest, `a://:b@c`, has eight characters). */
+const SHORTEST_FORMAT = 8;
+
 /** Every well-known credential format in a string, once per kind. */
 export function detectSecretFormats(text: string): SecretMatch[] {
     const matches: SecretMatch[] = [];
+    if (text.length < SHORTEST_FORMAT || !ANY_FORMAT_ANCHOR.test(text)) return matches;
     for (const { kind, description, pattern } of FORMATS) {
         for (const found of text.matchAll(pattern)) {
             if (DOCUMENTATION_KEYS.has(found[0])) continue;
