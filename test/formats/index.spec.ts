@@ -20,8 +20,9 @@ describe("formats: registry and --output", function () {
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    it("registers every machine-readable format", function () {
-        assert.deepEqual(Object.keys(FORMATS).sort(), ["json", "junit", "markdown", "sarif"]);
+    it("registers every format, human included (plain text: no colour codes in files)", function () {
+        assert.deepEqual(Object.keys(FORMATS).sort(), ["human", "json", "junit", "markdown", "sarif"]);
+        assert.ok(!FORMATS.human.render(reportWithFindings()).includes("\u001b["));
         const report = reportWithFindings();
         assert.equal(FORMATS.json.render(report), formatJson(report));
         assert.equal(FORMATS.sarif.render(report), formatSarif(report));
@@ -36,8 +37,8 @@ describe("formats: registry and --output", function () {
     });
 
     it("explains a bad spec in one line, listing the known formats", function () {
-        assert.throws(() => parseOutputSpec("yaml=plan.yaml"), (error: Error) => error instanceof OutputError && error.message === '--output "yaml=plan.yaml": unknown format "yaml"; known formats: json, sarif, junit, markdown');
-        assert.throws(() => parseOutputSpec("reports/plan.sarif"), (error: Error) => error instanceof OutputError && /expected <format>=<file>, e\.g\. sarif=reports\/plan\.sarif \(formats: json, sarif, junit, markdown\)/.test(error.message));
+        assert.throws(() => parseOutputSpec("yaml=plan.yaml"), (error: Error) => error instanceof OutputError && error.message === '--output "yaml=plan.yaml": unknown format "yaml"; known formats: human, json, sarif, junit, markdown');
+        assert.throws(() => parseOutputSpec("reports/plan.sarif"), (error: Error) => error instanceof OutputError && /expected <format>=<file>, e\.g\. sarif=reports\/plan\.sarif \(formats: human, json, sarif, junit, markdown\)/.test(error.message));
         assert.throws(() => parseOutputSpec("sarif="), (error: Error) => error instanceof OutputError && /no file after "sarif="/.test(error.message));
         assert.throws(() => parseOutputSpec("constructor=x"), (error: Error) => error instanceof OutputError && /unknown format "constructor"/.test(error.message));
     });
