@@ -12,22 +12,7 @@ import * as os from "os";
 import * as path from "path";
 import { parseStateDocument, readStateFile } from "../engine/state-files";
 import { generateExport } from "./generate-export";
-
-function median(values: number[]): number {
-    const sorted = [...values].sort((a, b) => a - b);
-    return sorted[Math.floor(sorted.length / 2)];
-}
-
-function time(runs: number, action: () => unknown): number {
-    action();
-    const samples: number[] = [];
-    for (let run = 0; run < runs; run++) {
-        const started = process.hrtime.bigint();
-        action();
-        samples.push(Number(process.hrtime.bigint() - started) / 1e6);
-    }
-    return median(samples);
-}
+import { timeInProcess as time } from "./timing";
 
 function main(): void {
     const counts = (process.argv[2] ?? "10000,50000").split(",").map(Number);

@@ -19,26 +19,10 @@ import { evaluate } from "../policies/lib/evaluate";
 import { ALL_RULES } from "../policies/rules";
 import { auditInput } from "../tools/audit";
 import { generateExport } from "./generate-export";
+import { timeInProcess } from "./timing";
 
 const ROOT = path.join(__dirname, "..");
 const STACKS = ["dev", "staging", "prod"] as const;
-
-function median(values: number[]): number {
-    const sorted = [...values].sort((a, b) => a - b);
-    return sorted[Math.floor(sorted.length / 2)];
-}
-
-/** Median wall time of `runs` runs after one warm-up, in ms. */
-function timeInProcess(runs: number, action: () => unknown): number {
-    action();
-    const samples: number[] = [];
-    for (let run = 0; run < runs; run++) {
-        const started = process.hrtime.bigint();
-        action();
-        samples.push(Number(process.hrtime.bigint() - started) / 1e6);
-    }
-    return median(samples);
-}
 
 /** Wall time and peak RSS (GNU time, when installed) of a fresh process. */
 function timeProcess(args: string[]): { ms: number; peakMb: number; code: number | null } {

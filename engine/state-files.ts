@@ -647,33 +647,25 @@ class DocumentReader {
         depths.push(1);
         let unknowns = 0;
         const redacted = this.redactedSecretsAreStrings;
+        /** Looks at one child value; true when the value needs the rewrite. */
+        const needsRewrite = (child: unknown, depth: number): boolean => {
+            if (typeof child === "string") {
+                if (child.length === 36 && UNKNOWN_SENTINELS.has(child)) unknowns++;
+                else if (redacted && child === SECRET_PLACEHOLDER) return true;
+            } else if (typeof child === "object" && child !== null) {
+                if (depth > MAX_VALUE_DEPTH || isSpecial(child)) return true;
+                values.push(child);
+                depths.push(depth);
+            }
+            return false;
+        };
         while (values.length > 0) {
             const container = values.pop() as unknown[] | Record<string, unknown>;
             const depth = (depths.pop() as number) + 1;
             if (Array.isArray(container)) {
-                for (let index = 0; index < container.length; index++) {
-                    const child = container[index];
-                    if (typeof child === "string") {
-                        if (child.length === 36 && UNKNOWN_SENTINELS.has(child)) unknowns++;
-                        else if (redacted && child === SECRET_PLACEHOLDER) return true;
-                    } else if (typeof child === "object" && child !== null) {
-                        if (depth > MAX_VALUE_DEPTH || isSpecial(child)) return true;
-                        values.push(child);
-                        depths.push(depth);
-                    }
-                }
+                for (let index = 0; index < container.length; index++) if (needsRewrite(container[index], depth)) return true;
             } else {
-                for (const key in container) {
-                    const child = container[key];
-                    if (typeof child === "string") {
-                        if (child.length === 36 && UNKNOWN_SENTINELS.has(child)) unknowns++;
-                        else if (redacted && child === SECRET_PLACEHOLDER) return true;
-                    } else if (typeof child === "object" && child !== null) {
-                        if (depth > MAX_VALUE_DEPTH || isSpecial(child)) return true;
-                        values.push(child);
-                        depths.push(depth);
-                    }
-                }
+                for (const key in container) if (needsRewrite(container[key], depth)) return true;
             }
         }
         this.unknownValues += unknowns;

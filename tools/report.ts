@@ -1,7 +1,6 @@
-import { EnforcementLevel, Severity } from "@pulumi/policy";
 import { Evaluation, Finding } from "../policies/lib/evaluate";
 import { PACK_NAME, PACK_VERSION } from "../policies/lib/pack-info";
-import { Rule, Tier } from "../policies/lib/rule";
+import { Rule, RuleMetadata, Tier } from "../policies/lib/rule";
 
 /**
  * The one model every output format renders (human, JSON, SARIF, JUnit, Markdown). Secrets are masked
@@ -36,19 +35,11 @@ export interface StackReport {
     readonly durationMs: number;
 }
 
-/** A rule's documentation, carried in reports so that SARIF and Markdown can show help text. */
-export interface RuleDoc {
-    readonly name: string;
+/** A rule's documentation (its metadata and kind), carried in reports so that SARIF and Markdown can show help text. */
+export type RuleDoc = RuleMetadata & {
     /** `resource` rules judge one resource at a time; `stack` rules judge the stack as a whole. */
     readonly kind: Rule["kind"];
-    readonly description: string;
-    readonly severity: Severity;
-    readonly rationale: string;
-    readonly remediation: string;
-    readonly resourceTypes: readonly string[];
-    readonly enforcement: Readonly<Record<Tier, EnforcementLevel>>;
-    readonly exemptable: boolean;
-}
+};
 
 export interface ResourceChange {
     readonly urn: string;

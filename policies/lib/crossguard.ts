@@ -1,4 +1,4 @@
-import { Policies, PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { Policies, Policy, PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { EXEMPTIONS_CONFIG_SCHEMA } from "./exemptions";
 import { ResourceRule, ResourceUnderTest, Rule, RuleContext, StackRule } from "./rule";
 import { RuleConfig, RuleOutcome, runResourceRule, runStackRule } from "./run";
@@ -35,13 +35,20 @@ function report(outcomes: readonly RuleOutcome[], reportViolation: (message: str
  */
 const observedConfig = new Map<string, RuleConfig>();
 
-function resourcePolicy(rule: ResourceRule, context: RuleContext): ResourceValidationPolicy {
+/** What CrossGuard shows of a rule, with the enforcement of this stack's tier. */
+function policyMetadata(rule: Rule, context: RuleContext): Pick<Policy, "name" | "description" | "severity" | "remediationSteps" | "enforcementLevel"> {
     return {
         name: rule.name,
         description: rule.description,
         severity: rule.severity,
         remediationSteps: rule.remediation,
         enforcementLevel: rule.enforcement[context.tier],
+    };
+}
+
+function resourcePolicy(rule: ResourceRule, context: RuleContext): ResourceValidationPolicy {
+    return {
+        ...policyMetadata(rule, context),
         configSchema: { properties: { exemptions: EXEMPTIONS_CONFIG_SCHEMA } },
         validateResource: (args, reportViolation) => {
             if (!rule.resourceTypes.includes("*") && !rule.resourceTypes.includes(args.type)) return;
@@ -54,11 +61,7 @@ function resourcePolicy(rule: ResourceRule, context: RuleContext): ResourceValid
 
 function stackPolicy(rule: StackRule, context: RuleContext): StackValidationPolicy {
     return {
-        name: rule.name,
-        description: rule.description,
-        severity: rule.severity,
-        remediationSteps: rule.remediation,
-        enforcementLevel: rule.enforcement[context.tier],
+        ...policyMetadata(rule, context),
         validateStack: (args, reportViolation) => report(runStackRule(rule, args.resources.map(toStackResource), context), reportViolation),
     };
 }

@@ -64,6 +64,14 @@ function resourceOptions(resource: WireResource): AnalyzerResourceOptions {
     return options;
 }
 
+function settle<T>(resolve: (value: T) => void, reject: (error: Error) => void): (error: grpc.ServiceError | null, result: T) => void {
+    return (error, result) => (error ? reject(error) : resolve(result));
+}
+
+function diagnosticsOf(response: AnalyzeResponse): Diagnostic[] {
+    return response.getDiagnosticsList().map(toDiagnostic);
+}
+
 function unary<Req, Res>(call: (request: Req, callback: (error: grpc.ServiceError | null, response: Res) => void) => unknown, request: Req): Promise<Res> {
     return new Promise((resolve, reject) => call(request, (error, response) => (error ? reject(error) : resolve(response))));
 }
@@ -129,10 +137,7 @@ export class PolicyPackProcess {
         request.setUrn(resource.urn);
         request.setProperties(toStruct(resource.props));
         request.setOptions(resourceOptions(resource));
-        const response = await new Promise<AnalyzeResponse>((resolve, reject) =>
-            this.client.analyze(request, (error, result) => (error ? reject(error) : resolve(result))),
-        );
-        return response.getDiagnosticsList().map(toDiagnostic);
+        return diagnosticsOf(await new Promise<AnalyzeResponse>((resolve, reject) => this.client.analyze(request, settle(resolve, reject))));
     }
 
     async analyzeStack(resources: readonly WireResource[]): Promise<Diagnostic[]> {
@@ -152,10 +157,7 @@ export class PolicyPackProcess {
             }
             return wire;
         }));
-        const response = await new Promise<AnalyzeResponse>((resolve, reject) =>
-            this.client.analyzeStack(request, (error, result) => (error ? reject(error) : resolve(result))),
-        );
-        return response.getDiagnosticsList().map(toDiagnostic);
+        return diagnosticsOf(await new Promise<AnalyzeResponse>((resolve, reject) => this.client.analyzeStack(request, settle(resolve, reject))));
     }
 
     stop(): void {
