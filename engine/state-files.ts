@@ -10,7 +10,7 @@
  *   state is an `apitype.ResourceV3` written by `stack.SerializeResource` after `MassageSecrets` (see
  *   `pkg/backend/display/json.go`).
  *
- * What a rule sees follows `pulumi policy analyze --file` (pulumi/pulumi `pkg/cmd/pulumi/policy/policy_analyze.go`
+ * What a rule sees follows `pulumi policy analyze` (pulumi/pulumi `pkg/cmd/pulumi/policy/policy_analyze.go`
  * and `pkg/resource/deploy/analyze_snapshot.go`):
  *
  * - every resource of the snapshot except those marked `delete` (pending deletion) is analysed, the root
@@ -61,7 +61,7 @@ export const UNKNOWN_SENTINELS: ReadonlySet<string> = new Set([
     "e48ece36-62e2-4504-bad9-02848725956a",
     "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
 ]);
-/** What a secret becomes, as `pulumi policy analyze --file` redacts it (and as reports mask it: SECRET_MASK). */
+/** What a secret becomes, as `pulumi policy analyze` redacts it (and as reports mask it: SECRET_MASK). */
 export const SECRET_PLACEHOLDER = "[secret]";
 
 /**

@@ -66,7 +66,7 @@ describe("the audit command", function () {
         assert.equal(run(["audit", FIXTURES[0], "--tier", "qa"]).code, 2);
     });
 
-    it("agrees with the policy pack driven as `pulumi policy analyze --file` drives it", async function () {
+    it("agrees with the policy pack driven as `pulumi policy analyze` drives it", async function () {
         const input = readStateFile(FIXTURES[2]);
         const offline = auditInput(input, { rules: ALL_RULES, now: new Date() })
             .findings.map((finding) => `${finding.rule} | ${finding.urn ?? ""} | ${finding.enforcement} | ${finding.message}`)

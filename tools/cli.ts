@@ -29,7 +29,7 @@ with the CrossGuard pack's rules, with each stack's enforcement (what
 render as placeholders, and no secret reaches any output.
 
 audit reads what is deployed (or what a preview would deploy) and judges it like
-\`pulumi policy analyze --file\`: resource rules see each resource's inputs, stack rules the state.
+\`pulumi policy analyze\`: resource rules see each resource's inputs, stack rules the state.
 Secrets in the file are never decrypted and never printed.
 
 Options:
