@@ -124,6 +124,7 @@ export class Platform extends pulumi.ComponentResource {
             endpointAccess: config.cluster.endpointAccess,
             publicAccessCidrs: config.cluster.publicAccessCidrs,
             logTypes: config.cluster.logTypes,
+            adminRoleArns: config.cluster.adminRoleArns,
             logRetentionDays: config.monitoring.logRetentionDays,
             kmsKeyArn: key.arn,
             deletionProtection: production,

@@ -19,6 +19,16 @@ const cidrBlock = z
     .string()
     .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d|[12]\d|3[0-2])$/, { error: "expected an IPv4 CIDR block such as 10.0.0.0/16" });
 
+/** An IAM role ARN, optionally with a path; not a user, and not an STS assumed-role session ARN. */
+const IAM_ROLE_ARN = /^arn:aws(-cn|-us-gov)?:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/;
+const iamRoleArn = z.string().regex(IAM_ROLE_ARN, { error: "expected an IAM role ARN such as arn:aws:iam::123456789012:role/platform-admins" });
+
+/** Whether two valid role ARNs name the same role: account and role name, whatever path the ARN spells. */
+function rolesUnique(arns: readonly string[]): boolean {
+    const roles = arns.map((arn) => IAM_ROLE_ARN.exec(arn)).filter((match) => match !== null).map((match) => `${match[2]}:${match[3]}`);
+    return new Set(roles).size === roles.length;
+}
+
 const positiveInt = z.number().int().positive();
 
 export const NetworkSchema = z.strictObject({
@@ -45,6 +55,8 @@ export const ClusterSchema = z.strictObject({
     publicAccessCidrs: z.array(cidrBlock),
     /** Control-plane log types shipped to CloudWatch. */
     logTypes: z.array(z.enum(CLUSTER_LOG_TYPES)).min(1),
+    /** IAM roles given cluster-admin through EKS access entries (the deploying role has one already). */
+    adminRoleArns: z.array(iamRoleArn).refine(rolesUnique, { error: "expected each role once" }),
 });
 
 export const RegistrySchema = z.strictObject({

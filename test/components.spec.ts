@@ -1,10 +1,10 @@
 import { strict as assert } from "assert";
-import { RenderedResource, RenderedStack } from "../engine/render";
+import { RenderedResource, RenderedStack, renderStack } from "../engine/render";
 import { isSecretEnvelope, unwrapSecrets } from "../engine/secrets";
 import { alertRuleGroups } from "../components/monitoring/rules";
 import { KUBE_PROMETHEUS_STACK_CHART, postgresConnectionAlarmThreshold } from "../components/monitoring/aws";
 import { subnetCidr } from "../components/network/types";
-import { childrenOf, ofType, plainInputs, renderedStack, single } from "./support/stacks";
+import { childrenOf, ofType, plainInputs, PROJECT_DIR, renderedStack, single } from "./support/stacks";
 
 type Inputs = Record<string, unknown>;
 const plainOutputs = (outputs: Inputs): unknown => unwrapSecrets(outputs);
@@ -18,6 +18,7 @@ const UNTAGGABLE = new Set([
     "aws:secretsmanager/secretVersion:SecretVersion",
     "aws:sns/topicSubscription:TopicSubscription",
     "aws:kms/alias:Alias",
+    "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
 ]);
 
 function component(stack: RenderedStack, type: string): RenderedResource {
@@ -27,6 +28,15 @@ function component(stack: RenderedStack, type: string): RenderedResource {
 function urnOf(stack: RenderedStack, type: string): string {
     return single(stack, type).urn;
 }
+
+/** The one log group with this name. */
+function logGroupNamed(stack: RenderedStack, name: string): RenderedResource {
+    const found = ofType(stack, "aws:cloudwatch/logGroup:LogGroup").filter((group) => plainInputs(group).name === name);
+    assert.equal(found.length, 1, `one log group named ${name} in ${stack.stack}`);
+    return found[0];
+}
+
+const RETENTION_DAYS = { dev: 7, staging: 30, prod: 365 } as const;
 
 
 describe("components, per tier", function () {
@@ -114,9 +124,10 @@ describe("components, per tier", function () {
                 assert.equal((vpcConfig.subnetIds as string[]).length, privateSubnetIds.length);
                 assert.deepEqual((inputs.encryptionConfig as Inputs).resources, ["secrets"]);
                 assert.equal(inputs.name, `platform-${stackName}-eks`);
-                const logGroup = plainInputs(single(stack, "aws:cloudwatch/logGroup:LogGroup"));
-                assert.equal(logGroup.name, `/aws/eks/platform-${stackName}-eks/cluster`);
-                assert.ok(cluster.dependencies.includes(urnOf(stack, "aws:cloudwatch/logGroup:LogGroup")), "log group exists before EKS would create its own");
+                const logGroup = logGroupNamed(stack, `/aws/eks/platform-${stackName}-eks/cluster`);
+                assert.equal(plainInputs(logGroup).kmsKeyId, single(stack, "aws:kms/key:Key").outputs.arn);
+                assert.equal(plainInputs(logGroup).retentionInDays, RETENTION_DAYS[stackName]);
+                assert.ok(cluster.dependencies.includes(logGroup.urn), "log group exists before EKS would create its own");
 
                 const nodeGroup = plainInputs(single(stack, "aws:eks/nodeGroup:NodeGroup"));
                 assert.deepEqual(nodeGroup.subnetIds, vpcConfig.subnetIds);
@@ -132,6 +143,28 @@ describe("components, per tier", function () {
                 for (const resource of stack.resources.filter((candidate) => candidate.type.startsWith("kubernetes:") && candidate.custom)) {
                     assert.ok(resource.provider?.startsWith(`${k8sProvider.urn}::`), `${resource.urn} deploys through the cluster's provider`);
                 }
+            });
+
+            it("Cluster: the VPC CNI is a managed add-on with its network policy agent on, so NetworkPolicies are enforced", function () {
+                const addons = ofType(stack, "aws:eks/addon:Addon");
+                assert.deepEqual(addons.map((addon) => plainInputs(addon).addonName), ["vpc-cni"]);
+                const addon = addons[0];
+                const inputs = plainInputs(addon);
+                assert.equal(inputs.clusterName, `platform-${stackName}-eks`);
+                assert.deepEqual(JSON.parse(String(inputs.configurationValues)), { enableNetworkPolicy: "true" });
+                assert.equal(inputs.resolveConflictsOnCreate, "OVERWRITE");
+                assert.equal(inputs.resolveConflictsOnUpdate, "OVERWRITE");
+                assert.equal(inputs.addonVersion, undefined, "EKS picks the default version for the cluster's Kubernetes version");
+                assert.equal(addon.parent, single(stack, "platform:cluster:Cluster").urn);
+                assert.ok(addon.dependencies.includes(urnOf(stack, "aws:eks/cluster:Cluster")), "the add-on waits for the cluster");
+                assert.ok(single(stack, "aws:eks/nodeGroup:NodeGroup").dependencies.includes(addon.urn), "nodes join with the policy agent already configured");
+            });
+
+            it("Cluster: API authentication mode, and no access entries beyond the creator's when no admin roles are configured", function () {
+                const accessConfig = plainInputs(single(stack, "aws:eks/cluster:Cluster")).accessConfig as Inputs;
+                assert.deepEqual(accessConfig, { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true });
+                assert.equal(ofType(stack, "aws:eks/accessEntry:AccessEntry").length, 0);
+                assert.equal(ofType(stack, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation").length, 0);
             });
 
             it("SecretStore: KMS-encrypted secrets whose values are secret and generated ones rotate by window", function () {
@@ -264,5 +297,52 @@ describe("component helpers", function () {
         assert.deepEqual(childrenOf(stack, postgres).map((child) => child.type).sort(), [
             "aws:ec2/securityGroup:SecurityGroup", "aws:rds/instance:Instance", "aws:rds/parameterGroup:ParameterGroup", "aws:rds/subnetGroup:SubnetGroup",
         ]);
+    });
+});
+
+describe("cluster admin roles (platform:cluster.adminRoleArns)", function () {
+    const ADMIN_ROLE = "arn:aws:iam::123456789012:role/platform-admins";
+    const PATH_ROLE = "arn:aws:iam::210987654321:role/ops/break-glass";
+    let stack: RenderedStack;
+    before(async function () {
+        stack = await renderStack({
+            projectDir: PROJECT_DIR,
+            stack: "staging",
+            configOverrides: { "platform:cluster": JSON.stringify({ adminRoleArns: [ADMIN_ROLE, PATH_ROLE] }) },
+        });
+    });
+
+    it("each role gets an access entry and a cluster-scoped AmazonEKSClusterAdminPolicy association", function () {
+        const cluster = single(stack, "aws:eks/cluster:Cluster");
+        const clusterComponent = single(stack, "platform:cluster:Cluster");
+        const entries = ofType(stack, "aws:eks/accessEntry:AccessEntry");
+        assert.deepEqual(entries.map((entry) => plainInputs(entry).principalArn), [ADMIN_ROLE, PATH_ROLE]);
+        assert.deepEqual(entries.map((entry) => entry.name), ["platform-staging-cluster-admin-123456789012-platform-admins", "platform-staging-cluster-admin-210987654321-break-glass"]);
+        for (const entry of entries) {
+            const inputs = plainInputs(entry);
+            assert.equal(inputs.clusterName, "platform-staging-eks");
+            assert.equal(inputs.type, "STANDARD");
+            assert.equal((inputs.tags as Inputs).environment, "staging");
+            assert.equal(entry.parent, clusterComponent.urn);
+            assert.ok(entry.dependencies.includes(cluster.urn));
+        }
+        const associations = ofType(stack, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation");
+        assert.deepEqual(associations.map((association) => plainInputs(association)), [ADMIN_ROLE, PATH_ROLE].map((principalArn) => ({
+            clusterName: "platform-staging-eks",
+            principalArn,
+            policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+            accessScope: { type: "cluster" },
+        })));
+        associations.forEach((association, index) => {
+            assert.equal(association.parent, clusterComponent.urn);
+            assert.ok(association.dependencies.includes(entries[index].urn), "the policy is associated once the entry exists");
+        });
+    });
+
+    it("a value that is not an IAM role ARN is a configuration error", async function () {
+        await assert.rejects(
+            renderStack({ projectDir: PROJECT_DIR, stack: "staging", configOverrides: { "platform:cluster": JSON.stringify({ adminRoleArns: ["arn:aws:sts::123456789012:assumed-role/admins/alice"] }) } }),
+            /platform:cluster\.adminRoleArns\[0\]: expected an IAM role ARN such as arn:aws:iam::123456789012:role\/platform-admins/,
+        );
     });
 });

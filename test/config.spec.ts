@@ -171,6 +171,27 @@ describe("stack configuration", () => {
             );
         });
 
+        it("cluster admin roles must be IAM role ARNs: not a user, not an assumed-role session", () => {
+            const adminRoleArns = ["arn:aws:iam::123456789012:role/platform-admins", "arn:aws:iam::123456789012:user/alice", "arn:aws:sts::123456789012:assumed-role/admins/alice"];
+            const expected = "an IAM role ARN such as arn:aws:iam::123456789012:role/platform-admins";
+            assert.deepEqual(problemsOf({ values: { ...BASE, "platform:cluster": JSON.stringify({ adminRoleArns }) } }), [
+                { key: "platform:cluster.adminRoleArns[1]", expected, found: '"arn:aws:iam::123456789012:user/alice"' },
+                { key: "platform:cluster.adminRoleArns[2]", expected, found: '"arn:aws:sts::123456789012:assumed-role/admins/alice"' },
+            ]);
+        });
+
+        it("cluster admin roles: a role listed twice (with or without its path) is refused", () => {
+            const adminRoleArns = ["arn:aws:iam::123456789012:role/ops/platform-admins", "arn:aws:iam::123456789012:role/platform-admins"];
+            const problems = problemsOf({ values: { ...BASE, "platform:cluster": JSON.stringify({ adminRoleArns }) } });
+            assert.deepEqual(problems.map((problem) => [problem.key, problem.expected]), [["platform:cluster.adminRoleArns", "each role once"]]);
+        });
+
+        it("cluster admin roles: role ARNs with a path, in every tier, default none", () => {
+            const adminRoleArns = ["arn:aws:iam::123456789012:role/platform-admins", "arn:aws:iam::210987654321:role/ops/break-glass"];
+            assert.deepEqual(parse({ stack: "prod", values: { ...PROD_BASE, "platform:cluster": JSON.stringify({ adminRoleArns }) } }).cluster.adminRoleArns, adminRoleArns);
+            for (const stack of ["dev", "staging", "prod"]) assert.deepEqual(parse({ stack, values: PROD_BASE }).cluster.adminRoleArns, []);
+        });
+
         it("Redis multiAz with the dev tier's single node", () => {
             assert.deepEqual(problemsOf({ values: { ...BASE, "platform:redis": JSON.stringify({ multiAz: true }) } }), [
                 { key: "platform:redis.nodes", expected: "at least 2 nodes when multiAz is true", found: "1" },
@@ -460,6 +481,7 @@ describe("stack configuration", () => {
                 endpointAccess: "public-and-private",
                 publicAccessCidrs: ["0.0.0.0/0"],
                 logTypes: ["api", "audit"],
+                adminRoleArns: [],
             });
         });
 

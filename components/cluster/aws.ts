@@ -11,9 +11,25 @@ function assumeRolePolicy(service: string): string {
     });
 }
 
+/** The EKS access policy that makes a principal cluster-admin. */
+export const CLUSTER_ADMIN_POLICY_ARN = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
+
+/**
+ * `arn:aws:iam::123456789012:role/ops/platform-admins` -> `123456789012-platform-admins`: the resource name of
+ * a role's access entry. Stable when the list is reordered (an index would not be), and unique because role
+ * names are unique within an account whatever their path.
+ */
+export function adminRoleKey(roleArn: string): string {
+    const match = /^arn:[a-z-]+:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(roleArn);
+    if (!match) throw new Error(`expected an IAM role ARN, found ${roleArn}`);
+    return `${match[1]}-${match[2]}`;
+}
+
 /**
  * EKS with a managed node group in the private subnets, Secrets envelope-encrypted with KMS, control-plane
- * logs in CloudWatch, an IAM OIDC provider for IRSA, and a Kubernetes provider for in-cluster resources.
+ * logs in CloudWatch, the VPC CNI as a managed add-on that enforces NetworkPolicies, cluster-admin access
+ * entries for the configured IAM roles, an IAM OIDC provider for IRSA, and a Kubernetes provider for
+ * in-cluster resources.
  */
 export class AwsCluster extends pulumi.ComponentResource implements ClusterRef {
     readonly clusterName: pulumi.Output<string>;
@@ -63,6 +79,38 @@ export class AwsCluster extends pulumi.ComponentResource implements ClusterRef {
             tags,
         }, { parent: this, dependsOn: [clusterPolicy, controlPlaneLogs] });
 
+        // The VPC CNI (which EKS installs self-managed) enforces NetworkPolicies only with its network policy
+        // agent switched on; without it every NetworkPolicy of the apps namespace is accepted and ignored.
+        // Adopting it as a managed add-on with OVERWRITE takes over the self-managed install. addonVersion is
+        // left unset: EKS picks the default version for the cluster's Kubernetes version on create, and the
+        // provider then keeps whatever is installed; set it explicitly when upgrading the add-on.
+        const vpcCni = new aws.eks.Addon(`${name}-vpc-cni`, {
+            clusterName: cluster.name,
+            addonName: "vpc-cni",
+            configurationValues: JSON.stringify({ enableNetworkPolicy: "true" }),
+            resolveConflictsOnCreate: "OVERWRITE",
+            resolveConflictsOnUpdate: "OVERWRITE",
+            tags,
+        }, { parent: this, dependsOn: [cluster] });
+
+        // With authenticationMode API only access entries authenticate: the creator gets one from EKS
+        // (bootstrapClusterCreatorAdminPermissions); the operators' roles get theirs here.
+        for (const roleArn of args.adminRoleArns) {
+            const key = adminRoleKey(roleArn);
+            const entry = new aws.eks.AccessEntry(`${name}-admin-${key}`, {
+                clusterName: cluster.name,
+                principalArn: roleArn,
+                type: "STANDARD",
+                tags,
+            }, { parent: this, dependsOn: [cluster] });
+            new aws.eks.AccessPolicyAssociation(`${name}-admin-${key}`, {
+                clusterName: cluster.name,
+                principalArn: entry.principalArn,
+                policyArn: CLUSTER_ADMIN_POLICY_ARN,
+                accessScope: { type: "cluster" },
+            }, { parent: this, dependsOn: [entry] });
+        }
+
         const nodeRole = new aws.iam.Role(`${name}-nodes`, { assumeRolePolicy: assumeRolePolicy("ec2.amazonaws.com"), tags }, parent);
         const nodePolicies = [
             aws.iam.ManagedPolicy.AmazonEKSWorkerNodePolicy,
@@ -79,7 +127,7 @@ export class AwsCluster extends pulumi.ComponentResource implements ClusterRef {
             scalingConfig: { minSize: args.nodes.min, desiredSize: args.nodes.desired, maxSize: args.nodes.max },
             updateConfig: { maxUnavailable: 1 },
             tags,
-        }, { parent: this, dependsOn: nodePolicies, ignoreChanges: ["scalingConfig.desiredSize"] });
+        }, { parent: this, dependsOn: [...nodePolicies, vpcCni], ignoreChanges: ["scalingConfig.desiredSize"] });
 
         this.oidcIssuerUrl = cluster.identities.apply((identities) => identities[0].oidcs[0].issuer);
         const oidcProvider = new aws.iam.OpenIdConnectProvider(`${name}-oidc`, {

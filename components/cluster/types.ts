@@ -27,6 +27,11 @@ export interface ClusterArgs {
     readonly logRetentionDays: number;
     /** Key that envelope-encrypts Kubernetes Secrets and the control-plane logs. */
     readonly kmsKeyArn: pulumi.Input<string>;
+    /**
+     * IAM roles that get cluster-admin (an access entry with AmazonEKSClusterAdminPolicy, cluster scope).
+     * Not the role that deploys the stack: EKS already gives the cluster's creator its own access entry.
+     */
+    readonly adminRoleArns: readonly string[];
     /** Refuse to delete the cluster. */
     readonly deletionProtection: boolean;
 }
