@@ -144,6 +144,7 @@ export class Platform extends pulumi.ComponentResource {
             network,
             clientSecurityGroupIds: [cluster.nodeSecurityGroupId],
             ...config.postgres,
+            logRetentionDays: config.monitoring.logRetentionDays,
             keepBackupsOnDelete: production,
             kmsKeyArn: key.arn,
             password: secrets.values["postgres-password"],

@@ -200,6 +200,15 @@ describe("components, per tier", function () {
                     assert.equal(inputs.deleteAutomatedBackups, false);
                     assert.ok(Number(inputs.backupRetentionPeriod) >= 7);
                 }
+                const keyArn = single(stack, "aws:kms/key:Key").outputs.arn;
+                assert.deepEqual(inputs.enabledCloudwatchLogsExports, ["postgresql", "upgrade"]);
+                for (const log of ["postgresql", "upgrade"]) {
+                    const group = logGroupNamed(stack, `/aws/rds/instance/platform-${stackName}-postgres/${log}`);
+                    assert.equal(plainInputs(group).kmsKeyId, keyArn, `${log} log group is encrypted with the environment key`);
+                    assert.equal(plainInputs(group).retentionInDays, RETENTION_DAYS[stackName], `${log} log group expires`);
+                    assert.equal(group.parent, single(stack, "platform:data:Postgres").urn);
+                    assert.ok(db.dependencies.includes(group.urn), `${log} log group exists before RDS would create its own`);
+                }
                 const parameters = plainInputs(single(stack, "aws:rds/parameterGroup:ParameterGroup"));
                 assert.equal(parameters.family, "postgres16");
                 assert.ok((parameters.parameters as Inputs[]).some((parameter) => parameter.name === "rds.force_ssl" && parameter.value === "1"));
@@ -295,6 +304,7 @@ describe("component helpers", function () {
         const stack = await renderedStack("prod");
         const postgres = component(stack, "platform:data:Postgres");
         assert.deepEqual(childrenOf(stack, postgres).map((child) => child.type).sort(), [
+            "aws:cloudwatch/logGroup:LogGroup", "aws:cloudwatch/logGroup:LogGroup",
             "aws:ec2/securityGroup:SecurityGroup", "aws:rds/instance:Instance", "aws:rds/parameterGroup:ParameterGroup", "aws:rds/subnetGroup:SubnetGroup",
         ]);
     });

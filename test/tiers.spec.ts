@@ -48,7 +48,13 @@ const EXTRACTORS: Readonly<Record<string, (stack: RenderedStack) => string>> = {
         assert.equal(periods.size, 1, `${stack.stack}: every generated secret rotates on the same period`);
         return String([...periods][0]);
     },
-    "log retention days": (stack) => String(inputsOf(stack, "aws:cloudwatch/logGroup:LogGroup").retentionInDays),
+    "log retention days": (stack) => {
+        // The EKS control-plane group and the two RDS export groups all keep logs for the tier's retention.
+        const days = ofType(stack, "aws:cloudwatch/logGroup:LogGroup").map((group) => plainInputs(group).retentionInDays);
+        assert.equal(days.length, 3, `${stack.stack}: three log groups`);
+        assert.equal(new Set(days).size, 1, `${stack.stack}: every log group has the same retention`);
+        return String(days[0]);
+    },
     "untagged image expiry days": (stack) => {
         const days = new Set(ofType(stack, "aws:ecr/lifecyclePolicy:LifecyclePolicy").map((policy) => {
             const document = JSON.parse(String(plainInputs(policy).policy)) as { rules: { selection: { countNumber: number } }[] };

@@ -4,10 +4,13 @@ import { namedTags, resourceName, standardTags } from "../naming";
 import { PostgresArgs, PostgresRef } from "./types";
 
 const POSTGRES_PORT = 5432;
+/** Logs the instance exports to CloudWatch, each to a log group of its own. */
+const LOG_EXPORTS = ["postgresql", "upgrade"] as const;
 
 /**
  * RDS PostgreSQL in private subnets: encrypted with the environment's key, TLS required by its parameter
- * group, reachable only from the cluster's nodes, with automated backups for point-in-time recovery.
+ * group, reachable only from the cluster's nodes, with automated backups for point-in-time recovery, and its
+ * logs exported to CloudWatch log groups encrypted with the same key and kept for the tier's log retention.
  */
 export class AwsPostgres extends pulumi.ComponentResource implements PostgresRef {
     readonly address: pulumi.Output<string>;
@@ -47,6 +50,15 @@ export class AwsPostgres extends pulumi.ComponentResource implements PostgresRef
             tags,
         }, parent);
 
+        // enabledCloudwatchLogsExports makes RDS create /aws/rds/instance/<identifier>/<log> itself, unencrypted
+        // and never expiring; creating the groups first sets the key and the retention.
+        const logGroups = LOG_EXPORTS.map((log) => new aws.cloudwatch.LogGroup(`${name}-log-${log}`, {
+            name: `/aws/rds/instance/${identifier}/${log}`,
+            retentionInDays: args.logRetentionDays,
+            kmsKeyId: args.kmsKeyArn,
+            tags,
+        }, parent));
+
         const instance = new aws.rds.Instance(`${name}-db`, {
             identifier,
             engine: "postgres",
@@ -79,10 +91,10 @@ export class AwsPostgres extends pulumi.ComponentResource implements PostgresRef
             iamDatabaseAuthenticationEnabled: true,
             performanceInsightsEnabled: args.performanceInsights,
             performanceInsightsKmsKeyId: args.performanceInsights ? args.kmsKeyArn : undefined,
-            enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
+            enabledCloudwatchLogsExports: [...LOG_EXPORTS],
             caCertIdentifier: "rds-ca-rsa2048-g1",
             tags,
-        }, parent);
+        }, { parent: this, dependsOn: logGroups });
 
         this.address = instance.address;
         this.port = instance.port;

@@ -28,7 +28,9 @@ export interface PostgresArgs {
     readonly keepBackupsOnDelete: boolean;
     /** Performance Insights. */
     readonly performanceInsights: boolean;
-    /** Key that encrypts storage, backups and Performance Insights. */
+    /** Days the exported database logs are kept in CloudWatch. */
+    readonly logRetentionDays: number;
+    /** Key that encrypts storage, backups, Performance Insights and the exported logs. */
     readonly kmsKeyArn: pulumi.Input<string>;
     /** Master password, from the SecretStore. */
     readonly password: pulumi.Output<string>;
