@@ -1,10 +1,10 @@
 import { strict as assert } from "assert";
-import { RenderedResource, RenderedStack } from "../engine/render";
+import { RenderedResource, RenderedStack, renderStack } from "../engine/render";
 import { isSecretEnvelope, unwrapSecrets } from "../engine/secrets";
 import { MIGRATION_CONTRACT_LABEL } from "../components/app/types";
 import { secretEnvName } from "../components/platform";
 import { hasSchema, kubernetesSchemaErrors, withoutInlineFlags } from "./support/kubernetes-schemas";
-import { ofType, plainInputs, renderedStack } from "./support/stacks";
+import { ofType, plainInputs, PROJECT_DIR, renderedStack } from "./support/stacks";
 import { execFileSync } from "child_process";
 
 type Inputs = Record<string, unknown>;
@@ -169,5 +169,87 @@ describe("application services on the cluster", function () {
 
     it("secret names map to environment variables", function () {
         assert.deepEqual(["databaseUrl", "redisUrl", "jwtSecret", "apiKeys.stripe", "apiKeys.maps-v2"].map(secretEnvName), ["DATABASE_URL", "REDIS_URL", "JWT_SECRET", "STRIPE_API_KEY", "MAPS_V2_API_KEY"]);
+    });
+});
+
+describe("a service with cloudAccess gets an IRSA role bound to its service account only", function () {
+    const UPLOADS = { actions: ["s3:GetObject"], resources: ["arn:aws:s3:::uploads-staging/*"] };
+    /** The two services of Pulumi.staging.yaml, with cloudAccess on the worker. */
+    const SERVICES = [
+        {
+            name: "api",
+            image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/staging/api:1.4.2@sha256:c2c4220412f068944be237fa885e20fb144076abe7a1d51ec56a015ce0da1287",
+            port: 8080,
+            secrets: ["databaseUrl", "redisUrl", "jwtSecret"],
+            env: { LOG_LEVEL: "info" },
+            health: { liveness: "/healthz", readiness: "/readyz" },
+            hostname: "api.staging.example.com",
+        },
+        {
+            name: "worker",
+            image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/staging/worker:1.4.2@sha256:53b73b80c384489d29b45db0b701a8b6f62ac352dcd49d106ab3a2308d07a64b",
+            port: 8081,
+            secrets: ["databaseUrl", "redisUrl"],
+            env: { LOG_LEVEL: "info", QUEUE_CONCURRENCY: "4" },
+            health: { liveness: "/healthz", readiness: "/readyz" },
+            migration: { command: ["node", "dist/migrate.js"], contract: "safe_online" },
+            cloudAccess: [UPLOADS],
+        },
+    ];
+    let stack: RenderedStack;
+    before(async function () {
+        stack = await renderStack({ projectDir: PROJECT_DIR, stack: "staging", configOverrides: { "platform:services": JSON.stringify(SERVICES) } });
+    });
+
+    it("the role trusts only system:serviceaccount:apps:worker through the cluster's OIDC provider", function () {
+        const roles = ofType(stack, "aws:iam/role:Role").filter((role) => role.name.startsWith("platform-staging-worker-identity"));
+        assert.equal(roles.length, 1, "one IRSA role, for the worker only");
+        assert.equal(ofType(stack, "platform:cluster:WorkloadIdentity").length, 1, "no identity for the api, which asks for no cloud access");
+        const oidcProvider = ofType(stack, "aws:iam/openIdConnectProvider:OpenIdConnectProvider");
+        assert.equal(oidcProvider.length, 1);
+        const providerArn = oidcProvider[0].outputs.arn;
+        const cluster = ofType(stack, "aws:eks/cluster:Cluster")[0];
+        const issuer = String(((cluster.outputs.identities as Inputs[])[0].oidcs as Inputs[])[0].issuer);
+        const host = issuer.replace(/^https:\/\//, "");
+        assert.match(host, /^oidc\.eks\.eu-west-1\.amazonaws\.com\/id\/[0-9A-F]{32}$/);
+        assert.equal(providerArn, `arn:aws:iam::123456789012:oidc-provider/${host}`);
+        assert.deepEqual(JSON.parse(String(plainInputs(roles[0]).assumeRolePolicy)), {
+            Version: "2012-10-17",
+            Statement: [{
+                Effect: "Allow",
+                Principal: { Federated: providerArn },
+                Action: "sts:AssumeRoleWithWebIdentity",
+                Condition: {
+                    StringEquals: {
+                        [`${host}:sub`]: "system:serviceaccount:apps:worker",
+                        [`${host}:aud`]: "sts.amazonaws.com",
+                    },
+                },
+            }],
+        });
+    });
+
+    it("the inline policy is exactly the configured statements", function () {
+        const policies = ofType(stack, "aws:iam/rolePolicy:RolePolicy");
+        assert.equal(policies.length, 1);
+        const role = ofType(stack, "aws:iam/role:Role").find((candidate) => candidate.name.startsWith("platform-staging-worker-identity"));
+        assert.ok(role);
+        const inputs = plainInputs(policies[0]);
+        assert.equal(inputs.role, role.outputs.name);
+        assert.deepEqual(JSON.parse(String(inputs.policy)), {
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::uploads-staging/*"] }],
+        });
+    });
+
+    it("the worker's service account is annotated with the role's ARN; the api's is not", function () {
+        const role = ofType(stack, "aws:iam/role:Role").find((candidate) => candidate.name.startsWith("platform-staging-worker-identity"));
+        assert.ok(role);
+        assert.match(String(role.outputs.arn), /^arn:aws:iam::123456789012:role\//);
+        const worker = plainInputs(named(stack, "kubernetes:core/v1:ServiceAccount", "worker")).metadata as Inputs;
+        assert.deepEqual(worker.annotations, { "eks.amazonaws.com/role-arn": role.outputs.arn });
+        const api = plainInputs(named(stack, "kubernetes:core/v1:ServiceAccount", "api")).metadata as Inputs;
+        assert.equal((api.annotations as Inputs | undefined)?.["eks.amazonaws.com/role-arn"], undefined);
+        assert.equal(((deploymentOf(stack, "worker").pod).serviceAccountName), "worker");
     });
 });
