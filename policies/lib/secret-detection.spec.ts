@@ -105,12 +105,14 @@ describe("secret detection", function () {
                 `mongodb+srv://app:${FAKE.password}@cluster0.example.net/app`,
                 `redis://:${FAKE.password}@cache.internal:6379/0`,
                 `https://deploy:${FAKE.password}@git.example.com/platform.git`,
+                // The word itself is a literal (and the commonest default password), not a placeholder.
+                "https://user:password@example.com/",
             ]) {
                 assert.deepEqual(detectSecretFormats(url).map((match) => match.description), ["a URL with an embedded password"], url);
             }
         });
 
-        it("ignores near misses: too short, too long, wrong alphabet, documentation keys, URLs without or with a placeholder password", function () {
+        it("ignores near misses: too short, too long, wrong alphabet, documentation keys, URLs without or with a variable password", function () {
             const benign = [
                 FAKE.awsDocumentationKeyId,
                 FAKE.awsRoleId,
@@ -125,7 +127,6 @@ describe("secret detection", function () {
                 "postgres://app@db.internal:5432/app",
                 "postgres://app:${DB_PASSWORD}@db.internal/app",
                 "postgres://app:$(DB_PASSWORD)@db.internal/app",
-                "https://user:password@example.com/",
                 "git@github.com:example/platform.git",
                 "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform/prod/jwt-secret-AbCdEf",
                 "sha256:" + "0".repeat(64),
@@ -135,7 +136,7 @@ describe("secret detection", function () {
     });
 
     describe("placeholders", function () {
-        it("allows empty values, expansions, angle-bracket placeholders, masks, secret-store references, booleans and names of secrets", function () {
+        it("allows empty values, expansions, angle-bracket placeholders, masks, secret-store references, file paths, booleans and paths of secrets", function () {
             const placeholders = [
                 "",
                 "   ",
@@ -151,17 +152,37 @@ describe("secret detection", function () {
                 "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform/prod/db-AbCdEf",
                 "ref+vault://secret/data/db#password",
                 "/run/secrets/db-password",
+                "/run/secrets/db",
+                "/etc/app/token",
                 "true",
                 "disabled",
-                "postgres-password",
+                "platform/prod/postgres-password",
                 "platform/prod/jwt-secret",
+                "prod/api-key-stripe",
+                "$(aws",
+                "${DB_PASSWORD:-}",
+                "prefix-${DB_PASSWORD}",
             ];
             assert.deepEqual(placeholders.filter((value) => !isPlaceholder(value)), []);
         });
 
         it("does not take literals for placeholders", function () {
-            const literals = [FAKE.password, "hunter2", "changeme", "s3cr3t!", "1234", "basic-auth"];
+            const literals = [FAKE.password, "hunter2", "changeme", "s3cr3t!", "1234", "basic-auth", "password", "P%ss%word", FAKE.awsSecretAccessKey];
             assert.deepEqual(literals.filter((value) => isPlaceholder(value)), []);
+        });
+
+        it("does not take a word ending in a secret word, a leading $ or a leading / for a name, an expansion or a path", function () {
+            // Reviewer's false negatives: each passed as "the name of a secret", "$VAR" or "a file path".
+            const literals = ["supersecret", "topsecret", "mysecret", "changeme-password", "s3cr3t-token", "$ecretPass", "/hunter2", "postgres-password", "$db_password", "/hunter2/"];
+            assert.deepEqual(literals.filter((value) => isPlaceholder(value)), []);
+            assert.deepEqual(
+                literals.filter((value) => detectSecret("DB_PASSWORD", value).length !== 1),
+                [],
+            );
+            assert.deepEqual(
+                literals.map((value) => kinds(`DB_PASSWORD=${value}`)),
+                literals.map(() => ["named-password"]),
+            );
         });
     });
 
@@ -270,7 +291,6 @@ describe("secret detection", function () {
             { label: "PostgreSQL URL with a password", text: `postgres://app:${P}@db.internal:5432/app`, ours: ["url-with-password"], secretlint: ["database-connection-string"] },
             { label: "MySQL URL with a password", text: `mysql://app:${P}@db.internal:3306/app`, ours: ["url-with-password"], secretlint: ["database-connection-string"] },
             { label: "MongoDB URL with a password", text: `mongodb+srv://app:${P}@cluster0.example.net/app`, ours: ["url-with-password"], secretlint: ["database-connection-string"] },
-            { label: "URL whose password is the word password", text: "https://user:password@example.com/", ours: [], secretlint: [] },
             { label: "URL with a variable password", text: "postgres://app:${DB_PASSWORD}@db.internal/app", ours: [], secretlint: [] },
             { label: "URL without a password", text: "postgres://app@db.internal:5432/app", ours: [], secretlint: [] },
             { label: "variable under a secret name", text: "DB_PASSWORD=${DB_PASSWORD}", ours: [], secretlint: [] },
@@ -308,6 +328,13 @@ describe("secret detection", function () {
                 ours: ["named-password"],
                 secretlint: [],
                 differs: "secretlint matches formats only (bar AWS secret keys); the name-based check is ours",
+            },
+            {
+                label: "URL whose password is the word password",
+                text: "https://user:password@example.com/",
+                ours: ["url-with-password"],
+                secretlint: [],
+                differs: "secretlint skips placeholder passwords (password, secret, admin, ...); in a resource input `password` is a literal credential, and the commonest default one",
             },
             { label: "AWS role ID", text: `role: ${FAKE.awsRoleId}`, ours: [], secretlint: ["aws"], differs: "AROA/AIDA/... are IAM role and user IDs, which appear in policies and are not credentials" },
             { label: "AWS account ID", text: "aws_account_id = 123456789012", ours: [], secretlint: ["aws"], differs: "an account ID is an identifier, not a credential" },

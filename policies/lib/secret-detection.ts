@@ -94,33 +94,47 @@ const NAME_DESCRIPTIONS: Readonly<Record<SecretNameClass, string>> = {
 
 const WORDS_THAT_ARE_NOT_SECRETS = new Set(["true", "false", "yes", "no", "on", "off", "null", "none", "nil", "enabled", "disabled", "required", "optional"]);
 
-/** Template or runtime expansions: `${VAR}`, `$(VAR)`, `$VAR`, `{{ .Values.x }}`, `%VAR%`. */
-const EXPANSION = /\$\{[^}]*\}|\$\([^)]*\)|\{\{[^}]*\}\}|%[A-Za-z_][A-Za-z0-9_]*%/;
+/**
+ * Template or runtime expansions, wherever they sit in the value: `${VAR}`, `$(command)`, `{{ .Values.x }}`.
+ * A value that merely starts with `$` (`$ecretPass`) is a literal.
+ */
+const EXPANSION = /\$\{[^}]*\}|\$\([^)]*\)|\{\{[^}]*\}\}/;
+/**
+ * A value that is one expansion as a whole: `%VAR%` (Windows), `$VAR` with an UPPER_CASE shell name, or an
+ * expansion cut off by a text scan at its first space (`$(aws secretsmanager ...)` is read as `$(aws`).
+ */
+const WHOLE_EXPANSION = /^(?:%[A-Za-z_][A-Za-z0-9_]*%|\$[A-Z_][A-Z0-9_]*|\$[({].*)$/;
 
 /** References to a secret held elsewhere: Secrets Manager / SSM ARNs, vals/Vault/GCP Secret Manager references. */
 const SECRET_REFERENCE = /^(?:arn:aws[a-z-]*:(?:secretsmanager|ssm):|ref\+[a-z0-9]+:\/\/|vault:|projects\/[^/\s]+\/secrets\/|file:\/\/)/;
 
+/** An absolute file path of at least two segments (`/run/secrets/db`, `/etc/app/token`); `/hunter2` is a literal. */
+const FILE_PATH = /^(?:\/[\w.@-]+){2,}\/?$/;
+
+/**
+ * The name of a secret held in a store: a path of at least two lower-case segments separated by `/`
+ * (`platform/prod/postgres-password`, a Secrets Manager name). A bare identifier (`postgres-password`,
+ * `supersecret`) is judged as a literal: under a secret-looking name it cannot be told from a password.
+ * Segments are lower-case words so that a base64 key with a `/` in it (`wJalrXUtnFEMI/K7MDENG/...`) is not
+ * taken for a name.
+ */
+const SECRET_STORE_NAME = /^[a-z0-9]+(?:[-_.][a-z0-9]+)*(?:\/[a-z0-9]+(?:[-_.][a-z0-9]+)*)+$/;
+
 /**
  * True for values that are obviously not a secret: empty; a template or runtime expansion (`${VAR}`,
- * `$(VAR)`, `$VAR`, `{{ ... }}`); an angle-bracket placeholder (`<secure value of db password>`); a mask
- * (`***`, `[secret]`); a reference to a secret store or a file path; a boolean word; AWS's documentation
- * secret access key; and a value that is
- * itself the NAME of a secret (`secret: postgres-password` names a Secrets Manager entry).
+ * `$(VAR)`, `$VAR`, `{{ ... }}`, `%VAR%`); an angle-bracket placeholder (`<secure value of db password>`);
+ * a mask (`***`, `[secret]`); a reference to a secret store, a file path of two segments or more, or the
+ * path of a secret in a store (`platform/prod/postgres-password`); a boolean word; and AWS's documentation
+ * secret access key.
  */
 export function isPlaceholder(value: string): boolean {
     const text = value.trim();
     if (text.length === 0) return true;
-    if (EXPANSION.test(text) || /^\$[A-Za-z_({]/.test(text)) return true;
+    if (EXPANSION.test(text) || WHOLE_EXPANSION.test(text)) return true;
     if (/^<[^<>]*>$/.test(text)) return true;
     if (/^(.)\1{2,}$/.test(text) || /^\[(?:secret|redacted|masked|hidden)\]$/i.test(text)) return true;
-    if (SECRET_REFERENCE.test(text) || /^\/[\w.@/-]*$/.test(text)) return true;
-    if (WORDS_THAT_ARE_NOT_SECRETS.has(text.toLowerCase()) || DOCUMENTATION_SECRETS.has(text)) return true;
-    return namesASecret(text);
-}
-
-/** `postgres-password`, `platform/prod/jwt-secret`, `password`: an identifier whose own last word is a secret word. */
-function namesASecret(text: string): boolean {
-    return /^[a-z0-9]+(?:[-_./][a-z0-9]+)*$/.test(text) && secretNameClass(text) !== undefined;
+    if (SECRET_REFERENCE.test(text) || FILE_PATH.test(text) || SECRET_STORE_NAME.test(text)) return true;
+    return WORDS_THAT_ARE_NOT_SECRETS.has(text.toLowerCase()) || DOCUMENTATION_SECRETS.has(text);
 }
 
 function push(matches: SecretMatch[], match: SecretMatch): void {

@@ -42,12 +42,15 @@ describe("policy no-plaintext-secrets", function () {
             assert.deepEqual(checkResource(noPlaintextSecrets, resource), []);
         });
 
-        it("passes our platform's own tags (a `secret` tag naming the Secrets Manager entry)", function () {
-            const resource = {
-                type: "aws:secretsmanager/secret:Secret",
-                props: { name: "platform/prod/postgres-password", tags: { environment: "prod", secret: "postgres-password", source: "generated", "rotation-days": "30" } },
-            };
-            assert.deepEqual(checkResource(noPlaintextSecrets, resource), []);
+        it("passes our platform's own tags (a `secret-name` tag naming the Secrets Manager entry by its path)", function () {
+            const tags = { environment: "prod", "secret-name": "platform/prod/postgres-password", source: "generated", "rotation-days": "30" };
+            assert.deepEqual(checkResource(noPlaintextSecrets, { type: "aws:secretsmanager/secret:Secret", props: { name: "platform/prod/postgres-password", tags } }), []);
+        });
+
+        it("takes a secret's path for its name under a secret-looking tag key, but a bare word for a literal", function () {
+            const secretTag = (value: string): TestResource => ({ type: "aws:secretsmanager/secret:Secret", props: { name: "platform/prod/postgres-password", tags: { secret: value } } });
+            assert.deepEqual(checkResource(noPlaintextSecrets, secretTag("platform/prod/postgres-password")), []);
+            assert.deepEqual(violations(secretTag("postgres-password"), ["postgres-password"]), ["tags.secret holds a plaintext secret"]);
         });
 
         it("passes our platform's kube-prometheus-stack release: the Grafana admin password is a documented sink", function () {
@@ -93,6 +96,16 @@ describe("policy no-plaintext-secrets", function () {
                 "spec.template.spec.containers[0].env[GREETING] holds a GitHub token",
                 "spec.template.spec.containers[0].env[api_key] holds a plaintext API key",
             ]);
+        });
+
+        it("flags weak literals that look like names, expansions or paths (supersecret, $ecretPass, /hunter2)", function () {
+            const values = ["supersecret", "topsecret", "mysecret", "changeme-password", "s3cr3t-token", "$ecretPass", "/hunter2"];
+            // A token's name, so that the message's own words ("plaintext token") share no fragment with the values.
+            const resource = deployment(podSpec(values.map((value, index) => ({ name: `APP${index}_TOKEN`, value }))));
+            assert.deepEqual(
+                violations(resource, values),
+                values.map((_, index) => `spec.template.spec.containers[0].env[APP${index}_TOKEN] holds a plaintext token`),
+            );
         });
 
         it("inspects init and ephemeral containers, command and args", function () {
