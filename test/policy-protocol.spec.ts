@@ -4,6 +4,7 @@ import { RenderedResource } from "../engine/render";
 import { evaluate, Finding } from "../policies/lib/evaluate";
 import { EXEMPTIONS_IN_USE } from "../policies/lib/crossguard";
 import { ALL_RULES } from "../policies/rules";
+import { EnforcementLevel } from "@pulumi/pulumi/proto/analyzer_pb";
 import { Diagnostic, PolicyPackProcess, WireResource } from "./support/analyzer-client";
 import { renderedStack } from "./support/stacks";
 
@@ -48,10 +49,36 @@ function seedMistakes(resources: readonly RenderedResource[]): RenderedResource[
     });
 }
 
-async function analyzeOverProtocol(stack: string, resources: readonly RenderedResource[]): Promise<Diagnostic[]> {
+type Level = Diagnostic["enforcement"];
+const LEVEL_NAMES: Record<EnforcementLevel, Level> = {
+    [EnforcementLevel.ADVISORY]: "advisory",
+    [EnforcementLevel.MANDATORY]: "mandatory",
+    [EnforcementLevel.DISABLED]: "disabled",
+    [EnforcementLevel.REMEDIATE]: "remediate",
+};
+
+/**
+ * What the Pulumi CLI sends in Configure for a `--policy-pack-config` document (ReconcilePolicyPackConfig /
+ * applyConfig in pkg/resource/policy): each policy's default level from GetAnalyzerInfo, then the `all`
+ * entry's level over every policy, then each policy's own entry. The SDK never reads `all` itself.
+ */
+function cliPolicyConfig(
+    defaults: Readonly<Record<string, Level>>,
+    document: Readonly<Record<string, Level | { enforcementLevel?: Level }>>,
+): Record<string, { enforcementLevel: Level; properties: Record<string, unknown> }> {
+    const levelOf = (entry: Level | { enforcementLevel?: Level } | undefined): Level | undefined => (typeof entry === "string" ? entry : entry?.enforcementLevel);
+    const all = levelOf(document.all);
+    // The CLI always sends a properties Struct, empty when there are none.
+    const result = Object.fromEntries(Object.entries(defaults).map(([policy, level]) => [policy, { enforcementLevel: all ?? level, properties: {} }]));
+    for (const [policy, entry] of Object.entries(document)) result[policy] = { enforcementLevel: levelOf(entry) ?? result[policy]?.enforcementLevel ?? "advisory", properties: {} };
+    return result;
+}
+
+async function analyzeOverProtocol(stack: string, resources: readonly RenderedResource[], packConfig: Readonly<Record<string, Level | { enforcementLevel?: Level }>> = {}): Promise<Diagnostic[]> {
     const pack = await PolicyPackProcess.start({ stack, config: { "platform:tier": stack } });
     try {
-        await pack.configure({});
+        const defaults = Object.fromEntries((await pack.info()).getPoliciesList().map((policy) => [policy.getName(), LEVEL_NAMES[policy.getEnforcementlevel()]]));
+        await pack.configure(Object.keys(packConfig).length === 0 ? {} : cliPolicyConfig(defaults, packConfig));
         const diagnostics: (Diagnostic & { subject?: string })[] = [];
         for (const resource of resources) {
             for (const diagnostic of await pack.analyze(toWire(resource))) diagnostics.push({ ...diagnostic, subject: resource.urn });
@@ -105,5 +132,15 @@ describe("the policy pack over the real analyzer protocol", function () {
             assert.ok(inProcess.some((verdict) => verdict.startsWith(`${rule} |`) && verdict.includes("| mandatory |") && message.test(verdict)), `${rule} reports ${message}:\n${inProcess.join("\n")}`);
         }
         assert.ok(!inProcess.join("\n").includes("hunter2-in-plaintext"), "the seeded password is never printed");
+    });
+
+    it("an `all` enforcement level in the pack config, a policy's own level over it: the same verdicts over the protocol as in process", async function () {
+        const seeded = seedMistakes((await renderedStack("staging")).resources);
+        const packConfig = { all: "advisory", "no-plaintext-secrets": { enforcementLevel: "mandatory" }, "environment-parity": "disabled" } as const;
+        const overProtocol = fromDiagnostics(await analyzeOverProtocol("staging", seeded, packConfig));
+        const inProcess = fromFindings(evaluate(toPolicyResources(seeded), { context: { stack: "staging", tier: "staging", now: NOW }, rules: ALL_RULES, packConfig }).findings);
+        assert.deepEqual(overProtocol, inProcess);
+        const levels = [...new Set(inProcess.map((verdict) => verdict.split(" | ").filter((_, index) => index !== 1 && index !== 3).join(" | ")))].sort();
+        assert.deepEqual(levels, ["image-pinned-by-digest | advisory", "no-plaintext-secrets | mandatory", "no-public-data-stores | advisory"]);
     });
 });

@@ -78,16 +78,38 @@ export function runStackRule(rule: StackRule, resources: readonly ResourceUnderT
     }
 }
 
+const ENFORCEMENT_LEVELS: readonly string[] = ["advisory", "mandatory", "remediate", "disabled"];
+
+function isEnforcementLevel(value: unknown): value is EnforcementLevel {
+    return typeof value === "string" && ENFORCEMENT_LEVELS.includes(value);
+}
+
 /** Enforcement of a rule in a tier, unless the pack config overrides it. */
 export function enforcementOf(rule: Rule, context: RuleContext, ruleConfig: RuleConfig = {}): EnforcementLevel {
     const configured = ruleConfig.enforcementLevel;
-    if (configured === "advisory" || configured === "mandatory" || configured === "disabled" || configured === "remediate") return configured;
-    return rule.enforcement[context.tier];
+    return isEnforcementLevel(configured) ? configured : rule.enforcement[context.tier];
 }
 
-export function ruleConfigOf(packConfig: unknown, rule: Rule): RuleConfig {
-    if (!isRecord(packConfig)) return {};
-    const entry = packConfig[rule.name];
+/** The key of `--policy-pack-config` that applies to every policy of the pack. */
+export const ALL_POLICIES = "all";
+
+/** `"advisory"` or `{enforcementLevel: "advisory", ...}` as a config object. */
+function configEntry(entry: unknown): RuleConfig {
     if (typeof entry === "string") return { enforcementLevel: entry };
     return isRecord(entry) ? entry : {};
+}
+
+/**
+ * A rule's config from the `--policy-pack-config` document, resolved as the Pulumi CLI does before it
+ * hands the pack each policy's config (Configure RPC; the SDK itself never reads an `all` key): the
+ * top-level `all` entry (an enforcement level, or `{enforcementLevel}`) sets the enforcement level of
+ * every policy, its other properties apply to none; the policy's own entry takes precedence. (The SDK
+ * reserves the name `all`: no policy may be called that.)
+ */
+export function ruleConfigOf(packConfig: unknown, rule: Rule): RuleConfig {
+    if (!isRecord(packConfig)) return {};
+    const own = configEntry(packConfig[rule.name]);
+    if (isEnforcementLevel(own.enforcementLevel)) return own;
+    const all = configEntry(packConfig[ALL_POLICIES]).enforcementLevel;
+    return isEnforcementLevel(all) ? { ...own, enforcementLevel: all } : own;
 }
