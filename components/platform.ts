@@ -173,7 +173,7 @@ export class Platform extends pulumi.ComponentResource {
             grafanaAdminPassword: secrets.values["grafana-admin-password"],
         }, child);
 
-        const apps = new AppNamespace(`${name}-apps`, { environment: env, name: APP_NAMESPACE, kubernetesProvider: cluster.kubernetesProvider }, child);
+        const apps = new AppNamespace(`${name}-apps`, { environment: env, name: APP_NAMESPACE, ingressNamespace: INGRESS_NAMESPACE, kubernetesProvider: cluster.kubernetesProvider }, child);
         const connection = connectionSecrets(config, secrets.values, postgres, redis);
         const images: Record<string, pulumi.Output<string>> = {};
         for (const service of config.services) {
@@ -184,7 +184,7 @@ export class Platform extends pulumi.ComponentResource {
                     context: path.resolve(PROJECT_ROOT, service.build.context),
                     dockerfile: service.build.dockerfile,
                     target: service.build.target,
-                    tag: config.release.sha,
+                    commit: config.release.sha,
                     buildArgs: { BUILD_SHA: config.release.sha, BUILD_DATE: config.release.date },
                 }, child).reference
                 : pulumi.output(service.image ?? "");

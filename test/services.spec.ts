@@ -6,6 +6,8 @@ import { secretEnvName } from "../components/platform";
 import { hasSchema, kubernetesSchemaErrors, withoutInlineFlags } from "./support/kubernetes-schemas";
 import { ofType, plainInputs, PROJECT_DIR, renderedStack } from "./support/stacks";
 import { execFileSync } from "child_process";
+import * as path from "path";
+import { imageTag } from "../components/registry/image-aws";
 
 type Inputs = Record<string, unknown>;
 type Container = {
@@ -162,7 +164,8 @@ describe("application services on the cluster", function () {
         const stack = await renderedStack("dev");
         const [image] = ofType(stack, "docker:index/image:Image").map(plainInputs);
         const head = process.env.BUILD_SHA ?? process.env.GITHUB_SHA ?? execFileSync("git", ["rev-parse", "HEAD"], { encoding: "utf8" }).trim();
-        assert.equal(image.imageName, `123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/dev/api:${head}`);
+        assert.equal(image.imageName, `123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/dev/api:${imageTag(head, path.join(PROJECT_DIR, "services", "api"))}`);
+        assert.match(String(image.imageName), new RegExp(`:${head.slice(0, 12)}-[0-9a-f]{12}$`));
         assert.match(String((image.build as Inputs).context), /services\/api$/);
         assert.match(deploymentOf(stack, "api").container.image, /^123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/platform\/dev\/api@sha256:[0-9a-f]{64}$/);
     });

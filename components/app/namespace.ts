@@ -46,6 +46,20 @@ export class AppNamespace extends pulumi.ComponentResource {
             },
         }, k8sOpts);
 
+        // cert-manager answers HTTP-01 challenges from solver pods in this namespace; the ingress controller
+        // must reach them or no certificate is ever issued.
+        new k8s.networking.v1.NetworkPolicy(`${name}-allow-acme-solver`, {
+            metadata: { name: "allow-acme-http01-solver", namespace: this.name, labels: kubernetesLabels(args.environment) },
+            spec: {
+                podSelector: { matchLabels: { "acme.cert-manager.io/http01-solver": "true" } },
+                policyTypes: ["Ingress"],
+                ingress: [{
+                    from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.ingressNamespace } } }],
+                    ports: [{ protocol: "TCP", port: 8089 }],
+                }],
+            },
+        }, k8sOpts);
+
         this.registerOutputs({ name: this.name });
     }
 }

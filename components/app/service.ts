@@ -8,6 +8,8 @@ type Container = k8s.types.input.core.v1.Container;
 type PodSpec = k8s.types.input.core.v1.PodSpec;
 
 const HTTP_PORT_NAME = "http";
+/** Per-release variables: in the service's containers, kept out of its migration Job. */
+const BUILD_METADATA: readonly string[] = ["BUILD_SHA", "BUILD_DATE", "BUILD_ACTOR"];
 /** Kubernetes label values: at most 63 characters of [A-Za-z0-9._-]. */
 const labelValue = (text: string): string => text.replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 63).replace(/[^A-Za-z0-9]+$/, "");
 
@@ -55,7 +57,7 @@ export class Service extends pulumi.ComponentResource {
             stringData: Object.fromEntries(secretNames.map((key) => [key, args.secretEnv[key]])),
         }, k8sOpts);
 
-        const env_: k8s.types.input.core.v1.EnvVar[] = [
+        const env_: { name: string; value?: string; valueFrom?: k8s.types.input.core.v1.EnvVarSource }[] = [
             { name: "PORT", value: String(service.port) },
             { name: "BUILD_SHA", value: args.release.sha },
             { name: "BUILD_DATE", value: args.release.date },
@@ -87,31 +89,38 @@ export class Service extends pulumi.ComponentResource {
         let migration: k8s.batch.v1.Job | undefined;
         if (service.migration) {
             const { command, contract } = service.migration;
-            // Jobs are immutable: a new image is a new Job, named after the image it migrates to.
-            const suffix = image.apply((reference) => createHash("sha256").update(reference).digest("hex").slice(0, 8));
+            // A Job's template is immutable, so the Job is a pure function of what the migration runs: image,
+            // command and configuration, hashed into its name. Build metadata (which changes with every
+            // commit) stays out, so redeploying the same image neither re-runs nor replaces the migration.
+            const migrationEnv = env_.filter((entry) => !BUILD_METADATA.includes(entry.name));
+            const migrationLabels = {
+                ...kubernetesLabels(env, { "app.kubernetes.io/name": service.name, "app.kubernetes.io/component": "migration" }),
+                // Its own instance, so the Service, PodDisruptionBudget and autoscaler never select migration pods.
+                "app.kubernetes.io/instance": `${service.name}-${env.stack}-migration`,
+                [MIGRATION_CONTRACT_LABEL]: contract,
+            };
+            const suffix = image.apply((reference) =>
+                createHash("sha256").update(JSON.stringify({ reference, command, contract, env: migrationEnv })).digest("hex").slice(0, 8),
+            );
             migration = new k8s.batch.v1.Job(`${name}-migrate`, {
-                metadata: {
-                    name: pulumi.interpolate`${service.name}-migrate-${suffix}`,
-                    namespace: args.namespace,
-                    labels: { ...labels, "app.kubernetes.io/component": "migration", [MIGRATION_CONTRACT_LABEL]: contract },
-                },
+                metadata: { name: pulumi.interpolate`${service.name}-migrate-${suffix}`, namespace: args.namespace, labels: migrationLabels },
                 spec: {
                     backoffLimit: 1,
                     activeDeadlineSeconds: 1800,
                     template: {
-                        metadata: { labels: { ...labels, "app.kubernetes.io/component": "migration", [MIGRATION_CONTRACT_LABEL]: contract } },
+                        metadata: { labels: migrationLabels },
                         spec: podSpec([{
                             name: "migrate",
                             image,
                             command: [...command],
-                            env: env_,
+                            env: migrationEnv,
                             resources,
                             securityContext: CONTAINER_SECURITY,
                             volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
                         }], { restartPolicy: "Never" }),
                     },
                 },
-            }, { ...k8sOpts, dependsOn: dependsOnSecret, replaceOnChanges: ["metadata.name"], deleteBeforeReplace: false });
+            }, { ...k8sOpts, dependsOn: dependsOnSecret });
         }
 
         const httpGet = (path: string) => ({ path, port: HTTP_PORT_NAME });
@@ -126,7 +135,7 @@ export class Service extends pulumi.ComponentResource {
                     rollingUpdate: args.zeroDowntimeRollout ? { maxUnavailable: 0, maxSurge: 1 } : { maxUnavailable: 1, maxSurge: 1 },
                 },
                 template: {
-                    metadata: { labels, annotations: { "platform.io/build-sha": args.release.sha } },
+                    metadata: { labels },
                     spec: podSpec([{
                         name: service.name,
                         image,
@@ -179,7 +188,8 @@ export class Service extends pulumi.ComponentResource {
                         to: args.dataStores.cidrs.map((cidr) => ({ ipBlock: { cidr } })),
                         ports: dataStorePorts.map((port) => ({ protocol: "TCP", port })),
                     }]),
-                    ...(service.cloudAccess ? [{ ports: [{ protocol: "TCP", port: 443 }] }] : []),
+                    // HTTPS out for cloud APIs (IRSA) and third-party APIs whose keys the service holds.
+                    ...(service.cloudAccess || service.secrets.some((secret) => secret.startsWith("apiKeys.")) ? [{ ports: [{ protocol: "TCP", port: 443 }] }] : []),
                 ],
             },
         }, k8sOpts);

@@ -19,6 +19,8 @@ export interface AppNamespaceArgs {
     readonly environment: EnvironmentContext;
     /** Namespace name. */
     readonly name: string;
+    /** Namespace of the ingress controller, allowed to reach cert-manager's HTTP-01 solver pods. */
+    readonly ingressNamespace: string;
     /** Provider of the environment's cluster. */
     readonly kubernetesProvider: k8s.Provider;
 }

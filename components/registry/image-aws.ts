@@ -1,3 +1,6 @@
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
@@ -12,10 +15,35 @@ export interface BuiltImageArgs {
     readonly dockerfile?: string;
     /** Multi-stage target. */
     readonly target?: string;
-    /** Tag: the git commit the image is built from. */
-    readonly tag: string;
+    /** The git commit the image is built from; the tag is `<commit>-<hash of the build context>`. */
+    readonly commit: string;
     /** Build arguments, e.g. BUILD_SHA. */
     readonly buildArgs: Readonly<Record<string, string>>;
+}
+
+const IGNORED = new Set([".git", "node_modules"]);
+
+/** A digest of every file under the build context (names and contents), in a stable order. */
+export function contextHash(context: string): string {
+    const hash = createHash("sha256");
+    const walk = (dir: string): void => {
+        for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+            if (IGNORED.has(entry.name)) continue;
+            const file = path.join(dir, entry.name);
+            if (entry.isDirectory()) walk(file);
+            else if (entry.isFile()) hash.update(`${path.relative(context, file)}\0`).update(fs.readFileSync(file)).update("\0");
+        }
+    };
+    walk(context);
+    return hash.digest("hex");
+}
+
+/**
+ * Repositories are immutable, so a tag must never be pushed twice with different contents: the commit
+ * alone would collide when an uncommitted change is rebuilt at the same commit.
+ */
+export function imageTag(commit: string, context: string): string {
+    return `${commit.slice(0, 12)}-${contextHash(context).slice(0, 12)}`;
 }
 
 /**
@@ -32,7 +60,7 @@ export class AwsBuiltImage extends pulumi.ComponentResource {
         const credentials = aws.ecr.getAuthorizationTokenOutput({ registryId: registryHost.apply((host) => host.split(".")[0]) }, { parent: this });
 
         const image = new docker.Image(`${name}-image`, {
-            imageName: pulumi.interpolate`${args.repositoryUrl}:${args.tag}`,
+            imageName: pulumi.interpolate`${args.repositoryUrl}:${imageTag(args.commit, args.context)}`,
             build: {
                 context: args.context,
                 dockerfile: args.dockerfile ? `${args.context}/${args.dockerfile}` : undefined,

@@ -1,0 +1,98 @@
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parse as parseYaml } from "yaml";
+import { contextHash } from "../components/registry/image-aws";
+import { renderStack, RenderedStack } from "../engine/render";
+import { isSecretEnvelope } from "../engine/secrets";
+import { ofType, plainInputs, PROJECT_DIR, renderedStack } from "./support/stacks";
+
+type Inputs = Record<string, unknown>;
+
+function named(stack: RenderedStack, type: string, name: string): Inputs {
+    const found = ofType(stack, type).map(plainInputs).filter((inputs) => (inputs.metadata as Inputs | undefined)?.name === name);
+    assert.equal(found.length, 1, `one ${type} named ${name}`);
+    return found[0];
+}
+
+/** The staging services from the real stack file, with changes. */
+function stagingServices(change: (services: Inputs[]) => void): string {
+    const document = parseYaml(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.staging.yaml"), "utf8")) as { config: Record<string, Inputs[]> };
+    const services = document.config["platform:services"];
+    change(services);
+    return JSON.stringify(services);
+}
+
+describe("releases: migrations, build metadata and network access", function () {
+    it("the migration Job carries no per-release metadata, so redeploying the same image leaves it alone", async function () {
+        const staging = await renderedStack("staging");
+        const [job] = ofType(staging, "kubernetes:batch/v1:Job").map(plainInputs);
+        const pod = ((job.spec as Inputs).template as Inputs).spec as { containers: { env: { name: string }[] }[] };
+        const names = pod.containers[0].env.map((entry) => entry.name);
+        assert.ok(!names.some((name) => name.startsWith("BUILD_")), names.join(", "));
+        const labels = (job.metadata as Inputs).labels as Inputs;
+        assert.equal(labels["app.kubernetes.io/instance"], "worker-staging-migration", "the Service, PDB and HPA never select migration pods");
+        assert.equal(labels["app.kubernetes.io/version"], undefined);
+
+        const other = await renderStack({ projectDir: PROJECT_DIR, stack: "staging", configOverrides: { "platform:release": JSON.stringify({ sha: "0123456789abcdef0123456789abcdef01234567", actor: "someone-else" }) } });
+        const otherJob = plainInputs(ofType(other, "kubernetes:batch/v1:Job")[0]);
+        assert.equal((otherJob.metadata as Inputs).name, (job.metadata as Inputs).name, "another commit, same image: same Job");
+        const deployment = named(other, "kubernetes:apps/v1:Deployment", "worker");
+        const env = (((deployment.spec as Inputs).template as Inputs).spec as { containers: { env: { name: string; value?: string }[] }[] }).containers[0].env;
+        assert.equal(env.find((entry) => entry.name === "BUILD_SHA")?.value, "0123456789abcdef0123456789abcdef01234567", "the service itself shows the release");
+    });
+
+    it("a new migration command is a new Job", async function () {
+        const changed = await renderStack({
+            projectDir: PROJECT_DIR,
+            stack: "staging",
+            configOverrides: { "platform:services": stagingServices((services) => ((services[1].migration as Inputs).command = ["node", "dist/migrate.js", "--to", "42"])) },
+        });
+        const original = plainInputs(ofType(await renderedStack("staging"), "kubernetes:batch/v1:Job")[0]);
+        const next = plainInputs(ofType(changed, "kubernetes:batch/v1:Job")[0]);
+        assert.notEqual((next.metadata as Inputs).name, (original.metadata as Inputs).name);
+    });
+
+    it("a service holding a third-party API key gets it by secret reference and may reach HTTPS", async function () {
+        const rendered = await renderStack({
+            projectDir: PROJECT_DIR,
+            stack: "staging",
+            configOverrides: {
+                "platform:apiKeys": JSON.stringify({ stripe: "placeholder-stripe-key-for-tests" }),
+                "platform:services": stagingServices((services) => (services[0].secrets = ["databaseUrl", "apiKeys.stripe"])),
+            },
+            extraSecretKeys: ["platform:apiKeys"],
+        });
+        const deployment = named(rendered, "kubernetes:apps/v1:Deployment", "api");
+        const env = (((deployment.spec as Inputs).template as Inputs).spec as { containers: { env: Inputs[] }[] }).containers[0].env;
+        assert.deepEqual(env.find((entry) => entry.name === "STRIPE_API_KEY"), { name: "STRIPE_API_KEY", valueFrom: { secretKeyRef: { name: "api-secrets", key: "STRIPE_API_KEY" } } });
+        const secret = ofType(rendered, "kubernetes:core/v1:Secret").find((resource) => resource.name.endsWith("api-secrets"));
+        assert.ok(secret && isSecretEnvelope(secret.inputs.stringData));
+        const policy = named(rendered, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "api");
+        const egress = (policy.spec as { egress: { ports: Inputs[]; to?: unknown }[] }).egress;
+        assert.ok(egress.some((rule) => rule.to === undefined && rule.ports.length === 1 && rule.ports[0].port === 443 && rule.ports[0].protocol === "TCP"), JSON.stringify(egress));
+        const worker = named(rendered, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "worker");
+        assert.ok(!JSON.stringify(worker.spec).includes("443"), "a service without keys or cloud access has no internet egress");
+    });
+
+    it("cert-manager's HTTP-01 solver pods are reachable from the ingress controller", async function () {
+        const policy = named(await renderedStack("prod"), "kubernetes:networking.k8s.io/v1:NetworkPolicy", "allow-acme-http01-solver");
+        assert.deepEqual(policy.spec, {
+            podSelector: { matchLabels: { "acme.cert-manager.io/http01-solver": "true" } },
+            policyTypes: ["Ingress"],
+            ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }], ports: [{ protocol: "TCP", port: 8089 }] }],
+        });
+    });
+
+    it("the build tag changes with the build context, so an immutable repository never sees a tag twice", function () {
+        const context = fs.mkdtempSync(path.join(os.tmpdir(), "context-"));
+        fs.writeFileSync(path.join(context, "Dockerfile"), "FROM scratch\n");
+        const before = contextHash(context);
+        fs.mkdirSync(path.join(context, "node_modules"));
+        fs.writeFileSync(path.join(context, "node_modules", "ignored.js"), "x");
+        assert.equal(contextHash(context), before, "node_modules is not part of the context hash");
+        fs.writeFileSync(path.join(context, "server.js"), "changed");
+        assert.notEqual(contextHash(context), before);
+    });
+});
