@@ -26,7 +26,7 @@ export class AwsSecretStore extends pulumi.ComponentResource implements SecretSt
                 kmsKeyId: args.kmsKeyArn,
                 recoveryWindowInDays: args.recoveryWindowDays,
                 tags: standardTags(args.environment, {
-                    secret: spec.name,
+                    "secret-name": `${args.environment.project}/${args.environment.stack}/${spec.name}`,
                     source: spec.source.kind,
                     ...(spec.source.kind === "generated" ? { "rotation-days": String(args.rotationDays) } : {}),
                 }),
