@@ -105,6 +105,16 @@ export function parsePlatformConfig(raw: RawStackConfig): PlatformConfig {
     }
 
     for (const path of secretLookingPaths(overrides)) {
+        if (path[0] === "services" && path[2] === "env") {
+            // Service env values become plain container variables; even a `secure:` one would land in the
+            // Deployment in plaintext. Secrets reach pods only through the service's Kubernetes Secret.
+            problems.push({
+                key: renderKeyPath(raw.project, path),
+                expected: `a plain setting: put the secret in platform:apiKeys (pulumi config set --secret --path 'apiKeys.<name>' --stack ${raw.stack}) and list apiKeys.<name> in this service's secrets`,
+                found: "a secret-looking variable",
+            });
+            continue;
+        }
         if (!isSecretKey(String(path[0]))) {
             problems.push({
                 key: renderKeyPath(raw.project, path),

@@ -16,12 +16,13 @@ function git(args: string[], cwd: string): string | undefined {
 }
 
 /**
- * CI variables first (GitHub Actions, GitLab CI, generic BUILD_*), then the git checkout. The commit
- * date, not the clock, is the default build date, so that two previews of one commit agree.
+ * CI variables first (GitHub Actions, GitLab CI, generic BUILD_*), then the git checkout. The commit's
+ * date and author, not the clock and the user, are the defaults, so that two previews of one commit agree.
  */
 export function detectRelease(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): DetectedRelease {
     const sha = env.BUILD_SHA ?? env.GITHUB_SHA ?? env.CI_COMMIT_SHA ?? git(["rev-parse", "HEAD"], cwd);
     const date = env.BUILD_DATE ?? (sha ? git(["show", "-s", "--format=%cI", sha], cwd) : undefined);
-    const actor = env.BUILD_ACTOR ?? env.GITHUB_ACTOR ?? env.GITLAB_USER_LOGIN ?? env.USER;
+    // The commit's author, not $USER: two engineers deploying one commit must not roll every pod.
+    const actor = env.BUILD_ACTOR ?? env.GITHUB_ACTOR ?? env.GITLAB_USER_LOGIN ?? (sha ? git(["show", "-s", "--format=%ae", sha], cwd) : undefined);
     return { sha, date, actor };
 }

@@ -44,7 +44,7 @@ export const CLUSTER_LOG_TYPES = ["api", "audit", "authenticator", "controllerMa
 
 export const ClusterSchema = z.strictObject({
     /** Kubernetes minor version, pinned so that upgrades are explicit changes. */
-    kubernetesVersion: z.string().regex(/^1\.\d{2}$/, { error: "expected a Kubernetes minor version such as \"1.32\"" }),
+    kubernetesVersion: z.string().regex(/^1\.\d{2}$/, { error: "expected a Kubernetes minor version such as \"1.35\"" }),
     /** EC2 instance types of the managed node group. */
     nodeInstanceTypes: z.array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/, { error: "expected an EC2 instance type such as m6i.large" })).min(1),
     /** Node group size. */
@@ -173,7 +173,7 @@ export const ReleaseSchema = z.strictObject({
     sha: z.string().regex(/^[0-9a-f]{7,40}$/, { error: "expected a git commit SHA" }).optional(),
     /** Build date (ISO 8601); defaults to $BUILD_DATE or the commit date. */
     date: z.string().min(10).optional(),
-    /** Who released; defaults to $GITHUB_ACTOR / $GITLAB_USER_LOGIN / $USER. */
+    /** Who released; defaults to $BUILD_ACTOR / $GITHUB_ACTOR / $GITLAB_USER_LOGIN, else the commit's author. */
     actor: z.string().min(1).optional(),
     /** A change ticket or note that acknowledges a maintenance window: lets prod run destructive migrations. */
     maintenanceWindow: z.string().min(5).optional(),

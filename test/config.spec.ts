@@ -475,7 +475,7 @@ describe("stack configuration", () => {
         it("an override deep-merges: setting cluster.nodes.max keeps min, desired and the rest of cluster", () => {
             const config = parse({ values: { ...BASE, "platform:cluster": JSON.stringify({ nodes: { max: 20 } }) } });
             assert.deepEqual(config.cluster, {
-                kubernetesVersion: "1.32",
+                kubernetesVersion: "1.35",
                 nodeInstanceTypes: ["t3.large"],
                 nodes: { min: 1, desired: 2, max: 20 },
                 endpointAccess: "public-and-private",
@@ -652,6 +652,19 @@ describe("stack configuration", () => {
             assert.deepEqual(problemsOf({ values: { ...BASE, "platform:services": JSON.stringify([service("api", { secrets: ["databaseUrl", "apiKeys.stripe"] })]) } }), [
                 { key: "platform:services[0].secrets", expected: "an API key that platform:apiKeys declares (none declared)", found: '"apiKeys.stripe"' },
             ]);
+        });
+
+        it("a secret-looking env variable is refused, secure or not: secrets go through apiKeys and secrets", () => {
+            const leaky = [service("api", { env: { LOG_LEVEL: "info", DB_PASSWORD: "hunter2-in-config" } })];
+            const expected = [{
+                key: "platform:services[0].env.DB_PASSWORD",
+                expected: "a plain setting: put the secret in platform:apiKeys (pulumi config set --secret --path 'apiKeys.<name>' --stack dev) and list apiKeys.<name> in this service's secrets",
+                found: "a secret-looking variable",
+            }];
+            assert.deepEqual(problemsOf({ values: { ...BASE, "platform:services": JSON.stringify(leaky) } }), expected);
+            const error = rejection({ values: { ...BASE, "platform:services": JSON.stringify(leaky) }, secretKeys: ["platform:services"] });
+            assert.deepEqual(error.problems, expected);
+            assert.ok(!error.message.includes("hunter2"));
         });
 
         it("tier defaults fill replicas and resources; a service's own values win", () => {
