@@ -43,7 +43,7 @@ describe("the plan command", function () {
     it("bad usage exits 2 with one line", function () {
         const stack = run(["plan", "--stack", "qa"]);
         assert.equal(stack.code, 2);
-        assertOneLineError(stack.stderr, /^error: --stack must be one of dev, staging, prod, all; got "qa"/);
+        assertOneLineError(stack.stderr, /^error: --stack must be one of dev, staging, prod, all or a stack with a Pulumi\.<stack>\.yaml; got "qa"/);
         const output = run(["plan", "--output", "pdf=report.pdf"]);
         assert.equal(output.code, 2);
         assertOneLineError(output.stderr, /unknown format "pdf"; known formats: human, json, sarif, junit, markdown/);
@@ -59,6 +59,23 @@ describe("the plan command", function () {
         assert.match(stdout, /cannot render: Pulumi\.prod\.yaml: invalid stack configuration \(1 problem\):\n\s+- platform:postgres\.multiAz: expected true in the prod tier; found false/);
         assert.match(stdout, /staging: pass/);
         assert.ok(!/\n\s+at /.test(stdout));
+    });
+
+    it("a credential in a stack file's comment fails no-plaintext-secrets with the file and line", function () {
+        const key = ["AKIA", "Z7QX3MEXAMPLE2KQ"].join("");
+        const dev = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8").replace("config:\n", `config:\n  # temporary: ${key}\n`);
+        const { code, stdout } = run(["plan", "--stack", "dev", "--no-tree", "--project-dir", projectWith({ "Pulumi.dev.yaml": dev })]);
+        assert.equal(code, 1);
+        assert.match(stdout, /✖ mandatory no-plaintext-secrets {2}Pulumi\.dev\.yaml \(Pulumi stack file\): Pulumi\.dev\.yaml:4: has an AWS access key ID/);
+        assert.ok(!stdout.includes(key), "the key itself is never printed");
+    });
+
+    it("a stack that fails inside the program (more zones than the region has) exits 2 with one line, no trace", function () {
+        const prod = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8").replace("  platform:cluster:", "  platform:network:\n    availabilityZones: 4\n  platform:cluster:");
+        const { code, stdout, stderr } = run(["plan", "--stack", "prod", "--no-tree", "--project-dir", projectWith({ "Pulumi.prod.yaml": prod })]);
+        assert.equal(code, 2);
+        assert.match(stdout, /cannot render: Pulumi\.prod\.yaml: platform:network\.availabilityZones: expected at most 3 \(the zones the region offers\); found 4/);
+        assert.ok(!/\n\s+at /.test(stdout + stderr), "no stack trace");
     });
 
     it("mandatory violations exit 1: parity made mandatory in dev by the pack config", function () {

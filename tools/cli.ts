@@ -94,10 +94,17 @@ function parse(argv: string[]): Options {
     }
     const { values, positionals } = parsed;
     const stack = values.stack ?? "all";
-    if (stack !== "all" && !ALL_STACKS.some((known) => known === stack)) {
-        throw new UsageError(`--stack must be one of ${[...ALL_STACKS, "all"].join(", ")}; got "${stack}"`);
+    const projectDir = path.resolve(values["project-dir"] ?? ".");
+    // Any stack with a stack file may be planned (a `prod-eu` names its tier in platform:tier).
+    if (stack !== "all" && !ALL_STACKS.some((known) => known === stack) && !fs.existsSync(path.join(projectDir, `Pulumi.${stack}.yaml`))) {
+        throw new UsageError(`--stack must be one of ${[...ALL_STACKS, "all"].join(", ")} or a stack with a Pulumi.<stack>.yaml; got "${stack}"`);
     }
     const [command, ...files] = positionals;
+    if (command === "audit") {
+        for (const option of ["stack", "against"] as const) {
+            if (values[option] !== undefined && !(option === "stack" && values.stack === "all")) throw new UsageError(`--${option} is a plan option; audit takes files (and --tier)`);
+        }
+    }
     if (command !== "audit" && files.length > 0) throw new UsageError(`unexpected argument "${files[0]}"`);
     if (command === "audit" && files.length === 0) throw new UsageError("audit needs at least one file: a stack export, a checkpoint or preview --json output");
     const tier = values.tier === undefined ? undefined : TIERS.find((candidate) => candidate === values.tier);
@@ -115,7 +122,7 @@ function parse(argv: string[]): Options {
         files,
         tier,
         stacks: stack === "all" ? ALL_STACKS : [stack],
-        projectDir: path.resolve(values["project-dir"] ?? "."),
+        projectDir,
         colour: values["no-color"] ? false : values.color,
         help: values.help ?? false,
         tree: !(values["no-tree"] ?? false),
@@ -172,7 +179,8 @@ export async function main(argv: string[]): Promise<number> {
         return EXIT_CODES.badInput;
     }
     if (options.help || options.command === undefined) {
-        process.stdout.write(`${HELP}\n`);
+        // Asked for: stdout, exit 0. Missing command: a usage error, on stderr.
+        (options.help ? process.stdout : process.stderr).write(`${HELP}\n`);
         return options.help ? EXIT_CODES.clean : EXIT_CODES.badInput;
     }
     try {

@@ -1,3 +1,4 @@
+import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, stackFileName } from "../config/load";
 import { TIERS } from "../config/schema";
@@ -5,8 +6,10 @@ import { toPolicyResources } from "../engine/policy-view";
 import { renderStack, RenderedStack } from "../engine/render";
 import { maskSecrets } from "../engine/secrets";
 import { InputFileError, readStackConfig } from "../engine/stack-files";
-import { evaluate } from "../policies/lib/evaluate";
-import { Rule, tierOf } from "../policies/lib/rule";
+import { evaluate, Finding } from "../policies/lib/evaluate";
+import { Rule, Tier, tierOf } from "../policies/lib/rule";
+import { enforcementOf, ruleConfigOf } from "../policies/lib/run";
+import { describeStackConfigFinding, scanStackConfig } from "../policies/lib/stack-config-scan";
 import { ReportResource, StackReport } from "./report";
 
 export const ALL_STACKS = TIERS;
@@ -42,6 +45,31 @@ export function isUserInputError(error: unknown): error is Error {
     return error instanceof InputFileError || (error instanceof Error && error.name === ConfigError.name);
 }
 
+/** The SDK wraps an error from inside an output in one "error serializing property" layer per level. */
+function innermostMessage(error: Error): string {
+    return error.message.replace(/^(?:error serializing property "[^"]*": )+/, "").split("\n")[0].trim() || error.name;
+}
+
+/** The rule that also judges the stack file itself: credentials in plaintext, in values, keys or comments. */
+const STACK_FILE_RULE = "no-plaintext-secrets";
+
+function stackFileFindings(options: PlanOptions, stack: string, tier: Tier): Finding[] {
+    const rule = options.rules.find((candidate) => candidate.name === STACK_FILE_RULE);
+    if (!rule) return [];
+    const enforcement = enforcementOf(rule, { stack, tier, now: options.now ?? new Date() }, ruleConfigOf(options.packConfig, rule));
+    if (enforcement === "disabled") return [];
+    const file = stackFileName(stack);
+    const text = fs.readFileSync(path.join(options.projectDir, file), "utf8");
+    return scanStackConfig(text).map((finding) => ({
+        rule: rule.name,
+        severity: rule.severity,
+        enforcement,
+        message: describeStackConfigFinding(file, finding),
+        resourceName: file,
+        resourceType: "Pulumi stack file",
+    }));
+}
+
 /**
  * Renders each stack from its real stack file and judges it with the pack's rules, with the
  * enforcement of the stack's tier: what `pulumi preview --policy-pack policies` would report.
@@ -68,14 +96,15 @@ export async function planStacks(options: PlanOptions): Promise<StackReport[]> {
                 tier,
                 source,
                 resources: toReportResources(rendered),
-                findings: evaluation.findings,
+                findings: [...stackFileFindings(options, stack, tier), ...evaluation.findings],
                 exemptions: evaluation.exemptions,
                 rules: evaluation.rules,
                 durationMs: Date.now() - started,
             };
         } catch (error) {
-            if (!isUserInputError(error)) throw error;
-            const message = error.message.startsWith(source) || error.message.startsWith(path.join(options.projectDir, source)) ? error.message : `${source}: ${error.message}`;
+            if (!(error instanceof Error) || (!isUserInputError(error) && process.env.PLATFORM_DEBUG)) throw error;
+            const detail = isUserInputError(error) ? error.message : `${innermostMessage(error)} (PLATFORM_DEBUG=1 shows the stack trace)`;
+            const message = detail.startsWith(source) || detail.startsWith(path.join(options.projectDir, source)) ? detail : `${source}: ${detail}`;
             report = { stack, source, error: message, resources: [], findings: [], exemptions: [], rules: [], durationMs: Date.now() - started };
         }
         options.onStackDone?.(report);

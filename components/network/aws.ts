@@ -27,7 +27,7 @@ export class AwsNetwork extends pulumi.ComponentResource implements NetworkRef {
         const zones = aws.getAvailabilityZonesOutput({ state: "available" }, parent);
         const zoneName = (index: number): pulumi.Output<string> =>
             zones.names.apply((names) => {
-                if (names.length <= index) throw new Error(`${env.stack}: the region offers ${names.length} availability zones; network.availabilityZones asks for ${args.availabilityZones}`);
+                if (names.length <= index) throw new Error(`platform:network.availabilityZones: expected at most ${names.length} (the zones the region offers); found ${args.availabilityZones}`);
                 return names[index];
             });
 
