@@ -4,6 +4,11 @@ import { CLUSTER_LOG_TYPES, Tier, ValidatedConfig } from "./schema";
 export type TierDefaults = Omit<ValidatedConfig, "tier" | "region" | "services" | "jwtSecret" | "release"> & { release: ValidatedConfig["release"] };
 
 const allControlPlaneLogs = [...CLUSTER_LOG_TYPES];
+/**
+ * EKS standard support for 1.35 runs to early 2027; 1.32 ended in March 2026. Upgrade one minor version
+ * at a time, dev first; the vpc-cni add-on keeps its version until it is updated with the cluster.
+ */
+const KUBERNETES_VERSION = "1.35";
 
 /**
  * The three tiers, side by side.
@@ -18,7 +23,7 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
         costCentre: "platform-engineering",
         network: { cidr: "10.10.0.0/16", availabilityZones: 2, natGateways: "single" },
         cluster: {
-            kubernetesVersion: "1.32",
+            kubernetesVersion: KUBERNETES_VERSION,
             nodeInstanceTypes: ["t3.large"],
             nodes: { min: 1, desired: 2, max: 3 },
             endpointAccess: "public-and-private",
@@ -50,7 +55,7 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
         costCentre: "platform-engineering",
         network: { cidr: "10.20.0.0/16", availabilityZones: 3, natGateways: "perAz" },
         cluster: {
-            kubernetesVersion: "1.32",
+            kubernetesVersion: KUBERNETES_VERSION,
             nodeInstanceTypes: ["m6i.large"],
             nodes: { min: 2, desired: 2, max: 4 },
             endpointAccess: "private",
@@ -82,7 +87,7 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
         costCentre: "platform-engineering",
         network: { cidr: "10.30.0.0/16", availabilityZones: 3, natGateways: "perAz" },
         cluster: {
-            kubernetesVersion: "1.32",
+            kubernetesVersion: KUBERNETES_VERSION,
             nodeInstanceTypes: ["m6i.xlarge"],
             nodes: { min: 3, desired: 3, max: 9 },
             endpointAccess: "private",

@@ -114,7 +114,7 @@ describe("components, per tier", function () {
             it("Cluster: pinned version, private nodes, encrypted secrets, control-plane logs, IRSA and a Kubernetes provider", function () {
                 const cluster = single(stack, "aws:eks/cluster:Cluster");
                 const inputs = plainInputs(cluster);
-                assert.equal(inputs.version, "1.32");
+                assert.equal(inputs.version, "1.35");
                 const vpcConfig = inputs.vpcConfig as Inputs;
                 assert.equal(vpcConfig.endpointPrivateAccess, true);
                 assert.equal(vpcConfig.endpointPublicAccess, stackName === "dev");

@@ -11,7 +11,7 @@ export interface ClusterArgs {
     readonly region: string;
     /** Network whose private subnets hold the nodes. */
     readonly network: NetworkRef;
-    /** Kubernetes minor version, e.g. "1.32". */
+    /** Kubernetes minor version, e.g. "1.35". */
     readonly kubernetesVersion: string;
     /** Machine types of the node pool. */
     readonly nodeInstanceTypes: readonly string[];
