@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Report } from "../tools/report";
-import { PROJECT_DIR } from "./support/stacks";
+import { ofType, PROJECT_DIR, renderedStack } from "./support/stacks";
 
 const BIN = path.join(PROJECT_DIR, "tools", "bin.js");
 
@@ -87,7 +87,7 @@ describe("the plan command", function () {
         assert.match(stdout, /\(exit 1\)$/m);
     });
 
-    it("writes every --output format and diffs against a previous JSON report, secrets masked", function () {
+    it("writes every --output format and diffs against a previous JSON report, secrets masked", async function () {
         const before = path.join(scratch, "before.json");
         const first = run(["plan", "--stack", "staging", "--no-tree", "--output", `json=${before}`, "--output", `sarif=${path.join(scratch, "out", "plan.sarif")}`, "--output", `junit=${path.join(scratch, "plan.xml")}`, "--output", `markdown=${path.join(scratch, "plan.md")}`]);
         assert.equal(first.code, 0, first.stderr);
@@ -104,6 +104,12 @@ describe("the plan command", function () {
         const changedInputs = diff.changed.flatMap((change) => (change.changedInputs ?? []).map((input) => `${change.urn.split("::").pop()} ${input.path}: ${JSON.stringify(input.before)} -> ${JSON.stringify(input.after)}`));
         assert.ok(changedInputs.includes('platform-staging-api-deployment spec.template.spec.containers[0].env[5].value: "info" -> "debug"'), changedInputs.join("\n"));
         assert.ok(!second.stdout.includes("sslmode=require"), "connection strings with passwords stay masked");
+        // The generated secrets of this very render (the mocks are deterministic) appear in no output.
+        const rendered = await renderedStack("staging");
+        const generated = ofType(rendered, "random:index/randomPassword:RandomPassword").map((password) => (password.outputs.result as { value: string }).value);
+        assert.equal(generated.length, 4);
+        const written = [second.stdout, first.stdout, ...["before.json", "out/plan.sarif", "plan.xml", "plan.md"].map((file) => fs.readFileSync(path.join(scratch, file), "utf8"))].join("\n");
+        for (const value of generated) assert.ok(!written.includes(value), "a generated secret leaked into a report");
     });
 
     it("a report file that is not a report is refused in one line", function () {
