@@ -169,6 +169,7 @@ export class Platform extends pulumi.ComponentResource {
             redisNodeIds: redis.nodeIds,
             kubernetesProvider: cluster.kubernetesProvider,
             prometheusRetention: config.monitoring.prometheusRetention,
+            prometheusStorage: { className: cluster.storageClassName, sizeGb: config.monitoring.prometheusStorageGb, ready: cluster.storageReady },
             errorBudgetPercent: config.monitoring.errorBudgetPercent,
             grafanaAdminPassword: secrets.values["grafana-admin-password"],
         }, child);

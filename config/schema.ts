@@ -115,6 +115,8 @@ export const MonitoringSchema = z.strictObject({
     ),
     /** How long Prometheus keeps samples, e.g. 15d. */
     prometheusRetention: z.string().regex(/^\d+[hdw]$/, { error: "expected a Prometheus duration such as 15d" }),
+    /** Size of Prometheus' persistent volume, GiB. */
+    prometheusStorageGb: z.number().int().min(10).max(4096),
     /** Weekly availability error budget for HTTP 5xx responses, in percent. */
     errorBudgetPercent: z.number().gt(0).lt(100),
 });

@@ -19,6 +19,7 @@ const UNTAGGABLE = new Set([
     "aws:sns/topicSubscription:TopicSubscription",
     "aws:kms/alias:Alias",
     "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
+    "aws:iam/rolePolicy:RolePolicy",
 ]);
 
 function component(stack: RenderedStack, type: string): RenderedResource {
@@ -73,7 +74,7 @@ describe("components, per tier", function () {
                 const types = stack.resources.filter((resource) => !resource.custom).map((resource) => resource.type).sort();
                 assert.deepEqual(types, [
                     "platform:app:AppNamespace", "platform:app:Service", "platform:app:Service",
-                    "platform:cluster:Cluster", "platform:data:Postgres", "platform:data:Redis", "platform:index:Platform",
+                    "platform:cluster:Cluster", "platform:cluster:WorkloadIdentity", "platform:data:Postgres", "platform:data:Redis", "platform:index:Platform",
                     "platform:monitoring:Monitoring", "platform:network:Network",
                     ...(stackName === "dev" ? ["platform:registry:BuiltImage"] : []),
                     "platform:registry:ContainerRegistry",
@@ -147,8 +148,9 @@ describe("components, per tier", function () {
 
             it("Cluster: the VPC CNI is a managed add-on with its network policy agent on, so NetworkPolicies are enforced", function () {
                 const addons = ofType(stack, "aws:eks/addon:Addon");
-                assert.deepEqual(addons.map((addon) => plainInputs(addon).addonName), ["vpc-cni"]);
-                const addon = addons[0];
+                assert.deepEqual(addons.map((addon) => plainInputs(addon).addonName).sort(), ["aws-ebs-csi-driver", "vpc-cni"]);
+                const addon = addons.find((candidate) => plainInputs(candidate).addonName === "vpc-cni");
+                assert.ok(addon);
                 const inputs = plainInputs(addon);
                 assert.equal(inputs.clusterName, `platform-${stackName}-eks`);
                 assert.deepEqual(JSON.parse(String(inputs.configurationValues)), { enableNetworkPolicy: "true" });
@@ -165,6 +167,27 @@ describe("components, per tier", function () {
                 assert.deepEqual(accessConfig, { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true });
                 assert.equal(ofType(stack, "aws:eks/accessEntry:AccessEntry").length, 0);
                 assert.equal(ofType(stack, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation").length, 0);
+            });
+
+            it("Cluster: the EBS CSI driver (IRSA, managed policy, the environment's key) and an encrypted gp3 storage class", function () {
+                const keyArn = single(stack, "aws:kms/key:Key").outputs.arn;
+                const addons = ofType(stack, "aws:eks/addon:Addon").map(plainInputs);
+                const ebs = addons.find((addon) => addon.addonName === "aws-ebs-csi-driver");
+                assert.ok(ebs, "the EBS CSI add-on exists");
+                const roles = ofType(stack, "aws:iam/role:Role").filter((role) => role.name.endsWith("ebs-csi-role"));
+                assert.equal(roles.length, 1);
+                assert.equal(ebs.serviceAccountRoleArn, roles[0].outputs.arn);
+                const trust = JSON.parse(String(plainInputs(roles[0]).assumeRolePolicy)) as { Statement: { Condition: { StringEquals: Record<string, string> } }[] };
+                assert.ok(Object.values(trust.Statement[0].Condition.StringEquals).includes("system:serviceaccount:kube-system:ebs-csi-controller-sa"));
+                const attachments = ofType(stack, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").map(plainInputs);
+                assert.ok(attachments.some((attachment) => attachment.policyArn === "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"));
+                const storageClass = plainInputs(single(stack, "kubernetes:storage.k8s.io/v1:StorageClass"));
+                assert.deepEqual(storageClass.parameters, { type: "gp3", encrypted: "true", kmsKeyId: keyArn });
+                assert.equal(storageClass.reclaimPolicy, stackName === "dev" ? "Delete" : "Retain");
+                const values = plainInputs(single(stack, "kubernetes:helm.sh/v3:Release")).values as { prometheus: { prometheusSpec: { storageSpec: { volumeClaimTemplate: { spec: Inputs } } } } };
+                const claim = values.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec;
+                assert.equal(claim.storageClassName, "gp3-encrypted");
+                assert.deepEqual(claim.resources, { requests: { storage: `${{ dev: 20, staging: 50, prod: 200 }[stackName]}Gi` } });
             });
 
             it("SecretStore: KMS-encrypted secrets whose values are secret and generated ones rotate by window", function () {

@@ -456,6 +456,7 @@ describe("stack configuration", () => {
                 alertEmails: ["platform-alerts@example.com"],
                 logRetentionDays: 30,
                 prometheusRetention: "7d",
+                prometheusStorageGb: 50,
                 errorBudgetPercent: 0.5,
             });
         });

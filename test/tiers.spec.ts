@@ -55,6 +55,11 @@ const EXTRACTORS: Readonly<Record<string, (stack: RenderedStack) => string>> = {
         assert.equal(new Set(days).size, 1, `${stack.stack}: every log group has the same retention`);
         return String(days[0]);
     },
+    "Prometheus retention (volume GiB)": (stack) => {
+        const values = plainInputs(single(stack, "kubernetes:helm.sh/v3:Release")).values as { prometheus: { prometheusSpec: { retention: string; storageSpec: { volumeClaimTemplate: { spec: { resources: { requests: { storage: string } } } } } } } };
+        const spec = values.prometheus.prometheusSpec;
+        return `${spec.retention} (${spec.storageSpec.volumeClaimTemplate.spec.resources.requests.storage.replace(/Gi$/, "")})`;
+    },
     "untagged image expiry days": (stack) => {
         const days = new Set(ofType(stack, "aws:ecr/lifecyclePolicy:LifecyclePolicy").map((policy) => {
             const document = JSON.parse(String(plainInputs(policy).policy)) as { rules: { selection: { countNumber: number } }[] };

@@ -1,8 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { resourceName, standardTags } from "../naming";
+import { kubernetesLabels, resourceName, standardTags } from "../naming";
 import { ClusterArgs, ClusterRef } from "./types";
+import { AwsWorkloadIdentity } from "./workload-identity-aws";
+
+/** Encrypted gp3 volumes through the EBS CSI driver. */
+const ENCRYPTED_STORAGE_CLASS = "gp3-encrypted";
 
 function assumeRolePolicy(service: string): string {
     return JSON.stringify({
@@ -38,6 +42,8 @@ export class AwsCluster extends pulumi.ComponentResource implements ClusterRef {
     readonly nodeSecurityGroupId: pulumi.Output<string>;
     readonly oidcProviderArn: pulumi.Output<string>;
     readonly oidcIssuerUrl: pulumi.Output<string>;
+    readonly storageClassName: pulumi.Output<string>;
+    readonly storageReady: pulumi.Resource[];
 
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:cluster:Cluster", name, args, opts);
@@ -118,7 +124,7 @@ export class AwsCluster extends pulumi.ComponentResource implements ClusterRef {
             aws.iam.ManagedPolicy.AmazonEC2ContainerRegistryReadOnly,
         ].map((policyArn, index) => new aws.iam.RolePolicyAttachment(`${name}-nodes-${index}`, { role: nodeRole.name, policyArn }, parent));
 
-        new aws.eks.NodeGroup(`${name}-nodes`, {
+        const nodeGroup = new aws.eks.NodeGroup(`${name}-nodes`, {
             clusterName: cluster.name,
             nodeRoleArn: nodeRole.arn,
             subnetIds: args.network.privateSubnetIds,
@@ -161,6 +167,37 @@ export class AwsCluster extends pulumi.ComponentResource implements ClusterRef {
             ),
         );
         this.kubernetesProvider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, parent);
+
+        // Persistent volumes (Prometheus keeps its samples on one) need the EBS CSI driver. Its controller
+        // acts through IRSA with AWS's managed policy plus use of the environment's key for encryption.
+        const ebsCsiIdentity = new AwsWorkloadIdentity(`${name}-ebs-csi`, {
+            environment: env,
+            oidcProviderArn: oidcProvider.arn,
+            oidcIssuerUrl: this.oidcIssuerUrl,
+            namespace: "kube-system",
+            serviceAccount: "ebs-csi-controller-sa",
+            managedPolicyArns: [aws.iam.ManagedPolicy.AmazonEBSCSIDriverPolicy],
+            statements: [{ actions: ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"], resources: [args.kmsKeyArn] }],
+        }, parent);
+        const ebsCsi = new aws.eks.Addon(`${name}-ebs-csi`, {
+            clusterName: cluster.name,
+            addonName: "aws-ebs-csi-driver",
+            serviceAccountRoleArn: ebsCsiIdentity.roleArn,
+            resolveConflictsOnCreate: "OVERWRITE",
+            resolveConflictsOnUpdate: "OVERWRITE",
+            tags,
+        }, { parent: this, dependsOn: [nodeGroup] });
+        const storageClass = new k8s.storage.v1.StorageClass(`${name}-gp3`, {
+            metadata: { name: ENCRYPTED_STORAGE_CLASS, labels: kubernetesLabels(env) },
+            provisioner: "ebs.csi.aws.com",
+            parameters: { type: "gp3", encrypted: "true", kmsKeyId: args.kmsKeyArn },
+            volumeBindingMode: "WaitForFirstConsumer",
+            allowVolumeExpansion: true,
+            // Where the cluster is protected, so is its data: a deleted claim leaves its volume behind.
+            reclaimPolicy: args.deletionProtection ? "Retain" : "Delete",
+        }, { parent: this, provider: this.kubernetesProvider, dependsOn: [ebsCsi] });
+        this.storageClassName = storageClass.metadata.name;
+        this.storageReady = [storageClass];
 
         this.registerOutputs({ clusterName: this.clusterName, kubeconfig: this.kubeconfig, oidcProviderArn: this.oidcProviderArn });
     }

@@ -47,4 +47,8 @@ export interface ClusterRef {
     /** OIDC issuer for workload identity (IRSA on AWS). */
     readonly oidcProviderArn: pulumi.Output<string>;
     readonly oidcIssuerUrl: pulumi.Output<string>;
+    /** Storage class for persistent volumes: encrypted with the environment's key. */
+    readonly storageClassName: pulumi.Output<string>;
+    /** Resources that must exist before a persistent volume can be claimed. */
+    readonly storageReady: pulumi.Resource[];
 }

@@ -11,7 +11,9 @@ export interface WorkloadIdentityArgs {
     readonly namespace: string;
     readonly serviceAccount: string;
     /** Allowed actions on resources; no wildcards beyond what a statement lists. */
-    readonly statements: readonly { readonly actions: readonly string[]; readonly resources: readonly string[] }[];
+    readonly statements: readonly { readonly actions: readonly string[]; readonly resources: readonly pulumi.Input<string>[] }[];
+    /** AWS managed policies to attach as well (for AWS's own add-ons, which document theirs). */
+    readonly managedPolicyArns?: readonly string[];
 }
 
 /**
@@ -48,11 +50,14 @@ export class AwsWorkloadIdentity extends pulumi.ComponentResource {
         }, { parent: this });
         new aws.iam.RolePolicy(`${name}-policy`, {
             role: role.name,
-            policy: JSON.stringify({
+            policy: pulumi.jsonStringify({
                 Version: "2012-10-17",
                 Statement: args.statements.map((statement) => ({ Effect: "Allow", Action: [...statement.actions], Resource: [...statement.resources] })),
             }),
         }, { parent: this });
+        (args.managedPolicyArns ?? []).forEach((policyArn, index) => {
+            new aws.iam.RolePolicyAttachment(`${name}-managed-${index}`, { role: role.name, policyArn }, { parent: this });
+        });
         this.roleArn = role.arn;
         this.serviceAccountAnnotations = role.arn.apply((arn): Record<string, string> => ({ "eks.amazonaws.com/role-arn": arn }));
         this.registerOutputs({ roleArn: this.roleArn });

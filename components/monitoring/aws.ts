@@ -111,6 +111,16 @@ export class AwsMonitoring extends pulumi.ComponentResource implements Monitorin
                 prometheus: {
                     prometheusSpec: {
                         retention: args.prometheusRetention,
+                        // Samples survive restarts and rescheduling only on a persistent volume.
+                        storageSpec: {
+                            volumeClaimTemplate: {
+                                spec: {
+                                    storageClassName: args.prometheusStorage.className,
+                                    accessModes: ["ReadWriteOnce"],
+                                    resources: { requests: { storage: `${args.prometheusStorage.sizeGb}Gi` } },
+                                },
+                            },
+                        },
                         // Pick up ServiceMonitors and rules from every namespace, not only this release's.
                         serviceMonitorSelectorNilUsesHelmValues: false,
                         ruleSelectorNilUsesHelmValues: false,
@@ -119,7 +129,7 @@ export class AwsMonitoring extends pulumi.ComponentResource implements Monitorin
                 grafana: { adminPassword: args.grafanaAdminPassword },
                 kubelet: { serviceMonitor: { probes: true } },
             },
-        }, k8sOpts);
+        }, { ...k8sOpts, dependsOn: args.prometheusStorage.ready });
 
         this.crdsReady = [release];
         new k8s.apiextensions.CustomResource(`${name}-alert-rules`, {

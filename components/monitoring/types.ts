@@ -22,6 +22,8 @@ export interface MonitoringArgs {
     readonly kubernetesProvider: k8s.Provider;
     /** How long Prometheus keeps samples. */
     readonly prometheusRetention: string;
+    /** Prometheus' persistent volume: storage class, size, and what must exist before it is claimed. */
+    readonly prometheusStorage: { readonly className: pulumi.Input<string>; readonly sizeGb: number; readonly ready: pulumi.Resource[] };
     /** Weekly 5xx error budget, percent of requests. */
     readonly errorBudgetPercent: number;
     /** Grafana admin password, from the SecretStore. */
