@@ -33,13 +33,13 @@ export function namedTags(env: EnvironmentContext, part: string, extra: Readonly
     return standardTags(env, { Name: resourceName(env, part), ...extra });
 }
 
-/** The labels every Kubernetes object carries. */
+/** The labels every Kubernetes object carries: the same keys as the cloud tags. */
 export function kubernetesLabels(env: EnvironmentContext, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
+    // The cloud tags as labels, plus the keys Kubernetes tooling reads.
     return {
+        ...standardTags(env),
         "app.kubernetes.io/part-of": env.project,
         "app.kubernetes.io/managed-by": "pulumi",
-        environment: env.stack,
-        "cost-centre": env.costCentre,
         ...extra,
     };
 }

@@ -96,3 +96,36 @@ describe("releases: migrations, build metadata and network access", function () 
         assert.notEqual(contextHash(context), before);
     });
 });
+
+describe("network policy of a service and labels of every Kubernetes object", function () {
+    it("the api admits the ingress controller, Prometheus and the platform's own pods, and reaches only Postgres and Redis", async function () {
+        const prod = await renderedStack("prod");
+        const policy = named(prod, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "api");
+        const spec = policy.spec as { ingress: { from: Inputs[]; ports: Inputs[] }[]; egress: { to?: { ipBlock: { cidr: string } }[]; ports: Inputs[] }[] };
+        assert.deepEqual(spec.ingress[0].from, [
+            { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } },
+            { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } },
+            { podSelector: { matchLabels: { "app.kubernetes.io/part-of": "platform" } } },
+        ]);
+        assert.deepEqual(spec.ingress[0].ports, [{ protocol: "TCP", port: 8080 }]);
+        assert.equal(spec.egress.length, 1, "no internet egress without API keys or cloud access");
+        assert.deepEqual(spec.egress[0].to?.map((peer) => peer.ipBlock.cidr), ["10.30.0.0/20", "10.30.16.0/20", "10.30.32.0/20"]);
+        assert.deepEqual(spec.egress[0].ports, [{ protocol: "TCP", port: 5432 }, { protocol: "TCP", port: 6379 }]);
+    });
+
+    it("every Kubernetes object carries the platform's tags as labels", async function () {
+        for (const stackName of ["dev", "staging", "prod"]) {
+            const stack = await renderedStack(stackName);
+            const objects = stack.resources.filter((resource) => resource.custom && resource.type.startsWith("kubernetes:") && !resource.type.startsWith("kubernetes:helm.sh"));
+            assert.ok(objects.length >= 15, `${objects.length} objects`);
+            for (const object of objects) {
+                const labels = ((plainInputs(object).metadata as Inputs).labels ?? {}) as Inputs;
+                for (const [key, value] of Object.entries({ environment: stackName, project: "platform", "managed-by": "pulumi", "cost-centre": "platform-engineering" })) {
+                    assert.equal(labels[key], value, `${object.urn} label ${key}`);
+                }
+            }
+            const values = plainInputs(ofType(stack, "kubernetes:helm.sh/v3:Release")[0]).values as { commonLabels: Inputs };
+            assert.equal(values.commonLabels.environment, stackName, "the chart's objects are labelled too");
+        }
+    });
+});

@@ -34,7 +34,7 @@ export function renderResourceTree(resources: readonly ReportResource[], style: 
         const own = children.get(component.urn) ?? [];
         const leaves = own.filter((resource) => resource.custom || (children.get(resource.urn) ?? []).length === 0);
         const components = own.filter((resource) => !leaves.includes(resource));
-        lines.push(`${indent}${style.bold(component.type)} ${component.name} ${style.dim(`(${descendants(component.urn)} resources)`)}`);
+        lines.push(`${indent}${style.bold(component.type)} ${component.name} ${style.dim(`(${descendants(component.urn)} resource${descendants(component.urn) === 1 ? "" : "s"})`)}`);
         if (leaves.length > 0) lines.push(`${indent}  ${style.dim(countByType(leaves))}`);
         for (const child of components) walk(child, depth + 1);
     };
