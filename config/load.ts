@@ -4,6 +4,7 @@ import { z } from "zod";
 import { TIER_DEFAULTS } from "./defaults";
 import { DetectedRelease, detectRelease } from "./release";
 import { PlatformConfigSchema, Tier, TIERS, ValidatedConfig } from "./schema";
+import { isRecord } from "../policies/lib/rule";
 import { isSecretLookingName, isSecretLookingPath } from "../policies/lib/secret-names";
 
 /** Raw stack configuration exactly as the engine hands it to the program. */
@@ -206,20 +207,16 @@ function definedOnly(value: object): Record<string, unknown> {
     return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined));
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /** Objects merge key by key; anything else (lists included) in the override replaces the default. */
 export function deepMerge(base: unknown, override: unknown): unknown {
-    if (!isPlainObject(base) || !isPlainObject(override)) return override === undefined ? base : override;
+    if (!isRecord(base) || !isRecord(override)) return override === undefined ? base : override;
     const merged: Record<string, unknown> = { ...base };
     for (const [key, value] of Object.entries(override)) merged[key] = deepMerge(base[key], value);
     return merged;
 }
 
 function* secretLookingPaths(value: unknown, path: PropertyKey[] = []): Generator<PropertyKey[]> {
-    if (isPlainObject(value) || Array.isArray(value)) {
+    if (isRecord(value) || Array.isArray(value)) {
         for (const [key, child] of Object.entries(value)) {
             yield* secretLookingPaths(child, [...path, Array.isArray(value) ? Number(key) : key]);
         }
@@ -248,7 +245,7 @@ function describeValue(value: unknown, secret: boolean): string {
     if (secret) return "a secret value (not shown)";
     if (typeof value === "string") return JSON.stringify(value);
     if (Array.isArray(value)) return `a list of ${value.length}`;
-    if (isPlainObject(value)) {
+    if (isRecord(value)) {
         const entries = Object.entries(value);
         const showable = entries.length > 0 && entries.every(([key, child]) => (typeof child === "number" || typeof child === "boolean") && !isSecretLookingName(key));
         if (showable) return `{${entries.map(([key, child]) => `${key}: ${String(child)}`).join(", ")}}`;

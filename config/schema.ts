@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { imagePinning } from "../policies/lib/image-reference";
+import { TIERS, Tier } from "../policies/lib/rule";
 
 /**
  * The shape of one stack's configuration after the tier defaults are applied.
@@ -6,8 +8,9 @@ import { z } from "zod";
  * Every object is strict: a key this schema does not know is an error, not a silent no-op.
  */
 
-export const TIERS = ["dev", "staging", "prod"] as const;
-export type Tier = (typeof TIERS)[number];
+// One list of tiers for the program and the policy pack; the pack cannot depend on the program.
+export { TIERS };
+export type { Tier };
 
 export const CLOUDS = ["aws"] as const;
 
@@ -152,7 +155,7 @@ export const ServiceSchema = z.strictObject({
     /** Plain (non-secret) environment variables. */
     env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: "expected an environment variable name (A-Z, 0-9, _)" }), z.string()).optional(),
     /** Platform secrets the service reads, e.g. databaseUrl, redisUrl, jwtSecret, apiKeys.stripe. */
-    secrets: z.array(z.string().regex(/^(databaseUrl|redisUrl|jwtSecret|apiKeys\.[a-z0-9-]+)$/, { error: "expected databaseUrl, redisUrl, jwtSecret or apiKeys.<name>" })).optional(),
+    secrets: z.array(z.string().regex(new RegExp(`^(${SERVICE_SECRETS.join("|")}|apiKeys\\.[a-z0-9-]+)$`), { error: `expected ${SERVICE_SECRETS.join(", ")} or apiKeys.<name>` })).optional(),
     /** Health endpoints: liveness and readiness are required; startup defaults to liveness. */
     health: z.strictObject({ liveness: httpPath, readiness: httpPath, startup: httpPath.optional() }),
     /** Expose /metrics to Prometheus (ServiceMonitor). */
@@ -223,7 +226,7 @@ export const PlatformConfigSchema = z
             if ((service.image === undefined) === (service.build === undefined)) {
                 issue(["services", index], "expected exactly one of image (a prebuilt reference) or build (a source context)", service.image ?? service.build);
             }
-            if (service.image !== undefined && config.tier !== "dev" && !/@sha256:[0-9a-f]{64}$/.test(service.image)) {
+            if (service.image !== undefined && config.tier !== "dev" && imagePinning(service.image).kind !== "pinned") {
                 issue(["services", index, "image"], `expected a reference pinned by digest (...@sha256:<64 hex>) in the ${config.tier} tier`, service.image);
             }
             if (service.migration?.contract === "destructive" && config.tier === "prod" && config.release.maintenanceWindow === undefined) {

@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { stackFileName } from "../config/load";
+import { isRecord } from "../policies/lib/rule";
 import { InputFileError } from "./input-error";
 
 /** A stack's configuration as the engine would hand it to the program. */
@@ -28,10 +29,6 @@ function readYaml(file: string): unknown {
     } catch (error) {
         throw new InputFileError(file, `is not valid YAML: ${(error as Error).message.split("\n")[0]}`);
     }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function isSecure(value: unknown): value is { secure: string } {

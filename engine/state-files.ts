@@ -34,7 +34,7 @@
 import { constants as bufferConstants } from "buffer";
 import * as fs from "fs";
 import * as zlib from "zlib";
-import type { ResourceUnderTest } from "../policies/lib/rule";
+import { isRecord, type ResourceUnderTest } from "../policies/lib/rule";
 import { InputFileError } from "./input-error";
 
 // Wire constants of the Pulumi engine (sdk/go/common/resource/sig, plugin/rpc.go, pkg/resource/stack). Literal
@@ -344,10 +344,6 @@ function syntaxErrorOffset(text: string): number {
 
 // ---------------------------------------------------------------------------------------------------------
 // Documents
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** What a value is, never what it holds. */
 function describe(value: unknown): string {

@@ -162,10 +162,9 @@ async function plan(options: Options): Promise<Report> {
         onStackDone: (report) =>
             process.stderr.write(report.error ? `  ${report.stack}: cannot render\n` : `  ${report.stack}: ${report.resources.length} resources, ${report.findings.length} findings in ${report.durationMs} ms\n`),
     });
-    const partial = buildReport("plan", stacks, ALL_RULES);
     return buildReport("plan", stacks, ALL_RULES, {
         parity: stacks.some((stack) => !stack.error) ? parityRows(stacks) : undefined,
-        diff: previous ? diffReports(previous, partial) : undefined,
+        diff: previous ? diffReports(previous, { stacks }) : undefined,
     });
 }
 

@@ -59,7 +59,7 @@ function changedInputs(before: ReportResource, after: ReportResource): NonNullab
  * paths that differ. Inputs are masked in both reports, so a secret shows as "[secret]" on both sides:
  * secret values are never compared or shown.
  */
-export function diffReports(previous: Report, current: Report): StackDiff[] {
+export function diffReports(previous: Report, current: Pick<Report, "stacks">): StackDiff[] {
     const stacks = [...new Set([...current.stacks.map((stack) => stack.stack), ...previous.stacks.map((stack) => stack.stack)])];
     return stacks.map((stack) => {
         const before = new Map((previous.stacks.find((entry) => entry.stack === stack)?.resources ?? []).map((resource) => [resource.urn, resource]));

@@ -5,7 +5,7 @@ import { TIERS } from "../config/schema";
 import { toPolicyResources } from "../engine/policy-view";
 import { renderStack, RenderedStack } from "../engine/render";
 import { maskSecrets } from "../engine/secrets";
-import { InputFileError, readStackConfig } from "../engine/stack-files";
+import { InputFileError } from "../engine/stack-files";
 import { evaluate, Finding } from "../policies/lib/evaluate";
 import { Rule, Tier, tierOf } from "../policies/lib/rule";
 import { enforcementOf, ruleConfigOf } from "../policies/lib/run";
@@ -83,9 +83,9 @@ export async function planStacks(options: PlanOptions): Promise<StackReport[]> {
         const source = stackFileName(stack);
         let report: StackReport;
         try {
-            const configuredTier = readStackConfig(options.projectDir, stack).values["platform:tier"];
             const rendered = await renderStack({ projectDir: options.projectDir, stack });
-            const tier = tierOf(stack, configuredTier) ?? "prod";
+            // The program exports the tier its config resolved; no second read of the stack file.
+            const tier = tierOf(String(rendered.outputs.tier)) ?? "prod";
             const evaluation = evaluate(toPolicyResources(rendered.resources), {
                 context: { stack, tier, now: options.now ?? new Date() },
                 rules: options.rules,

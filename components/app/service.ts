@@ -1,6 +1,7 @@
 import { createHash } from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { imagePinning } from "../../policies/lib/image-reference";
 import { kubernetesLabels } from "../naming";
 import { MIGRATION_CONTRACT_LABEL, ServiceArgs } from "./types";
 
@@ -245,10 +246,8 @@ export class Service extends pulumi.ComponentResource {
 }
 
 /** The tag of a prebuilt reference (`repo:1.4.2@sha256:...` -> 1.4.2), if it has one. */
-function versionFromImage(reference: string | undefined): string | undefined {
-    if (!reference) return undefined;
-    const withoutDigest = reference.split("@")[0];
-    const lastSegment = withoutDigest.slice(withoutDigest.lastIndexOf("/") + 1);
-    const colon = lastSegment.indexOf(":");
-    return colon === -1 ? undefined : lastSegment.slice(colon + 1);
+function versionFromImage(text: string | undefined): string | undefined {
+    if (!text) return undefined;
+    const pinning = imagePinning(text);
+    return "reference" in pinning ? pinning.reference.tag : undefined;
 }

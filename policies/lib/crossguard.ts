@@ -1,6 +1,6 @@
 import { Policies, Policy, PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { EXEMPTIONS_CONFIG_SCHEMA } from "./exemptions";
-import { ResourceRule, ResourceUnderTest, Rule, RuleContext, StackRule } from "./rule";
+import { appliesTo, ResourceRule, ResourceUnderTest, Rule, RuleContext, StackRule } from "./rule";
 import { RuleConfig, RuleOutcome, runResourceRule, runStackRule } from "./run";
 
 /** Name of the advisory policy that lists every exemption in use. */
@@ -51,7 +51,7 @@ function resourcePolicy(rule: ResourceRule, context: RuleContext): ResourceValid
         ...policyMetadata(rule, context),
         configSchema: { properties: { exemptions: EXEMPTIONS_CONFIG_SCHEMA } },
         validateResource: (args, reportViolation) => {
-            if (!rule.resourceTypes.includes("*") && !rule.resourceTypes.includes(args.type)) return;
+            if (!appliesTo(rule, args.type)) return;
             const ruleConfig = args.getConfig<RuleConfig>();
             observedConfig.set(rule.name, ruleConfig);
             report(runResourceRule(rule, toResource(args), context, ruleConfig), reportViolation);

@@ -55,10 +55,10 @@ function findingLine(finding: Finding, style: Style): string {
     return `      ${marker} ${style.bold(finding.rule)}  ${subject}${finding.message}`;
 }
 
-function stackSection(stack: StackReport, style: Style, showTree: boolean): string[] {
+function stackSection(stack: StackReport, command: Report["command"], style: Style, showTree: boolean): string[] {
     const lines = [style.bold(`Stack ${stack.stack}`) + style.dim(`  (tier ${stack.tier ?? "?"}, ${stack.source}, ${stack.resources.length} resources, ${(stack.durationMs / 1000).toFixed(1)} s)`)];
     if (stack.error !== undefined) {
-        lines.push(style.red(`  cannot ${stack.source.endsWith(".yaml") ? "render" : "read"}: ${stack.error.replace(/\n/g, "\n  ")}`), "");
+        lines.push(style.red(`  cannot ${command === "plan" ? "render" : "read"}: ${stack.error.replace(/\n/g, "\n  ")}`), "");
         return lines;
     }
     if (showTree) lines.push(...renderResourceTree(stack.resources, style));
@@ -112,7 +112,7 @@ function diffSection(report: Report, style: Style): string[] {
 
 /** The report for a terminal: per stack the tree, the verdicts by severity and a summary; then parity, diff, totals. */
 export function formatHuman(report: Report, style: Style, options: { tree?: boolean } = {}): string {
-    const lines = report.stacks.flatMap((stack) => stackSection(stack, style, options.tree ?? report.command === "plan"));
+    const lines = report.stacks.flatMap((stack) => stackSection(stack, report.command, style, options.tree ?? report.command === "plan"));
     lines.push(...paritySection(report, style), ...diffSection(report, style));
     const { summary } = report;
     const failed = summary.failedStacks.length > 0 ? `; could not ${report.command === "plan" ? "render" : "read"}: ${summary.failedStacks.join(", ")}` : "";
