@@ -5,6 +5,8 @@ import { TIER_DEFAULTS } from "./defaults";
 import { DetectedRelease, detectRelease } from "./release";
 import { PlatformConfigSchema, Tier, TIERS, ValidatedConfig } from "./schema";
 import { isRecord } from "../policies/lib/rule";
+import { describeFound } from "../policies/lib/found-value";
+import { safeKey } from "../policies/lib/secret-detection";
 import { isSecretLookingName, isSecretLookingPath } from "../policies/lib/secret-names";
 
 /** Raw stack configuration exactly as the engine hands it to the program. */
@@ -98,7 +100,7 @@ export function parsePlatformConfig(raw: RawStackConfig): PlatformConfig {
     for (const [fullKey, text] of Object.entries(raw.values)) {
         if (!fullKey.startsWith(prefix)) continue;
         const key = fullKey.slice(prefix.length);
-        if (key in DERIVED_KEYS) {
+        if (Object.hasOwn(DERIVED_KEYS, key)) {
             problems.push({ key: fullKey, expected: DERIVED_KEYS[key], found: describeValue(text, isSecretKey(key)) });
             continue;
         }
@@ -131,7 +133,7 @@ export function parsePlatformConfig(raw: RawStackConfig): PlatformConfig {
         problems.push({
             key: `${prefix}tier`,
             expected: `one of ${TIERS.join(", ")} (set platform:tier when the stack name is not a tier)`,
-            found: overrides.tier === undefined ? `nothing, and the stack name "${raw.stack}" is not a tier` : describeValue(overrides.tier, isSecretKey("tier")),
+            found: overrides.tier === undefined ? `nothing, and the stack name "${raw.stack}" is not a tier` : describeValue(overrides.tier, isSecretKey("tier"), true),
         });
         throw new ConfigError(stackFile, problems);
     }
@@ -232,7 +234,8 @@ function rotationWindowStart(now: Date, rotationDays: number): string {
 }
 
 function renderPath(path: readonly PropertyKey[]): string {
-    return path.map((segment, index) => (typeof segment === "number" ? `[${segment}]` : `${index === 0 ? "" : "."}${String(segment)}`)).join("");
+    // A key with a credential's shape (a token used as a map key) is named, not printed.
+    return path.map((segment, index) => (typeof segment === "number" ? `[${segment}]` : `${index === 0 ? "" : "."}${safeKey(String(segment))}`)).join("");
 }
 
 function renderKeyPath(project: string, path: readonly PropertyKey[]): string {
@@ -240,18 +243,17 @@ function renderKeyPath(project: string, path: readonly PropertyKey[]): string {
     return `${project}:${renderPath(path)}`;
 }
 
-function describeValue(value: unknown, secret: boolean): string {
+/** What a problem found, as its type and shape: a stack file value may be a credential put in the wrong place. */
+function describeValue(value: unknown, secret: boolean, keyword = false): string {
     if (value === undefined) return "nothing";
     if (secret) return "a secret value (not shown)";
-    if (typeof value === "string") return JSON.stringify(value);
-    if (Array.isArray(value)) return `a list of ${value.length}`;
     if (isRecord(value)) {
+        // Numbers and switches under ordinary names are never credentials: `{min: 3, desired: 2, max: 4}`.
         const entries = Object.entries(value);
         const showable = entries.length > 0 && entries.every(([key, child]) => (typeof child === "number" || typeof child === "boolean") && !isSecretLookingName(key));
-        if (showable) return `{${entries.map(([key, child]) => `${key}: ${String(child)}`).join(", ")}}`;
-        return `a map with keys ${Object.keys(value).join(", ") || "(none)"}`;
+        if (showable) return `{${entries.map(([key, child]) => `${safeKey(key)}: ${String(child)}`).join(", ")}}`;
     }
-    return String(value);
+    return describeFound(value, { keyword });
 }
 
 const TYPE_NAMES: Readonly<Record<string, string>> = {
@@ -266,7 +268,8 @@ const TYPE_NAMES: Readonly<Record<string, string>> = {
 
 function describeIssue(issue: z.core.$ZodIssue, project: string, isSecretPath: (path: PropertyKey[]) => boolean): ConfigProblem[] {
     const path = issue.path;
-    const found = describeValue(issue.input, isSecretPath(path));
+    // Where the schema wants a keyword or a format (an enum, a CIDR, a region), a keyword-shaped value is shown.
+    const found = describeValue(issue.input, isSecretPath(path), wantsKeyword(issue));
     const problem = (expected: string, at: PropertyKey[] = path, foundText = found): ConfigProblem => ({
         key: renderKeyPath(project, at),
         expected,
@@ -278,7 +281,7 @@ function describeIssue(issue: z.core.$ZodIssue, project: string, isSecretPath: (
             return issue.keys.map((key) => problem(`one of the known keys (${known.join(", ")})`, [...path, key], "an unknown key"));
         }
         case "invalid_type":
-            return [problem(TYPE_NAMES[issue.expected] ?? issue.expected)];
+            return [problem(Object.hasOwn(TYPE_NAMES, issue.expected) ? TYPE_NAMES[issue.expected] : issue.expected)];
         case "too_small":
             return [problem(boundText(issue.origin, "at least", issue.minimum, issue.inclusive ?? true))];
         case "too_big":
@@ -286,7 +289,7 @@ function describeIssue(issue: z.core.$ZodIssue, project: string, isSecretPath: (
         case "invalid_key": {
             // A map key (an apiKeys name) that breaks the key schema; names are not secret, values are.
             const reasons = issue.issues.map((inner) => inner.message.replace(/^expected /, ""));
-            return [problem(`a name that is ${reasons.join(" and ")}`, path, JSON.stringify(String(path[path.length - 1])))];
+            return [problem(`a name that is ${reasons.join(" and ")}`, path, describeFound(String(path[path.length - 1]), { keyword: true }))];
         }
         case "invalid_value":
             return [problem(`one of ${issue.values.map((value) => JSON.stringify(value)).join(", ")}`)];
@@ -303,18 +306,30 @@ function boundText(origin: string, direction: "at least" | "at most", bound: num
     return `a number ${direction === "at least" ? "greater than" : "less than"} ${limit}`;
 }
 
-/** The keys the schema accepts at a path, for "unknown key" messages. */
-function knownKeysAt(path: readonly PropertyKey[]): string[] {
+/** The schema of the value at a path, when the path leads through objects and lists only. */
+function schemaAt(path: readonly PropertyKey[]): z.core.$ZodType | undefined {
     let schema: z.core.$ZodType = PlatformConfigSchema;
     for (const segment of path) {
         const unwrapped = unwrapOptional(schema);
-        if (unwrapped instanceof z.ZodObject) schema = unwrapped.shape[String(segment)] as z.core.$ZodType;
+        if (unwrapped instanceof z.ZodObject) schema = (Object.hasOwn(unwrapped.shape, String(segment)) ? unwrapped.shape[String(segment)] : undefined) as z.core.$ZodType;
         else if (unwrapped instanceof z.ZodArray) schema = unwrapped.element as z.core.$ZodType;
-        else return [];
-        if (!schema) return [];
+        else return undefined;
+        if (!schema) return undefined;
     }
-    const target = unwrapOptional(schema);
-    return target instanceof z.ZodObject ? Object.keys(target.shape).filter((key) => !(key in DERIVED_KEYS)) : [];
+    return unwrapOptional(schema);
+}
+
+/** The keys the schema accepts at a path, for "unknown key" messages. */
+function knownKeysAt(path: readonly PropertyKey[]): string[] {
+    const target = schemaAt(path);
+    return target instanceof z.ZodObject ? Object.keys(target.shape).filter((key) => !Object.hasOwn(DERIVED_KEYS, key)) : [];
+}
+
+/** Whether the value at a path is a keyword (an enum, a format such as a CIDR, a switch, a number), so a keyword-shaped value may be shown. */
+function wantsKeyword(issue: z.core.$ZodIssue): boolean {
+    if (issue.code === "invalid_value" || issue.code === "invalid_format") return true;
+    const target = schemaAt(issue.path);
+    return target instanceof z.ZodEnum || target instanceof z.ZodLiteral || target instanceof z.ZodBoolean || target instanceof z.ZodNumber;
 }
 
 function unwrapOptional(schema: z.core.$ZodType): z.core.$ZodType {

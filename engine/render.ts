@@ -30,6 +30,8 @@ export interface RenderedStack {
     readonly resources: readonly RenderedResource[];
     /** Stack outputs, secrets wrapped. */
     readonly outputs: Record<string, unknown>;
+    /** What the YAML parser warned about in the project and stack files (one line each, no source text). */
+    readonly warnings: readonly string[];
     readonly durationMs: number;
 }
 
@@ -120,6 +122,7 @@ async function renderNow(options: RenderOptions): Promise<RenderedStack> {
         stack: options.stack,
         resources: withEngineUrns(resources),
         outputs: stackOutputs,
+        warnings: stackConfig.warnings,
         durationMs: Number(process.hrtime.bigint() - started) / 1e6,
     };
 }

@@ -12,16 +12,6 @@ export function isSecretEnvelope(value: unknown): value is { value: unknown } {
     );
 }
 
-/** A deep copy with every secret replaced by SECRET_MASK. */
-export function maskSecrets(value: unknown): unknown {
-    if (isSecretEnvelope(value)) return SECRET_MASK;
-    if (Array.isArray(value)) return value.map(maskSecrets);
-    if (typeof value === "object" && value !== null) {
-        return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, maskSecrets(child)]));
-    }
-    return value;
-}
-
 /** A deep copy with secret envelopes unwrapped: what a policy rule sees (the analyzer unwraps them too). */
 export function unwrapSecrets(value: unknown): unknown {
     if (isSecretEnvelope(value)) return unwrapSecrets(value.value);
@@ -30,4 +20,11 @@ export function unwrapSecrets(value: unknown): unknown {
         return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, unwrapSecrets(child)]));
     }
     return value;
+}
+
+/** The values inside every secret envelope of a value (to keep them out of outputs), nothing else. */
+export function unwrappedSecretValues(value: unknown, depth = 0): unknown[] {
+    if (isSecretEnvelope(value)) return [unwrapSecrets(value.value)];
+    if (depth > 1000 || typeof value !== "object" || value === null) return [];
+    return Object.values(value).flatMap((child) => unwrappedSecretValues(child, depth + 1));
 }

@@ -1,9 +1,11 @@
-import * as fs from "fs";
 import * as path from "path";
-import { parse as parseYaml } from "yaml";
 import { stackFileName } from "../config/load";
 import { isRecord } from "../policies/lib/rule";
+import { detectSecret, safeKey } from "../policies/lib/secret-detection";
 import { InputFileError } from "./input-error";
+import { readInputText, SIZE_LIMITS } from "./input-files";
+import { rememberSecret } from "./redaction";
+import { parseYamlText } from "./yaml-text";
 
 /** A stack's configuration as the engine would hand it to the program. */
 export interface StackConfigValues {
@@ -13,27 +15,24 @@ export interface StackConfigValues {
     readonly values: Record<string, string>;
     /** Keys holding (or containing) a `secure:` value. */
     readonly secretKeys: string[];
+    /** The YAML parser's warnings about the project and stack files, one line each, without source text. */
+    readonly warnings: readonly string[];
 }
 
 export { InputFileError };
 
-function readYaml(file: string): unknown {
-    let text: string;
-    try {
-        text = fs.readFileSync(file, "utf8");
-    } catch (error) {
-        throw new InputFileError(file, (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : `cannot be read (${(error as Error).message})`);
-    }
-    try {
-        return parseYaml(text) as unknown;
-    } catch (error) {
-        throw new InputFileError(file, `is not valid YAML: ${(error as Error).message.split("\n")[0]}`);
-    }
+function readYaml(file: string, warnings: string[]): unknown {
+    const parsed = parseYamlText(readInputText(file, { maxBytes: SIZE_LIMITS.stackFile }), file);
+    warnings.push(...parsed.warnings);
+    return parsed.value;
 }
 
-function isSecure(value: unknown): value is { secure: string } {
-    return isRecord(value) && Object.keys(value).length === 1 && typeof value.secure === "string";
+function isSecure(value: unknown): value is { secure: unknown } {
+    return isRecord(value) && Object.keys(value).length === 1 && Object.hasOwn(value, "secure");
 }
+
+/** Base64 (standard or URL-safe) and the `v1:<nonce>:<ciphertext>` form of the passphrase provider. */
+const CIPHERTEXT = /^[A-Za-z0-9+/=_:-]+$/;
 
 /**
  * Without the stack's secrets provider a `secure:` value cannot be decrypted; it becomes a placeholder
@@ -43,16 +42,40 @@ export function securePlaceholder(key: string): string {
     return `<secure value of ${key}>`;
 }
 
-/** Replaces nested `secure:` values with placeholders; reports whether any were found. */
-function resolveSecure(value: unknown, key: string): { value: unknown; secret: boolean } {
-    if (isSecure(value)) return { value: securePlaceholder(key), secret: true };
+function describeFound(value: unknown): string {
+    if (value === null) return "null (an empty YAML value)";
+    if (typeof value === "number") return Number.isNaN(value) ? "NaN (.nan)" : value > 0 ? "infinity (.inf, or a number too large)" : "minus infinity";
+    if (typeof value === "string") return value.length === 0 ? "an empty string" : `text of ${value.length} characters`;
+    return Array.isArray(value) ? "a list" : `a ${typeof value}`;
+}
+
+/**
+ * Replaces nested `secure:` values with placeholders and reports whether any were found. Values the engine
+ * would mangle (null at the top, NaN, infinities) and `secure:` values that cannot be ciphertexts are refused,
+ * naming the key and the kind of value, never the value.
+ */
+function resolveSecure(value: unknown, key: string, file: string, name = key): { value: unknown; secret: boolean } {
+    const refuse = (expected: string, found: unknown): never => {
+        throw new InputFileError(file, `${key}: expected ${expected}; found ${describeFound(found)}`);
+    };
+    if (isSecure(value)) {
+        const ciphertext = value.secure;
+        if (typeof ciphertext !== "string" || !CIPHERTEXT.test(ciphertext)) refuse("the ciphertext `pulumi config set --secret` writes (base64)", typeof ciphertext === "string" && ciphertext.length > 0 ? "text that is not a ciphertext" : ciphertext);
+        rememberSecret(ciphertext);
+        return { value: securePlaceholder(key), secret: true };
+    }
+    if (typeof value === "number" && !Number.isFinite(value)) refuse("a finite number", value);
+    // A plaintext credential is a finding of the plan; remembering it keeps it out of every output.
+    if (typeof value === "string" && detectSecret(name, value).length > 0) rememberSecret(value);
     if (Array.isArray(value)) {
-        const items = value.map((item, index) => resolveSecure(item, `${key}[${index}]`));
+        const items = value.map((item, index) => resolveSecure(item, `${key}[${index}]`, file, name));
         return { value: items.map((item) => item.value), secret: items.some((item) => item.secret) };
     }
     if (isRecord(value)) {
-        const entries = Object.entries(value).map(([childKey, child]) => [childKey, resolveSecure(child, `${key}.${childKey}`)] as const);
-        return { value: Object.fromEntries(entries.map(([childKey, child]) => [childKey, child.value])), secret: entries.some(([, child]) => child.secret) };
+        const entries = Object.entries(value).map(([childKey, child]) => [childKey, resolveSecure(child, `${key}.${safeKey(childKey)}`, file, childKey)] as const);
+        const resolved: Record<string, unknown> = {};
+        for (const [childKey, child] of entries) Object.defineProperty(resolved, childKey, { value: child.value, enumerable: true, writable: true, configurable: true });
+        return { value: resolved, secret: entries.some(([, child]) => child.secret) };
     }
     return { value, secret: false };
 }
@@ -62,9 +85,9 @@ function encode(value: unknown): string {
 }
 
 /** Reads `Pulumi.yaml` (project name, config defaults) from a project folder. */
-export function readProject(projectDir: string): { name: string; defaults: Record<string, string> } {
+export function readProject(projectDir: string, warnings: string[] = []): { name: string; defaults: Record<string, string> } {
     const file = path.join(projectDir, "Pulumi.yaml");
-    const project = readYaml(file);
+    const project = readYaml(file, warnings);
     if (!isRecord(project) || typeof project.name !== "string") throw new InputFileError(file, "expected a Pulumi project with a name");
     const defaults: Record<string, string> = {};
     if (isRecord(project.config)) {
@@ -79,9 +102,10 @@ export function readProject(projectDir: string): { name: string; defaults: Recor
 
 /** Reads `Pulumi.<stack>.yaml` and merges it over the project's config defaults. */
 export function readStackConfig(projectDir: string, stack: string): StackConfigValues {
-    const project = readProject(projectDir);
+    const warnings: string[] = [];
+    const project = readProject(projectDir, warnings);
     const file = path.join(projectDir, stackFileName(stack));
-    const document = readYaml(file);
+    const document = readYaml(file, warnings);
     if (document !== null && !isRecord(document)) throw new InputFileError(file, "expected a mapping with a `config:` key");
     const config = document?.config ?? {};
     if (!isRecord(config)) throw new InputFileError(file, "expected `config:` to be a mapping of keys to values");
@@ -90,9 +114,10 @@ export function readStackConfig(projectDir: string, stack: string): StackConfigV
     const secretKeys: string[] = [];
     for (const [key, raw] of Object.entries(config)) {
         const fullKey = key.includes(":") ? key : `${project.name}:${key}`;
-        const resolved = resolveSecure(raw, fullKey);
+        if (raw === null) throw new InputFileError(file, `${safeKey(fullKey)}: expected a value; found ${describeFound(raw)}`);
+        const resolved = resolveSecure(raw, safeKey(fullKey), file);
         values[fullKey] = encode(resolved.value);
         if (resolved.secret) secretKeys.push(fullKey);
     }
-    return { project: project.name, stack, values, secretKeys };
+    return { project: project.name, stack, values, secretKeys, warnings };
 }

@@ -32,10 +32,11 @@
  * with `--show-sames`; the result says so in `notes`.
  */
 import { constants as bufferConstants } from "buffer";
-import * as fs from "fs";
 import * as zlib from "zlib";
 import { isRecord, type ResourceUnderTest } from "../policies/lib/rule";
 import { InputFileError } from "./input-error";
+import { readInputFile, SIZE_LIMITS } from "./input-files";
+import { rememberSecretEnvelope } from "./redaction";
 
 // Wire constants of the Pulumi engine (sdk/go/common/resource/sig, plugin/rpc.go, pkg/resource/stack). Literal
 // here so that reading a file does not load the SDK; test/state-files.spec.ts checks them against @pulumi/pulumi.
@@ -160,19 +161,7 @@ export function fromStateDocument(document: unknown, sourceName: string, options
 // Text
 
 function readText(file: string): string {
-    let buffer: Buffer;
-    try {
-        buffer = fs.readFileSync(file);
-    } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        const problem =
-            code === "ENOENT" ? "no such file"
-            : code === "EISDIR" ? "is a directory; expected a JSON file"
-            : code === "EACCES" || code === "EPERM" ? "cannot be read (permission denied)"
-            : code === "ERR_FS_FILE_TOO_LARGE" ? "is too large to read (more than 2 GB)"
-            : `cannot be read (${code ?? "unknown error"})`;
-        throw new InputFileError(file, problem);
-    }
+    let buffer = readInputFile(file, { maxBytes: SIZE_LIMITS.stateFile, allowStdin: true });
     if (buffer.length >= 2 && buffer[0] === 0x1f && buffer[1] === 0x8b) {
         try {
             buffer = zlib.gunzipSync(buffer, { maxOutputLength: bufferConstants.MAX_STRING_LENGTH + 16 });
@@ -208,7 +197,8 @@ function decode(buffer: Buffer, file: string): string {
     }
 }
 
-function parseJson(text: string, sourceName: string): unknown {
+/** JSON.parse whose errors are one line with a position, never quoting the text (which may hold secrets). */
+export function parseJson(text: string, sourceName: string): unknown {
     try {
         return JSON.parse(text) as unknown;
     } catch (error) {
@@ -698,7 +688,9 @@ class DocumentReader {
             if (isSpecial(child)) {
                 const signature = (child as Record<string, unknown>)[SIG_KEY];
                 if (signature === SECRET_SIG) {
-                    // Never looked into: whatever it holds (ciphertext, plaintext, value) stays in the file.
+                    // Never decrypted: whatever it holds (ciphertext, plaintext, value) stays out of the props, and its
+                    // strings are remembered only so that no output of this run can print them.
+                    rememberSecretEnvelope(child as Record<string, unknown>);
                     assign(frame, key, SECRET_PLACEHOLDER);
                     secretPaths.push(pathTo(key));
                 } else {

@@ -117,6 +117,6 @@ describe("the plan command", function () {
         fs.writeFileSync(bogus, "[1, 2");
         const { code, stderr } = run(["plan", "--stack", "dev", "--against", bogus]);
         assert.equal(code, 2);
-        assertOneLineError(stderr, /bogus\.json: is not valid JSON/);
+        assertOneLineError(stderr, /bogus\.json: not valid JSON/);
     });
 });

@@ -158,7 +158,7 @@ describe("stack configuration", () => {
 
         it("prod: no alert address (the prod stack file must name one)", () => {
             assert.deepEqual(problemsOf({ stack: "prod", values: BASE }), [
-                { key: "platform:monitoring.alertEmails", expected: "at least one address in the prod tier", found: "a list of 0" },
+                { key: "platform:monitoring.alertEmails", expected: "at least one address in the prod tier", found: "a list of 0 entries" },
             ]);
         });
 
@@ -175,8 +175,8 @@ describe("stack configuration", () => {
             const adminRoleArns = ["arn:aws:iam::123456789012:role/platform-admins", "arn:aws:iam::123456789012:user/alice", "arn:aws:sts::123456789012:assumed-role/admins/alice"];
             const expected = "an IAM role ARN such as arn:aws:iam::123456789012:role/platform-admins";
             assert.deepEqual(problemsOf({ values: { ...BASE, "platform:cluster": JSON.stringify({ adminRoleArns }) } }), [
-                { key: "platform:cluster.adminRoleArns[1]", expected, found: '"arn:aws:iam::123456789012:user/alice"' },
-                { key: "platform:cluster.adminRoleArns[2]", expected, found: '"arn:aws:sts::123456789012:assumed-role/admins/alice"' },
+                { key: "platform:cluster.adminRoleArns[1]", expected, found: "text of 36 characters" },
+                { key: "platform:cluster.adminRoleArns[2]", expected, found: "text of 51 characters" },
             ]);
         });
 
@@ -201,25 +201,25 @@ describe("stack configuration", () => {
         it("a duplicate service name points at the second occurrence", () => {
             const services = JSON.stringify([...SERVICES, service("api")]);
             assert.deepEqual(problemsOf({ values: { ...BASE, "platform:services": services } }), [
-                { key: "platform:services[2].name", expected: "a unique service name", found: '"api"' },
+                { key: "platform:services[2].name", expected: "a unique service name", found: "text of 3 characters" },
             ]);
         });
 
         it("an empty services list", () => {
             assert.deepEqual(problemsOf({ values: { ...BASE, "platform:services": "[]" } }), [
-                { key: "platform:services", expected: "at least 1 entry", found: "a list of 0" },
+                { key: "platform:services", expected: "at least 1 entry", found: "a list of 0 entries" },
             ]);
         });
 
         it("a string where the services list belongs is one problem, not a bogus length problem too", () => {
             assert.deepEqual(problemsOf({ values: { ...BASE, "platform:services": "" } }), [
-                { key: "platform:services", expected: "a list", found: '""' },
+                { key: "platform:services", expected: "a list", found: "an empty string" },
             ]);
         });
 
         it("an empty cost centre", () => {
             assert.deepEqual(problemsOf({ values: { ...BASE, "platform:costCentre": "" } }), [
-                { key: "platform:costCentre", expected: "at least 1 character", found: '""' },
+                { key: "platform:costCentre", expected: "at least 1 character", found: "an empty string" },
             ]);
         });
 
@@ -321,19 +321,19 @@ describe("stack configuration", () => {
 
         it("platform:region set by the user", () => {
             assert.deepEqual(problemsOf({ values: { ...BASE, "platform:region": "us-east-1" } }), [
-                { key: "platform:region", expected: "no such key (the region comes from aws:region)", found: '"us-east-1"' },
+                { key: "platform:region", expected: "no such key (the region comes from aws:region)", found: "text of 9 characters" },
             ]);
         });
 
         it("platform:cloud set by the user", () => {
             assert.deepEqual(problemsOf({ values: { ...BASE, "platform:cloud": "gcp" } }), [
-                { key: "platform:cloud", expected: "no such key (only the aws implementation exists today)", found: '"gcp"' },
+                { key: "platform:cloud", expected: "no such key (only the aws implementation exists today)", found: "text of 3 characters" },
             ]);
         });
 
         it("a malformed JSON object value stays a string and is reported as not a map", () => {
             assert.deepEqual(problemsOf({ values: { ...BASE, "platform:postgres": '{"multiAz": true,}' } }), [
-                { key: "platform:postgres", expected: "a map of keys", found: JSON.stringify('{"multiAz": true,}') },
+                { key: "platform:postgres", expected: "a map of keys", found: "text of 18 characters" },
             ]);
         });
 
@@ -408,7 +408,7 @@ describe("stack configuration", () => {
                 { key: "platform:redis.multiAz", expected: "true in the prod tier", found: "false" },
                 { key: "platform:secretStore.rotationDays", expected: "at most 90 in the prod tier", found: "180" },
                 { key: "platform:secretStore.recoveryWindowDays", expected: "at least 7 in the prod tier", found: "0" },
-                { key: "platform:monitoring.alertEmails", expected: "at least one address in the prod tier", found: "a list of 0" },
+                { key: "platform:monitoring.alertEmails", expected: "at least one address in the prod tier", found: "a list of 0 entries" },
             ]);
         });
     });
@@ -613,7 +613,7 @@ describe("stack configuration", () => {
                 assert.deepEqual(problemsOf({ stack, values: withServices([tagged]) }), [{
                     key: "platform:services[0].image",
                     expected: `a reference pinned by digest (...@sha256:<64 hex>) in the ${stack} tier`,
-                    found: '"123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/api:latest"',
+                    found: "text of 64 characters",
                 }]);
             }
             assert.equal(parse({ stack: "dev", values: { ...BASE, "platform:services": JSON.stringify([tagged]) } }).services[0].image, tagged.image);
@@ -651,7 +651,7 @@ describe("stack configuration", () => {
 
         it("a service may only ask for API keys the stack declares", () => {
             assert.deepEqual(problemsOf({ values: { ...BASE, "platform:services": JSON.stringify([service("api", { secrets: ["databaseUrl", "apiKeys.stripe"] })]) } }), [
-                { key: "platform:services[0].secrets", expected: "an API key that platform:apiKeys declares (none declared)", found: '"apiKeys.stripe"' },
+                { key: "platform:services[0].secrets", expected: "an API key that platform:apiKeys declares (none declared)", found: "text of 14 characters" },
             ]);
         });
 

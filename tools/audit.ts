@@ -1,5 +1,6 @@
 import { AuditInput, needsPreviewSemantics, readStateFile, stackRuleView } from "../engine/state-files";
 import { InputFileError } from "../engine/input-error";
+import { maskReportInputs } from "../engine/redaction";
 import { evaluate } from "../policies/lib/evaluate";
 import { Rule, Tier, tierOf } from "../policies/lib/rule";
 import { StackReport } from "./report";
@@ -55,8 +56,9 @@ export function auditInput(input: AuditInput, options: Pick<AuditOptions, "rules
             name: resource.name,
             custom: resource.custom,
             parent: resource.parent,
-            inputs: resource.props,
+            inputs: maskReportInputs(resource.props, resource.urn),
         })),
+        notes: input.notes,
         findings: evaluation.findings,
         exemptions: evaluation.exemptions,
         rules: evaluation.rules,

@@ -2,12 +2,18 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import { InputFileError } from "../engine/input-error";
+import { readInputText, SIZE_LIMITS } from "../engine/input-files";
+import { guardProcessOutput } from "../engine/redaction";
+import { parseJson } from "../engine/state-files";
+import { describeFound } from "../policies/lib/found-value";
+import { packConfigProblems } from "../policies/lib/run";
 import { Tier, TIERS } from "../policies/lib/rule";
 import { ALL_RULES } from "../policies/rules";
 import { auditFiles } from "./audit";
 import { diffReports, readReportFile } from "./diff";
 import { FormatName, FORMATS, OutputError, OutputSpec, parseOutputSpec, writeOutputs } from "./format";
 import { formatHuman } from "./format/human";
+import { printable } from "./format/printable";
 import { styleFor } from "./format/style";
 import { writeBaseline } from "./parity-baseline";
 import { writeRulesIntoReadme } from "./rules-doc";
@@ -53,6 +59,17 @@ rendered (invalid config, unreadable file), reported in one line, never a stack 
 
 class UsageError extends Error {}
 
+/** Pulumi's stack names: letters, digits, `-`, `_` and `.`, optionally qualified as `org/project/stack`. */
+const STACK_NAME = /^(?:[A-Za-z0-9][A-Za-z0-9_.-]{0,99}\/){0,2}[A-Za-z0-9_.-]{1,100}$/;
+
+/** The stack part of `--stack`, which names its `Pulumi.<stack>.yaml`; never a path. */
+function stackFileStem(stack: string): string {
+    if (!STACK_NAME.test(stack) || /(?:^|\/)\.{1,2}$/.test(stack)) {
+        throw new UsageError(`--stack takes a Pulumi stack name (letters, digits, "-", "_" and ".", optionally org/project/stack); got ${describeFound(stack)}`);
+    }
+    return stack.slice(stack.lastIndexOf("/") + 1);
+}
+
 interface Options {
     readonly command?: string;
     readonly stacks: readonly string[];
@@ -93,11 +110,11 @@ function parse(argv: string[]): Options {
         throw new UsageError((error as Error).message);
     }
     const { values, positionals } = parsed;
-    const stack = values.stack ?? "all";
+    const stack = stackFileStem(values.stack ?? "all");
     const projectDir = path.resolve(values["project-dir"] ?? ".");
     // Any stack with a stack file may be planned (a `prod-eu` names its tier in platform:tier).
     if (stack !== "all" && !ALL_STACKS.some((known) => known === stack) && !fs.existsSync(path.join(projectDir, `Pulumi.${stack}.yaml`))) {
-        throw new UsageError(`--stack must be one of ${[...ALL_STACKS, "all"].join(", ")} or a stack with a Pulumi.<stack>.yaml; got "${stack}"`);
+        throw new UsageError(`--stack must be one of ${[...ALL_STACKS, "all"].join(", ")} or a stack with a Pulumi.<stack>.yaml; got ${describeFound(stack, { keyword: true })}`);
     }
     const [command, ...files] = positionals;
     if (command === "audit") {
@@ -108,9 +125,9 @@ function parse(argv: string[]): Options {
     if (command !== "audit" && files.length > 0) throw new UsageError(`unexpected argument "${files[0]}"`);
     if (command === "audit" && files.length === 0) throw new UsageError("audit needs at least one file: a stack export, a checkpoint or preview --json output");
     const tier = values.tier === undefined ? undefined : TIERS.find((candidate) => candidate === values.tier);
-    if (values.tier !== undefined && tier === undefined) throw new UsageError(`--tier must be one of ${TIERS.join(", ")}; got "${values.tier}"`);
+    if (values.tier !== undefined && tier === undefined) throw new UsageError(`--tier must be one of ${TIERS.join(", ")}; got ${describeFound(values.tier, { keyword: true })}`);
     const format = values.format ?? "human";
-    if (!(format in FORMATS)) throw new UsageError(`--format must be one of ${Object.keys(FORMATS).join(", ")}; got "${format}"`);
+    if (!Object.hasOwn(FORMATS, format)) throw new UsageError(`--format must be one of ${Object.keys(FORMATS).join(", ")}; got ${describeFound(format, { keyword: true })}`);
     let outputs: OutputSpec[];
     try {
         outputs = (values.output ?? []).map(parseOutputSpec);
@@ -135,19 +152,10 @@ function parse(argv: string[]): Options {
 
 function readPackConfig(file: string | undefined): unknown {
     if (file === undefined) return undefined;
-    let text: string;
-    try {
-        text = fs.readFileSync(file, "utf8");
-    } catch {
-        throw new InputFileError(file, "no such file or not readable");
-    }
-    try {
-        const config = JSON.parse(text) as unknown;
-        if (typeof config !== "object" || config === null || Array.isArray(config)) throw new Error("not an object");
-        return config;
-    } catch (error) {
-        throw new InputFileError(file, `expected a JSON object of per-rule settings (${(error as Error).message.split("\n")[0]})`);
-    }
+    const config = parseJson(readInputText(file, { maxBytes: SIZE_LIMITS.packConfig, allowStdin: true }), file);
+    const problems = packConfigProblems(config, ALL_RULES);
+    if (problems.length > 0) throw new InputFileError(file, `${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? "s" : ""})` : ""}`);
+    return config;
 }
 
 async function plan(options: Options): Promise<Report> {
@@ -159,6 +167,7 @@ async function plan(options: Options): Promise<Report> {
         rules: ALL_RULES,
         packConfig,
         onStackStart: (stack) => process.stderr.write(`rendering ${stack}...\n`),
+        onWarning: (warning) => process.stderr.write(`warning: ${printable(warning, true)}\n`),
         onStackDone: (report) =>
             process.stderr.write(report.error ? `  ${report.stack}: cannot render\n` : `  ${report.stack}: ${report.resources.length} resources, ${report.findings.length} findings in ${report.durationMs} ms\n`),
     });
@@ -168,13 +177,19 @@ async function plan(options: Options): Promise<Report> {
     });
 }
 
+/** One line on stderr, whatever the message holds (file names and values come from the user). */
+function reportError(message: string): void {
+    process.stderr.write(`error: ${printable(message, true)}\n`);
+}
+
 export async function main(argv: string[]): Promise<number> {
+    guardProcessOutput();
     let options: Options;
     try {
         options = parse(argv);
     } catch (error) {
         if (!(error instanceof UsageError)) throw error;
-        process.stderr.write(`error: ${error.message} (see --help)\n`);
+        reportError(`${error.message} (see --help)`);
         return EXIT_CODES.badInput;
     }
     if (options.help || options.command === undefined) {
@@ -205,12 +220,12 @@ export async function main(argv: string[]): Promise<number> {
                 return report.summary.exitCode;
             }
             default:
-                process.stderr.write(`error: unknown command "${options.command}"; commands: plan, audit, parity-baseline, docs (see --help)\n`);
+                reportError(`unknown command ${describeFound(options.command, { keyword: true })}; commands: plan, audit, parity-baseline, docs (see --help)`);
                 return EXIT_CODES.badInput;
         }
     } catch (error) {
         if (!(error instanceof InputFileError || error instanceof OutputError)) throw error;
-        process.stderr.write(`error: ${error.message}\n`);
+        reportError(error.message);
         return EXIT_CODES.badInput;
     }
 }
@@ -222,9 +237,9 @@ function audit(options: Options): Report {
         rules: ALL_RULES,
         packConfig,
         tier: options.tier,
-        onFileStart: (file) => process.stderr.write(`reading ${file}...\n`),
+        onFileStart: (file) => process.stderr.write(`reading ${printable(file, true)}...\n`),
         onFileDone: (report) =>
-            process.stderr.write(report.error ? `  cannot read ${report.source}\n` : `  ${report.stack}: ${report.resources.length} resources, ${report.findings.length} findings in ${report.durationMs} ms\n`),
+            process.stderr.write(printable(report.error ? `  cannot read ${report.source}` : `  ${report.stack}: ${report.resources.length} resources, ${report.findings.length} findings in ${report.durationMs} ms`, true) + "\n"),
     });
     return buildReport("audit", stacks, ALL_RULES);
 }

@@ -1,10 +1,11 @@
-import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, stackFileName } from "../config/load";
 import { TIERS } from "../config/schema";
 import { toPolicyResources } from "../engine/policy-view";
 import { renderStack, RenderedStack } from "../engine/render";
-import { maskSecrets } from "../engine/secrets";
+import { maskReportInputs, rememberSecretsIn } from "../engine/redaction";
+import { unwrappedSecretValues } from "../engine/secrets";
+import { readInputText, SIZE_LIMITS } from "../engine/input-files";
 import { InputFileError } from "../engine/stack-files";
 import { evaluate, Finding } from "../policies/lib/evaluate";
 import { Rule, Tier, tierOf } from "../policies/lib/rule";
@@ -23,18 +24,24 @@ export interface PlanOptions {
     /** Clock for exemption expiry. */
     readonly now?: Date;
     readonly onStackStart?: (stack: string) => void;
+    /** A warning about a stack's files (the YAML parser's), one line without source text. */
+    readonly onWarning?: (warning: string) => void;
     readonly onStackDone?: (report: StackReport) => void;
 }
 
 export function toReportResources(rendered: RenderedStack): ReportResource[] {
-    return rendered.resources.map((resource) => ({
-        urn: resource.urn,
-        type: resource.type,
-        name: resource.name,
-        custom: resource.custom,
-        parent: resource.parent,
-        inputs: maskSecrets(resource.inputs) as Record<string, unknown>,
-    }));
+    return rendered.resources.map((resource) => {
+        // Outputs are not reported, but their secrets (generated passwords) must not reach any output either.
+        rememberSecretsIn(unwrappedSecretValues(resource.outputs));
+        return {
+            urn: resource.urn,
+            type: resource.type,
+            name: resource.name,
+            custom: resource.custom,
+            parent: resource.parent,
+            inputs: maskReportInputs(resource.inputs, resource.urn),
+        };
+    });
 }
 
 /**
@@ -59,7 +66,7 @@ function stackFileFindings(options: PlanOptions, stack: string, tier: Tier): Fin
     const enforcement = enforcementOf(rule, { stack, tier, now: options.now ?? new Date() }, ruleConfigOf(options.packConfig, rule));
     if (enforcement === "disabled") return [];
     const file = stackFileName(stack);
-    const text = fs.readFileSync(path.join(options.projectDir, file), "utf8");
+    const text = readInputText(path.join(options.projectDir, file), { maxBytes: SIZE_LIMITS.stackFile });
     return scanStackConfig(text).map((finding) => ({
         rule: rule.name,
         severity: rule.severity,
@@ -84,6 +91,7 @@ export async function planStacks(options: PlanOptions): Promise<StackReport[]> {
         let report: StackReport;
         try {
             const rendered = await renderStack({ projectDir: options.projectDir, stack });
+            for (const warning of rendered.warnings) options.onWarning?.(warning);
             // The program exports the tier its config resolved; no second read of the stack file.
             const tier = tierOf(String(rendered.outputs.tier)) ?? "prod";
             const evaluation = evaluate(toPolicyResources(rendered.resources), {
@@ -96,6 +104,7 @@ export async function planStacks(options: PlanOptions): Promise<StackReport[]> {
                 tier,
                 source,
                 resources: toReportResources(rendered),
+                notes: rendered.warnings,
                 findings: [...stackFileFindings(options, stack, tier), ...evaluation.findings],
                 exemptions: evaluation.exemptions,
                 rules: evaluation.rules,

@@ -32,6 +32,8 @@ export interface StackReport {
     readonly exemptions: Evaluation["exemptions"];
     /** The rules run and their enforcement in this stack. */
     readonly rules: Evaluation["rules"];
+    /** What the reader or renderer noticed that the user should know: YAML warnings, resources left out, ... */
+    readonly notes?: readonly string[];
     readonly durationMs: number;
 }
 
@@ -45,7 +47,13 @@ export interface ResourceChange {
     readonly urn: string;
     readonly type: string;
     /** Input paths whose values changed; secret values are never shown, only that they changed. */
-    readonly changedInputs?: readonly { readonly path: string; readonly before: unknown; readonly after: unknown }[];
+    readonly changedInputs?: readonly { readonly path: string; readonly before: unknown; readonly after: unknown; readonly secret?: boolean }[];
+}
+
+/** A masked value's change, without the value: "secret value changed", "added", "removed". */
+export function secretChange(input: { readonly before: unknown; readonly after: unknown }): string {
+    if (input.before === undefined) return "secret value added";
+    return input.after === undefined ? "secret value removed" : "secret value changed";
 }
 
 export interface StackDiff {

@@ -3,6 +3,8 @@ import { unknownCheckingProxy, UnknownValueError } from "@pulumi/policy";
 import { PACK_NAME, PACK_VERSION } from "./pack-info";
 import { configuredExemptions, Exemption, exemptionFor } from "./exemptions";
 import { appliesTo, isRecord, ResourceRule, ResourceUnderTest, Rule, RuleContext, StackRule } from "./rule";
+import { describeFound } from "./found-value";
+import { safeKey } from "./secret-detection";
 
 /**
  * One place that decides what running a rule means, shared by the CrossGuard pack, the offline plan,
@@ -19,7 +21,9 @@ export type RuleConfig = Record<string, unknown>;
 
 export function ruleFailureMessage(rule: Rule, error: unknown): string {
     // A rule that throws is a violation, never a pass: the resource was not proven compliant.
-    return `rule ${rule.name} could not evaluate this resource (${error instanceof Error ? error.message : String(error)}); treat it as non-compliant until the rule is fixed`;
+    // Error messages quote what they choked on (JSON.parse quotes the text), which may be a secret: not those parts.
+    const detail = error instanceof Error ? `${error.name}: ${error.message.split("\n")[0].replace(/"[^"]*"|'[^']*'|`[^`]*`/g, "…").slice(0, 200)}` : typeof error;
+    return `rule ${rule.name} could not evaluate this resource (${detail}); treat it as non-compliant until the rule is fixed`;
 }
 
 export function previewUnknownMessage(rule: Rule, error: UnknownValueError): string {
@@ -78,10 +82,10 @@ export function runStackRule(rule: StackRule, resources: readonly ResourceUnderT
     }
 }
 
-const ENFORCEMENT_LEVELS: readonly string[] = ["advisory", "mandatory", "remediate", "disabled"];
+export const ENFORCEMENT_LEVELS: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
 
 function isEnforcementLevel(value: unknown): value is EnforcementLevel {
-    return typeof value === "string" && ENFORCEMENT_LEVELS.includes(value);
+    return typeof value === "string" && (ENFORCEMENT_LEVELS as readonly string[]).includes(value);
 }
 
 /** Enforcement of a rule in a tier, unless the pack config overrides it. */
@@ -112,4 +116,44 @@ export function ruleConfigOf(packConfig: unknown, rule: Rule): RuleConfig {
     if (isEnforcementLevel(own.enforcementLevel)) return own;
     const all = configEntry(packConfig[ALL_POLICIES]).enforcementLevel;
     return isEnforcementLevel(all) ? { ...own, enforcementLevel: all } : own;
+}
+
+/**
+ * What is wrong with a `--policy-pack-config` document, one problem per entry: a key that names no rule of
+ * the pack, an enforcement level that is not one, exemptions that are not `{resource, reason, expires}`.
+ * A typo here would otherwise silently leave a rule at its default. Values are described, never quoted.
+ */
+export function packConfigProblems(packConfig: unknown, rules: readonly Rule[]): string[] {
+    if (!isRecord(packConfig)) return [`expected a JSON object of per-rule settings; found ${describeFound(packConfig)}`];
+    const names = new Set([ALL_POLICIES, ...rules.map((rule) => rule.name)]);
+    const problems: string[] = [];
+    const level = (key: string, value: unknown): void => {
+        if (!isEnforcementLevel(value)) problems.push(`${key}: expected an enforcement level (${ENFORCEMENT_LEVELS.join(", ")}); found ${describeFound(value, { keyword: true })}`);
+    };
+    for (const [key, entry] of Object.entries(packConfig)) {
+        const where = JSON.stringify(safeKey(key));
+        if (!names.has(key)) {
+            problems.push(`${where}: not a rule of this pack (rules: ${[...names].join(", ")})`);
+            continue;
+        }
+        if (typeof entry === "string") {
+            level(where, entry);
+            continue;
+        }
+        if (!isRecord(entry)) {
+            problems.push(`${where}: expected an enforcement level or an object with enforcementLevel and exemptions; found ${describeFound(entry)}`);
+            continue;
+        }
+        if (entry.enforcementLevel !== undefined) level(`${where}.enforcementLevel`, entry.enforcementLevel);
+        if (entry.exemptions === undefined) continue;
+        if (!Array.isArray(entry.exemptions)) {
+            problems.push(`${where}.exemptions: expected a list; found ${describeFound(entry.exemptions)}`);
+            continue;
+        }
+        entry.exemptions.forEach((exemption: unknown, index: number) => {
+            const fields = ["resource", "reason", "expires"].filter((field) => !isRecord(exemption) || typeof exemption[field] !== "string");
+            if (fields.length > 0) problems.push(`${where}.exemptions[${index}]: expected {resource, reason, expires} as strings; ${fields.join(", ")} missing or not text`);
+        });
+    }
+    return problems;
 }

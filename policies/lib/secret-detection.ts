@@ -269,3 +269,28 @@ export function renderPath(path: readonly PathSegment[]): string {
         })
         .join("");
 }
+
+/**
+ * A PEM private key from its header through its body and footer (or as far as a key's characters go when
+ * the footer is missing): redaction must remove the body, which the header pattern alone does not reach.
+ * One character class, bounded: linear. `\\n` and `\\r` cover a key inside JSON-escaped text.
+ */
+const PEM_BLOCK = /-----BEGIN (?:[A-Z0-9]+ ){0,8}PRIVATE KEY(?: BLOCK)?-----(?:[A-Za-z0-9+/=:,\s-]|\\[nr]){0,16384}?(?:-----END [A-Z0-9 ]{0,64}-----|(?![A-Za-z0-9+/=:,\s\\-]))/g;
+
+/**
+ * The text with every well-known credential format replaced by `mask`: the whole token, the password
+ * part of a URL (`postgres://app:[secret]@db`), a PEM key with its body. For outputs, where nothing that
+ * looks like a credential may be printed, whatever route it took to get there.
+ */
+export function redactSecretFormats(text: string, mask: string): string {
+    if (text.length < SHORTEST_FORMAT || !ANY_FORMAT_ANCHOR.test(text)) return text;
+    let result = text.replace(PEM_BLOCK, mask);
+    for (const { pattern } of FORMATS) {
+        result = result.replace(pattern, (found) => (DOCUMENTATION_KEYS.has(found) ? found : mask));
+    }
+    return result.replace(URL_WITH_PASSWORD, (found, password: string) => {
+        if (isPlaceholder(decodeUriComponentSafe(password)) || password === mask) return found;
+        const at = found.lastIndexOf(`:${password}@`);
+        return `${found.slice(0, at + 1)}${mask}${found.slice(at + 1 + password.length)}`;
+    });
+}

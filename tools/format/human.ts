@@ -1,6 +1,7 @@
 import { Severity } from "@pulumi/policy";
 import { Finding } from "../../policies/lib/evaluate";
-import { isBlocking, Report, ReportResource, StackReport } from "../report";
+import { isBlocking, Report, ReportResource, secretChange, StackReport } from "../report";
+import { printableReport } from "./printable";
 import { Style } from "./style";
 
 const SEVERITIES: readonly Severity[] = ["critical", "high", "medium", "low"];
@@ -62,6 +63,7 @@ function stackSection(stack: StackReport, command: Report["command"], style: Sty
         return lines;
     }
     if (showTree) lines.push(...renderResourceTree(stack.resources, style));
+    for (const note of stack.notes ?? []) lines.push(style.dim(`  note: ${note}`));
     lines.push("  Policy verdicts:");
     if (stack.findings.length === 0) lines.push(style.green("    none: every rule passed"));
     for (const severity of SEVERITIES) {
@@ -104,14 +106,15 @@ function diffSection(report: Report, style: Style): string[] {
         for (const removed of stack.removed) lines.push(`    ${style.red("-")} ${removed.urn}`);
         for (const changed of stack.changed) {
             lines.push(`    ${style.yellow("~")} ${changed.urn}`);
-            for (const input of changed.changedInputs ?? []) lines.push(`        ${input.path}: ${JSON.stringify(input.before)} → ${JSON.stringify(input.after)}`);
+            for (const input of changed.changedInputs ?? []) lines.push(`        ${input.path}: ${input.secret ? secretChange(input) : `${JSON.stringify(input.before)} → ${JSON.stringify(input.after)}`}`);
         }
     }
     return [...lines, ""];
 }
 
 /** The report for a terminal: per stack the tree, the verdicts by severity and a summary; then parity, diff, totals. */
-export function formatHuman(report: Report, style: Style, options: { tree?: boolean } = {}): string {
+export function formatHuman(untrusted: Report, style: Style, options: { tree?: boolean } = {}): string {
+    const report = printableReport(untrusted);
     const lines = report.stacks.flatMap((stack) => stackSection(stack, report.command, style, options.tree ?? report.command === "plan"));
     lines.push(...paritySection(report, style), ...diffSection(report, style));
     const { summary } = report;

@@ -1,5 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
+import { wasReadThisRun } from "../../engine/input-files";
+import { scrubOutput } from "../../engine/redaction";
 import { Report } from "../report";
 import { formatHuman } from "./human";
 import { formatJson } from "./json";
@@ -63,9 +65,62 @@ export function parseOutputSpec(spec: string): OutputSpec {
     return { format, file };
 }
 
+/** Folders created for a report at most this deep below the deepest one that exists. */
+const MAX_NEW_FOLDERS = 16;
+/** Kernel and device filesystems: nothing a report belongs in, and Node's recursive mkdir can loop there. */
+const PSEUDO_FILESYSTEM_ROOTS = ["/proc", "/sys", "/dev"];
+
+function isUnder(file: string, root: string): boolean {
+    return file === root || file.startsWith(`${root}${path.sep}`);
+}
+
+/** The files loaded by this process (the program, the tools, their dependencies): never overwritten. */
+function isLoadedModule(stats: fs.Stats): boolean {
+    return Object.keys(require.cache).some((module) => {
+        try {
+            const loaded = fs.statSync(module);
+            return loaded.dev === stats.dev && loaded.ino === stats.ino;
+        } catch {
+            return false;
+        }
+    });
+}
+
+/**
+ * Where a report may be written: not over a file this run read (a stack file, a state file, the previous
+ * report) or loaded (the program), not onto anything but a regular file, and not under /proc, /sys or /dev.
+ * Missing folders are created one level at a time below the deepest existing one.
+ */
+function prepareTarget(file: string): void {
+    const target = path.resolve(file);
+    let existing: fs.Stats | undefined;
+    try {
+        existing = fs.statSync(target);
+    } catch {
+        existing = undefined;
+    }
+    if (existing !== undefined) {
+        if (!existing.isFile()) throw new OutputError(`--output ${file}: is not a regular file; reports are written to files (use --format for stdout)`);
+        if (wasReadThisRun(existing) || isLoadedModule(existing)) throw new OutputError(`--output ${file}: is an input of this run; refusing to overwrite it`);
+        return;
+    }
+    const missing: string[] = [];
+    let folder = path.dirname(target);
+    while (!fs.existsSync(folder)) {
+        missing.unshift(folder);
+        if (missing.length > MAX_NEW_FOLDERS) throw new OutputError(`--output ${file}: more than ${MAX_NEW_FOLDERS} folders would have to be created`);
+        folder = path.dirname(folder);
+    }
+    const real = fs.realpathSync(folder);
+    if (PSEUDO_FILESYSTEM_ROOTS.some((root) => isUnder(real, root) || isUnder(target, root))) throw new OutputError(`--output ${file}: ${real} is a kernel or device filesystem, not a place for reports`);
+    if (!fs.statSync(real).isDirectory()) throw new OutputError(`cannot write ${file} (ENOTDIR): ${folder} is not a folder`);
+    for (const created of missing) fs.mkdirSync(created);
+}
+
 /**
  * Renders every requested format, then writes each file (creating its folders). Everything is rendered before
- * anything is written, so a failure leaves no half-set of reports. Returns the files written.
+ * anything is written, so a failure leaves no half-set of reports; every text passes the output scrubber.
+ * Returns the files written.
  */
 export function writeOutputs(report: Report, specs: readonly OutputSpec[]): string[] {
     const seen = new Map<string, KnownFormat>();
@@ -75,14 +130,21 @@ export function writeOutputs(report: Report, specs: readonly OutputSpec[]): stri
         if (previous !== undefined) throw new OutputError(`--output: ${file} is given twice (${previous} and ${format})`);
         seen.set(key, format);
     }
-    const rendered = specs.map(({ format, file }) => ({ file, text: FORMATS[format].render(report) }));
+    const rendered = specs.map(({ format, file }) => ({ file, text: scrubOutput(FORMATS[format].render(report)) }));
+    for (const { file } of rendered) {
+        try {
+            prepareTarget(file);
+        } catch (error) {
+            if (error instanceof OutputError) throw error;
+            throw new OutputError(`cannot write ${file} (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+        }
+    }
     for (const { file, text } of rendered) {
         try {
-            fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
             fs.writeFileSync(file, text, "utf8");
         } catch (error) {
             const code = (error as NodeJS.ErrnoException).code;
-            throw new OutputError(`cannot write ${file}${code ? ` (${code})` : ""}: ${(error as Error).message.split("\n")[0]}`);
+            throw new OutputError(`cannot write ${file}${code ? ` (${code})` : ""}`);
         }
     }
     return rendered.map(({ file }) => file);

@@ -162,6 +162,7 @@ export function formatJunit(report: Report): string {
         property("advisory", String(stack.findings.filter((finding) => !isBlocking(finding)).length));
         property("exempted", String(stack.exemptions.length));
         for (const testCase of cases) addCase(suite, testCase);
+        if ((stack.notes ?? []).length > 0) suite.ele("system-out").txt(xml((stack.notes ?? []).map((note) => `note: ${note}`).join("\n")));
     }
     return `${root.end({ prettyPrint: true })}\n`;
 }

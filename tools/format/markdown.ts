@@ -1,6 +1,7 @@
 import { Severity } from "@pulumi/policy";
 import { Finding } from "../../policies/lib/evaluate";
-import { isBlocking, ParityRow, Report, ResourceChange, StackDiff, StackReport } from "../report";
+import { isBlocking, ParityRow, Report, ResourceChange, secretChange, StackDiff, StackReport } from "../report";
+import { printableReport } from "./printable";
 
 /** GitHub refuses a comment body longer than this. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
@@ -125,11 +126,14 @@ function stackDetails(render: Render, report: Report, stack: StackReport): strin
     }
     const { mandatory, advisory } = stackCounts(stack);
     const byUrn = new Map(stack.resources.map((resource) => [resource.urn, resource]));
-    if (stack.findings.length === 0 && stack.exemptions.length === 0) return [`**${escapeInline(stack.stack)}**: ✅ every rule passed (${plural(stack.resources.length, "resource")}, ${codeText(stack.source)})`, ""];
+    const notes = (stack.notes ?? []).map((note) => `> ℹ️ ${cut(render, escapeInline(note))}`);
+    const noted = notes.length > 0 ? [...notes, ""] : [];
+    if (stack.findings.length === 0 && stack.exemptions.length === 0) return [`**${escapeInline(stack.stack)}**: ✅ every rule passed (${plural(stack.resources.length, "resource")}, ${codeText(stack.source)})`, "", ...noted];
     const lines = [
         "<details>",
         `<summary><b>${escapeHtml(stack.stack)}</b>: ${mandatory > 0 ? "❌" : "✅"} ${mandatory} mandatory, ${advisory} advisory, ${stack.exemptions.length} exempted</summary>`,
         "",
+        ...noted,
     ];
     for (const severity of SEVERITIES) {
         const findings = stack.findings.filter((finding) => finding.severity === severity);
@@ -173,7 +177,7 @@ function changeLabel(change: ResourceChange): string {
 
 function value(render: Render, input: unknown): string {
     if (input === undefined) return "_(absent)_";
-    return cut(render, JSON.stringify(input));
+    return cut(render, JSON.stringify(input) ?? String(input));
 }
 
 function diffDetails(render: Render, diff: StackDiff): string[] {
@@ -200,7 +204,7 @@ function diffDetails(render: Render, diff: StackDiff): string[] {
             if (shown.length < inputs.length) render.truncated = true;
             return [
                 `- ${changeLabel(change)}`,
-                ...shown.map((input) => `  - ${codeText(input.path)}: ${value(render, input.before)} → ${value(render, input.after)}`),
+                ...shown.map((input) => `  - ${codeText(input.path)}: ${input.secret ? `_${secretChange(input)}_` : `${value(render, input.before)} → ${value(render, input.after)}`}`),
                 ...(shown.length < inputs.length ? [`  - _…and ${inputs.length - shown.length} more inputs_`] : []),
             ];
         }),
@@ -273,7 +277,8 @@ function mostRows(report: Report): number {
  * table. Longer than GitHub accepts, it shows as many rows per table as fit, with shorter cells, and says so;
  * if even the tables' headers do not fit, it cuts whole lines.
  */
-export function formatMarkdown(report: Report, options: MarkdownOptions = {}): string {
+export function formatMarkdown(untrusted: Report, options: MarkdownOptions = {}): string {
+    const report = printableReport(untrusted);
     const maxLength = options.maxLength ?? GITHUB_COMMENT_LIMIT - HEADROOM;
     const attempt = (limits: Limits): string => {
         const { text, truncated } = render(report, limits);

@@ -194,6 +194,15 @@ function failureNotification(report: Report, stack: StackReport): Notification {
     };
 }
 
+function noteNotifications(stack: StackReport): Notification[] {
+    return (stack.notes ?? []).map((note) => ({
+        level: "note",
+        message: { text: `stack ${stack.stack}: ${note}` },
+        locations: [{ physicalLocation: { artifactLocation: artifactLocation(stack.source) } }],
+        descriptor: { id: "stack-note" },
+    }));
+}
+
 /**
  * The report as SARIF 2.1.0 for GitHub code scanning: one run, every rule with its help (how to fix, how to
  * exempt), one result per finding at the stack file (or audited file) with the resource's URN as logical
@@ -223,7 +232,7 @@ export function formatSarif(report: Report, options: SarifOptions = {}): string 
                     {
                         executionSuccessful: failed.length === 0,
                         exitCode: report.summary.exitCode,
-                        toolExecutionNotifications: failed.map((stack) => failureNotification(report, stack)),
+                        toolExecutionNotifications: [...failed.map((stack) => failureNotification(report, stack)), ...report.stacks.flatMap(noteNotifications)],
                     },
                 ],
                 originalUriBaseIds: { [SRCROOT]: { description: { text: "The root of the repository holding Pulumi.yaml." } } },
