@@ -125,6 +125,8 @@ interface SeededCase {
     readonly base: string;
     readonly from: string;
     readonly to: string;
+    /** A second edit, for cases that need two. */
+    readonly then?: { readonly from: string; readonly to: string };
     readonly rules: WorkflowRule[];
 }
 
@@ -187,6 +189,14 @@ const SEEDED_CASES: SeededCase[] = [
     { name: "a concurrency group that is not per stack", base: DEPLOY_WORKFLOW, from: "group: deploy-${{ matrix.stack }}", to: "group: deploy", rules: ["deploy-concurrency"] },
     { name: "a deploy that can be cancelled half-way", base: DEPLOY_WORKFLOW, from: "cancel-in-progress: false", to: "cancel-in-progress: true", rules: ["deploy-concurrency"] },
     { name: "pulumi up in a script, group not per stack", base: DEPLOY_WORKFLOW, from: "concurrency: deploy-${{ inputs.stack }}", to: "concurrency: deploy-${{ github.ref }}", rules: ["deploy-concurrency"] },
+    {
+        name: "pulumi with global flags before `up`, no concurrency",
+        base: DEPLOY_WORKFLOW,
+        from: "    concurrency: deploy-${{ inputs.stack }}\n",
+        to: "",
+        then: { from: 'run: pulumi up --yes --stack "$STACK"', to: 'run: |\n          pulumi --cwd infra \\\n            up --yes -s "$STACK"' },
+        rules: ["deploy-concurrency"],
+    },
     { name: "pulumi up naming no stack", base: DEPLOY_WORKFLOW, from: 'run: pulumi up --yes --stack "$STACK"', to: "run: pulumi up --yes", rules: ["deploy-concurrency"] },
     { name: "invalid YAML", base: PULL_REQUEST_WORKFLOW, from: "jobs:\n", to: "jobs:\n  - [\n", rules: ["parse"] },
 ];
@@ -290,9 +300,16 @@ describe("GitHub Actions workflows", function () {
             assert.deepEqual(checkWorkflow(DEPLOY_WORKFLOW, "seeded.yml").map(formatFinding), []);
         });
 
+        it("accepts `pulumi [flags] up` over continued lines when the group names the stack", function () {
+            const continued = seeded(DEPLOY_WORKFLOW, 'run: pulumi up --yes --stack "$STACK"', 'run: |\n          pulumi --cwd infra \\\n            up --yes -s "$STACK"');
+            assert.deepEqual(checkWorkflow(continued, "seeded.yml").map(formatFinding), []);
+        });
+
         for (const seededCase of SEEDED_CASES) {
             it(`reports ${seededCase.name}`, function () {
-                assert.deepEqual(rulesOf(seeded(seededCase.base, seededCase.from, seededCase.to)), seededCase.rules);
+                const once = seeded(seededCase.base, seededCase.from, seededCase.to);
+                const text = seededCase.then ? seeded(once, seededCase.then.from, seededCase.then.to) : once;
+                assert.deepEqual(rulesOf(text), seededCase.rules);
             });
         }
 
@@ -304,6 +321,13 @@ describe("GitHub Actions workflows", function () {
         it("refuses a file over the size limit without parsing it", function () {
             const huge = `${PULL_REQUEST_WORKFLOW}#${"x".repeat(MAX_WORKFLOW_BYTES)}\n`;
             assert.deepEqual(rulesOf(huge), ["parse"]);
+        });
+
+        it("checks a hostile script near the size limit in bounded time", function () {
+            const hostile = seeded(DEPLOY_WORKFLOW, 'run: pulumi up --yes --stack "$STACK"', `run: pulumi up -s ${"${{ -s ".repeat(30_000)}`);
+            const started = Date.now();
+            assert.ok(rulesOf(hostile).includes("no-expression-in-run"));
+            assert.ok(Date.now() - started < 2_000, `${Date.now() - started} ms`);
         });
 
         it("stops an alias bomb instead of expanding it", function () {

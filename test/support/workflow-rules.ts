@@ -63,14 +63,13 @@ export const WRITE_SCOPE_USERS: Readonly<Record<string, readonly ScopeUser[]>> =
 
 /** pulumi/actions commands and CLI subcommands that change a stack's state. */
 const STACK_MUTATING_COMMANDS: readonly string[] = ["up", "update", "destroy", "refresh", "import"];
-const PULUMI_MUTATING_RUN = /\bpulumi[ \t]+(?:up|update|destroy|refresh|import)\b/;
-const STACK_FLAG = /(?:^|[ \t])(?:--stack|-s)(?:=|[ \t]+)["']?([^\s"';&|)]+)/g;
+const STACK_FLAG = /(?:^|\s)(?:--stack|-s)(?:=|[ \t]+)["']?([^\s"';&|)]+)/g;
 const SHELL_VARIABLE = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/;
 const SHA_PINNED_ACTION = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_./-]+@[0-9a-f]{40}$/;
 const DIGEST_PINNED_IMAGE = /^docker:\/\/[^@\s]+@sha256:[0-9a-f]{64}$/;
 const VERSION_COMMENT = /^[ \t]*v\d/;
-const EXPRESSION = /^\$\{\{([^}]*)\}\}$/;
-const INLINE_EXPRESSION = /\$\{\{([^}]*)\}\}/g;
+const EXPRESSION = /^\$\{\{([^{}]*)\}\}$/;
+const INLINE_EXPRESSION = /\$\{\{([^{}]*)\}\}/g;
 const SECRET_REFERENCE = /\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)/g;
 const TOKEN_REFERENCE = /\bgithub\.token\b/;
 const PULL_REQUEST_EVENTS = ["pull_request", "pull_request_target"];
@@ -101,6 +100,16 @@ function actionName(uses: string): string {
 
 function usesAction(step: Step, names: readonly string[]): boolean {
     return step.uses !== undefined && names.includes(actionName(step.uses));
+}
+
+/** A script with a `pulumi [global flags] up|destroy|...` command in it (line continuations joined). */
+function runsMutatingPulumi(script: string): boolean {
+    for (const command of script.replace(/\\\r?\n/g, " ").split(/[;&|\n]+/)) {
+        const words = command.trim().split(/\s+/);
+        const pulumi = words.findIndex((word) => word === "pulumi" || word.endsWith("/pulumi"));
+        if (pulumi >= 0 && words.slice(pulumi + 1).some((word) => STACK_MUTATING_COMMANDS.includes(word))) return true;
+    }
+    return false;
 }
 
 function isTrue(value: unknown): boolean {
@@ -336,7 +345,7 @@ class WorkflowChecker {
 
     private checkDeployConcurrency(job: Job, workflow: Record<string, unknown>): void {
         const mutates = job.steps.some((step) =>
-            (usesAction(step, ["pulumi/actions"]) && STACK_MUTATING_COMMANDS.includes(String(step.with.command))) || PULUMI_MUTATING_RUN.test(step.run ?? ""));
+            (usesAction(step, ["pulumi/actions"]) && STACK_MUTATING_COMMANDS.includes(String(step.with.command))) || runsMutatingPulumi(step.run ?? ""));
         if (!mutates) return;
         const concurrency = job.raw.concurrency ?? workflow.concurrency;
         const at: YamlPath = job.raw.concurrency !== undefined ? ["jobs", job.id, "concurrency"] : ["jobs", job.id];
