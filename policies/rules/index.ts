@@ -9,6 +9,7 @@ import { workloadProbesAndLimits } from "./workload-probes-and-limits";
 import { containersRunAsNonRoot } from "./containers-run-as-non-root";
 import { clusterEndpointPrivate } from "./cluster-endpoint-private";
 import { noWildcardIamActions } from "./no-wildcard-iam-actions";
+import { noAdminPolicies } from "./no-admin-policies";
 import { createPolicyExemptionsValid } from "./policy-exemptions-valid";
 import { environmentParityRule } from "./environment-parity";
 import { noPlaintextSecrets } from "./no-plaintext-secrets";
@@ -26,6 +27,7 @@ export const ALL_RULES: readonly Rule[] = [
     containersRunAsNonRoot,
     clusterEndpointPrivate,
     noWildcardIamActions,
+    noAdminPolicies,
     environmentParityRule,
     noPlaintextSecrets,
     credentialsFromSecretStore,
