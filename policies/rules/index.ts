@@ -10,6 +10,9 @@ import { containersRunAsNonRoot } from "./containers-run-as-non-root";
 import { clusterEndpointPrivate } from "./cluster-endpoint-private";
 import { noWildcardIamActions } from "./no-wildcard-iam-actions";
 import { noAdminPolicies } from "./no-admin-policies";
+import { cacheAuthentication } from "./cache-authentication";
+import { kmsKeyRotation } from "./kms-key-rotation";
+import { ssmSecureString } from "./ssm-secure-string";
 import { createPolicyExemptionsValid } from "./policy-exemptions-valid";
 import { environmentParityRule } from "./environment-parity";
 import { noPlaintextSecrets } from "./no-plaintext-secrets";
@@ -28,6 +31,9 @@ export const ALL_RULES: readonly Rule[] = [
     clusterEndpointPrivate,
     noWildcardIamActions,
     noAdminPolicies,
+    cacheAuthentication,
+    kmsKeyRotation,
+    ssmSecureString,
     environmentParityRule,
     noPlaintextSecrets,
     credentialsFromSecretStore,
