@@ -13,6 +13,7 @@ import { noAdminPolicies } from "./no-admin-policies";
 import { cacheAuthentication } from "./cache-authentication";
 import { kmsKeyRotation } from "./kms-key-rotation";
 import { ssmSecureString } from "./ssm-secure-string";
+import { s3PublicAccessBlockDeclared } from "./s3-public-access-block-declared";
 import { createPolicyExemptionsValid } from "./policy-exemptions-valid";
 import { environmentParityRule } from "./environment-parity";
 import { noPlaintextSecrets } from "./no-plaintext-secrets";
@@ -34,6 +35,7 @@ export const ALL_RULES: readonly Rule[] = [
     cacheAuthentication,
     kmsKeyRotation,
     ssmSecureString,
+    s3PublicAccessBlockDeclared,
     environmentParityRule,
     noPlaintextSecrets,
     credentialsFromSecretStore,
