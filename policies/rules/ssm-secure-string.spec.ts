@@ -40,6 +40,13 @@ describe("policy ssm-secure-string", function () {
         ]);
     });
 
+    it("flags a String whose value the state or a preview --json redacted as a Pulumi secret, whatever its name", function () {
+        assert.deepEqual(messages(parameter({ name: "/app/settings", type: "String", value: "[secret]" }, "settings")), [
+            "SSM parameter settings of type String holds a value Pulumi marks as secret in value; use type SecureString",
+        ]);
+        assert.deepEqual(messages(parameter({ name: "/app/settings", type: "SecureString", value: "[secret]" }, "settings")), []);
+    });
+
     it("reads a bounded prefix of an oversized value and never hangs on it", function () {
         const huge = `${"A".repeat(MAX_SCANNED_VALUE_CHARS)}${GITHUB_TOKEN}`;
         const started = process.hrtime.bigint();

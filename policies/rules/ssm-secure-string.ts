@@ -7,6 +7,13 @@ export const MAX_SCANNED_VALUE_CHARS = 32_768;
 /** SSM parameter names are at most 2,048 characters; a longer one is judged by its last characters. */
 const MAX_NAME_CHARS = 2_048;
 
+/**
+ * What `pulumi preview --json` and the offline readers of state (engine/state-files.ts) write in place of a
+ * secret value. In a String parameter it says the value was a Pulumi secret, stored by SSM in plaintext.
+ */
+const REDACTED_SECRET = "[secret]";
+const MARKED_SECRET: SecretMatch = { source: "name", kind: "named-secret", description: "a value Pulumi marks as secret" };
+
 /** Value inputs of a parameter: `value` (a Pulumi secret output), `insecureValue` (shown in plans) and the write-only `valueWo`. */
 const VALUE_INPUTS = ["value", "insecureValue", "valueWo"] as const;
 
@@ -19,6 +26,10 @@ function findings(resource: ResourceUnderTest): { input: string; match: SecretMa
         if (!(input in resource.props)) continue;
         const value = resource.props[input];
         if (typeof value !== "string") continue;
+        if (value === REDACTED_SECRET) {
+            found.push({ input, match: MARKED_SECRET });
+            continue;
+        }
         const text = value.slice(0, MAX_SCANNED_VALUE_CHARS);
         const formats = detectSecretFormats(text);
         const matches = formats.length > 0 ? formats : [detectNamedSecret(name, text)].filter((match): match is SecretMatch => match !== undefined);
@@ -32,7 +43,8 @@ function findings(resource: ResourceUnderTest): { input: string; match: SecretMa
  * kms:Decrypt): a String or StringList is stored and shown in plaintext to anyone with ssm:GetParameter, in
  * the console and in CloudTrail. A secret is what the pack's detector (lib/secret-detection.ts) finds: a
  * value with a credential's shape, whatever the name, or a literal (not a placeholder or a reference) under a
- * secret-looking name (`/app/prod/db-password`; the logical name when `name` is not set). Messages say which
+ * secret-looking name (`/app/prod/db-password`; the logical name when `name` is not set); offline (a state
+ * export, `preview --json`), a value redacted as a Pulumi secret. Messages say which
  * input and what kind of secret matched, never the value.
  */
 export const ssmSecureString: ResourceRule = {
@@ -51,7 +63,7 @@ export const ssmSecureString: ResourceRule = {
         const type = resource.props.type;
         if (type !== "String" && type !== "StringList") return [];
         return findings(resource).map(({ input, match }) =>
-            `SSM parameter ${resource.name} of type ${type} holds ${match.description} in ${input} (${match.source === "format" ? "its format" : "its name"}); use type SecureString`,
+            `SSM parameter ${resource.name} of type ${type} holds ${match.description} in ${input}${match === MARKED_SECRET ? "" : ` (${match.source === "format" ? "its format" : "its name"})`}; use type SecureString`,
         );
     },
 };
