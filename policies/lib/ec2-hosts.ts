@@ -29,12 +29,18 @@ const CLASSIFICATION_KEY = "dataclassification";
 const NOT_CLASSIFIED: readonly string[] = ["public", "none", ""];
 /** Tag keys and values longer than AWS allows (128 / 256) are not read. */
 const MAX_TAG_CHARS = 256;
+/** AWS allows 50 tags per resource and one tag specification per resource type: more are not read. */
+const MAX_TAGS = 64;
+const MAX_TAG_SPECIFICATIONS = 16;
+/** More network interfaces than any instance type supports are not read. */
+const MAX_NETWORK_INTERFACES = 64;
 
 const normalisedKey = (key: string): string => key.toLowerCase().replace(/[^a-z0-9]/g, "");
 
 /** Why the tags make this a data host (e.g. `tag role=postgres`), or undefined. Never more of the value than the tag itself. */
 function dataHostReason(tags: Record<string, unknown>): string | undefined {
-    for (const [key, value] of Object.entries(tags)) {
+    for (const key of Object.keys(tags).slice(0, MAX_TAGS)) {
+        const value = tags[key];
         if (typeof value !== "string" || key.length > MAX_TAG_CHARS || value.length > MAX_TAG_CHARS) continue;
         const normalised = normalisedKey(key);
         if (normalised === CLASSIFICATION_KEY && !NOT_CLASSIFIED.includes(value.trim().toLowerCase())) return `tag ${key}=${value}`;
@@ -51,6 +57,7 @@ function tagSets(resource: ResourceUnderTest): Record<string, unknown>[] {
     const own = isRecord(props.tags) ? [props.tags] : [];
     if (resource.type !== LAUNCH_TEMPLATE) return own;
     const forInstances = asArray(props.tagSpecifications)
+        .slice(0, MAX_TAG_SPECIFICATIONS)
         .map((entry) => asRecord(entry) ?? {})
         .filter((specification) => specification.resourceType === undefined || specification.resourceType === "instance")
         .flatMap((specification) => (isRecord(specification.tags) ? [specification.tags] : []));
@@ -77,7 +84,7 @@ export function publicIpViolations(resource: ResourceUnderTest): string[] {
     if (resource.type === INSTANCE) {
         if (isOn(resource.props.associatePublicIpAddress)) requested.push("associatePublicIpAddress is true");
     } else {
-        asArray(resource.props.networkInterfaces).forEach((entry, index) => {
+        asArray(resource.props.networkInterfaces).slice(0, MAX_NETWORK_INTERFACES).forEach((entry, index) => {
             if (isOn(asRecord(entry)?.associatePublicIpAddress)) requested.push(`networkInterfaces[${index}].associatePublicIpAddress is true`);
         });
     }

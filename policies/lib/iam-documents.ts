@@ -15,7 +15,9 @@ export type ParsedPolicyDocument =
     | { readonly kind: "document"; readonly document: Record<string, unknown> }
     /** Not a JSON object (a parse error, a JSON scalar or list, or a value of another type). */
     | { readonly kind: "invalid" }
-    | { readonly kind: "too-large"; readonly length: number };
+    | { readonly kind: "too-large"; readonly length: number }
+    /** Not parsed: the resource's earlier documents already used up the characters one resource may have parsed. */
+    | { readonly kind: "over-budget" };
 
 export function parsePolicyDocument(value: unknown): ParsedPolicyDocument {
     if (isRecord(value)) return { kind: "document", document: value };
@@ -32,9 +34,14 @@ export function parsePolicyDocument(value: unknown): ParsedPolicyDocument {
 
 /** Why a document could not be read, for a message: "is not a valid JSON policy document". */
 export function unreadableReason(parsed: Exclude<ParsedPolicyDocument, { kind: "document" }>): string {
-    return parsed.kind === "too-large"
-        ? `is ${parsed.length} characters long, more than the ${MAX_POLICY_DOCUMENT_CHARS} this pack reads (and more than AWS accepts)`
-        : "is not a valid JSON policy document";
+    switch (parsed.kind) {
+        case "too-large":
+            return `is ${parsed.length} characters long, more than the ${MAX_POLICY_DOCUMENT_CHARS} this pack reads (and more than AWS accepts)`;
+        case "over-budget":
+            return `comes after ${MAX_POLICY_DOCUMENT_CHARS} characters of this resource's other policy documents, more than this pack reads (and more than AWS accepts)`;
+        case "invalid":
+            return "is not a valid JSON policy document";
+    }
 }
 
 export interface PolicyStatement {
@@ -80,11 +87,26 @@ export const IDENTITY_POLICY_TYPES: readonly string[] = [...Object.keys(POLICY_R
 export interface IdentityPolicyDocument {
     /** How the message names it, e.g. `role policy app` or `role app inline policy s3-read`. */
     readonly subject: string;
-    readonly document: unknown;
+    readonly parsed: ParsedPolicyDocument;
 }
 
-/** The identity-policy documents a resource declares (none for other types). Trust policies are not among them. */
+/**
+ * The identity-policy documents a resource declares (none for other types), parsed. Trust policies are not
+ * among them. One resource parses at most MAX_POLICY_DOCUMENT_CHARS characters of JSON in all (AWS allows a
+ * role 10,240 characters of inline policies): documents past that are answered "over-budget" unread.
+ */
 export function identityPolicyDocuments(resource: { readonly type: string; readonly name: string; readonly props: Record<string, unknown> }): IdentityPolicyDocument[] {
+    let remaining = MAX_POLICY_DOCUMENT_CHARS;
+    return declaredDocuments(resource).map(({ subject, document }) => {
+        // Objects (PolicyDocument from TypeScript) are already parsed; a document over the cap is refused unread.
+        if (typeof document !== "string" || document.length > MAX_POLICY_DOCUMENT_CHARS) return { subject, parsed: parsePolicyDocument(document) };
+        if (document.length > remaining) return { subject, parsed: { kind: "over-budget" } };
+        remaining -= document.length;
+        return { subject, parsed: parsePolicyDocument(document) };
+    });
+}
+
+function declaredDocuments(resource: { readonly type: string; readonly name: string; readonly props: Record<string, unknown> }): { subject: string; document: unknown }[] {
     const { name, props } = resource;
     const label = POLICY_RESOURCES[resource.type];
     if (label !== undefined) return [{ subject: `${label} ${name}`, document: props.policy }];

@@ -1,4 +1,4 @@
-import { IDENTITY_POLICY_TYPES, identityPolicyDocuments, isAllow, parsePolicyDocument, statementsOf, stringsOf } from "../lib/iam-documents";
+import { IDENTITY_POLICY_TYPES, identityPolicyDocuments, isAllow, statementsOf, stringsOf } from "../lib/iam-documents";
 import { ALWAYS_MANDATORY, ResourceRule, ResourceUnderTest } from "../lib/rule";
 import { asArray } from "../lib/values";
 
@@ -61,8 +61,7 @@ const ALL_OF_IAM = /^iam:\*$/i;
  * an excuse. Documents that do not parse are no-wildcard-iam-actions' to report, and are skipped here.
  */
 function documentViolations(resource: ResourceUnderTest): string[] {
-    return identityPolicyDocuments(resource).flatMap(({ subject, document }) => {
-        const parsed = parsePolicyDocument(document);
+    return identityPolicyDocuments(resource).flatMap(({ subject, parsed }) => {
         if (parsed.kind !== "document") return [];
         return statementsOf(parsed.document).flatMap(({ label, statement }) => {
             if (!isAllow(statement) || !stringsOf(statement.Resource).some(isEverything)) return [];

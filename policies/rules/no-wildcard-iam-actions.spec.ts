@@ -89,6 +89,13 @@ describe("policy no-wildcard-iam-actions", function () {
         ]);
     });
 
+    it("parses at most the cap in all per resource: a role's inline policies past it are reported unread", function () {
+        const padded = document({ Effect: "Allow", Action: "s3:GetObject", Resource: BUCKET }).replace("{", `{"Padding": "${"x".repeat(MAX_POLICY_DOCUMENT_CHARS / 2)}", `);
+        assert.deepEqual(messages(role([{ name: "a", policy: padded }, { name: "b", policy: document(READ_UPLOADS) }, { name: "c", policy: padded }])), [
+            `role api inline policy c comes after ${MAX_POLICY_DOCUMENT_CHARS} characters of this resource's other policy documents, more than this pack reads (and more than AWS accepts), so it cannot be checked for wildcard actions`,
+        ]);
+    });
+
     it("leaves managed policy attachments out of scope", function () {
         const attachment: TestResource = { type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment", props: { role: "api", policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" } };
         assert.deepEqual(checkResource(noWildcardIamActions, attachment), []);

@@ -1,11 +1,10 @@
-import { IDENTITY_POLICY_TYPES, identityPolicyDocuments, IdentityPolicyDocument, isAllow, parsePolicyDocument, statementsOf, stringsOf, unreadableReason } from "../lib/iam-documents";
+import { IDENTITY_POLICY_TYPES, identityPolicyDocuments, IdentityPolicyDocument, isAllow, statementsOf, stringsOf, unreadableReason } from "../lib/iam-documents";
 import { ALWAYS_MANDATORY, ResourceRule } from "../lib/rule";
 
 /** `*`, and `<service>:*` in any case: every action, or every action of a service. Partial wildcards (`s3:Get*`) pass. */
 const WILDCARD_ACTION = /^(?:[^:]+:)?\*+$/;
 
-function violationsOf({ subject, document }: IdentityPolicyDocument): string[] {
-    const parsed = parsePolicyDocument(document);
+function violationsOf({ subject, parsed }: IdentityPolicyDocument): string[] {
     if (parsed.kind !== "document") return [`${subject} ${unreadableReason(parsed)}, so it cannot be checked for wildcard actions`];
     const messages: string[] = [];
     for (const { label, statement } of statementsOf(parsed.document)) {

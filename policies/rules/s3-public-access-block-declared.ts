@@ -1,12 +1,22 @@
 import { ResourceUnderTest, StackRule, StackViolation, STRICT_OUTSIDE_DEV } from "../lib/rule";
 import { ACCOUNT_PUBLIC_ACCESS_BLOCK, BUCKET_PUBLIC_ACCESS_BLOCK, BUCKET_TYPES, settingsOff } from "../lib/s3-public-access";
 
-/** A public access block's `bucket` names the bucket it covers: by dependency on the bucket's resource, else by the bucket's name. */
-function covers(block: ResourceUnderTest, bucket: ResourceUnderTest): boolean {
-    if ((block.propertyDependencies?.bucket ?? []).includes(bucket.urn)) return true;
-    // A name given as a literal (an imported or pre-existing bucket): read only when no dependency links them.
-    const name = bucket.props.bucket;
-    return typeof name === "string" && name !== "" && block.props.bucket === name;
+/**
+ * Which buckets the stack's public access blocks cover. A block's `bucket` names its bucket by dependency on
+ * the bucket's resource (`bucket: bucket.id`), else by a literal name (an imported or pre-existing bucket).
+ * Names are read only for buckets no dependency covers, so that a preview, where new buckets' names are
+ * still unknown, is judged without them. Linear in the number of resources.
+ */
+function coverage(blocks: readonly ResourceUnderTest[]): (bucket: ResourceUnderTest) => boolean {
+    const byDependency = new Set(blocks.flatMap((block) => block.propertyDependencies?.bucket ?? []));
+    let byName: Set<unknown> | undefined;
+    return (bucket) => {
+        if (byDependency.has(bucket.urn)) return true;
+        const name = bucket.props.bucket;
+        if (typeof name !== "string" || name === "") return false;
+        byName ??= new Set(blocks.map((block) => block.props.bucket));
+        return byName.has(name);
+    };
 }
 
 /**
@@ -38,9 +48,9 @@ export const s3PublicAccessBlockDeclared: StackRule = {
         if (buckets.length === 0) return [];
         const accountWide = resources.some((resource) => resource.type === ACCOUNT_PUBLIC_ACCESS_BLOCK && settingsOff(resource.props).length === 0);
         if (accountWide) return [];
-        const blocks = resources.filter((resource) => resource.type === BUCKET_PUBLIC_ACCESS_BLOCK);
+        const covered = coverage(resources.filter((resource) => resource.type === BUCKET_PUBLIC_ACCESS_BLOCK));
         return buckets
-            .filter((bucket) => !blocks.some((block) => covers(block, bucket)))
+            .filter((bucket) => !covered(bucket))
             .map((bucket): StackViolation => ({
                 message: `S3 bucket ${bucket.name} has no public access block in this stack (an aws.s3.BucketPublicAccessBlock for it, or an AccountPublicAccessBlock with all four settings on)`,
                 urn: bucket.urn,
