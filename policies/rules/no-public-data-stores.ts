@@ -124,7 +124,7 @@ export const noPublicDataStores: ResourceRule = {
     rationale:
         "A data store reachable from the internet is one leaked or guessed credential, or one unpatched CVE, away from a breach; it is also scanned and brute-forced around the clock.",
     remediation:
-        "Set publiclyAccessible: false on RDS instances and Aurora cluster instances and admit data-store ports only from the clients' security groups (as components/postgres/aws.ts and components/redis/aws.ts do), never from 0.0.0.0/0 or ::/0. Keep S3 buckets private: no public ACL or grant, bucket policies for named principals or with aws:SourceVpce / aws:PrincipalOrgID conditions, all four public access block settings true, CloudFront with origin access control instead of website hosting. Put data hosts in private subnets without public IPs.",
+        "Set publiclyAccessible: false on RDS instances and Aurora cluster instances and admit data-store ports only from the clients' security groups (as components/postgres/aws.ts and components/redis/aws.ts do), never from 0.0.0.0/0 or ::/0. Keep S3 buckets private: no public ACL or grant, bucket policies for named principals or with aws:SourceVpce / aws:PrincipalOrgID conditions, all four public access block settings true, CloudFront with origin access control instead of website hosting. Put data hosts in private subnets without public IPs (a data host is an EC2 instance or launch template tagged data-classification with a value other than public/none, or role, workload, component or data-store naming a data store: db, postgres, redis, mongodb, kafka...).",
     resourceTypes: [
         "aws:rds/instance:Instance",
         "aws:rds/clusterInstance:ClusterInstance",
