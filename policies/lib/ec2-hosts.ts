@@ -103,7 +103,10 @@ export function unencryptedBlockDevices(resource: ResourceUnderTest): string[] {
         const found: string[] = [];
         const root = asRecord(props.rootBlockDevice);
         // Without rootBlockDevice.encrypted the root volume is encrypted only if the AMI's snapshot or the account default says so: not visible here.
-        if (root?.encrypted !== true) found.push(root === undefined ? "root volume (rootBlockDevice not set)" : "rootBlockDevice");
+        // An instance started from a launch template takes its mappings from the template, which is judged itself.
+        if (root === undefined ? asRecord(props.launchTemplate) === undefined : root.encrypted !== true) {
+            found.push(root === undefined ? "root volume (rootBlockDevice not set)" : "rootBlockDevice");
+        }
         asArray(props.ebsBlockDevices).forEach((entry, index) => {
             const device = asRecord(entry) ?? {};
             if (device.encrypted !== true) found.push(`ebsBlockDevices[${index}]${typeof device.deviceName === "string" ? ` (${device.deviceName})` : ""}`);

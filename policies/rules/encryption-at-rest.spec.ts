@@ -120,6 +120,8 @@ describe("policy encryption-at-rest", function () {
         });
         assert.deepEqual(messages(instance({ rootBlockDevice: { encrypted: true, kmsKeyId: KEY, volumeSize: 30 }, ebsBlockDevices: [{ deviceName: "/dev/sdf", encrypted: true, volumeSize: 100 }] })), []);
         assert.deepEqual(messages(instance({})), ["EC2 instance worker has an unencrypted block device: root volume (rootBlockDevice not set) (set encrypted: true)"]);
+        // Started from a launch template: the template's mappings apply, and the template is judged itself.
+        assert.deepEqual(messages(instance({ ami: undefined, launchTemplate: { id: "lt-0a1b2c3d4e5f60718", version: "$Latest" } })), []);
         assert.deepEqual(messages(instance({ rootBlockDevice: { encrypted: false, volumeSize: 30 }, ebsBlockDevices: [{ deviceName: "/dev/sdf", volumeSize: 100 }] })), [
             "EC2 instance worker has an unencrypted block device: rootBlockDevice (set encrypted: true)",
             "EC2 instance worker has an unencrypted block device: ebsBlockDevices[0] (/dev/sdf) (set encrypted: true)",
