@@ -55,6 +55,22 @@ describe("policy deletion-protection-and-backups", function () {
         ]);
     });
 
+    it("flags an Aurora cluster without deletion protection, with the default or short backups, or skipping the final snapshot", function () {
+        const aurora = (props: Record<string, unknown>): TestResource => ({
+            type: "aws:rds/cluster:Cluster",
+            name: "aurora",
+            props: defined({ clusterIdentifier: "platform-prod-aurora", engine: "aurora-postgresql", storageEncrypted: true, deletionProtection: true, backupRetentionPeriod: 14, skipFinalSnapshot: false, finalSnapshotIdentifier: "platform-prod-aurora-final", tags: TAGS, ...props }),
+        });
+        assert.deepEqual(messages(aurora({})), []);
+        assert.deepEqual(messages(aurora({ deletionProtection: undefined, backupRetentionPeriod: undefined, skipFinalSnapshot: true, finalSnapshotIdentifier: undefined })), [
+            "RDS cluster aurora can be deleted (deletionProtection is not true)",
+            "RDS cluster aurora has backupRetentionPeriod unset (1); at least 7 days of automated backups are required",
+            "RDS cluster aurora is deleted without a final snapshot (skipFinalSnapshot is true)",
+        ]);
+        assert.deepEqual(messages(aurora({ backupRetentionPeriod: 3 })), ["RDS cluster aurora has backupRetentionPeriod 3; at least 7 days of automated backups are required"]);
+        assert.deepEqual(messages(aurora({ deletionProtection: false }), { tier: "dev" }), []);
+    });
+
     it("flags an EKS cluster without deletion protection", function () {
         assert.deepEqual(messages(eks({ deletionProtection: false })), ["EKS cluster eks can be deleted (deletionProtection is not true)"]);
         assert.deepEqual(messages(eks({ deletionProtection: undefined })), ["EKS cluster eks can be deleted (deletionProtection is not true)"]);

@@ -89,6 +89,59 @@ describe("policy encryption-at-rest", function () {
         assert.deepEqual(messages(volume({ encrypted: false })), ["EBS volume data is not encrypted (encrypted is not true)"]);
     });
 
+    it("flags an Aurora cluster without storage encryption; Serverless v1 is encrypted by default", function () {
+        const cluster = (props: Record<string, unknown>): TestResource => ({
+            type: "aws:rds/cluster:Cluster",
+            name: "aurora",
+            props: defined({ clusterIdentifier: "platform-prod-aurora", engine: "aurora-postgresql", engineVersion: "16.4", masterUsername: "app", manageMasterUserPassword: true, tags: TAGS, ...props }),
+        });
+        assert.deepEqual(messages(cluster({ storageEncrypted: true, kmsKeyId: KEY })), []);
+        assert.deepEqual(messages(cluster({ engineMode: "serverless" })), []);
+        assert.deepEqual(messages(cluster({ engineMode: "serverless", storageEncrypted: false })), ["RDS cluster aurora stores data unencrypted (storageEncrypted is not true)"]);
+        assert.deepEqual(messages(cluster({})), ["RDS cluster aurora stores data unencrypted (storageEncrypted is not true)"]);
+        assert.deepEqual(messages(cluster({ engineMode: "provisioned", storageEncrypted: false })), ["RDS cluster aurora stores data unencrypted (storageEncrypted is not true)"]);
+    });
+
+    it("flags a standalone Redis ElastiCache cluster, which cannot encrypt at rest; members of a group and Memcached pass", function () {
+        const cluster = (props: Record<string, unknown>): TestResource => ({ type: "aws:elasticache/cluster:Cluster", name: "cache", props: defined({ clusterId: "platform-prod-cache", nodeType: "cache.t4g.small", numCacheNodes: 1, ...props }) });
+        assert.deepEqual(messages(cluster({ engine: "redis", engineVersion: "7.1" })), [
+            "ElastiCache cluster cache stores data unencrypted (a standalone redis cluster cannot encrypt at rest; use a ReplicationGroup with atRestEncryptionEnabled)",
+        ]);
+        assert.deepEqual(messages(cluster({ engine: "valkey" })).length, 1);
+        assert.deepEqual(messages(cluster({ replicationGroupId: "platform-prod-redis", numCacheNodes: undefined })), []);
+        assert.deepEqual(messages(cluster({ engine: "memcached", numCacheNodes: 2 })), []);
+    });
+
+    it("flags unencrypted instance disks: root volume unset or off, EBS block devices off", function () {
+        const instance = (props: Record<string, unknown>): TestResource => ({
+            type: "aws:ec2/instance:Instance",
+            name: "worker",
+            props: defined({ ami: "ami-0c1a2b3c4d5e6f708", instanceType: "m6i.large", subnetId: "subnet-0a1b2c3d", ...props }),
+        });
+        assert.deepEqual(messages(instance({ rootBlockDevice: { encrypted: true, kmsKeyId: KEY, volumeSize: 30 }, ebsBlockDevices: [{ deviceName: "/dev/sdf", encrypted: true, volumeSize: 100 }] })), []);
+        assert.deepEqual(messages(instance({})), ["EC2 instance worker has an unencrypted block device: root volume (rootBlockDevice not set) (set encrypted: true)"]);
+        // Started from a launch template: the template's mappings apply, and the template is judged itself.
+        assert.deepEqual(messages(instance({ ami: undefined, launchTemplate: { id: "lt-0a1b2c3d4e5f60718", version: "$Latest" } })), []);
+        assert.deepEqual(messages(instance({ rootBlockDevice: { encrypted: false, volumeSize: 30 }, ebsBlockDevices: [{ deviceName: "/dev/sdf", volumeSize: 100 }] })), [
+            "EC2 instance worker has an unencrypted block device: rootBlockDevice (set encrypted: true)",
+            "EC2 instance worker has an unencrypted block device: ebsBlockDevices[0] (/dev/sdf) (set encrypted: true)",
+        ]);
+    });
+
+    it("flags launch template EBS mappings not encrypted (the provider's strings \"true\" / \"false\"), and skips templates without mappings", function () {
+        const template = (blockDeviceMappings: Record<string, unknown>[] | undefined): TestResource => ({
+            type: "aws:ec2/launchTemplate:LaunchTemplate",
+            name: "nodes",
+            props: defined({ imageId: "ami-0c1a2b3c4d5e6f708", instanceType: "m6i.large", blockDeviceMappings }),
+        });
+        assert.deepEqual(messages(template(undefined)), []);
+        assert.deepEqual(messages(template([{ deviceName: "/dev/xvda", ebs: { encrypted: "true", kmsKeyId: KEY, volumeSize: 50, volumeType: "gp3" } }, { deviceName: "/dev/sdb", virtualName: "ephemeral0" }])), []);
+        assert.deepEqual(messages(template([{ deviceName: "/dev/xvda", ebs: { encrypted: "false", volumeSize: 50 } }, { deviceName: "/dev/xvdb", ebs: { volumeSize: 500 } }])), [
+            'launch template nodes has an unencrypted block device: blockDeviceMappings[0] (/dev/xvda) (set ebs.encrypted: "true")',
+            'launch template nodes has an unencrypted block device: blockDeviceMappings[1] (/dev/xvdb) (set ebs.encrypted: "true")',
+        ]);
+    });
+
     it("passes S3 buckets without an encryption configuration (S3 encrypts by default) or with a valid algorithm", function () {
         assert.deepEqual(messages(bucket()), []);
         assert.deepEqual(messages(bucket({ serverSideEncryptionConfiguration: { rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: KEY } } } })), []);

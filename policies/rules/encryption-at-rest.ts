@@ -1,3 +1,4 @@
+import { INSTANCE, LAUNCH_TEMPLATE, unencryptedBlockDevices } from "../lib/ec2-hosts";
 import { ALWAYS_MANDATORY, ResourceRule, ResourceUnderTest } from "../lib/rule";
 import { asArray, asRecord } from "../lib/values";
 
@@ -51,6 +52,17 @@ function violationsOf(resource: ResourceUnderTest): string[] {
     switch (resource.type) {
         case "aws:rds/instance:Instance":
             return props.storageEncrypted === true ? [] : [`RDS instance ${name} stores data unencrypted (storageEncrypted is not true)`];
+        case "aws:rds/cluster:Cluster":
+            // The provider's default: encrypted for the (retired) Serverless v1 engine mode, unencrypted otherwise.
+            return (props.storageEncrypted ?? props.engineMode === "serverless") === true ? [] : [`RDS cluster ${name} stores data unencrypted (storageEncrypted is not true)`];
+        case "aws:elasticache/cluster:Cluster":
+            // A member of a replication group has the group's encryption; node-based Memcached has no at-rest encryption to turn on.
+            if (isSet(props.replicationGroupId) || props.engine === "memcached") return [];
+            return [`ElastiCache cluster ${name} stores data unencrypted (a standalone ${String(props.engine ?? "redis")} cluster cannot encrypt at rest; use a ReplicationGroup with atRestEncryptionEnabled)`];
+        case INSTANCE:
+            return unencryptedBlockDevices(resource).map((device) => `EC2 instance ${name} has an unencrypted block device: ${device} (set encrypted: true)`);
+        case LAUNCH_TEMPLATE:
+            return unencryptedBlockDevices(resource).map((device) => `launch template ${name} has an unencrypted block device: ${device} (set ebs.encrypted: "true")`);
         case "aws:elasticache/replicationGroup:ReplicationGroup": {
             // The provider turns at-rest encryption on by default for valkey, off for redis (the default engine).
             const enabled = props.atRestEncryptionEnabled ?? props.engine === "valkey";
@@ -84,25 +96,30 @@ function violationsOf(resource: ResourceUnderTest): string[] {
  * Data stores and the services that hold data encrypt it at rest, with KMS where AWS offers a choice of key.
  * S3 encrypts every object (SSE-S3) whether configured or not, so only a configuration that names no valid
  * algorithm is flagged. EBS account-level default encryption is not visible to a resource check: set
- * `encrypted` on the volume.
+ * `encrypted` on the volume, on an instance's root and EBS block devices, and on a launch template's EBS
+ * mappings (a template without mappings uses the AMI's, which are not visible here and are not judged).
  */
 export const encryptionAtRest: ResourceRule = {
     kind: "resource",
     name: "encryption-at-rest",
-    description: "Databases, caches, cluster secrets, topics, logs, registries, volumes and buckets are encrypted at rest.",
+    description: "Databases, caches, cluster secrets, topics, logs, registries, volumes, instance disks and buckets are encrypted at rest.",
     severity: "high",
     rationale:
         "Encryption at rest with a KMS key keeps data unreadable in snapshots, backups and disks that leave our control, and puts access to it behind the key's policy and audit trail.",
     remediation:
-        "RDS storageEncrypted: true; ElastiCache atRestEncryptionEnabled: true; EKS encryptionConfig {resources: [\"secrets\"], provider: {keyArn}}; SNS kmsMasterKeyId; log group kmsKeyId; ECR encryptionConfigurations [{encryptionType: \"KMS\"}]; EBS encrypted: true; S3 sseAlgorithm AES256 or aws:kms. The components under components/ pass the environment's KMS key.",
+        "RDS instance and Aurora cluster storageEncrypted: true; ElastiCache atRestEncryptionEnabled: true (on a ReplicationGroup: a standalone Redis cluster cannot encrypt); EKS encryptionConfig {resources: [\"secrets\"], provider: {keyArn}}; SNS kmsMasterKeyId; log group kmsKeyId; ECR encryptionConfigurations [{encryptionType: \"KMS\"}]; EBS encrypted: true (volumes, instance rootBlockDevice and ebsBlockDevices, launch template blockDeviceMappings ebs.encrypted \"true\"); S3 sseAlgorithm AES256 or aws:kms. The components under components/ pass the environment's KMS key.",
     resourceTypes: [
         "aws:rds/instance:Instance",
+        "aws:rds/cluster:Cluster",
         "aws:elasticache/replicationGroup:ReplicationGroup",
+        "aws:elasticache/cluster:Cluster",
         "aws:eks/cluster:Cluster",
         "aws:sns/topic:Topic",
         "aws:cloudwatch/logGroup:LogGroup",
         "aws:ecr/repository:Repository",
         "aws:ebs/volume:Volume",
+        INSTANCE,
+        LAUNCH_TEMPLATE,
         "aws:s3/bucket:Bucket",
         "aws:s3/bucketV2:BucketV2",
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",

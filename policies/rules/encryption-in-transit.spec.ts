@@ -41,6 +41,14 @@ describe("policy encryption-in-transit", function () {
         ]);
     });
 
+    it("flags a standalone ElastiCache cluster without TLS; a member of a replication group has its group's setting", function () {
+        const cluster = (props: Record<string, unknown>): TestResource => ({ type: "aws:elasticache/cluster:Cluster", name: "sessions", props: defined({ clusterId: "platform-prod-sessions", engine: "memcached", nodeType: "cache.t4g.small", numCacheNodes: 2, port: 11211, ...props }) });
+        assert.deepEqual(messages(cluster({ transitEncryptionEnabled: true })), []);
+        assert.deepEqual(messages(cluster({})), ["ElastiCache cluster sessions accepts unencrypted connections (transitEncryptionEnabled is not true)"]);
+        assert.deepEqual(messages(cluster({ engine: "redis", transitEncryptionEnabled: false })), ["ElastiCache cluster sessions accepts unencrypted connections (transitEncryptionEnabled is not true)"]);
+        assert.deepEqual(messages(cluster({ engine: undefined, numCacheNodes: undefined, replicationGroupId: "platform-prod-redis" })), []);
+    });
+
     it("ignores other resource types", function () {
         assert.deepEqual(checkResource(encryptionInTransit, { type: "aws:rds/instance:Instance", props: { transitEncryptionEnabled: false } }), []);
     });

@@ -9,6 +9,11 @@ import { workloadProbesAndLimits } from "./workload-probes-and-limits";
 import { containersRunAsNonRoot } from "./containers-run-as-non-root";
 import { clusterEndpointPrivate } from "./cluster-endpoint-private";
 import { noWildcardIamActions } from "./no-wildcard-iam-actions";
+import { noAdminPolicies } from "./no-admin-policies";
+import { cacheAuthentication } from "./cache-authentication";
+import { kmsKeyRotation } from "./kms-key-rotation";
+import { ssmSecureString } from "./ssm-secure-string";
+import { s3PublicAccessBlockDeclared } from "./s3-public-access-block-declared";
 import { createPolicyExemptionsValid } from "./policy-exemptions-valid";
 import { environmentParityRule } from "./environment-parity";
 import { noPlaintextSecrets } from "./no-plaintext-secrets";
@@ -26,6 +31,11 @@ export const ALL_RULES: readonly Rule[] = [
     containersRunAsNonRoot,
     clusterEndpointPrivate,
     noWildcardIamActions,
+    noAdminPolicies,
+    cacheAuthentication,
+    kmsKeyRotation,
+    ssmSecureString,
+    s3PublicAccessBlockDeclared,
     environmentParityRule,
     noPlaintextSecrets,
     credentialsFromSecretStore,

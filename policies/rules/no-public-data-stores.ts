@@ -1,4 +1,6 @@
+import { INSTANCE, LAUNCH_TEMPLATE, publicIpViolations } from "../lib/ec2-hosts";
 import { ALWAYS_MANDATORY, ResourceRule, ResourceUnderTest } from "../lib/rule";
+import { aclViolations, policyViolations, publicAccessBlockViolations, S3_PUBLIC_ACCESS_TYPES, websiteViolations } from "../lib/s3-public-access";
 import { asArray, asRecord } from "../lib/values";
 
 /**
@@ -101,25 +103,37 @@ function exposures(ingress: Ingress): string | undefined {
 }
 
 /**
- * Databases and caches are never reachable from the internet: no publicly accessible RDS instance, and no
- * ingress from 0.0.0.0/0 or ::/0 over TCP (or all protocols) to a data-store port, whether the rule is inline
- * in an aws.ec2.SecurityGroup or a separate aws.ec2.SecurityGroupRule / aws.vpc.SecurityGroupIngressRule.
- * Rules that admit prefix lists or other security groups are not public and are not flagged.
+ * Databases, caches and buckets are never reachable from the internet:
+ * - no publicly accessible RDS instance or Aurora cluster instance;
+ * - no ingress from 0.0.0.0/0 or ::/0 over TCP (or all protocols) to a data-store port, whether the rule is
+ *   inline in an aws.ec2.SecurityGroup or a separate aws.ec2.SecurityGroupRule / aws.vpc.SecurityGroupIngressRule
+ *   (rules that admit prefix lists or other security groups are not public and are not flagged);
+ * - no public S3 bucket: public canned ACLs or grants to AllUsers / AuthenticatedUsers (Bucket, BucketV2,
+ *   BucketAcl, BucketAclV2), bucket policies allowing Principal `*` without a condition that fixes who
+ *   (Bucket.policy, BucketV2.policy, BucketPolicy; unreadable policies are findings), public access blocks
+ *   (bucket or account) with any of the four settings off, and website hosting (lib/s3-public-access.ts);
+ * - no public IP address on a data host: an EC2 instance or launch template tagged as holding data
+ *   (lib/ec2-hosts.ts says exactly which tags), with associatePublicIpAddress on.
+ * A bucket with no public access block at all is s3-public-access-block-declared's (a stack rule).
  */
 export const noPublicDataStores: ResourceRule = {
     kind: "resource",
     name: "no-public-data-stores",
-    description: "Databases are not publicly accessible and no security group opens a data-store port to the internet.",
+    description: "Databases, buckets and data hosts are not publicly accessible and no security group opens a data-store port to the internet.",
     severity: "critical",
     rationale:
         "A data store reachable from the internet is one leaked or guessed credential, or one unpatched CVE, away from a breach; it is also scanned and brute-forced around the clock.",
     remediation:
-        "Set publiclyAccessible: false on RDS instances and admit data-store ports only from the clients' security groups (as components/postgres/aws.ts and components/redis/aws.ts do), never from 0.0.0.0/0 or ::/0.",
+        "Set publiclyAccessible: false on RDS instances and Aurora cluster instances and admit data-store ports only from the clients' security groups (as components/postgres/aws.ts and components/redis/aws.ts do), never from 0.0.0.0/0 or ::/0. Keep S3 buckets private: no public ACL or grant, bucket policies for named principals or with aws:SourceVpce / aws:PrincipalOrgID conditions, all four public access block settings true, CloudFront with origin access control instead of website hosting. Put data hosts in private subnets without public IPs (a data host is an EC2 instance or launch template tagged data-classification with a value other than public/none, or role, workload, component or data-store naming a data store: db, postgres, redis, mongodb, kafka...).",
     resourceTypes: [
         "aws:rds/instance:Instance",
+        "aws:rds/clusterInstance:ClusterInstance",
         "aws:ec2/securityGroup:SecurityGroup",
         "aws:ec2/securityGroupRule:SecurityGroupRule",
         "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+        ...S3_PUBLIC_ACCESS_TYPES,
+        INSTANCE,
+        LAUNCH_TEMPLATE,
     ],
     enforcement: ALWAYS_MANDATORY,
     exemptable: true,
@@ -127,6 +141,13 @@ export const noPublicDataStores: ResourceRule = {
         if (resource.type === "aws:rds/instance:Instance") {
             return resource.props.publiclyAccessible === true ? [`RDS instance ${resource.name} is publicly accessible (publiclyAccessible is true)`] : [];
         }
+        if (resource.type === "aws:rds/clusterInstance:ClusterInstance") {
+            return resource.props.publiclyAccessible === true ? [`RDS cluster instance ${resource.name} is publicly accessible (publiclyAccessible is true)`] : [];
+        }
+        if (S3_PUBLIC_ACCESS_TYPES.includes(resource.type)) {
+            return [...aclViolations(resource), ...policyViolations(resource), ...publicAccessBlockViolations(resource), ...websiteViolations(resource)];
+        }
+        if (resource.type === INSTANCE || resource.type === LAUNCH_TEMPLATE) return publicIpViolations(resource);
         return ingressesOf(resource)
             .map(exposures)
             .filter((message): message is string => message !== undefined);

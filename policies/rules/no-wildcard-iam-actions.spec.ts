@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import { checkResource, TestResource, UNKNOWN, violationMessages } from "../../test/support/policy-harness";
 import { PACK_NAME, PACK_VERSION } from "../lib/pack-info";
+import { MAX_POLICY_DOCUMENT_CHARS } from "../lib/iam-documents";
 import { noWildcardIamActions } from "./no-wildcard-iam-actions";
 
 const BUCKET = "arn:aws:s3:::platform-prod-uploads";
@@ -79,6 +80,20 @@ describe("policy no-wildcard-iam-actions", function () {
         assert.deepEqual(messages(policy('{"Version": "2012-10-17", "Statement": [')), ["IAM policy uploads is not a valid JSON policy document, so it cannot be checked for wildcard actions"]);
         assert.deepEqual(messages(policy('"just a string"')), ["IAM policy uploads is not a valid JSON policy document, so it cannot be checked for wildcard actions"]);
         assert.deepEqual(messages(role([{ name: "broken", policy: "{Statement: []}" }])), ["role api inline policy broken is not a valid JSON policy document, so it cannot be checked for wildcard actions"]);
+    });
+
+    it("does not parse a document longer than the cap, and reports it instead", function () {
+        const padded = document({ Effect: "Allow", Action: "s3:GetObject", Resource: BUCKET }).replace("{", `{"Padding": "${"x".repeat(MAX_POLICY_DOCUMENT_CHARS)}", `);
+        assert.deepEqual(messages(policy(padded)), [
+            `IAM policy uploads is ${padded.length} characters long, more than the ${MAX_POLICY_DOCUMENT_CHARS} this pack reads (and more than AWS accepts), so it cannot be checked for wildcard actions`,
+        ]);
+    });
+
+    it("parses at most the cap in all per resource: a role's inline policies past it are reported unread", function () {
+        const padded = document({ Effect: "Allow", Action: "s3:GetObject", Resource: BUCKET }).replace("{", `{"Padding": "${"x".repeat(MAX_POLICY_DOCUMENT_CHARS / 2)}", `);
+        assert.deepEqual(messages(role([{ name: "a", policy: padded }, { name: "b", policy: document(READ_UPLOADS) }, { name: "c", policy: padded }])), [
+            `role api inline policy c comes after ${MAX_POLICY_DOCUMENT_CHARS} characters of this resource's other policy documents, more than this pack reads (and more than AWS accepts), so it cannot be checked for wildcard actions`,
+        ]);
     });
 
     it("leaves managed policy attachments out of scope", function () {
