@@ -104,7 +104,8 @@ export function parsePlatformConfig(raw: RawStackConfig): PlatformConfig {
             problems.push({ key: fullKey, expected: DERIVED_KEYS[key], found: describeValue(text, isSecretKey(key)) });
             continue;
         }
-        overrides[key] = decodeConfigValue(text);
+        // `__proto__` and `constructor` are keys like any other here: unknown ones, reported as such.
+        Object.defineProperty(overrides, key, { value: decodeConfigValue(text), enumerable: true, writable: true, configurable: true });
     }
 
     for (const path of secretLookingPaths(overrides)) {
@@ -213,7 +214,10 @@ function definedOnly(value: object): Record<string, unknown> {
 export function deepMerge(base: unknown, override: unknown): unknown {
     if (!isRecord(base) || !isRecord(override)) return override === undefined ? base : override;
     const merged: Record<string, unknown> = { ...base };
-    for (const [key, value] of Object.entries(override)) merged[key] = deepMerge(base[key], value);
+    for (const [key, value] of Object.entries(override)) {
+        const merging = deepMerge(Object.hasOwn(base, key) ? base[key] : undefined, value);
+        Object.defineProperty(merged, key, { value: merging, enumerable: true, writable: true, configurable: true });
+    }
     return merged;
 }
 

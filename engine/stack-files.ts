@@ -1,6 +1,7 @@
 import * as path from "path";
 import { stackFileName } from "../config/load";
 import { isRecord } from "../policies/lib/rule";
+import { describeFound } from "../policies/lib/found-value";
 import { detectSecret, safeKey } from "../policies/lib/secret-detection";
 import { InputFileError } from "./input-error";
 import { readInputText, SIZE_LIMITS } from "./input-files";
@@ -42,11 +43,11 @@ export function securePlaceholder(key: string): string {
     return `<secure value of ${key}>`;
 }
 
-function describeFound(value: unknown): string {
+/** A YAML value as an error names it: its kind and shape, never the value (it may be a misplaced credential). */
+function describeYamlValue(value: unknown): string {
     if (value === null) return "null (an empty YAML value)";
-    if (typeof value === "number") return Number.isNaN(value) ? "NaN (.nan)" : value > 0 ? "infinity (.inf, or a number too large)" : "minus infinity";
-    if (typeof value === "string") return value.length === 0 ? "an empty string" : `text of ${value.length} characters`;
-    return Array.isArray(value) ? "a list" : `a ${typeof value}`;
+    if (typeof value === "number" && !Number.isFinite(value)) return Number.isNaN(value) ? "NaN (.nan)" : `${value > 0 ? "" : "minus "}infinity (.inf, or a number too large)`;
+    return describeFound(value);
 }
 
 /**
@@ -55,16 +56,18 @@ function describeFound(value: unknown): string {
  * naming the key and the kind of value, never the value.
  */
 function resolveSecure(value: unknown, key: string, file: string, name = key): { value: unknown; secret: boolean } {
-    const refuse = (expected: string, found: unknown): never => {
-        throw new InputFileError(file, `${key}: expected ${expected}; found ${describeFound(found)}`);
+    const refuse = (expected: string, found: string): never => {
+        throw new InputFileError(file, `${key}: expected ${expected}; found ${found}`);
     };
     if (isSecure(value)) {
         const ciphertext = value.secure;
-        if (typeof ciphertext !== "string" || !CIPHERTEXT.test(ciphertext)) refuse("the ciphertext `pulumi config set --secret` writes (base64)", typeof ciphertext === "string" && ciphertext.length > 0 ? "text that is not a ciphertext" : ciphertext);
+        if (typeof ciphertext !== "string" || !CIPHERTEXT.test(ciphertext)) {
+            refuse("the ciphertext `pulumi config set --secret` writes (base64)", typeof ciphertext === "string" && ciphertext.length > 0 ? "text that is not a ciphertext" : describeYamlValue(ciphertext));
+        }
         rememberSecret(ciphertext);
         return { value: securePlaceholder(key), secret: true };
     }
-    if (typeof value === "number" && !Number.isFinite(value)) refuse("a finite number", value);
+    if (typeof value === "number" && !Number.isFinite(value)) refuse("a finite number", describeYamlValue(value));
     // A plaintext credential is a finding of the plan; remembering it keeps it out of every output.
     if (typeof value === "string" && detectSecret(name, value).length > 0) rememberSecret(value);
     if (Array.isArray(value)) {
@@ -114,7 +117,7 @@ export function readStackConfig(projectDir: string, stack: string): StackConfigV
     const secretKeys: string[] = [];
     for (const [key, raw] of Object.entries(config)) {
         const fullKey = key.includes(":") ? key : `${project.name}:${key}`;
-        if (raw === null) throw new InputFileError(file, `${safeKey(fullKey)}: expected a value; found ${describeFound(raw)}`);
+        if (raw === null) throw new InputFileError(file, `${safeKey(fullKey)}: expected a value; found ${describeYamlValue(raw)}`);
         const resolved = resolveSecure(raw, safeKey(fullKey), file);
         values[fullKey] = encode(resolved.value);
         if (resolved.secret) secretKeys.push(fullKey);
