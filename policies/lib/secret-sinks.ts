@@ -11,9 +11,37 @@ export const RESOURCE_SECRET_SINKS: Readonly<Record<string, readonly string[]>> 
     "aws:rds/cluster:Cluster": ["masterPassword", "masterPasswordWo"],
     "aws:elasticache/replicationGroup:ReplicationGroup": ["authToken", "authTokenWo"],
     "aws:secretsmanager/secretVersion:SecretVersion": ["secretString", "secretBinary"],
+    "gcp:secretmanager/secretVersion:SecretVersion": ["secretData", "secretDataWo"],
+    "azure:keyvault/secret:Secret": ["value", "valueWo"],
     "kubernetes:core/v1:Secret": ["data", "stringData"],
     "pulumi:providers:kubernetes": ["kubeconfig"],
 };
+
+/**
+ * Sinks below the top level, as key paths (`*` for any list index or map key): a Key Vault secret's
+ * `properties.value`, and the registry password a docker build logs in with (an ECR authorization token
+ * read at deployment time, which no resource produces).
+ */
+export const NESTED_SECRET_SINKS: Readonly<Record<string, readonly (readonly string[])[]>> = {
+    "azure-native:keyvault:Secret": [["properties", "value"]],
+    "docker:index/image:Image": [["registry", "password"]],
+    "docker-build:index:Image": [["registries", "*", "password"]],
+};
+
+/** An SSM parameter's value is a sink when the parameter is a SecureString (KMS-encrypted); a String's value is plain. */
+export function isSecureStringValue(type: string, props: Readonly<Record<string, unknown>>, input: string): boolean {
+    return type === "aws:ssm/parameter:Parameter" && input === "value" && props.type === "SecureString";
+}
+
+/** Whether a path of a resource's inputs is a secret sink (top-level or nested). */
+export function isSecretSinkPath(type: string, props: Readonly<Record<string, unknown>>, path: readonly (string | number)[]): boolean {
+    const [top] = path;
+    if (typeof top !== "string") return false;
+    if ((RESOURCE_SECRET_SINKS[type] ?? []).includes(top) || isSecureStringValue(type, props, top)) return true;
+    return (NESTED_SECRET_SINKS[type] ?? []).some(
+        (sink) => sink.length <= path.length && sink.every((segment, index) => segment === "*" || segment === String(path[index])),
+    );
+}
 
 /** Every `random:*` resource: its result is the secret being generated. */
 export const SECRET_SINK_PACKAGES: readonly string[] = ["random"];
