@@ -43,6 +43,26 @@ export function isSecretSinkPath(type: string, props: Readonly<Record<string, un
     );
 }
 
+/**
+ * Inputs whose entries anyone reading the resource sees by name (tags, labels, annotations, environment
+ * variables, app settings): `no-plaintext-secrets` judges a secret-looking name there whatever the value's
+ * origin, since even a generated secret is exposed in them.
+ */
+export const EXPOSED_INPUT_KEYS: ReadonlySet<string> = new Set([
+    "tags",
+    "labels",
+    "userLabels",
+    "resourceLabels",
+    "annotations",
+    "env",
+    "envs",
+    "environment",
+    "variables",
+    "environmentVariables",
+    "envVars",
+    "appSettings",
+]);
+
 /** Every `random:*` resource: its result is the secret being generated. */
 export const SECRET_SINK_PACKAGES: readonly string[] = ["random"];
 

@@ -1,7 +1,8 @@
 import { gunzipSync } from "zlib";
+import { knownElements, knownEntries } from "../lib/known-values";
 import { ALWAYS_MANDATORY, isRecord, ResourceRule, ResourceUnderTest } from "../lib/rule";
 import { detectSecret, detectSecretFormats, PathSegment, renderPath, scanText, SecretMatch } from "../lib/secret-detection";
-import { HELM_RELEASE_TYPES, isHelmValueSink, isSecretSinkPath, SECRET_SINK_PACKAGES } from "../lib/secret-sinks";
+import { EXPOSED_INPUT_KEYS, HELM_RELEASE_TYPES, isHelmValueSink, isSecretSinkPath, SECRET_SINK_PACKAGES } from "../lib/secret-sinks";
 
 /**
  * No secret in plaintext in a resource's inputs, where anyone who can read the state, the cloud console
@@ -269,25 +270,6 @@ function jsonOrValue(value: unknown): unknown {
     }
 }
 
-/**
- * Inputs whose entries anyone reading the resource sees by name (tags, labels, annotations, environment
- * variables, app settings): a secret-looking name with a literal value there is a secret in plaintext,
- * wherever the value came from. Lists of `{name, value}` are judged by their entry's name everywhere.
- */
-const EXPOSED_KEYS = new Set([
-    "tags",
-    "labels",
-    "userLabels",
-    "resourceLabels",
-    "annotations",
-    "env",
-    "envs",
-    "environment",
-    "variables",
-    "environmentVariables",
-    "envVars",
-    "appSettings",
-]);
 /** Inputs holding a script or a command line: read line by line for `NAME=value` assignments too (base64 decoded). */
 const SCRIPT_KEYS = new Set(["userData", "userDataBase64", "customData", "startupScript", "metadataStartupScript", "startup-script", "command", "args", "entrypoint"]);
 /** Top-level inputs read by the specific readers above, per resource type. */
@@ -309,9 +291,18 @@ function formatLeaf(path: readonly PathSegment[], value: string, out: Finding[])
     });
 }
 
+/** A `{name, value}` entry read without touching unknown fields. */
+function knownEnvEntry(element: unknown): { name: string; value: string } | undefined {
+    const fields = new Map(knownEntries(element));
+    const name = fields.get("name");
+    const value = fields.get("value");
+    return typeof name === "string" && typeof value === "string" ? { name, value } : undefined;
+}
+
 /**
  * Every string input of a resource, whatever its package: well-known formats everywhere (keys included),
- * secret-looking names in exposed inputs, assignments in scripts and command lines. Secret sinks are skipped.
+ * secret-looking names in exposed inputs, assignments in scripts and command lines. Secret sinks are
+ * skipped, and so are values unknown during preview (computed by another resource, so not written here).
  */
 function inputs(value: unknown, path: readonly PathSegment[], name: string | undefined, reading: Reading, out: Finding[], walker: InputWalker, depth = 0): void {
     const { isSink, byContext } = walker;
@@ -323,19 +314,19 @@ function inputs(value: unknown, path: readonly PathSegment[], name: string | und
         return;
     }
     if (Array.isArray(value)) {
-        elements(value).forEach((element, index) => {
-            const env = envEntry(element);
-            if (env && typeof env.value === "string") {
+        for (const [index, element] of knownElements(value)) {
+            const env = knownEnvEntry(element);
+            if (env) {
                 if (reading === "formats") formatLeaf([...path, { entry: env.name }], env.value, out);
                 else leaf([...path, { entry: env.name }], env.name, env.value, out);
-                return;
+                continue;
             }
             // Objects in an exposed list (a reference such as `valueSource.secretKeyRef`) are read for formats only.
             inputs(element, [...path, index], undefined, reading === "exposed" && isRecord(element) ? "formats" : reading, out, walker, depth + 1);
-        });
+        }
         return;
     }
-    for (const [key, child] of entries(value)) {
+    for (const [key, child] of knownEntries(value)) {
         keyFindings(path, key, out);
         inputs(child, [...path, key], key, byContext ? readingOf(key, reading, child) : reading, out, walker, depth + 1);
     }
@@ -349,7 +340,7 @@ interface InputWalker {
 
 /** How an input is read: by its own key, else as its parent's entries are (an exposed map's own values, a script's lines). */
 function readingOf(key: string, parent: Reading, value: unknown): Reading {
-    if (EXPOSED_KEYS.has(key)) return "exposed";
+    if (EXPOSED_INPUT_KEYS.has(key)) return "exposed";
     if (SCRIPT_KEYS.has(key)) return "script";
     if (parent === "exposed") return typeof value === "string" ? "exposed" : "formats";
     return parent;
@@ -363,8 +354,7 @@ function everyInput(resource: ResourceUnderTest, pkg: string, out: Finding[]): v
     // Kubernetes objects are read by name above, where their shape is known (an annotation may name a Secret
     // object: `auth-secret: basic-auth`); every other input of theirs for formats only.
     const walker: InputWalker = { isSink, byContext: pkg !== "kubernetes" };
-    for (const [key, value] of entries(resource.props)) {
-        keyFindings([], key, out);
+    for (const [key, value] of knownEntries(resource.props)) {
         inputs(value, [key], key, walker.byContext ? readingOf(key, "formats", value) : "formats", out, walker, 1);
     }
 }
