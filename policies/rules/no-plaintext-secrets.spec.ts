@@ -367,6 +367,21 @@ describe("policy no-plaintext-secrets", function () {
             assert.deepEqual(violations(custom, [P]), ["spec.provider.webhook.url holds a URL with an embedded password"]);
         });
 
+        it("skips inputs unknown during preview instead of giving up on the resource (they come from other resources)", function () {
+            const bucket = { type: "gcp:storage/bucket:Bucket", props: { name: UNKNOWN, location: "EU", labels: { team: "web", "deploy-token": P }, encryption: { defaultKmsKeyName: UNKNOWN } } };
+            assert.deepEqual(checkResource(noPlaintextSecrets, bucket), [{ kind: "violation", message: "labels.deploy-token holds a plaintext token" }]);
+            const subnet = { type: "aws:ec2/subnet:Subnet", props: { vpcId: UNKNOWN, cidrBlock: "10.0.1.0/24", tags: { Name: "private-a" } } };
+            assert.deepEqual(checkResource(noPlaintextSecrets, subnet), []);
+        });
+
+        it("stops at a bounded depth on adversarially nested inputs", function () {
+            let nested: Record<string, unknown> = { token: FAKE.githubClassic };
+            for (let level = 0; level < 90; level++) nested = { inner: nested };
+            const started = Date.now();
+            assert.deepEqual(checkResource(noPlaintextSecrets, { type: "gcp:compute/instance:Instance", props: { nested } }), []);
+            assert.ok(Date.now() - started < 200, `took ${Date.now() - started} ms`);
+        });
+
         it("leaves clean look-alikes alone: a password hash where a chart expects one, settings about secrets, non-exposed names", function () {
             const argo = { type: "kubernetes:helm.sh/v3:Release", props: { chart: "argo-cd", values: { configs: { secret: { argocdServerAdminPassword: "$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy" } } } } };
             assert.deepEqual(checkResource(noPlaintextSecrets, argo), []);
