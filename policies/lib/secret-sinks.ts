@@ -1,3 +1,5 @@
+import { knownEntries } from "./known-values";
+
 /**
  * Where a secret is SUPPOSED to go: inputs whose whole purpose is to carry one to a service that
  * stores it encrypted or uses it as a credential. `no-plaintext-secrets` never reports them; what it
@@ -30,7 +32,11 @@ export const NESTED_SECRET_SINKS: Readonly<Record<string, readonly (readonly str
 
 /** An SSM parameter's value is a sink when the parameter is a SecureString (KMS-encrypted); a String's value is plain. */
 export function isSecureStringValue(type: string, props: Readonly<Record<string, unknown>>, input: string): boolean {
-    return type === "aws:ssm/parameter:Parameter" && input === "value" && props.type === "SecureString";
+    if (type !== "aws:ssm/parameter:Parameter" || input !== "value") return false;
+    const parameterType = knownEntries(props).find(([key]) => key === "type");
+    // Present but left out by knownEntries: unknown during preview, so given the benefit of the doubt until known.
+    if (!parameterType) return "type" in props;
+    return parameterType[1] === "SecureString";
 }
 
 /** Whether a path of a resource's inputs is a secret sink (top-level or nested). */

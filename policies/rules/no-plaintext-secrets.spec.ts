@@ -370,6 +370,7 @@ describe("policy no-plaintext-secrets", function () {
         it("skips inputs unknown during preview instead of giving up on the resource (they come from other resources)", function () {
             const bucket = { type: "gcp:storage/bucket:Bucket", props: { name: UNKNOWN, location: "EU", labels: { team: "web", "deploy-token": P }, encryption: { defaultKmsKeyName: UNKNOWN } } };
             assert.deepEqual(checkResource(noPlaintextSecrets, bucket), [{ kind: "violation", message: "labels.deploy-token holds a plaintext token" }]);
+            assert.deepEqual(checkResource(noPlaintextSecrets, { type: "aws:ssm/parameter:Parameter", props: { name: "/platform/prod/token", type: UNKNOWN, value: FAKE.githubClassic } }), []);
             const subnet = { type: "aws:ec2/subnet:Subnet", props: { vpcId: UNKNOWN, cidrBlock: "10.0.1.0/24", tags: { Name: "private-a" } } };
             assert.deepEqual(checkResource(noPlaintextSecrets, subnet), []);
         });
