@@ -31,8 +31,11 @@ export class AwsSecretStore extends pulumi.ComponentResource implements SecretSt
                     ...(spec.source.kind === "generated" ? { "rotation-days": String(args.rotationDays) } : {}),
                 }),
             }, { parent: this });
-            new aws.secretsmanager.SecretVersion(`${name}-${spec.name}`, { secretId: secret.id, secretString: value }, { parent: this });
-            values[spec.name] = value;
+            const version = new aws.secretsmanager.SecretVersion(`${name}-${spec.name}`, { secretId: secret.id, secretString: value }, { parent: this });
+            // A provided value (a secure config value) reaches its consumers through the store it is kept in, so
+            // that they depend on it as on a generated one: that dependency is how the policy pack tells a secret
+            // from the store apart from a literal written in code (the analyzer sees neither as secret).
+            values[spec.name] = spec.source.kind === "provided" ? pulumi.secret(pulumi.all([value, version.id]).apply(([stored]) => stored)) : value;
             references[spec.name] = secret.arn;
         }
 

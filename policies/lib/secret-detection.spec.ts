@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { lintSource } from "@secretlint/core";
 import { creator as recommendedPreset } from "@secretlint/secretlint-rule-preset-recommend";
 import { fake, FAKE, leakedFragments } from "../../test/support/fake-secrets";
-import { detectNamedSecret, detectSecret, detectSecretFormats, isPlaceholder, renderPath, safeKey, scanText, SecretKind } from "./secret-detection";
+import { detectNamedSecret, detectSecret, detectSecretFormats, isPasswordHash, isPlaceholder, renderPath, safeKey, scanText, SecretKind } from "./secret-detection";
 import { isSecretLookingName, isSecretLookingPath, secretNameClass } from "./secret-names";
 
 const kinds = (text: string): SecretKind[] => [...new Set(scanText(text).map((match) => match.kind))];
@@ -183,6 +183,52 @@ describe("secret detection", function () {
                 literals.map((value) => kinds(`DB_PASSWORD=${value}`)),
                 literals.map(() => ["named-password"]),
             );
+        });
+    });
+
+    describe("password hashes", function () {
+        // Real encodings of the password "password" (bcrypt from htpasswd -B, argon2 from argon2-cli, passlib, Django).
+        const HASHES: Readonly<Record<string, string>> = {
+            bcrypt2a: "$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy",
+            bcrypt2b: "$2b$12$KIXQJQ1bS0cV4S7R6dQ4Eu1m1kS0vN3jR5oV8qz6JmZr9o3R9b7Wm",
+            bcrypt2y: "$2y$05$HJEvL8yMtW5wQ0rjTn5K1uS0O8o5Jz1wB0hQm4b2o1tX7Zy1yQF7e",
+            argon2id: "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG",
+            argon2i: "$argon2i$m=4096,t=3,p=1$c29tZXNhbHRzYWx0$iWh06vD8Fy27wf9npn6FXWiCX4K6pW6Ue1Bnzz07Z8A",
+            scryptPasslib: "$scrypt$ln=16,r=8,p=1$aM15713r3Xsvxbi31lqr1Q$nFNh2CVHVjNldFVKDHDlm4CbdRSCdEBsjjJxD+iCs5E",
+            scryptDjango: "scrypt$16384$GvD2ALdMvSSvX4ERjc9oFQ$8$1$pYkRXo8kKEaFcVkmxTbh2TgXgzImS7zr0crHnMm6dOPZKgf/gmpZMsb87iDHhaAm6rMTtQ5X6MFSO+AH3lsbSQ==",
+            pbkdf2Django: "pbkdf2_sha256$600000$2m7Nb3KCOwW1Q4Vd5S8JxE$Tk3oLxXqR0Z8c7hL4bB1m2nV9sQwE5rY6tU8iO0pA1s=",
+            pbkdf2Passlib: "$pbkdf2-sha256$29000$N2YMIWQsBWBMae09x1jrPQ$wgmKh8wzqpXuiDJSNtpv0ljgHafzu6oItOI1WxMOC/Q",
+        };
+
+        it("recognises bcrypt, argon2, scrypt and PBKDF2 encodings, and a name does not make them plaintext", function () {
+            assert.deepEqual(Object.entries(HASHES).filter(([, hash]) => !isPasswordHash(hash)).map(([label]) => label), []);
+            for (const hash of Object.values(HASHES)) assert.deepEqual(detectSecret("argocdServerAdminPassword", hash), [], hash);
+        });
+
+        it("does not take a password that merely starts like a hash for one", function () {
+            const lookAlikes = ["$2y$10$short", "$2a$10$" + "a".repeat(52) + "!", "$argon2id$v=19$m=65536,t=3,p=4$salt", "pbkdf2_sha256$hunter2", "$pbkdf2$1$a$b", "$ecretPass"];
+            assert.deepEqual(lookAlikes.filter(isPasswordHash), []);
+            assert.deepEqual(detectSecret("ADMIN_PASSWORD", "$2y$10$short"), [{ source: "name", kind: "named-password", description: "a plaintext password" }]);
+        });
+
+        it("answers in linear time on long adversarial hash look-alikes", function () {
+            const started = Date.now();
+            for (const text of ["$2a$10$" + "a".repeat(100_000), "$argon2id$v=19$m=1,t=1,p=1$" + "a$".repeat(50_000), "pbkdf2_sha256$1$" + "a$".repeat(50_000), "$scrypt$ln=1,r=1,p=1$" + "=".repeat(100_000)]) {
+                isPasswordHash(text);
+                detectSecret("password", text);
+            }
+            assert.ok(Date.now() - started < 500, `took ${Date.now() - started} ms`);
+        });
+    });
+
+    describe("Azure keys", function () {
+        it("finds an account key or shared access key in a connection string, and names storage keys secret", function () {
+            const storage = `DefaultEndpointsProtocol=https;AccountName=platformprod;AccountKey=${FAKE.azureStorageKey};EndpointSuffix=core.windows.net`;
+            assert.deepEqual(kinds(storage), ["azure-shared-key"]);
+            assert.deepEqual(kinds(`Endpoint=sb://platform.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey=${FAKE.azureStorageKey.slice(0, 43)}=`), ["azure-shared-key"]);
+            assert.deepEqual(kinds("DefaultEndpointsProtocol=https;AccountName=platformprod;AccountKey=<key>;EndpointSuffix=core.windows.net"), []);
+            for (const name of ["storageAccountKey", "primaryAccessKey", "sharedKey", "STORAGE_ACCOUNT_KEY"]) assert.equal(secretNameClass(name), "secret", name);
+            for (const name of ["storageAccountKeyName", "accessKeyId", "keyVaultKeyId"]) assert.equal(secretNameClass(name), undefined, name);
         });
     });
 

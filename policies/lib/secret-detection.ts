@@ -20,6 +20,7 @@ export type SecretFormatKind =
     | "private-key"
     | "jwt"
     | "npm-token"
+    | "azure-shared-key"
     | "url-with-password";
 
 /** A literal under a secret-looking name, by what the name says it is. */
@@ -62,6 +63,8 @@ const FORMATS: readonly FormatPattern[] = [
     { kind: "private-key", description: "a PEM private key", pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/g },
     { kind: "jwt", description: "a JSON Web Token", pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*(?![A-Za-z0-9_-])/g },
     { kind: "npm-token", description: "an npm access token", pattern: /(?<![A-Za-z0-9_])npm_[A-Za-z0-9_]{36}(?![A-Za-z0-9_])/g },
+    // Azure Storage / Service Bus / Event Hubs connection strings: `AccountKey=<88 base64>`, `SharedAccessKey=<44 base64>`.
+    { kind: "azure-shared-key", description: "an Azure account or shared access key", pattern: /(?<![A-Za-z0-9])(?:AccountKey|SharedAccessKey)=[A-Za-z0-9+/]{40,100}={0,2}(?![A-Za-z0-9+/=])/gi },
 ];
 
 /** `scheme://user:password@host`, the user possibly empty (`redis://:token@host`). */
@@ -137,6 +140,34 @@ export function isPlaceholder(value: string): boolean {
     return WORDS_THAT_ARE_NOT_SECRETS.has(text.toLowerCase()) || DOCUMENTATION_SECRETS.has(text);
 }
 
+/**
+ * Password hashes in the formats of crypt(3), passlib and Django: what a chart or a server expects where it
+ * stores a password hash (`$2y$10$...` in an htpasswd, argo-cd's `argocdServerAdminPassword`), never the
+ * password itself. Each pattern is anchored, has no nested quantifier, and the input is capped first.
+ */
+const PASSWORD_HASHES: readonly RegExp[] = [
+    // bcrypt: $2a$ / $2b$ / $2x$ / $2y$, cost, 22 characters of salt and 31 of hash.
+    /^\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}$/,
+    // argon2: $argon2id$v=19$m=65536,t=3,p=4$<salt>$<hash> (the version is absent in the oldest encoders).
+    /^\$argon2(?:id|i|d)\$(?:v=\d{1,3}\$)?m=\d{1,10},t=\d{1,10},p=\d{1,3}\$[A-Za-z0-9+/.=-]{8,128}\$[A-Za-z0-9+/.=-]{16,256}$/,
+    // scrypt: passlib $scrypt$ln=16,r=8,p=1$<salt>$<hash>; crypt $7$<params+salt>$<hash>; Django scrypt$N$salt$r$p$hash.
+    /^\$scrypt\$ln=\d{1,3},r=\d{1,3},p=\d{1,3}\$[A-Za-z0-9+/.=-]{8,128}\$[A-Za-z0-9+/.=-]{16,256}$/,
+    /^\$7\$[./A-Za-z0-9]{14,128}\$[./A-Za-z0-9]{43}$/,
+    /^scrypt\$\d{1,10}\$[A-Za-z0-9+/.=-]{8,128}\$\d{1,3}\$\d{1,3}\$[A-Za-z0-9+/=]{16,256}$/,
+    // PBKDF2: Django pbkdf2_sha256$<iterations>$<salt>$<hash>; passlib $pbkdf2-sha256$<rounds>$<salt>$<hash>.
+    /^pbkdf2_sha(?:1|256|512)\$\d{1,10}\$[A-Za-z0-9+/.=-]{4,128}\$[A-Za-z0-9+/=]{16,256}$/,
+    /^\$pbkdf2(?:-sha(?:1|256|512))?\$\d{1,10}\$[A-Za-z0-9+/.=-]{4,128}\$[A-Za-z0-9+/.=-]{16,256}$/,
+];
+/** Longer than any hash above. */
+const LONGEST_HASH = 800;
+
+/** Whether a value is a password hash (bcrypt, argon2, scrypt, PBKDF2): not a plaintext secret. */
+export function isPasswordHash(value: string): boolean {
+    const text = value.trim();
+    if (text.length > LONGEST_HASH || !/^(?:\$|pbkdf2_|scrypt\$)/.test(text)) return false;
+    return PASSWORD_HASHES.some((pattern) => pattern.test(text));
+}
+
 function push(matches: SecretMatch[], match: SecretMatch): void {
     if (!matches.some((existing) => existing.kind === match.kind)) matches.push(match);
 }
@@ -146,7 +177,7 @@ function push(matches: SecretMatch[], match: SecretMatch): void {
  * contain none, and one pass of this test is far cheaper than the look-around patterns: an audit of 10k
  * resources spends its time here otherwise.
  */
-const ANY_FORMAT_ANCHOR = /AKIA|ASIA|gh[pousr]_|github_pat_|xox[abposr]-|xapp-|hooks\.slack\.com|_live_|AIza|-----BEGIN |eyJ|npm_|:\/\//i;
+const ANY_FORMAT_ANCHOR = /AKIA|ASIA|gh[pousr]_|github_pat_|xox[abposr]-|xapp-|hooks\.slack\.com|_live_|AIza|-----BEGIN |eyJ|npm_|AccountKey=|SharedAccessKey=|:\/\//i;
 /** Shorter than any format (the shortest, `a://:b@c`, has eight characters). */
 const SHORTEST_FORMAT = 8;
 
@@ -183,7 +214,7 @@ function decodeUriComponentSafe(text: string): string {
  */
 export function detectNamedSecret(name: string, value: string): SecretMatch | undefined {
     const secretClass = secretNameClass(name);
-    if (secretClass === undefined || isPlaceholder(value)) return undefined;
+    if (secretClass === undefined || isPlaceholder(value) || isPasswordHash(value)) return undefined;
     const description = NAME_DESCRIPTIONS[secretClass];
     if (secretClass === "connection-string") {
         // DATABASE_URL=postgres://db:5432/app is configuration; only an embedded password makes it secret.
@@ -223,7 +254,7 @@ function textAssignments(line: string): SecretMatch[] {
             // YAML block scalars (`password: |`) carry their value on the next lines; nothing to judge here.
             if (/^[|>][-+]?$/.test(value)) continue;
             // A value with a credential's shape is reported as that format, not again by its name.
-            if (detectSecretFormats(value).length > 0) continue;
+            if (detectSecretFormats(value).length > 0 || detectSecretFormats(found[0]).length > 0) continue;
             const named = detectNamedSecret(found[1], value);
             if (named && named.kind !== "named-connection-string") push(matches, named);
         }

@@ -37,6 +37,10 @@ const ENDINGS: readonly (readonly [readonly string[], SecretNameClass])[] = [
     [["signing", "key"], "secret"],
     [["encryption", "key"], "secret"],
     [["master", "key"], "secret"],
+    // Azure storage and service keys: storageAccountKey, primaryAccessKey, sharedKey.
+    [["account", "key"], "secret"],
+    [["access", "key"], "secret"],
+    [["shared", "key"], "secret"],
     [["database", "url"], "connection-string"],
     [["database", "uri"], "connection-string"],
     [["connection", "string"], "connection-string"],

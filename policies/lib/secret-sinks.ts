@@ -1,3 +1,5 @@
+import { knownEntries } from "./known-values";
+
 /**
  * Where a secret is SUPPOSED to go: inputs whose whole purpose is to carry one to a service that
  * stores it encrypted or uses it as a credential. `no-plaintext-secrets` never reports them; what it
@@ -11,9 +13,61 @@ export const RESOURCE_SECRET_SINKS: Readonly<Record<string, readonly string[]>> 
     "aws:rds/cluster:Cluster": ["masterPassword", "masterPasswordWo"],
     "aws:elasticache/replicationGroup:ReplicationGroup": ["authToken", "authTokenWo"],
     "aws:secretsmanager/secretVersion:SecretVersion": ["secretString", "secretBinary"],
+    "gcp:secretmanager/secretVersion:SecretVersion": ["secretData", "secretDataWo"],
+    "azure:keyvault/secret:Secret": ["value", "valueWo"],
     "kubernetes:core/v1:Secret": ["data", "stringData"],
     "pulumi:providers:kubernetes": ["kubeconfig"],
 };
+
+/**
+ * Sinks below the top level, as key paths (`*` for any list index or map key): a Key Vault secret's
+ * `properties.value`, and the registry password a docker build logs in with (an ECR authorization token
+ * read at deployment time, which no resource produces).
+ */
+export const NESTED_SECRET_SINKS: Readonly<Record<string, readonly (readonly string[])[]>> = {
+    "azure-native:keyvault:Secret": [["properties", "value"]],
+    "docker:index/image:Image": [["registry", "password"]],
+    "docker-build:index:Image": [["registries", "*", "password"]],
+};
+
+/** An SSM parameter's value is a sink when the parameter is a SecureString (KMS-encrypted); a String's value is plain. */
+export function isSecureStringValue(type: string, props: Readonly<Record<string, unknown>>, input: string): boolean {
+    if (type !== "aws:ssm/parameter:Parameter" || input !== "value") return false;
+    const parameterType = knownEntries(props).find(([key]) => key === "type");
+    // Present but left out by knownEntries: unknown during preview, so given the benefit of the doubt until known.
+    if (!parameterType) return "type" in props;
+    return parameterType[1] === "SecureString";
+}
+
+/** Whether a path of a resource's inputs is a secret sink (top-level or nested). */
+export function isSecretSinkPath(type: string, props: Readonly<Record<string, unknown>>, path: readonly (string | number)[]): boolean {
+    const [top] = path;
+    if (typeof top !== "string") return false;
+    if ((RESOURCE_SECRET_SINKS[type] ?? []).includes(top) || isSecureStringValue(type, props, top)) return true;
+    return (NESTED_SECRET_SINKS[type] ?? []).some(
+        (sink) => sink.length <= path.length && sink.every((segment, index) => segment === "*" || segment === String(path[index])),
+    );
+}
+
+/**
+ * Inputs whose entries anyone reading the resource sees by name (tags, labels, annotations, environment
+ * variables, app settings): `no-plaintext-secrets` judges a secret-looking name there whatever the value's
+ * origin, since even a generated secret is exposed in them.
+ */
+export const EXPOSED_INPUT_KEYS: ReadonlySet<string> = new Set([
+    "tags",
+    "labels",
+    "userLabels",
+    "resourceLabels",
+    "annotations",
+    "env",
+    "envs",
+    "environment",
+    "variables",
+    "environmentVariables",
+    "envVars",
+    "appSettings",
+]);
 
 /** Every `random:*` resource: its result is the secret being generated. */
 export const SECRET_SINK_PACKAGES: readonly string[] = ["random"];

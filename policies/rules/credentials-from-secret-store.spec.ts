@@ -1,7 +1,8 @@
 import { strict as assert } from "assert";
 import { checkStack, secret, TestResource, UNKNOWN, violationMessages } from "../../test/support/policy-harness";
 import { FAKE, leakedFragments } from "../../test/support/fake-secrets";
-import { plainInputs, renderedStack } from "../../test/support/stacks";
+import { plainInputs, PROJECT_DIR, renderedStack } from "../../test/support/stacks";
+import { renderStack } from "../../engine/render";
 import { credentialsFromSecretStore, isSecretSourceType, urnResourceType } from "./credentials-from-secret-store";
 
 const P = FAKE.password;
@@ -57,7 +58,6 @@ describe("policy credentials-from-secret-store", function () {
             redis({ authToken: "" }),
             monitoring({ grafana: { adminPassword: secret(P) } }, { values: [RANDOM_PASSWORD] }),
             monitoring({ prometheus: { prometheusSpec: { retention: "15d" } } }),
-            { type: "aws:s3/bucket:Bucket", props: { password: P } },
         ];
         assert.deepEqual(checkStack(credentialsFromSecretStore, resources), []);
     });
@@ -97,6 +97,74 @@ describe("policy credentials-from-secret-store", function () {
         );
     });
 
+    describe("credentials of every provider", function () {
+        const vm = (osProfile: Record<string, unknown>, propertyDependencies: Record<string, readonly string[]> = {}): TestResource => ({
+            type: "azure-native:compute:VirtualMachine",
+            name: "jumpbox",
+            props: { resourceGroupName: "platform-prod", location: "westeurope", hardwareProfile: { vmSize: "Standard_B2s" }, osProfile: { computerName: "jumpbox", adminUsername: "azureuser", ...osProfile }, tags: { environment: "prod" } },
+            propertyDependencies,
+        });
+
+        it("flags an Azure VM admin password, a storage access key and a Cloud SQL password written as literals", function () {
+            assert.deepEqual(violations([vm({ adminPassword: P })]), [
+                "azure-native:compute:VirtualMachine jumpbox: osProfile.adminPassword is a plaintext password written in code or plain config (no dependency on a RandomPassword or a secret store)",
+            ]);
+            const linux = { type: "azure:compute/linuxVirtualMachine:LinuxVirtualMachine", name: "vm", props: { adminUsername: "azureuser", adminPassword: P, disablePasswordAuthentication: false, size: "Standard_B2s" } };
+            const functions = { type: "azure:appservice/functionApp:FunctionApp", name: "jobs", props: { storageAccountName: "platformprod", storageAccountAccessKey: P, appServicePlanId: "/subscriptions/0000/plan" } };
+            const sqlUser = { type: "gcp:sql/user:User", name: "app", props: { instance: "platform-prod", name: "app", password: P } };
+            assert.deepEqual(violations([linux, functions, sqlUser]), [
+                "azure:compute/linuxVirtualMachine:LinuxVirtualMachine vm: adminPassword is a plaintext password written in code or plain config (no dependency on a RandomPassword or a secret store)",
+                "azure:appservice/functionApp:FunctionApp jobs: storageAccountAccessKey is a plaintext secret written in code or plain config (no dependency on a RandomPassword or a secret store)",
+                "gcp:sql/user:User app: password is a plaintext password written in code or plain config (no dependency on a RandomPassword or a secret store)",
+            ]);
+        });
+
+        it("passes the same credentials from a RandomPassword or Key Vault, placeholders, hashes, and values unknown during preview", function () {
+            const keyVaultSecret = urn("azure-native:keyvault:Secret", "vm-admin");
+            assert.deepEqual(violations([vm({ adminPassword: secret(P) }, { osProfile: [RANDOM_PASSWORD] }), vm({ adminPassword: P }, { osProfile: [keyVaultSecret] })]), []);
+            assert.deepEqual(violations([vm({ adminPassword: "${ADMIN_PASSWORD}" }), vm({ adminPassword: "$2y$05$HJEvL8yMtW5wQ0rjTn5K1uS0O8o5Jz1wB0hQm4b2o1tX7Zy1yQF7e" }), vm({ adminPassword: UNKNOWN })]), []);
+            // Tags, env vars and secret stores' own values are no-plaintext-secrets' or legitimately hold config secrets.
+            const others: TestResource[] = [
+                { type: "gcp:storage/bucket:Bucket", props: { labels: { "deploy-token": P } } },
+                { type: "gcp:secretmanager/secretVersion:SecretVersion", props: { secret: "projects/p/secrets/s", secretData: P } },
+                { type: "aws:ssm/parameter:Parameter", props: { name: "/platform/prod/db-password", type: "SecureString", value: P } },
+                { type: "docker:index/image:Image", props: { imageName: "registry.example.com/api:1", registry: { server: "registry.example.com", username: "AWS", password: P } } },
+                { type: "pulumi:providers:azure-native", props: { clientSecret: P } },
+            ];
+            assert.deepEqual(violations(others), []);
+        });
+    });
+
+    describe("Kubernetes Secrets", function () {
+        const k8sSecret = (props: Record<string, unknown>, propertyDependencies: Record<string, readonly string[]> = {}): TestResource => ({
+            type: "kubernetes:core/v1:Secret",
+            name: "db-credentials",
+            props: { apiVersion: "v1", kind: "Secret", metadata: { name: "db-credentials", namespace: "apps" }, type: "Opaque", ...props },
+            propertyDependencies,
+        });
+        const base64 = (text: string): string => Buffer.from(text).toString("base64");
+
+        it("flags a Secret written in code: secret-looking keys, base64 data, formats and a docker config with a password", function () {
+            const dockerConfig = JSON.stringify({ auths: { "registry.example.com": { username: "ci", password: P } } });
+            assert.deepEqual(violations([k8sSecret({ stringData: { username: "app", host: "db.internal", password: P }, data: { "api-token": base64(P), ".dockerconfigjson": base64(dockerConfig) } })]), [
+                'Kubernetes Secret db-credentials: data[".dockerconfigjson"] holds a plaintext password written in code or plain config (its data depends on no RandomPassword or secret store)',
+                "Kubernetes Secret db-credentials: data.api-token holds a plaintext token written in code or plain config (its data depends on no RandomPassword or secret store)",
+                "Kubernetes Secret db-credentials: stringData.password holds a plaintext password written in code or plain config (its stringData depends on no RandomPassword or secret store)",
+            ]);
+            const tls = k8sSecret({ type: "kubernetes.io/tls", stringData: { "tls.crt": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----", "tls.key": FAKE.pemRsa } });
+            assert.deepEqual(violations([tls]), ['Kubernetes Secret db-credentials: stringData["tls.key"] line 1 holds a PEM private key written in code or plain config (its stringData depends on no RandomPassword or secret store)']);
+        });
+
+        it("passes the platform's Secrets (built from RandomPasswords and the store) and Secrets without a literal secret", function () {
+            const url = `postgresql://app_admin:${P}@db.internal:5432/app`;
+            assert.deepEqual(violations([k8sSecret({ stringData: { DATABASE_URL: url, JWT_SECRET: P } }, { stringData: [RANDOM_PASSWORD, SECRET_VERSION] })]), []);
+            // An ECR login read at deployment time: no password field, nothing secret-looking by name.
+            const ecr = JSON.stringify({ auths: { "123456789012.dkr.ecr.eu-west-1.amazonaws.com": { auth: base64("AWS:eyJwYXlsb2FkIjoi") } } });
+            assert.deepEqual(violations([k8sSecret({ type: "kubernetes.io/dockerconfigjson", data: { ".dockerconfigjson": base64(ecr) } })]), []);
+            assert.deepEqual(violations([k8sSecret({ stringData: { username: "app", password: "", token: "${TOKEN}" } }), k8sSecret({ stringData: UNKNOWN })]), []);
+        });
+    });
+
     it("does not need the value of a credential that comes from a secret source, even during preview", function () {
         assert.deepEqual(checkStack(credentialsFromSecretStore, [rds({ password: UNKNOWN }, { password: [RANDOM_PASSWORD] })]), []);
     });
@@ -115,6 +183,10 @@ describe("policy credentials-from-secret-store", function () {
         assert.deepEqual(
             ["random:index/randomPassword:RandomPassword", "aws:secretsmanager/secretVersion:SecretVersion", "aws:secretsmanager/secret:Secret", "random:index/randomString:RandomString", "aws:ssm/parameter:Parameter", undefined].map(isSecretSourceType),
             [true, true, true, false, false, false],
+        );
+        assert.deepEqual(
+            ["gcp:secretmanager/secretVersion:SecretVersion", "azure-native:keyvault:Secret", "azure:keyvault/secret:Secret", "tls:index/privateKey:PrivateKey", "gcp:kms/cryptoKey:CryptoKey"].map(isSecretSourceType),
+            [true, true, true, true, false],
         );
     });
 
@@ -148,18 +220,31 @@ describe("policy credentials-from-secret-store", function () {
         }
     });
 
+    it("passes a service whose Secret holds only a provided API key (secure config, kept in Secrets Manager)", async function () {
+        const services = JSON.stringify([
+            { name: "billing", image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/prod/billing@sha256:${"c".repeat(64)}`, port: 8080, secrets: ["apiKeys.stripe"], health: { liveness: "/healthz", readiness: "/readyz" } },
+        ]);
+        const stack = await renderStack({
+            projectDir: PROJECT_DIR,
+            stack: "prod",
+            configOverrides: { "platform:services": services, "platform:apiKeys": JSON.stringify({ stripe: "provided-by-secure-config-0000" }) },
+            extraSecretKeys: ["platform:apiKeys"],
+        });
+        const resources = stack.resources
+            .filter((resource) => resource.custom)
+            .map((resource) => ({ type: resource.type, name: resource.name, urn: resource.urn, props: plainInputs(resource), propertyDependencies: resource.propertyDependencies }));
+        const secretObject = resources.find((resource) => resource.type === "kubernetes:core/v1:Secret");
+        assert.deepEqual(Object.keys((secretObject?.props.stringData ?? {}) as Record<string, unknown>), ["STRIPE_API_KEY"]);
+        assert.deepEqual((secretObject?.propertyDependencies.stringData ?? []).map(urnResourceType), ["aws:secretsmanager/secretVersion:SecretVersion"]);
+        assert.deepEqual(checkStack(credentialsFromSecretStore, resources), []);
+    });
+
     it("is a critical stack rule, mandatory in every tier, that cannot be exempted", function () {
         assert.equal(credentialsFromSecretStore.kind, "stack");
         assert.equal(credentialsFromSecretStore.name, "credentials-from-secret-store");
         assert.equal(credentialsFromSecretStore.severity, "critical");
         assert.deepEqual(credentialsFromSecretStore.enforcement, { dev: "mandatory", staging: "mandatory", prod: "mandatory" });
         assert.equal(credentialsFromSecretStore.exemptable, false);
-        assert.deepEqual(credentialsFromSecretStore.resourceTypes, [
-            "aws:rds/instance:Instance",
-            "aws:rds/cluster:Cluster",
-            "aws:elasticache/replicationGroup:ReplicationGroup",
-            "kubernetes:helm.sh/v3:Release",
-            "kubernetes:helm.sh/v4:Chart",
-        ]);
+        assert.deepEqual(credentialsFromSecretStore.resourceTypes, ["*"]);
     });
 });

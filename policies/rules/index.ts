@@ -7,6 +7,7 @@ import { noPublicDataStores } from "./no-public-data-stores";
 import { deletionProtectionAndBackups } from "./deletion-protection-and-backups";
 import { workloadProbesAndLimits } from "./workload-probes-and-limits";
 import { containersRunAsNonRoot } from "./containers-run-as-non-root";
+import { workloadHardening } from "./workload-hardening";
 import { clusterEndpointPrivate } from "./cluster-endpoint-private";
 import { noWildcardIamActions } from "./no-wildcard-iam-actions";
 import { noAdminPolicies } from "./no-admin-policies";
@@ -29,6 +30,7 @@ export const ALL_RULES: readonly Rule[] = [
     deletionProtectionAndBackups,
     workloadProbesAndLimits,
     containersRunAsNonRoot,
+    workloadHardening,
     clusterEndpointPrivate,
     noWildcardIamActions,
     noAdminPolicies,

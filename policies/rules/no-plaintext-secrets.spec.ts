@@ -71,8 +71,10 @@ describe("policy no-plaintext-secrets", function () {
                 { type: "aws:rds/cluster:Cluster", props: { masterPassword: P, masterPasswordWo: P } },
                 { type: "aws:elasticache/replicationGroup:ReplicationGroup", props: { authToken: P, authTokenWo: P } },
                 { type: "aws:secretsmanager/secretVersion:SecretVersion", props: { secretString: FAKE.githubClassic, secretBinary: base64(FAKE.pemRsa) } },
-                { type: "kubernetes:core/v1:Secret", props: { metadata: { name: "api" }, data: { password: base64(P) }, stringData: { token: FAKE.slackBot, "id_rsa": FAKE.pemRsa } } },
                 { type: "random:index/randomPassword:RandomPassword", props: { length: 32, result: P, bcryptHash: P } },
+                { type: "gcp:secretmanager/secretVersion:SecretVersion", props: { secret: "projects/platform-prod/secrets/stripe-key", secretData: FAKE.stripeSecret } },
+                { type: "azure:keyvault/secret:Secret", props: { name: "storage-key", value: FAKE.githubClassic, keyVaultId: "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv" } },
+                { type: "kubernetes:core/v1:Secret", props: { metadata: { name: "api" }, data: { password: base64(P) }, stringData: { token: FAKE.slackBot, "id_rsa": FAKE.pemRsa } } },
                 { type: "pulumi:providers:kubernetes", props: { kubeconfig: `users:\n- name: admin\n  user:\n    token: ${FAKE.jwt}\n    client-key-data: ${base64(FAKE.pemRsa)}` } },
             ];
             assert.deepEqual(
@@ -83,8 +85,14 @@ describe("policy no-plaintext-secrets", function () {
             assert.deepEqual(Object.keys(RESOURCE_SECRET_SINKS), sinks.filter((sink) => !sink.type.startsWith("random:")).map((sink) => sink.type));
         });
 
-        it("ignores resources it has nothing to look at", function () {
-            assert.deepEqual(checkResource(noPlaintextSecrets, { type: "gcp:storage/bucket:Bucket", props: { labels: { token: P } } }), []);
+        it("never inspects the nested sinks: a Key Vault secret's properties.value, a docker build's registry password, an SSM SecureString", function () {
+            const sinks: TestResource[] = [
+                { type: "azure-native:keyvault:Secret", props: { resourceGroupName: "rg", vaultName: "kv", secretName: "db", properties: { value: FAKE.githubClassic } } },
+                { type: "docker:index/image:Image", props: { imageName: "registry.example.com/api:1.0", registry: { server: "registry.example.com", username: "AWS", password: FAKE.jwt } } },
+                { type: "aws:ssm/parameter:Parameter", props: { name: "/platform/prod/slack-token", type: "SecureString", value: FAKE.slackBot } },
+                { type: "random:index/randomString:RandomString", props: { length: 16, result: FAKE.githubClassic } },
+            ];
+            assert.deepEqual(sinks.map((sink) => [sink.type, checkResource(noPlaintextSecrets, sink)]), sinks.map((sink) => [sink.type, []]));
         });
     });
 
@@ -289,6 +297,100 @@ describe("policy no-plaintext-secrets", function () {
             assert.deepEqual(violations({ type: "aws:ecs/taskDefinition:TaskDefinition", props: { containerDefinitions: `[{"environment": [{"name": "API_TOKEN", "value": "${P}"}` } }, [P]), [
                 "containerDefinitions holds a plaintext token",
             ]);
+        });
+    });
+
+    describe("every other package", function () {
+        it("reads GCP labels and Cloud Run env, v1 and v2, by name; a secret reference passes", function () {
+            assert.deepEqual(violations({ type: "gcp:storage/bucket:Bucket", props: { name: "platform-prod-assets", location: "EU", labels: { team: "web", "deploy-token": P } } }, [P]), ["labels.deploy-token holds a plaintext token"]);
+            const v2 = {
+                type: "gcp:cloudrunv2/service:Service",
+                props: {
+                    location: "europe-west1",
+                    template: {
+                        containers: [{
+                            image: "europe-docker.pkg.dev/platform/api/api@sha256:" + "0".repeat(64),
+                            envs: [
+                                { name: "LOG_LEVEL", value: "info" },
+                                { name: "DB_PASSWORD", value: P },
+                                { name: "STRIPE_KEY", valueSource: { secretKeyRef: { secret: "stripe-key", version: "latest" } } },
+                            ],
+                        }],
+                    },
+                },
+            };
+            assert.deepEqual(violations(v2, [P]), ["template.containers[0].envs[DB_PASSWORD] holds a plaintext password"]);
+            const v1 = { type: "gcp:cloudrun/service:Service", props: { location: "europe-west1", template: { spec: { containers: [{ image: "gcr.io/platform/api:1", envs: [{ name: "GREETING", value: FAKE.googleApiKey }] }] } } } };
+            assert.deepEqual(violations(v1, [FAKE.googleApiKey]), ["template.spec.containers[0].envs[GREETING] holds a Google API key"]);
+        });
+
+        it("reads docker container envs (`NAME=value` strings) and command lines", function () {
+            const container = {
+                type: "docker:index/container:Container",
+                props: {
+                    image: "registry.example.com/api@sha256:" + "0".repeat(64),
+                    name: "api",
+                    envs: ["LOG_LEVEL=info", `DB_PASSWORD=${P}`, "PASSWORD_FILE=/run/secrets/db-password", `SLACK=${FAKE.slackWebhook}`],
+                    command: ["/app/server", `--api-key=${P}`],
+                },
+            };
+            assert.deepEqual(violations(container, [P, FAKE.slackWebhook]), [
+                "command[1] holds a plaintext API key",
+                "envs[1] holds a plaintext password",
+                "envs[3] holds a Slack incoming webhook URL",
+            ]);
+        });
+
+        it("reads Azure tags, app settings and any input for formats (a storage key in a connection string)", function () {
+            const connection = `DefaultEndpointsProtocol=https;AccountName=platformprod;AccountKey=${FAKE.azureStorageKey};EndpointSuffix=core.windows.net`;
+            const app = {
+                type: "azure-native:web:WebApp",
+                props: {
+                    resourceGroupName: "platform-prod",
+                    tags: { environment: "prod", "ops-password": P },
+                    siteConfig: { appSettings: [{ name: "AzureWebJobsStorage", value: connection }, { name: "WEBSITE_RUN_FROM_PACKAGE", value: "1" }] },
+                },
+            };
+            assert.deepEqual(violations(app, [P, FAKE.azureStorageKey]), [
+                "siteConfig.appSettings[AzureWebJobsStorage] holds an Azure account or shared access key",
+                "tags.ops-password holds a plaintext password",
+            ]);
+            const legacy = { type: "azure:appservice/linuxWebApp:LinuxWebApp", props: { appSettings: { STORAGE_ACCOUNT_KEY: P, WEBSITES_PORT: "8080" } } };
+            assert.deepEqual(violations(legacy, [P]), ["appSettings.STORAGE_ACCOUNT_KEY holds a plaintext secret"]);
+        });
+
+        it("reads an SSM String parameter, GCE metadata scripts and a custom resource's spec for formats", function () {
+            assert.deepEqual(violations({ type: "aws:ssm/parameter:Parameter", props: { name: "/platform/prod/github", type: "String", value: FAKE.githubClassic } }, [FAKE.githubClassic]), ["value holds a GitHub token"]);
+            const instance = { type: "gcp:compute/instance:Instance", props: { machineType: "e2-small", metadataStartupScript: `#!/bin/sh\nexport API_TOKEN=${P}\n` } };
+            assert.deepEqual(violations(instance, [P]), ["metadataStartupScript line 2 holds a plaintext token"]);
+            const custom = { type: "kubernetes:external-secrets.io/v1beta1:ClusterSecretStore", props: { spec: { provider: { webhook: { url: `https://svc:${P}@hooks.example.com/x` } } } } };
+            assert.deepEqual(violations(custom, [P]), ["spec.provider.webhook.url holds a URL with an embedded password"]);
+        });
+
+        it("skips inputs unknown during preview instead of giving up on the resource (they come from other resources)", function () {
+            const bucket = { type: "gcp:storage/bucket:Bucket", props: { name: UNKNOWN, location: "EU", labels: { team: "web", "deploy-token": P }, encryption: { defaultKmsKeyName: UNKNOWN } } };
+            assert.deepEqual(checkResource(noPlaintextSecrets, bucket), [{ kind: "violation", message: "labels.deploy-token holds a plaintext token" }]);
+            assert.deepEqual(checkResource(noPlaintextSecrets, { type: "aws:ssm/parameter:Parameter", props: { name: "/platform/prod/token", type: UNKNOWN, value: FAKE.githubClassic } }), []);
+            const subnet = { type: "aws:ec2/subnet:Subnet", props: { vpcId: UNKNOWN, cidrBlock: "10.0.1.0/24", tags: { Name: "private-a" } } };
+            assert.deepEqual(checkResource(noPlaintextSecrets, subnet), []);
+        });
+
+        it("stops at a bounded depth on adversarially nested inputs", function () {
+            let nested: Record<string, unknown> = { token: FAKE.githubClassic };
+            for (let level = 0; level < 90; level++) nested = { inner: nested };
+            const started = Date.now();
+            assert.deepEqual(checkResource(noPlaintextSecrets, { type: "gcp:compute/instance:Instance", props: { nested } }), []);
+            assert.ok(Date.now() - started < 200, `took ${Date.now() - started} ms`);
+        });
+
+        it("leaves clean look-alikes alone: a password hash where a chart expects one, settings about secrets, non-exposed names", function () {
+            const argo = { type: "kubernetes:helm.sh/v3:Release", props: { chart: "argo-cd", values: { configs: { secret: { argocdServerAdminPassword: "$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy" } } } } };
+            assert.deepEqual(checkResource(noPlaintextSecrets, argo), []);
+            const htpasswd = { type: "docker:index/container:Container", props: { image: "registry:2", envs: ["REGISTRY_AUTH=htpasswd", "ADMIN_PASSWORD=$2y$05$HJEvL8yMtW5wQ0rjTn5K1uS0O8o5Jz1wB0hQm4b2o1tX7Zy1yQF7e"] } };
+            assert.deepEqual(checkResource(noPlaintextSecrets, htpasswd), []);
+            // An Azure VM's admin password is a credential input: its provenance is credentials-from-secret-store's to judge.
+            const vm = { type: "azure:compute/linuxVirtualMachine:LinuxVirtualMachine", props: { adminUsername: "azureuser", adminPassword: P, disablePasswordAuthentication: false, tags: { "secret-name": "platform/prod/vm-admin" } } };
+            assert.deepEqual(checkResource(noPlaintextSecrets, vm), []);
         });
     });
 

@@ -1,29 +1,34 @@
 import { gunzipSync } from "zlib";
+import { knownElements, knownEntries } from "../lib/known-values";
 import { ALWAYS_MANDATORY, isRecord, ResourceRule, ResourceUnderTest } from "../lib/rule";
 import { detectSecret, detectSecretFormats, PathSegment, renderPath, scanText, SecretMatch } from "../lib/secret-detection";
-import { HELM_RELEASE_TYPES, isHelmValueSink, SECRET_SINK_PACKAGES } from "../lib/secret-sinks";
+import { EXPOSED_INPUT_KEYS, HELM_RELEASE_TYPES, isHelmValueSink, isSecretSinkPath, SECRET_SINK_PACKAGES } from "../lib/secret-sinks";
 
 /**
  * No secret in plaintext in a resource's inputs, where anyone who can read the state, the cloud console
- * or the cluster can read it too. Inspected:
+ * or the cluster can read it too. Every string input of every resource is read, whatever its package
+ * (aws, gcp, azure, azure-native, docker, kubernetes, any other), for the well-known key formats (AWS
+ * access key ID, GitHub / Slack / npm token, Stripe live key, Google API key, Azure account or shared
+ * access key, PEM private key, JWT, URL with a password), map keys included. On top of that:
  *
- * - every Kubernetes object: `metadata.annotations` and `metadata.labels`;
- * - workloads (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob,
- *   PodTemplate and their *Patch forms): containers, initContainers and ephemeralContainers, their env
- *   `value`s (a secret-looking NAME with a literal value is a violation; `valueFrom.secretKeyRef` is the
- *   way), `command` and `args`, and the pod template's annotations and labels;
- * - ConfigMaps: `data` and (base64-decoded) `binaryData`, keys and file contents alike;
+ * - exposed inputs of any package, read by name: `tags`, `labels`, `annotations`, environment variables
+ *   (`env`, `envs`, `environment`, `variables`, `environmentVariables`, `appSettings`, lists of
+ *   `{name, value}`), where a secret-looking NAME with a literal value is a violation;
+ * - scripts and command lines (`userData`, `customData`, `metadataStartupScript`, `command`, `args`,
+ *   docker `envs` "NAME=value" strings), read by line for `NAME=value` assignments, base64 and gzip decoded;
+ * - Kubernetes objects: `metadata.annotations` and `metadata.labels`; the pod spec of every workload kind
+ *   and its *Patch form (containers, initContainers, ephemeralContainers: env `value`s, `command`, `args`,
+ *   the template's annotations and labels); ConfigMap `data` and (decoded) `binaryData`;
  * - Helm releases: `values`, walked; secret-looking keys with literals are violations, except the
  *   documented value sinks of secret-sinks.ts (`grafana.adminPassword` of kube-prometheus-stack), where
  *   only well-known key formats are, and whose provenance `credentials-from-secret-store` checks;
- * - AWS: `tags` of any resource (and the provider's default tags, launch-template tag specifications),
- *   EC2 instance / launch template / launch configuration `userData` (plain, base64 or gzip+base64),
- *   Lambda `environment.variables`, ECS `containerDefinitions` (a JSON string).
+ * - AWS: auto scaling tag lists, the provider's default tags, ECS `containerDefinitions` (a JSON string).
  *
- * Legitimate sinks (RDS password, ElastiCache authToken, Secrets Manager secretString, Kubernetes Secret
- * data, random:* results, the Kubernetes provider's kubeconfig) are never inspected.
- * A well-known key format (AWS access key ID, GitHub / Slack / npm token, Stripe live key, Google API
- * key, PEM private key, JWT, URL with a password) is a violation wherever it appears in these inputs.
+ * A password hash (bcrypt, argon2, scrypt, PBKDF2) is not a plaintext password. Legitimate sinks
+ * (secret-sinks.ts: database passwords, Secrets Manager / Secret Manager / Key Vault values, SSM
+ * SecureString values, Kubernetes Secret data, every random:* resource, a docker build's registry login,
+ * provider configuration) are never inspected here; `credentials-from-secret-store` judges where their
+ * values, and other credential inputs such as an Azure VM's `adminPassword`, come from.
  * Messages give the key path and the kind of secret, never the value.
  */
 
@@ -255,7 +260,7 @@ function aws(resource: ResourceUnderTest, out: Finding[]): void {
     if (type === "aws:ecs/taskDefinition:TaskDefinition") containerDefinitions(props.containerDefinitions, out);
 }
 
-/** The engine hands a provider's non-string configuration over JSON-encoded (`defaultTags: "{\"tags\":{...}}"`). */
+/** The engine hands a provider's non-string configuration over JSON-encoded (`defaultTags: "{\\"tags\\":{...}}"`). */
 function jsonOrValue(value: unknown): unknown {
     if (typeof value !== "string") return value;
     try {
@@ -265,20 +270,114 @@ function jsonOrValue(value: unknown): unknown {
     }
 }
 
+/** Inputs holding a script or a command line: read line by line for `NAME=value` assignments too (base64 decoded). */
+const SCRIPT_KEYS = new Set(["userData", "userDataBase64", "customData", "startupScript", "metadataStartupScript", "startup-script", "command", "args", "entrypoint"]);
+/** Top-level inputs read by the specific readers above, per resource type. */
+const READ_SPECIFICALLY: Readonly<Record<string, readonly string[]>> = {
+    "aws:ecs/taskDefinition:TaskDefinition": ["containerDefinitions"],
+    "kubernetes:helm.sh/v3:Release": ["values"],
+    "kubernetes:helm.sh/v4:Chart": ["values"],
+};
+/** Deeper than any real resource's inputs; an adversarial nesting stops here. */
+const MAX_DEPTH = 64;
+
+type Reading = "formats" | "exposed" | "script";
+
+/** Well-known formats only, by line for a multi-line value. */
+function formatLeaf(path: readonly PathSegment[], value: string, out: Finding[]): void {
+    const lines = value.includes("\n") ? value.split(/\r?\n/) : [value];
+    lines.forEach((line, index) => {
+        for (const match of detectSecretFormats(line)) out.push({ path, description: match.description, line: lines.length > 1 ? index + 1 : undefined });
+    });
+}
+
+/** A `{name, value}` entry read without touching unknown fields. */
+function knownEnvEntry(element: unknown): { name: string; value: string } | undefined {
+    const fields = new Map(knownEntries(element));
+    const name = fields.get("name");
+    const value = fields.get("value");
+    return typeof name === "string" && typeof value === "string" ? { name, value } : undefined;
+}
+
+/**
+ * Every string input of a resource, whatever its package: well-known formats everywhere (keys included),
+ * secret-looking names in exposed inputs, assignments in scripts and command lines. Secret sinks are
+ * skipped, and so are values unknown during preview (computed by another resource, so not written here).
+ */
+function inputs(value: unknown, path: readonly PathSegment[], name: string | undefined, reading: Reading, out: Finding[], walker: InputWalker, depth = 0): void {
+    const { isSink, byContext } = walker;
+    if (depth > MAX_DEPTH || isSink(path)) return;
+    if (typeof value === "string") {
+        if (reading === "formats") formatLeaf(path, value, out);
+        else if (reading === "exposed") leaf(path, name, value, out);
+        else decodedLeaf(path, undefined, value, out);
+        return;
+    }
+    if (Array.isArray(value)) {
+        for (const [index, element] of knownElements(value)) {
+            const env = knownEnvEntry(element);
+            if (env) {
+                if (reading === "formats") formatLeaf([...path, { entry: env.name }], env.value, out);
+                else leaf([...path, { entry: env.name }], env.name, env.value, out);
+                continue;
+            }
+            // Objects in an exposed list (a reference such as `valueSource.secretKeyRef`) are read for formats only.
+            inputs(element, [...path, index], undefined, reading === "exposed" && isRecord(element) ? "formats" : reading, out, walker, depth + 1);
+        }
+        return;
+    }
+    for (const [key, child] of knownEntries(value)) {
+        keyFindings(path, key, out);
+        inputs(child, [...path, key], key, byContext ? readingOf(key, reading, child) : reading, out, walker, depth + 1);
+    }
+}
+
+interface InputWalker {
+    readonly isSink: (path: readonly PathSegment[]) => boolean;
+    /** Whether exposed and script inputs are read by name; otherwise formats only. */
+    readonly byContext: boolean;
+}
+
+/** How an input is read: by its own key, else as its parent's entries are (an exposed map's own values, a script's lines). */
+function readingOf(key: string, parent: Reading, value: unknown): Reading {
+    if (EXPOSED_INPUT_KEYS.has(key)) return "exposed";
+    if (SCRIPT_KEYS.has(key)) return "script";
+    if (parent === "exposed") return typeof value === "string" ? "exposed" : "formats";
+    return parent;
+}
+
+function everyInput(resource: ResourceUnderTest, pkg: string, out: Finding[]): void {
+    const skipped = READ_SPECIFICALLY[resource.type] ?? [];
+    const isSink = (path: readonly PathSegment[]): boolean =>
+        (path.length === 1 && skipped.includes(String(path[0]))) ||
+        isSecretSinkPath(resource.type, resource.props, path.map((segment) => (typeof segment === "object" ? segment.entry : segment)));
+    // Kubernetes objects are read by name above, where their shape is known (an annotation may name a Secret
+    // object: `auth-secret: basic-auth`); every other input of theirs for formats only.
+    const walker: InputWalker = { isSink, byContext: pkg !== "kubernetes" };
+    for (const [key, value] of knownEntries(resource.props)) {
+        inputs(value, [key], key, walker.byContext ? readingOf(key, "formats", value) : "formats", out, walker, 1);
+    }
+}
+
 export function plaintextSecretFindings(resource: ResourceUnderTest): string[] {
     const [pkg, , kind = ""] = resource.type.split(":");
     if (SECRET_SINK_PACKAGES.includes(pkg)) return [];
     const out: Finding[] = [];
+    if (pkg === "pulumi") {
+        // A provider's configuration is where its credentials go (read from the stack config, which scanStackConfig judges).
+        if (resource.type === "pulumi:providers:aws") tags(dig(jsonOrValue(resource.props.defaultTags), ["tags"]), ["defaultTags", "tags"], out);
+        return [...new Set(out.map(messageOf))];
+    }
     if (pkg === "kubernetes") kubernetes(resource, kind.replace(/Patch$/, ""), out);
     else if (pkg === "aws") aws(resource, out);
-    else if (resource.type === "pulumi:providers:aws") tags(dig(jsonOrValue(resource.props.defaultTags), ["tags"]), ["defaultTags", "tags"], out);
+    everyInput(resource, pkg, out);
     return [...new Set(out.map(messageOf))];
 }
 
 export const noPlaintextSecrets: ResourceRule = {
     kind: "resource",
     name: "no-plaintext-secrets",
-    description: "No secret in plaintext in resource inputs: env vars, ConfigMaps, labels, annotations, tags, user data, Lambda and ECS environments, Helm values.",
+    description: "No secret in plaintext in any resource's inputs, whatever its provider: well-known key formats anywhere; secret-looking names in env vars, app settings, ConfigMaps, labels, annotations, tags, scripts and Helm values.",
     severity: "critical",
     rationale:
         "Resource inputs are readable by anyone with access to the state, the cloud console or the cluster (tags, labels, ConfigMaps, env vars and user data are not secret stores); a secret written there has leaked and must be rotated.",

@@ -40,6 +40,8 @@ export const FAKE = {
     pemPlaceholder: pem("PRIVATE KEY", "..."),
     jwt: [fake("eyJ", 33, "hbGciOiJIUzI1NiJ9EXAMPLE"), fake("eyJ", 40, "zdWIiOiJFWEFNUExFIn0fake"), fake("", 43, "EXAMPLE0fake_-")].join("."),
     npm: fake("npm_", 36),
+    /** An Azure Storage account key (88 base64 characters), as it sits in a connection string. */
+    azureStorageKey: fake("", 86, "EXAMPLE0fake0KEY+/") + "==",
     /** A password that is a plain literal, in URLs and assignments. */
     password: "EXAMPLE-fake-pw-0000",
 } as const;
