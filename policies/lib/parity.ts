@@ -1,4 +1,5 @@
 import { isRecord, ResourceUnderTest } from "./rule";
+import { imagePinning, quoteReference } from "./image-reference";
 
 /**
  * What "staging mirrors prod" means, as data: engine versions, the capabilities present, their security
@@ -43,11 +44,17 @@ function uniform(values: readonly unknown[]): string | number | boolean | null {
     return distinct.length === 1 ? (JSON.parse(distinct[0]) as string | number | boolean | null) : "mixed";
 }
 
-/** `repo@sha256:...` -> the digest; `repo:tag` -> the tag (a mismatch then shows what runs). */
-function imageParts(reference: string): { repository: string; digest: string } {
-    const at = reference.indexOf("@");
-    if (at !== -1) return { repository: reference.slice(0, at).replace(/:[^/:]+$/, ""), digest: reference.slice(at + 1) };
-    return { repository: reference.replace(/:[^/:]+$/, ""), digest: `unpinned ${reference}` };
+/** `repo@sha256:...` -> the digest; `repo:tag` -> the reference (a mismatch then shows what runs). Linear: the pack's parser. */
+function imageParts(text: string): { repository: string; digest: string } {
+    const pinning = imagePinning(text);
+    if (pinning.kind === "invalid") return { repository: "", digest: `invalid ${quoteReference(text)}` };
+    if (pinning.kind === "image-id") return { repository: "", digest: pinning.digest };
+    // The repository as written (registry included, tag and digest removed), as the baseline records it.
+    const at = text.indexOf("@");
+    const name = at === -1 ? text : text.slice(0, at);
+    const tag = pinning.reference.tag;
+    const repository = tag === undefined ? name : name.slice(0, name.length - tag.length - 1);
+    return { repository, digest: pinning.kind === "unpinned" ? `unpinned ${text}` : pinning.digest };
 }
 
 export function fingerprint(resources: readonly ResourceUnderTest[]): Fingerprint {

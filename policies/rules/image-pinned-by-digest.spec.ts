@@ -1,4 +1,7 @@
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { checkResource, TestResource, UNKNOWN, violationMessages } from "../../test/support/policy-harness";
 import { imagePinnedByDigest } from "./image-pinned-by-digest";
 
@@ -12,6 +15,7 @@ const templated = (spec: Record<string, unknown>) => ({ template: { metadata: { 
 function workload(type: string, spec: Record<string, unknown>, annotations: Record<string, string> = {}): TestResource {
     const kind = type.slice(type.lastIndexOf(":") + 1);
     const metadata = { name: "api", annotations };
+    if (kind === "PodTemplate") return { type, name: "api", props: { apiVersion: "v1", kind, metadata, template: { metadata: { labels: { app: "api" } }, spec } } };
     const body =
         kind === "Pod" ? spec : kind === "CronJob" ? { schedule: "0 * * * *", jobTemplate: { spec: templated(spec) } } : templated(spec);
     return { type, name: "api", props: { apiVersion: "v1", kind, metadata, spec: body } };
@@ -29,6 +33,8 @@ const WORKLOADS = [
     "kubernetes:batch/v1:Job",
     "kubernetes:batch/v1:CronJob",
     "kubernetes:core/v1:Pod",
+    "kubernetes:core/v1:ReplicationController",
+    "kubernetes:core/v1:PodTemplate",
 ];
 
 describe("policy image-pinned-by-digest", function () {
@@ -70,7 +76,7 @@ describe("policy image-pinned-by-digest", function () {
 
         it("ignores other resource types", function () {
             assert.deepEqual(checkResource(imagePinnedByDigest, { type: "kubernetes:core/v1:ConfigMap", props: { data: { image: "nginx:latest" } } }), []);
-            assert.deepEqual(checkResource(imagePinnedByDigest, { type: "aws:ecs/taskDefinition:TaskDefinition", props: { containerDefinitions: "[]" } }), []);
+            assert.deepEqual(checkResource(imagePinnedByDigest, { type: "aws:ecs/service:Service", props: { taskDefinition: "arn:aws:ecs:eu-west-1:123456789012:task-definition/api:3" } }), []);
         });
     });
 
@@ -161,6 +167,205 @@ describe("policy image-pinned-by-digest", function () {
     describe("Docker containers", function () {
         it("flags a tagged image", function () {
             assert.deepEqual(messagesOf(dockerContainer("nginx:latest")), ['Container web: image is "nginx:latest" without a sha256 digest']);
+        });
+    });
+
+    describe("Kubernetes patches", function () {
+        it("judges the images a patch sets, and passes a patch that sets none", function () {
+            const patch = (spec: Record<string, unknown>): TestResource => ({ ...workload("kubernetes:apps/v1:Deployment", spec), type: "kubernetes:apps/v1:DeploymentPatch" });
+            assert.deepEqual(messagesOf(patch(podSpec([{ name: "api", image: "ghcr.io/acme/api:1.5.0" }]))), [
+                'DeploymentPatch api: container "api" runs "ghcr.io/acme/api:1.5.0" without a sha256 digest',
+            ]);
+            assert.deepEqual(checkResource(imagePinnedByDigest, patch(podSpec([{ name: "api", image: `ghcr.io/acme/api:1.5.0@${DIGEST}` }]))), []);
+            // Only replicas or resources patched: nothing about images to judge.
+            assert.deepEqual(checkResource(imagePinnedByDigest, patch(podSpec([{ name: "api", resources: { limits: { cpu: "1" } } }]))), []);
+            assert.deepEqual(checkResource(imagePinnedByDigest, { type: "kubernetes:apps/v1:StatefulSetPatch", name: "db", props: { metadata: { name: "db" }, spec: { replicas: 3 } } }), []);
+        });
+
+        it("reads a CronJobPatch and a PodTemplate where their kinds keep the pod spec", function () {
+            const cronJob = { ...workload("kubernetes:batch/v1:CronJob", podSpec([{ name: "report", image: "ghcr.io/acme/report:nightly" }])), type: "kubernetes:batch/v1:CronJobPatch" };
+            assert.deepEqual(messagesOf(cronJob), ['CronJobPatch api: container "report" runs "ghcr.io/acme/report:nightly" without a sha256 digest']);
+            assert.deepEqual(messagesOf(workload("kubernetes:core/v1:PodTemplate", podSpec([{ name: "api", image: "nginx" }]))), ['PodTemplate api: container "api" runs "nginx" without a sha256 digest']);
+        });
+    });
+
+    describe("ECS", function () {
+        const taskDefinition = (containerDefinitions: unknown): TestResource => ({
+            type: "aws:ecs/taskDefinition:TaskDefinition",
+            name: "api",
+            props: { family: "api", requiresCompatibilities: ["FARGATE"], networkMode: "awsvpc", cpu: "256", memory: "512", containerDefinitions },
+        });
+        const definitions = (...images: string[]): string =>
+            JSON.stringify(images.map((image, index) => ({ name: `c${index}`, image, essential: true, portMappings: [{ containerPort: 8080, protocol: "tcp" }] })));
+
+        it("passes pinned container definitions", function () {
+            assert.deepEqual(checkResource(imagePinnedByDigest, taskDefinition(definitions(`123456789012.dkr.ecr.eu-west-1.amazonaws.com/api@${DIGEST}`, `public.ecr.aws/aws-observability/aws-otel-collector:v0.40.0@${DIGEST}`))), []);
+        });
+
+        it("flags an unpinned or unparseable container definition", function () {
+            assert.deepEqual(messagesOf(taskDefinition(definitions("123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:1.4.2", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/service:"))), [
+                'TaskDefinition api: container "c0" runs "123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:1.4.2" without a sha256 digest',
+                'TaskDefinition api: container "c1" runs "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/service:", which is not a valid image reference (invalid reference format: empty tag)',
+            ]);
+        });
+
+        it("reports container definitions that are not JSON, not an array, or too large, without crashing", function () {
+            assert.deepEqual(messagesOf(taskDefinition('[{"name": "api", "image": ')), ["TaskDefinition api: containerDefinitions is not valid JSON, so its images cannot be checked"]);
+            assert.deepEqual(messagesOf(taskDefinition('{"name": "api"}')), ["TaskDefinition api: containerDefinitions is not a JSON array, so its images cannot be checked"]);
+            assert.deepEqual(messagesOf(taskDefinition(`[${" ".repeat(1024 * 1024)}]`)), ["TaskDefinition api: containerDefinitions is larger than 1024 KiB, so its images cannot be checked"]);
+        });
+
+        it("flags a daemon task definition's and an Express service's unpinned images", function () {
+            assert.deepEqual(messagesOf({ type: "aws:ecs/daemonTaskDefinition:DaemonTaskDefinition", name: "agent", props: { family: "agent", containerDefinitions: [{ name: "agent", image: "datadog/agent:7" }] } }), [
+                'DaemonTaskDefinition agent: container "agent" runs "datadog/agent:7" without a sha256 digest',
+            ]);
+            assert.deepEqual(messagesOf({ type: "aws:ecs/expressGatewayService:ExpressGatewayService", name: "web", props: { primaryContainer: { image: "nginx:1.27", containerPort: 80 } } }), [
+                'ExpressGatewayService web: primaryContainer.image is "nginx:1.27" without a sha256 digest',
+            ]);
+        });
+    });
+
+    describe("Lambda, App Runner, Batch", function () {
+        it("judges a container-image Lambda's imageUri, and not a Zip function", function () {
+            const lambda = (props: Record<string, unknown>): TestResource => ({ type: "aws:lambda/function:Function", name: "resize", props: { role: "arn:aws:iam::123456789012:role/resize", ...props } });
+            assert.deepEqual(messagesOf(lambda({ packageType: "Image", imageUri: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/resize:latest" })), [
+                'Function resize: imageUri is "123456789012.dkr.ecr.eu-west-1.amazonaws.com/resize:latest" without a sha256 digest',
+            ]);
+            assert.deepEqual(checkResource(imagePinnedByDigest, lambda({ packageType: "Image", imageUri: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/resize@${DIGEST}` })), []);
+            assert.deepEqual(checkResource(imagePinnedByDigest, lambda({ runtime: "nodejs20.x", handler: "index.handler", code: { hash: "x" } })), []);
+        });
+
+        it("judges an App Runner image repository, and not a code repository", function () {
+            const service = (sourceConfiguration: Record<string, unknown>): TestResource => ({ type: "aws:apprunner/service:Service", name: "web", props: { serviceName: "web", sourceConfiguration } });
+            assert.deepEqual(messagesOf(service({ imageRepository: { imageIdentifier: "public.ecr.aws/aws-containers/hello-app-runner:latest", imageRepositoryType: "ECR_PUBLIC" } })), [
+                'Service web: sourceConfiguration.imageRepository.imageIdentifier is "public.ecr.aws/aws-containers/hello-app-runner:latest" without a sha256 digest',
+            ]);
+            assert.deepEqual(checkResource(imagePinnedByDigest, service({ codeRepository: { repositoryUrl: "https://github.com/acme/web" } })), []);
+        });
+
+        it("judges every image of a Batch job definition: container, ECS and EKS properties, node ranges", function () {
+            const jobDefinition: TestResource = {
+                type: "aws:batch/jobDefinition:JobDefinition",
+                name: "etl",
+                props: {
+                    type: "container",
+                    containerProperties: JSON.stringify({ image: "busybox", command: ["ls"], resourceRequirements: [{ type: "VCPU", value: "1" }] }),
+                    ecsProperties: JSON.stringify({ taskProperties: [{ containers: [{ name: "main", image: `ghcr.io/acme/etl@${DIGEST}` }, { name: "sidecar", image: "amazon/aws-xray-daemon:3.3" }] }] }),
+                    eksProperties: { podProperties: { containers: [{ name: "main", image: "public.ecr.aws/amazonlinux/amazonlinux:2" }] } },
+                    nodeProperties: JSON.stringify({ mainNode: 0, numNodes: 2, nodeRangeProperties: [{ targetNodes: "0:", container: { image: "ghcr.io/acme/mpi:1" } }] }),
+                },
+            };
+            assert.deepEqual(messagesOf(jobDefinition), [
+                'JobDefinition etl: containerProperties runs "busybox" without a sha256 digest',
+                'JobDefinition etl: ecsProperties.taskProperties[0].containers[1] (sidecar) runs "amazon/aws-xray-daemon:3.3" without a sha256 digest',
+                'JobDefinition etl: eksProperties.podProperties.containers[0] (main) runs "public.ecr.aws/amazonlinux/amazonlinux:2" without a sha256 digest',
+                'JobDefinition etl: nodeProperties.nodeRangeProperties[0].container runs "ghcr.io/acme/mpi:1" without a sha256 digest',
+            ]);
+            assert.deepEqual(messagesOf({ ...jobDefinition, props: { type: "container", containerProperties: "{not json" } }), ["JobDefinition etl: containerProperties is not valid JSON, so its images cannot be checked"]);
+        });
+    });
+
+    describe("Cloud Run", function () {
+        it("judges v1 services and v2 services, jobs and worker pools where each keeps its containers", function () {
+            const containers = [{ name: "web", image: "us-docker.pkg.dev/cloudrun/container/hello" }, { name: "proxy", image: `gcr.io/acme/proxy@${DIGEST}` }];
+            const cases: [string, Record<string, unknown>, string][] = [
+                ["gcp:cloudrun/service:Service", { location: "europe-west1", template: { spec: { containers } } }, "template.spec.containers"],
+                ["gcp:cloudrunv2/service:Service", { location: "europe-west1", template: { containers } }, "template.containers"],
+                ["gcp:cloudrunv2/job:Job", { location: "europe-west1", template: { template: { containers } } }, "template.template.containers"],
+                ["gcp:cloudrunv2/workerPool:WorkerPool", { location: "europe-west1", template: { containers } }, "template.containers"],
+            ];
+            for (const [type, props, where] of cases) {
+                const kind = type.slice(type.lastIndexOf(":") + 1);
+                assert.deepEqual(messagesOf({ type, name: "hello", props }), [`${kind} hello: ${where}[0] (web) runs "us-docker.pkg.dev/cloudrun/container/hello" without a sha256 digest`], type);
+            }
+        });
+    });
+
+    describe("images built from a Dockerfile", function () {
+        let context: string;
+        const write = (text: string, file = "Dockerfile"): string => {
+            fs.writeFileSync(path.join(context, file), text);
+            return path.join(context, file);
+        };
+        beforeEach(function () {
+            context = fs.mkdtempSync(path.join(os.tmpdir(), "image-pinned-"));
+        });
+        afterEach(function () {
+            fs.rmSync(context, { recursive: true, force: true });
+        });
+        const dockerImage = (build: Record<string, unknown>): TestResource => ({ type: "docker:index/image:Image", name: "api-image", props: { imageName: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:abc", build } });
+
+        it("passes the project's own sample service, by absolute path and relative to the project folder", function () {
+            assert.deepEqual(checkResource(imagePinnedByDigest, dockerImage({ context: path.resolve("services/api"), platform: "linux/amd64", args: { BUILD_SHA: "abc" } })), []);
+            assert.deepEqual(checkResource(imagePinnedByDigest, dockerImage({ context: "services/api" })), []);
+        });
+
+        it("passes pinned bases, earlier stages, scratch, and ARG-templated bases resolved from build args", function () {
+            write(
+                [
+                    "# syntax=docker/dockerfile:1",
+                    "ARG BASE=node:20-alpine",
+                    `ARG RUNTIME=gcr.io/distroless/nodejs20-debian12@${DIGEST}`,
+                    "FROM --platform=$BUILDPLATFORM ${BASE} AS build",
+                    "RUN <<EOF",
+                    "FROM nginx:latest is heredoc text, not an instruction",
+                    "EOF",
+                    "FROM scratch AS empty",
+                    "from ${RUNTIME}",
+                    "COPY --from=build /app /app",
+                    "COPY --from=0 /x /x",
+                ].join("\n"),
+            );
+            assert.deepEqual(checkResource(imagePinnedByDigest, dockerImage({ context, args: { BASE: `node:20-alpine@${DIGEST}` } })), []);
+        });
+
+        it("flags an unpinned FROM, COPY --from and RUN --mount image, with the Dockerfile line", function () {
+            const file = write(
+                ["FROM node:20-alpine AS build", "RUN --mount=type=bind,from=ghcr.io/acme/tools:1,target=/tools make", `FROM gcr.io/distroless/nodejs20-debian12@${DIGEST}`, "COPY --from=nginx:1.27 \\", "    /etc/nginx /etc/nginx"].join("\n"),
+            );
+            assert.deepEqual(messagesOf(dockerImage({ context })), [
+                `Image api-image: Dockerfile ${JSON.stringify(file)} line 1 FROM "node:20-alpine" without a sha256 digest`,
+                `Image api-image: Dockerfile ${JSON.stringify(file)} line 2 RUN --mount from "ghcr.io/acme/tools:1" without a sha256 digest`,
+                `Image api-image: Dockerfile ${JSON.stringify(file)} line 4 COPY --from "nginx:1.27" without a sha256 digest`,
+            ]);
+        });
+
+        it("flags a base image from a build argument with no value, and resolves the default otherwise", function () {
+            // Only ARGs declared before the first FROM reach a FROM.
+            const file = write(["ARG BASE", "ARG TAG=3.20", "FROM ${BASE}", "FROM alpine:${TAG}"].join("\n"));
+            assert.deepEqual(messagesOf(dockerImage({ context })), [
+                `Image api-image: Dockerfile ${JSON.stringify(file)} line 3 FROM "\${BASE}" uses a build argument with no value, so its image cannot be checked`,
+                `Image api-image: Dockerfile ${JSON.stringify(file)} line 4 FROM "alpine:3.20" without a sha256 digest`,
+            ]);
+        });
+
+        it("reads the Dockerfile named by build.dockerfile, and reports one that cannot be read", function () {
+            const file = write("FROM python:3.12-slim\n", "worker.Dockerfile");
+            assert.deepEqual(messagesOf(dockerImage({ context, dockerfile: file })), [`Image api-image: Dockerfile ${JSON.stringify(file)} line 1 FROM "python:3.12-slim" without a sha256 digest`]);
+            const missing = path.join(context, "missing", "Dockerfile");
+            assert.deepEqual(messagesOf(dockerImage({ context: path.join(context, "missing") })), [`Image api-image: Dockerfile ${JSON.stringify(missing)} is not found here, so its base images cannot be checked`]);
+            assert.deepEqual(messagesOf(dockerImage({ context, dockerfile: context })), [`Image api-image: Dockerfile ${JSON.stringify(context)} is not a regular file here, so its base images cannot be checked`]);
+        });
+
+        it("judges docker-build images (inline or located Dockerfile) and RemoteImage pulls and builds", function () {
+            assert.deepEqual(messagesOf({ type: "docker-build:index:Image", name: "web", props: { push: true, tags: ["ghcr.io/acme/web:1"], dockerfile: { inline: "FROM nginx:1.27\n" }, context: { location: context } } }), [
+                'Image web: inline Dockerfile line 1 FROM "nginx:1.27" without a sha256 digest',
+            ]);
+            write(`ARG BASE=ruby:3.3\nFROM \${BASE}\n`);
+            assert.deepEqual(checkResource(imagePinnedByDigest, { type: "docker-build:index:Image", name: "web", props: { push: false, context: { location: context }, buildArgs: { BASE: `ruby:3.3@${DIGEST}` } } }), []);
+            assert.deepEqual(messagesOf({ type: "docker:index/remoteImage:RemoteImage", name: "nginx", props: { name: "nginx:latest", keepLocally: true } }), ['RemoteImage nginx: name is "nginx:latest" without a sha256 digest']);
+            assert.deepEqual(checkResource(imagePinnedByDigest, { type: "docker:index/remoteImage:RemoteImage", name: "nginx", props: { name: `nginx@${DIGEST}` } }), []);
+            assert.deepEqual(messagesOf({ type: "docker:index/remoteImage:RemoteImage", name: "local", props: { name: "local/app:dev", build: { context, buildArgs: { BASE: "ruby:3.3" } } } }), [
+                `RemoteImage local: Dockerfile ${JSON.stringify(path.join(context, "Dockerfile"))} line 2 FROM "ruby:3.3" without a sha256 digest`,
+            ]);
+        });
+    });
+
+    describe("Docker services", function () {
+        it("flags a swarm service's unpinned image", function () {
+            assert.deepEqual(messagesOf({ type: "docker:index/service:Service", name: "web", props: { name: "web", taskSpec: { containerSpec: { image: "nginx:1.27" } } } }), [
+                'Service web: taskSpec.containerSpec.image is "nginx:1.27" without a sha256 digest',
+            ]);
         });
     });
 
@@ -272,7 +477,27 @@ describe("policy image-pinned-by-digest", function () {
         assert.equal(imagePinnedByDigest.severity, "high");
         assert.equal(imagePinnedByDigest.exemptable, true);
         assert.deepEqual(imagePinnedByDigest.enforcement, { dev: "advisory", staging: "mandatory", prod: "mandatory" });
-        assert.deepEqual(imagePinnedByDigest.resourceTypes, [...WORKLOADS, "docker:index/container:Container", "kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart"]);
+        assert.deepEqual(imagePinnedByDigest.resourceTypes, [
+            ...WORKLOADS,
+            "docker:index/container:Container",
+            "kubernetes:helm.sh/v3:Release",
+            "kubernetes:helm.sh/v4:Chart",
+            ...WORKLOADS.map((type) => `${type}Patch`),
+            "docker:index/service:Service",
+            "docker:index/remoteImage:RemoteImage",
+            "docker:index/image:Image",
+            "docker-build:index:Image",
+            "aws:ecs/taskDefinition:TaskDefinition",
+            "aws:ecs/daemonTaskDefinition:DaemonTaskDefinition",
+            "aws:ecs/expressGatewayService:ExpressGatewayService",
+            "aws:lambda/function:Function",
+            "aws:apprunner/service:Service",
+            "aws:batch/jobDefinition:JobDefinition",
+            "gcp:cloudrun/service:Service",
+            "gcp:cloudrunv2/service:Service",
+            "gcp:cloudrunv2/job:Job",
+            "gcp:cloudrunv2/workerPool:WorkerPool",
+        ]);
         assert.match(imagePinnedByDigest.description, /sha256 digest/);
         assert.match(imagePinnedByDigest.rationale, /digest names exactly one image/);
         assert.match(imagePinnedByDigest.remediation, /image@sha256:<digest>/);
