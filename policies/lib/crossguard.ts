@@ -1,5 +1,6 @@
 import { Policies, Policy, PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { EXEMPTIONS_CONFIG_SCHEMA } from "./exemptions";
+import { withStackOfResources } from "./pack-context";
 import { appliesTo, ResourceRule, ResourceUnderTest, Rule, RuleContext, StackRule } from "./rule";
 import { RuleConfig, RuleOutcome, runResourceRule, runStackRule } from "./run";
 
@@ -62,7 +63,10 @@ function resourcePolicy(rule: ResourceRule, context: RuleContext): ResourceValid
 function stackPolicy(rule: StackRule, context: RuleContext): StackValidationPolicy {
     return {
         ...policyMetadata(rule, context),
-        validateStack: (args, reportViolation) => report(runStackRule(rule, args.resources.map(toStackResource), context), reportViolation),
+        validateStack: (args, reportViolation) => {
+            const resources = args.resources.map(toStackResource);
+            report(runStackRule(rule, resources, withStackOfResources(context, resources.map((resource) => resource.urn))), reportViolation);
+        },
     };
 }
 
