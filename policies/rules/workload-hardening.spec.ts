@@ -100,6 +100,7 @@ describe("policy workload-hardening", function () {
             ["kubernetes:apps/v1:DaemonSet", { spec: { template: { spec: bad } } }],
             ["kubernetes:apps/v1:ReplicaSet", { spec: { template: { spec: bad } } }],
             ["kubernetes:batch/v1:CronJob", { spec: { schedule: "0 * * * *", jobTemplate: { spec: { template: { spec: bad } } } } }],
+            ["kubernetes:core/v1:ReplicationController", { spec: { template: { spec: bad } } }],
         ];
         for (const [type, props] of cases) {
             const kind = type.slice(type.lastIndexOf(":") + 1);

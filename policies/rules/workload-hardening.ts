@@ -25,9 +25,16 @@ import { containersOf, describeContainer, Workload, workloadOf, WORKLOAD_TYPES }
 export const ALLOWED_CAPABILITIES: readonly string[] = ["NET_BIND_SERVICE"];
 const HOST_NAMESPACES = ["hostNetwork", "hostPID", "hostIPC"] as const;
 const SERVICE_ACCOUNT_TYPES: readonly string[] = ["kubernetes:core/v1:ServiceAccount", "kubernetes:core/v1:ServiceAccountPatch"];
-const PATCH_WORKLOAD_TYPES: readonly string[] = WORKLOAD_TYPES.map((type) => `${type}Patch`);
+const PATCH_WORKLOAD_TYPES: readonly string[] = [...WORKLOAD_TYPES, "kubernetes:core/v1:ReplicationController"].map((type) => `${type}Patch`);
 /** Deeper than any chart's values; an adversarial nesting stops here. */
 const MAX_DEPTH = 64;
+
+const REPLICATION_CONTROLLER = "kubernetes:core/v1:ReplicationController";
+
+function replicationController(resource: ResourceUnderTest): Workload | undefined {
+    const workload = workloadOf({ ...resource, type: "kubernetes:apps/v1:ReplicaSet" });
+    return workload && { ...workload, kind: "ReplicationController" };
+}
 
 /** `cap_sys_admin` and `SYS_ADMIN` are the same capability. */
 function capabilityName(value: unknown): string {
@@ -115,7 +122,9 @@ export function workloadHardeningFindings(resource: ResourceUnderTest): string[]
         return found.map((setting) => `Helm release ${resource.name}: ${setting}`);
     }
     const patch = PATCH_WORKLOAD_TYPES.includes(resource.type);
-    const workload = workloadOf(patch ? { ...resource, type: resource.type.slice(0, -"Patch".length) } : resource);
+    const type = patch ? resource.type.slice(0, -"Patch".length) : resource.type;
+    // A ReplicationController keeps its pod template where a ReplicaSet does.
+    const workload = type === REPLICATION_CONTROLLER ? replicationController(resource) : workloadOf({ ...resource, type });
     return workload ? workloadMessages(resource, workload, patch) : [];
 }
 
@@ -128,7 +137,7 @@ export const workloadHardening: ResourceRule = {
         "Host namespaces, added capabilities and a writable root filesystem turn a compromised container into a foothold on the node and a place to persist; an automatically mounted token hands the Kubernetes API to any code running in a pod that never needed it; a bare Pod is neither restarted nor rescheduled.",
     remediation:
         "In the pod spec leave hostNetwork, hostPID and hostIPC unset, use no hostPath volume or hostPort (a PersistentVolumeClaim, emptyDir or Service instead) and set automountServiceAccountToken: false (true only for a workload that calls the Kubernetes API; likewise on its ServiceAccount); on every container set securityContext.readOnlyRootFilesystem: true (mount an emptyDir where it writes) and capabilities: { drop: [ALL] } adding at most NET_BIND_SERVICE; run Pods under a Deployment, StatefulSet, DaemonSet or Job.",
-    resourceTypes: [...WORKLOAD_TYPES, ...PATCH_WORKLOAD_TYPES, ...SERVICE_ACCOUNT_TYPES, ...HELM_RELEASE_TYPES],
+    resourceTypes: [...WORKLOAD_TYPES, "kubernetes:core/v1:ReplicationController", ...PATCH_WORKLOAD_TYPES, ...SERVICE_ACCOUNT_TYPES, ...HELM_RELEASE_TYPES],
     enforcement: STRICT_OUTSIDE_DEV,
     exemptable: true,
     check: workloadHardeningFindings,
