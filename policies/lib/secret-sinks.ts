@@ -16,6 +16,7 @@ export const RESOURCE_SECRET_SINKS: Readonly<Record<string, readonly string[]>> 
     "gcp:secretmanager/secretVersion:SecretVersion": ["secretData", "secretDataWo"],
     "azure:keyvault/secret:Secret": ["value", "valueWo"],
     "kubernetes:core/v1:Secret": ["data", "stringData"],
+    "kubernetes:core/v1:SecretPatch": ["data", "stringData"],
     "pulumi:providers:kubernetes": ["kubeconfig"],
 };
 

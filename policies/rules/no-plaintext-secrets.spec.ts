@@ -75,6 +75,7 @@ describe("policy no-plaintext-secrets", function () {
                 { type: "gcp:secretmanager/secretVersion:SecretVersion", props: { secret: "projects/platform-prod/secrets/stripe-key", secretData: FAKE.stripeSecret } },
                 { type: "azure:keyvault/secret:Secret", props: { name: "storage-key", value: FAKE.githubClassic, keyVaultId: "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv" } },
                 { type: "kubernetes:core/v1:Secret", props: { metadata: { name: "api" }, data: { password: base64(P) }, stringData: { token: FAKE.slackBot, "id_rsa": FAKE.pemRsa } } },
+                { type: "kubernetes:core/v1:SecretPatch", props: { metadata: { name: "api" }, stringData: { "tls.key": FAKE.pemRsa } } },
                 { type: "pulumi:providers:kubernetes", props: { kubeconfig: `users:\n- name: admin\n  user:\n    token: ${FAKE.jwt}\n    client-key-data: ${base64(FAKE.pemRsa)}` } },
             ];
             assert.deepEqual(

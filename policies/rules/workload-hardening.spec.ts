@@ -57,6 +57,16 @@ describe("policy workload-hardening", function () {
         ]);
     });
 
+    it("flags hostPath volumes and host ports, as the Pod Security baseline level does", function () {
+        const api = { ...container("api"), ports: [{ name: "http", containerPort: 8080, hostPort: 80, protocol: "TCP" }, { name: "metrics", containerPort: 9090, protocol: "TCP" }] };
+        const spec = podSpec([api], { volumes: [{ name: "tmp", emptyDir: {} }, { name: "docker-sock", hostPath: { path: "/var/run/docker.sock", type: "Socket" } }] });
+        assert.deepEqual(kubernetesSchemaErrors(deploymentProps(spec)), []);
+        assert.deepEqual(messages(deployment(spec)), [
+            "Deployment api-deployment pod: hostPath volume docker-sock mounts the node's filesystem",
+            "Deployment api-deployment container api: hostPort 80 binds the node's network",
+        ]);
+    });
+
     it("accepts host namespaces set false and a token mounted on purpose (automountServiceAccountToken: true)", function () {
         assert.deepEqual(messages(deployment(podSpec([container("api")], { hostNetwork: false, hostPID: false, hostIPC: false, automountServiceAccountToken: true }))), []);
     });
@@ -90,6 +100,7 @@ describe("policy workload-hardening", function () {
             ["kubernetes:apps/v1:DaemonSet", { spec: { template: { spec: bad } } }],
             ["kubernetes:apps/v1:ReplicaSet", { spec: { template: { spec: bad } } }],
             ["kubernetes:batch/v1:CronJob", { spec: { schedule: "0 * * * *", jobTemplate: { spec: { template: { spec: bad } } } } }],
+            ["kubernetes:core/v1:ReplicationController", { spec: { template: { spec: bad } } }],
         ];
         for (const [type, props] of cases) {
             const kind = type.slice(type.lastIndexOf(":") + 1);

@@ -7,7 +7,8 @@ import { containersOf, describeContainer, Workload, workloadOf, WORKLOAD_TYPES }
  * The Kubernetes hardening a security reviewer expects of every workload, beyond running as non-root
  * (`containers-run-as-non-root` judges runAsNonRoot, runAsUser, privileged and allowPrivilegeEscalation):
  *
- * - the pod shares none of the node's namespaces: `hostNetwork`, `hostPID`, `hostIPC` not true;
+ * - the pod shares none of the node's namespaces: `hostNetwork`, `hostPID`, `hostIPC` not true, and (as the
+ *   Pod Security baseline level has it) no `hostPath` volume and no container `hostPort`;
  * - every container (init and ephemeral too) adds no capability beyond NET_BIND_SERVICE, drops ALL, and
  *   has `readOnlyRootFilesystem: true`;
  * - the service account token is not mounted by default: the pod spec sets `automountServiceAccountToken`
@@ -24,9 +25,16 @@ import { containersOf, describeContainer, Workload, workloadOf, WORKLOAD_TYPES }
 export const ALLOWED_CAPABILITIES: readonly string[] = ["NET_BIND_SERVICE"];
 const HOST_NAMESPACES = ["hostNetwork", "hostPID", "hostIPC"] as const;
 const SERVICE_ACCOUNT_TYPES: readonly string[] = ["kubernetes:core/v1:ServiceAccount", "kubernetes:core/v1:ServiceAccountPatch"];
-const PATCH_WORKLOAD_TYPES: readonly string[] = WORKLOAD_TYPES.map((type) => `${type}Patch`);
+const PATCH_WORKLOAD_TYPES: readonly string[] = [...WORKLOAD_TYPES, "kubernetes:core/v1:ReplicationController"].map((type) => `${type}Patch`);
 /** Deeper than any chart's values; an adversarial nesting stops here. */
 const MAX_DEPTH = 64;
+
+const REPLICATION_CONTROLLER = "kubernetes:core/v1:ReplicationController";
+
+function replicationController(resource: ResourceUnderTest): Workload | undefined {
+    const workload = workloadOf({ ...resource, type: "kubernetes:apps/v1:ReplicaSet" });
+    return workload && { ...workload, kind: "ReplicationController" };
+}
 
 /** `cap_sys_admin` and `SYS_ADMIN` are the same capability. */
 function capabilityName(value: unknown): string {
@@ -39,6 +47,8 @@ function addedCapabilities(capabilities: Record<string, unknown> | undefined): s
 
 function podProblems(podSpec: Record<string, unknown>, patch: boolean): string[] {
     const problems: string[] = HOST_NAMESPACES.filter((field) => podSpec[field] === true).map((field) => `${field} is true`);
+    const hostPaths = asArray(podSpec.volumes).filter((volume) => asRecord(volume)?.hostPath !== undefined).map((volume) => String(asRecord(volume)?.name));
+    if (hostPaths.length > 0) problems.push(`hostPath volume ${hostPaths.join(", ")} mounts the node's filesystem`);
     if (!patch && podSpec.automountServiceAccountToken === undefined) problems.push("automountServiceAccountToken is not set (the token is mounted by default)");
     return problems;
 }
@@ -47,6 +57,8 @@ function containerProblems(spec: Record<string, unknown>, patch: boolean): strin
     const security = asRecord(spec.securityContext);
     const capabilities = asRecord(security?.capabilities);
     const problems: string[] = [];
+    const hostPorts = asArray(spec.ports).map((port) => asRecord(port)?.hostPort).filter((port) => typeof port === "number" && port > 0);
+    if (hostPorts.length > 0) problems.push(`hostPort ${hostPorts.join(", ")} binds the node's network`);
     const added = addedCapabilities(capabilities);
     if (added.length > 0) problems.push(`capabilities.add has ${added.join(", ")} (allowed: ${ALLOWED_CAPABILITIES.join(", ")})`);
     const drop = asArray(capabilities?.drop).map(capabilityName);
@@ -110,20 +122,22 @@ export function workloadHardeningFindings(resource: ResourceUnderTest): string[]
         return found.map((setting) => `Helm release ${resource.name}: ${setting}`);
     }
     const patch = PATCH_WORKLOAD_TYPES.includes(resource.type);
-    const workload = workloadOf(patch ? { ...resource, type: resource.type.slice(0, -"Patch".length) } : resource);
+    const type = patch ? resource.type.slice(0, -"Patch".length) : resource.type;
+    // A ReplicationController keeps its pod template where a ReplicaSet does.
+    const workload = type === REPLICATION_CONTROLLER ? replicationController(resource) : workloadOf({ ...resource, type });
     return workload ? workloadMessages(resource, workload, patch) : [];
 }
 
 export const workloadHardening: ResourceRule = {
     kind: "resource",
     name: "workload-hardening",
-    description: "Workloads share no host namespace, add no capability beyond NET_BIND_SERVICE and drop ALL, keep a read-only root filesystem, do not mount the service account token by default, and no Pod runs without a controller.",
+    description: "Workloads share no host namespace, path or port, add no capability beyond NET_BIND_SERVICE and drop ALL, keep a read-only root filesystem, do not mount the service account token by default, and no Pod runs without a controller.",
     severity: "high",
     rationale:
         "Host namespaces, added capabilities and a writable root filesystem turn a compromised container into a foothold on the node and a place to persist; an automatically mounted token hands the Kubernetes API to any code running in a pod that never needed it; a bare Pod is neither restarted nor rescheduled.",
     remediation:
-        "In the pod spec leave hostNetwork, hostPID and hostIPC unset and set automountServiceAccountToken: false (true only for a workload that calls the Kubernetes API; likewise on its ServiceAccount); on every container set securityContext.readOnlyRootFilesystem: true (mount an emptyDir where it writes) and capabilities: { drop: [ALL] } adding at most NET_BIND_SERVICE; run Pods under a Deployment, StatefulSet, DaemonSet or Job.",
-    resourceTypes: [...WORKLOAD_TYPES, ...PATCH_WORKLOAD_TYPES, ...SERVICE_ACCOUNT_TYPES, ...HELM_RELEASE_TYPES],
+        "In the pod spec leave hostNetwork, hostPID and hostIPC unset, use no hostPath volume or hostPort (a PersistentVolumeClaim, emptyDir or Service instead) and set automountServiceAccountToken: false (true only for a workload that calls the Kubernetes API; likewise on its ServiceAccount); on every container set securityContext.readOnlyRootFilesystem: true (mount an emptyDir where it writes) and capabilities: { drop: [ALL] } adding at most NET_BIND_SERVICE; run Pods under a Deployment, StatefulSet, DaemonSet or Job.",
+    resourceTypes: [...WORKLOAD_TYPES, "kubernetes:core/v1:ReplicationController", ...PATCH_WORKLOAD_TYPES, ...SERVICE_ACCOUNT_TYPES, ...HELM_RELEASE_TYPES],
     enforcement: STRICT_OUTSIDE_DEV,
     exemptable: true,
     check: workloadHardeningFindings,
