@@ -5,6 +5,12 @@ import type { RegisterResourceOutputsRequest, RegisterResourceRequest, RegisterR
 import { platformMocks } from "./mocks";
 import { readStackConfig } from "./stack-files";
 
+/** The YAML warnings of the stack file whose render failed with this error. */
+export function stackFileWarningsOf(error: unknown): readonly string[] {
+    const warnings = (error as { stackFileWarnings?: unknown } | undefined)?.stackFileWarnings;
+    return Array.isArray(warnings) ? warnings.filter((warning): warning is string => typeof warning === "string") : [];
+}
+
 /** One resource as the engine would have registered it. */
 export interface RenderedResource {
     readonly urn: string;
@@ -108,6 +114,10 @@ async function renderNow(options: RenderOptions): Promise<RenderedStack> {
     errorClass.prepareStackTrace = undefined;
     try {
         await pulumi.runtime.runInPulumiStack(async () => (await import(programEntry)) as Record<string, unknown>);
+    } catch (error) {
+        // The stack file's YAML warnings matter most when the render fails: they travel with the error.
+        if (error instanceof Error) Object.assign(error, { stackFileWarnings: stackConfig.warnings });
+        throw error;
     } finally {
         // Children waiting on other resources' outputs register after the stack outputs are known.
         await pulumi.runtime.disconnect();

@@ -3,6 +3,7 @@ import { InputFileError } from "../engine/input-error";
 import { maskReportInputs } from "../engine/redaction";
 import { evaluate } from "../policies/lib/evaluate";
 import { Rule, Tier, tierOf } from "../policies/lib/rule";
+import { environmentParityRule, parityNotJudged, readBaseline } from "../policies/rules/environment-parity";
 import { StackReport } from "./report";
 
 export interface AuditOptions {
@@ -37,6 +38,13 @@ export function auditFiles(options: AuditOptions): StackReport[] {
     });
 }
 
+/** Parity is judged only against the baseline of the state's own project: say once when it was not, and why. */
+function parityNotes(input: AuditInput, options: Pick<AuditOptions, "rules">): string[] {
+    if (!options.rules.some((rule) => rule.name === environmentParityRule.name)) return [];
+    const reason = parityNotJudged(stackRuleView(input.resources), readBaseline());
+    return reason === undefined ? [] : [`${environmentParityRule.name} was not judged: ${reason}`];
+}
+
 export function auditInput(input: AuditInput, options: Pick<AuditOptions, "rules" | "packConfig" | "tier" | "now">, started = Date.now()): StackReport {
     const tier = options.tier ?? tierOf(input.stack) ?? "prod";
     const evaluation = evaluate(input.resources, {
@@ -58,7 +66,7 @@ export function auditInput(input: AuditInput, options: Pick<AuditOptions, "rules
             parent: resource.parent,
             inputs: maskReportInputs(resource.props, resource.urn),
         })),
-        notes: input.notes,
+        notes: [...input.notes, ...parityNotes(input, options)],
         findings: evaluation.findings,
         exemptions: evaluation.exemptions,
         rules: evaluation.rules,

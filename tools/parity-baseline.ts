@@ -7,6 +7,8 @@ import { PARITY_BASELINE_FILE } from "../policies/rules/environment-parity";
 export interface ParityBaseline {
     readonly generatedFrom: string;
     readonly regenerate: string;
+    /** The project the baseline belongs to: stacks of other projects are not compared with it. */
+    readonly project: string;
     readonly fingerprint: Fingerprint;
 }
 
@@ -16,6 +18,7 @@ export async function currentBaseline(projectDir: string): Promise<ParityBaselin
     return {
         generatedFrom: "Pulumi.prod.yaml, rendered offline",
         regenerate: "npm run parity:baseline",
+        project: prod.project,
         fingerprint: fingerprint(toPolicyResources(prod.resources)),
     };
 }

@@ -12,7 +12,7 @@ export function parityRows(stacks: readonly StackReport[]): ParityRow[] {
     for (const stack of stacks.filter((entry) => entry.error === undefined)) {
         columns.set(stack.stack, fingerprint(stack.resources.map((resource) => ({ type: resource.type, name: resource.name, urn: resource.urn, props: resource.inputs }))));
     }
-    if (!columns.has("prod")) columns.set("prod (baseline)", readBaseline());
+    if (!columns.has("prod")) columns.set("prod (baseline)", readBaseline().fingerprint);
     const paths = [...new Set([...columns.values()].flatMap((column) => Object.keys(column)))];
     return paths.map((path) => {
         const values = Object.fromEntries([...columns.entries()].map(([stack, column]) => [stack, column[path] ?? null]));

@@ -2,7 +2,7 @@ import * as path from "path";
 import { ConfigError, stackFileName } from "../config/load";
 import { TIERS } from "../config/schema";
 import { toPolicyResources } from "../engine/policy-view";
-import { renderStack, RenderedStack } from "../engine/render";
+import { renderStack, RenderedStack, stackFileWarningsOf } from "../engine/render";
 import { maskReportInputs, rememberSecretsIn } from "../engine/redaction";
 import { unwrappedSecretValues } from "../engine/secrets";
 import { readInputText, SIZE_LIMITS } from "../engine/input-files";
@@ -114,7 +114,9 @@ export async function planStacks(options: PlanOptions): Promise<StackReport[]> {
             if (!(error instanceof Error) || (!isUserInputError(error) && process.env.PLATFORM_DEBUG)) throw error;
             const detail = isUserInputError(error) ? error.message : `${innermostMessage(error)} (PLATFORM_DEBUG=1 shows the stack trace)`;
             const message = detail.startsWith(source) || detail.startsWith(path.join(options.projectDir, source)) ? detail : `${source}: ${detail}`;
-            report = { stack, source, error: message, resources: [], findings: [], exemptions: [], rules: [], durationMs: Date.now() - started };
+            const warnings = stackFileWarningsOf(error);
+            for (const warning of warnings) options.onWarning?.(warning);
+            report = { stack, source, error: message, resources: [], findings: [], exemptions: [], rules: [], notes: warnings, durationMs: Date.now() - started };
         }
         options.onStackDone?.(report);
         reports.push(report);

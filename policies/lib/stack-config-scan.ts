@@ -49,7 +49,8 @@ function withoutCiphertext(line: string): string {
 
 export function scanStackConfig(text: string): StackConfigFinding[] {
     const lineCounter = new LineCounter();
-    const document = parseDocument(text, { lineCounter, uniqueKeys: false });
+    // Silent: the parser would print its warnings, quoting source lines, on stderr.
+    const document = parseDocument(text, { lineCounter, uniqueKeys: false, logLevel: "silent" });
     const lineOf = (node: Node): number => lineCounter.linePos(node.range?.[0] ?? 0).line;
     const findings: StackConfigFinding[] = [];
     /** Lines each scalar spans (a block scalar spans several), so the raw scan does not report its formats twice. */
