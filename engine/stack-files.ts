@@ -5,6 +5,7 @@ import { describeFound } from "../policies/lib/found-value";
 import { detectSecret, safeKey } from "../policies/lib/secret-detection";
 import { InputFileError } from "./input-error";
 import { readInputText, SIZE_LIMITS } from "./input-files";
+import { passphraseDecrypter, passphraseFromEnvironment } from "./passphrase";
 import { rememberSecret } from "./redaction";
 import { parseYamlText } from "./yaml-text";
 
@@ -55,27 +56,33 @@ function describeYamlValue(value: unknown): string {
  * would mangle (null at the top, NaN, infinities) and `secure:` values that cannot be ciphertexts are refused,
  * naming the key and the kind of value, never the value.
  */
-function resolveSecure(value: unknown, key: string, file: string, name = key): { value: unknown; secret: boolean } {
+/** Decrypts one `secure:` ciphertext found at a config key; absent when the stack's secrets cannot be decrypted offline. */
+type Decrypt = (ciphertext: string, key: string) => string;
+
+function resolveSecure(value: unknown, key: string, file: string, decrypt: Decrypt | undefined, name = key): { value: unknown; secret: boolean } {
     const refuse = (expected: string, found: string): never => {
         throw new InputFileError(file, `${key}: expected ${expected}; found ${found}`);
     };
     if (isSecure(value)) {
         const ciphertext = value.secure;
         if (typeof ciphertext !== "string" || !CIPHERTEXT.test(ciphertext)) {
-            refuse("the ciphertext `pulumi config set --secret` writes (base64)", typeof ciphertext === "string" && ciphertext.length > 0 ? "text that is not a ciphertext" : describeYamlValue(ciphertext));
+            return refuse("the ciphertext `pulumi config set --secret` writes (base64)", typeof ciphertext === "string" && ciphertext.length > 0 ? "text that is not a ciphertext" : describeYamlValue(ciphertext));
         }
         rememberSecret(ciphertext);
-        return { value: securePlaceholder(key), secret: true };
+        if (decrypt === undefined) return { value: securePlaceholder(key), secret: true };
+        const plaintext = decrypt(ciphertext, key);
+        rememberSecret(plaintext);
+        return { value: plaintext, secret: true };
     }
     if (typeof value === "number" && !Number.isFinite(value)) refuse("a finite number", describeYamlValue(value));
     // A plaintext credential is a finding of the plan; remembering it keeps it out of every output.
     if (typeof value === "string" && detectSecret(name, value).length > 0) rememberSecret(value);
     if (Array.isArray(value)) {
-        const items = value.map((item, index) => resolveSecure(item, `${key}[${index}]`, file, name));
+        const items = value.map((item, index) => resolveSecure(item, `${key}[${index}]`, file, decrypt, name));
         return { value: items.map((item) => item.value), secret: items.some((item) => item.secret) };
     }
     if (isRecord(value)) {
-        const entries = Object.entries(value).map(([childKey, child]) => [childKey, resolveSecure(child, `${key}.${safeKey(childKey)}`, file, childKey)] as const);
+        const entries = Object.entries(value).map(([childKey, child]) => [childKey, resolveSecure(child, `${key}.${safeKey(childKey)}`, file, decrypt, childKey)] as const);
         const resolved: Record<string, unknown> = {};
         for (const [childKey, child] of entries) Object.defineProperty(resolved, childKey, { value: child.value, enumerable: true, writable: true, configurable: true });
         return { value: resolved, secret: entries.some(([, child]) => child.secret) };
@@ -103,14 +110,21 @@ export function readProject(projectDir: string, warnings: string[] = []): { name
     return { name: project.name, defaults };
 }
 
-/** Reads `Pulumi.<stack>.yaml` and merges it over the project's config defaults. */
-export function readStackConfig(projectDir: string, stack: string): StackConfigValues {
+/**
+ * Reads `Pulumi.<stack>.yaml` and merges it over the project's config defaults. `secure:` values are decrypted
+ * when the stack uses the passphrase provider and the passphrase is given (PULUMI_CONFIG_PASSPHRASE or
+ * PULUMI_CONFIG_PASSPHRASE_FILE, as the CLI reads them); otherwise they become placeholders. Either way their
+ * keys are secret, and every decrypted value is kept out of every output.
+ */
+export function readStackConfig(projectDir: string, stack: string, passphrase: string | undefined = passphraseFromEnvironment()): StackConfigValues {
     const warnings: string[] = [];
     const project = readProject(projectDir, warnings);
     const file = path.join(projectDir, stackFileName(stack));
     const document = readYaml(file, warnings);
     if (document !== null && !isRecord(document)) throw new InputFileError(file, "expected a mapping with a `config:` key");
     const config = document?.config ?? {};
+    const salt = document?.encryptionsalt;
+    const decrypt = passphrase !== undefined && typeof salt === "string" ? passphraseDecrypter(file, salt, passphrase) : undefined;
     if (!isRecord(config)) throw new InputFileError(file, "expected `config:` to be a mapping of keys to values");
 
     const values: Record<string, string> = { ...project.defaults };
@@ -118,7 +132,7 @@ export function readStackConfig(projectDir: string, stack: string): StackConfigV
     for (const [key, raw] of Object.entries(config)) {
         const fullKey = key.includes(":") ? key : `${project.name}:${key}`;
         if (raw === null) throw new InputFileError(file, `${safeKey(fullKey)}: expected a value; found ${describeYamlValue(raw)}`);
-        const resolved = resolveSecure(raw, safeKey(fullKey), file);
+        const resolved = resolveSecure(raw, safeKey(fullKey), file, decrypt);
         values[fullKey] = encode(resolved.value);
         if (resolved.secret) secretKeys.push(fullKey);
     }

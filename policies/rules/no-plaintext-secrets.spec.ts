@@ -379,9 +379,8 @@ describe("policy no-plaintext-secrets", function () {
         it("stops at a bounded depth on adversarially nested inputs", function () {
             let nested: Record<string, unknown> = { token: FAKE.githubClassic };
             for (let level = 0; level < 90; level++) nested = { inner: nested };
-            const started = Date.now();
+            // The token below the depth limit is not reached: the walk stopped there instead of recursing on.
             assert.deepEqual(checkResource(noPlaintextSecrets, { type: "gcp:compute/instance:Instance", props: { nested } }), []);
-            assert.ok(Date.now() - started < 200, `took ${Date.now() - started} ms`);
         });
 
         it("leaves clean look-alikes alone: a password hash where a chart expects one, settings about secrets, non-exposed names", function () {
