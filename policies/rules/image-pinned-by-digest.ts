@@ -40,6 +40,8 @@ const CLOUD_RUN_CONTAINER_PATHS: ReadonlyMap<string, readonly string[]> = new Ma
 ]);
 /** Container definitions and job properties are JSON strings: capped before they are parsed (AWS caps a task definition at 64 KiB). */
 const JSON_DOCUMENT_MAX_CHARACTERS = 1024 * 1024;
+/** Findings listed per Dockerfile; the rest are counted. */
+const MAX_DOCKERFILE_FINDINGS = 20;
 
 // Props arrive wrapped in the SDK's unknown-checking proxy (arrays too): plain property reads and index
 // loops only, so that touching a preview unknown throws UnknownValueError up to the runner untouched.
@@ -241,7 +243,13 @@ function checkDockerfile(label: string, dockerfile: { readonly file: string } | 
         text = read.text;
     }
     const messages: string[] = [];
+    let unreported = 0;
     for (const image of pulledImages(text, buildArgs)) {
+        // A generated Dockerfile may pull thousands: the first findings say what to fix, the rest are counted.
+        if (messages.length === MAX_DOCKERFILE_FINDINGS) {
+            unreported++;
+            continue;
+        }
         const subject = `${where} line ${image.line} ${image.instruction}`;
         if (image.kind === "unresolved") {
             messages.push(`${label}: ${subject} ${quoteReference(image.written)} uses a build argument with no value, so its image cannot be checked`);
@@ -250,6 +258,7 @@ function checkDockerfile(label: string, dockerfile: { readonly file: string } | 
             if (message !== undefined) messages.push(message);
         }
     }
+    if (unreported > 0) messages.push(`${label}: ${where} pulls ${unreported} more images, not listed here`);
     return messages;
 }
 
