@@ -509,5 +509,6 @@ describe("policy image-pinned-by-digest", function () {
         assert.match(imagePinnedByDigest.remediation, /image@sha256:<digest>/);
         assert.match(imagePinnedByDigest.remediation, /docker buildx imagetools inspect <image>/);
         assert.match(imagePinnedByDigest.remediation, /crane digest <image>/);
+        assert.match(imagePinnedByDigest.remediation, /FROM image:tag@sha256:<digest>/);
     });
 });

@@ -300,7 +300,7 @@ export const imagePinnedByDigest: ResourceRule = {
     rationale:
         "A tag (latest or any other) can be re-pointed at a different image after review, and each node may pull a different one; a sha256 digest names exactly one image, so every environment runs the bytes that were built and reviewed.",
     remediation:
-        "Reference the image as `image@sha256:<digest>` (a tag may stay for readability: `image:tag@sha256:<digest>`); for a Helm image object set its `digest`. `docker buildx imagetools inspect <image>` or `crane digest <image>` prints the digest.",
+        "Reference the image as `image@sha256:<digest>` (a tag may stay for readability: `image:tag@sha256:<digest>`); for a Helm image object set its `digest`; in a Dockerfile, write `FROM image:tag@sha256:<digest>` (and the same for `COPY --from=` images), or give the digest through a build argument. ECS container definitions and Batch properties must be valid JSON. `docker buildx imagetools inspect <image>` or `crane digest <image>` prints the digest.",
     resourceTypes: [
         ...POD_SPEC_PATHS.keys(),
         DOCKER_CONTAINER,

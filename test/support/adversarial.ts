@@ -180,6 +180,8 @@ export interface RuleTiming {
     readonly position: string;
     readonly value: string;
     readonly ms: number;
+    /** To replay the case: where, and which of adversarialStrings(). */
+    readonly replay: { readonly position: StringPosition; readonly valueIndex: number };
     /** How the rule answered: counts per outcome kind. */
     readonly outcomes: Readonly<Record<string, number>>;
 }
@@ -222,12 +224,18 @@ export function fuzzRule(rule: Rule, samples: ReadonlyMap<string, TestResource>,
         const positions = all.filter((_, index) => Math.floor(index % step) === 0 || index === all.length - 1);
         let worstOfType: RuleTiming | undefined;
         for (const position of positions) {
-            for (const { name, value } of strings) {
-                const { ms, outcomes } = timedRun(rule, sample, withValue(sample.props, position, value));
+            for (let valueIndex = 0; valueIndex < strings.length; valueIndex++) {
+                const { name, value } = strings[valueIndex];
+                const props = withValue(sample.props, position, value);
+                const first = timedRun(rule, sample, props);
+                const outcomes = first.outcomes;
+                let ms = first.ms;
+                // A new worst is timed twice more and keeps its fastest run: a garbage collection is not the rule's doing.
+                if (worstOfType !== undefined && ms > worstOfType.ms) ms = Math.min(ms, timedRun(rule, sample, props).ms, timedRun(rule, sample, props).ms);
                 if (worstOfType === undefined || ms > worstOfType.ms) {
                     const counts: Record<string, number> = {};
                     for (const outcome of outcomes) counts[outcome.kind] = (counts[outcome.kind] ?? 0) + 1;
-                    worstOfType = { rule: rule.name, type, position: describePosition(position), value: name, ms, outcomes: counts };
+                    worstOfType = { rule: rule.name, type, position: describePosition(position), value: name, ms, outcomes: counts, replay: { position, valueIndex } };
                 }
             }
         }
@@ -243,7 +251,8 @@ export function baselineMs(rule: Rule, sample: TestResource, rounds = 5): number
     return times.sort((a, b) => a - b)[Math.floor(rounds / 2)];
 }
 
-/** Re-runs one recorded case (for the benchmark's worst input). */
-export function rerun(rule: Rule, sample: TestResource, position: StringPosition, value: string): number {
-    return timedRun(rule, sample, withValue(sample.props, position, value)).ms;
+/** Re-times a recorded case with strings of another size (the benchmark's worst input at full length). */
+export function replay(rule: Rule, samples: ReadonlyMap<string, TestResource>, timing: RuleTiming, size: number): number {
+    const sample = samples.get(timing.type) as TestResource;
+    return timedRun(rule, sample, withValue(sample.props, timing.replay.position, adversarialStrings(size)[timing.replay.valueIndex].value)).ms;
 }
