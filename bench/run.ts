@@ -7,6 +7,8 @@
  * 3. audit of generated exports (1k, 10k, 50k resources), in process, next to the floor of reading and
  *    JSON.parse-ing the same file; and from a cold process with its peak RSS.
  * 4. with --with-tests, the wall time of the whole test command.
+ * 5. adversarial inputs: image references that made the old parser backtrack, and per rule the worst string
+ *    found by fuzzing every string input of a realistic resource of each type it judges, re-timed at 100k.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -20,6 +22,9 @@ import { ALL_RULES } from "../policies/rules";
 import { auditInput } from "../tools/audit";
 import { generateExport } from "./generate-export";
 import { timeInProcess } from "./timing";
+import { parseAll } from "@swimlane/docker-reference";
+import { imagePinning } from "../policies/lib/image-reference";
+import { fuzzRule, realisticSamples, replay } from "../test/support/adversarial";
 
 const ROOT = path.join(__dirname, "..");
 const STACKS = ["dev", "staging", "prod"] as const;
@@ -84,6 +89,31 @@ async function main(): Promise<void> {
                 ` cold process ${ms(cold.ms)}, peak ${mb(cold.peakMb)}`,
         );
         fs.rmSync(file);
+    }
+
+    console.log("\n5. adversarial inputs");
+    const before = (text: string): number => timeInProcess(1, () => {
+        try {
+            parseAll(text);
+        } catch {
+            // invalid: what is timed is how long it takes to say so
+        }
+    });
+    console.log(`   old parser (@swimlane/docker-reference) on "abcdefghijkl:" ${ms(before("abcdefghijkl:"))}; each letter more doubles it (a registry host never returns)`);
+    for (const text of ["123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/service:", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/service@sha256:3f9a1c", "abcdefghijkl:"]) {
+        const perCall = timeInProcess(5, () => {
+            for (let index = 0; index < 1000; index++) imagePinning(text);
+        }) / 1000;
+        console.log(`   image reference ${JSON.stringify(text)}: ${(perCall * 1000).toFixed(2)} µs per call (${imagePinning(text).kind})`);
+    }
+    console.log("   worst string per rule (fuzz with 20k-character strings, 6 string inputs per type), re-timed with 100k characters:");
+    const samples = await realisticSamples();
+    for (const rule of ALL_RULES) {
+        const timings = fuzzRule(rule, samples, 20_000, 6);
+        if (timings.length === 0) continue;
+        const worst = timings.reduce((a, b) => (b.ms > a.ms ? b : a));
+        const full = replay(rule, samples, worst, 100_000);
+        console.log(`   ${rule.name.padEnd(32)} ${full.toFixed(2).padStart(9)} ms per resource at 100k (${worst.ms.toFixed(2)} ms at 20k)  ${worst.type} ${worst.position} <- ${worst.value}`);
     }
 
     if (withTests) {

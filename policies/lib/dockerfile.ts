@@ -182,8 +182,22 @@ export function pulledImages(text: string, buildArgs: ReadonlyMap<string, string
     return images;
 }
 
-/** The nearest folder at or above `start` holding a Pulumi project file: where a program's relative paths start. */
+const projectDirectories = new Map<string, string>();
+
+/**
+ * The nearest folder at or above `start` holding a Pulumi project file: where a program's relative paths
+ * start. The CLI runs the pack in its own folder (`policies/`, inside the project); the offline tools run
+ * in the project folder. Remembered per start folder.
+ */
 export function projectDirectory(start: string = process.cwd()): string {
+    const known = projectDirectories.get(start);
+    if (known !== undefined) return known;
+    const found = findProjectDirectory(start);
+    projectDirectories.set(start, found);
+    return found;
+}
+
+function findProjectDirectory(start: string): string {
     let folder = path.resolve(start);
     for (let depth = 0; depth < 8; depth++) {
         if (fs.existsSync(path.join(folder, "Pulumi.yaml")) || fs.existsSync(path.join(folder, "Pulumi.yml"))) return folder;

@@ -339,6 +339,12 @@ describe("policy image-pinned-by-digest", function () {
             ]);
         });
 
+        it("lists the first 20 images of a Dockerfile that pulls thousands, and counts the rest", function () {
+            const messages = messagesOf({ type: "docker-build:index:Image", name: "gen", props: { dockerfile: { inline: "FROM alpine:3.20\n".repeat(5000) } } });
+            assert.equal(messages.length, 21);
+            assert.equal(messages[20], "Image gen: inline Dockerfile pulls 4980 more images, not listed here");
+        });
+
         it("reads the Dockerfile named by build.dockerfile, and reports one that cannot be read", function () {
             const file = write("FROM python:3.12-slim\n", "worker.Dockerfile");
             assert.deepEqual(messagesOf(dockerImage({ context, dockerfile: file })), [`Image api-image: Dockerfile ${JSON.stringify(file)} line 1 FROM "python:3.12-slim" without a sha256 digest`]);
@@ -503,5 +509,6 @@ describe("policy image-pinned-by-digest", function () {
         assert.match(imagePinnedByDigest.remediation, /image@sha256:<digest>/);
         assert.match(imagePinnedByDigest.remediation, /docker buildx imagetools inspect <image>/);
         assert.match(imagePinnedByDigest.remediation, /crane digest <image>/);
+        assert.match(imagePinnedByDigest.remediation, /FROM image:tag@sha256:<digest>/);
     });
 });

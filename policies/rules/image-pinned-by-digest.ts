@@ -40,6 +40,8 @@ const CLOUD_RUN_CONTAINER_PATHS: ReadonlyMap<string, readonly string[]> = new Ma
 ]);
 /** Container definitions and job properties are JSON strings: capped before they are parsed (AWS caps a task definition at 64 KiB). */
 const JSON_DOCUMENT_MAX_CHARACTERS = 1024 * 1024;
+/** Findings listed per Dockerfile; the rest are counted. */
+const MAX_DOCKERFILE_FINDINGS = 20;
 
 // Props arrive wrapped in the SDK's unknown-checking proxy (arrays too): plain property reads and index
 // loops only, so that touching a preview unknown throws UnknownValueError up to the runner untouched.
@@ -241,7 +243,13 @@ function checkDockerfile(label: string, dockerfile: { readonly file: string } | 
         text = read.text;
     }
     const messages: string[] = [];
+    let unreported = 0;
     for (const image of pulledImages(text, buildArgs)) {
+        // A generated Dockerfile may pull thousands: the first findings say what to fix, the rest are counted.
+        if (messages.length === MAX_DOCKERFILE_FINDINGS) {
+            unreported++;
+            continue;
+        }
         const subject = `${where} line ${image.line} ${image.instruction}`;
         if (image.kind === "unresolved") {
             messages.push(`${label}: ${subject} ${quoteReference(image.written)} uses a build argument with no value, so its image cannot be checked`);
@@ -250,6 +258,7 @@ function checkDockerfile(label: string, dockerfile: { readonly file: string } | 
             if (message !== undefined) messages.push(message);
         }
     }
+    if (unreported > 0) messages.push(`${label}: ${where} pulls ${unreported} more images, not listed here`);
     return messages;
 }
 
@@ -291,7 +300,7 @@ export const imagePinnedByDigest: ResourceRule = {
     rationale:
         "A tag (latest or any other) can be re-pointed at a different image after review, and each node may pull a different one; a sha256 digest names exactly one image, so every environment runs the bytes that were built and reviewed.",
     remediation:
-        "Reference the image as `image@sha256:<digest>` (a tag may stay for readability: `image:tag@sha256:<digest>`); for a Helm image object set its `digest`. `docker buildx imagetools inspect <image>` or `crane digest <image>` prints the digest.",
+        "Reference the image as `image@sha256:<digest>` (a tag may stay for readability: `image:tag@sha256:<digest>`); for a Helm image object set its `digest`; in a Dockerfile, write `FROM image:tag@sha256:<digest>` (and the same for `COPY --from=` images), or give the digest through a build argument. ECS container definitions and Batch properties must be valid JSON. `docker buildx imagetools inspect <image>` or `crane digest <image>` prints the digest.",
     resourceTypes: [
         ...POD_SPEC_PATHS.keys(),
         DOCKER_CONTAINER,
