@@ -1,6 +1,5 @@
 import { createHash } from "crypto";
-import { detectSecret, detectSecretFormats, isPlaceholder, redactSecretFormats } from "../policies/lib/secret-detection";
-import { isSecretLookingName } from "../policies/lib/secret-names";
+import { detectSecret, detectSecretFormats, redactSecretFormats } from "../policies/lib/secret-detection";
 import { isSecretEnvelope, SECRET_MASK } from "./secrets";
 
 /**
@@ -136,8 +135,7 @@ function maskValue(value: unknown, scope: string, path: string, name: string | u
     }
     if (typeof value === "string") {
         if (isMaskedValue(value)) return value;
-        const sensitive = detectSecret(name, value).length > 0 || (name !== undefined && isSecretLookingName(name) && !isPlaceholder(value));
-        if (!sensitive) return value;
+        if (detectSecret(name, value).length === 0) return value;
         rememberSecret(value);
         return fingerprint(scope, path, value);
     }

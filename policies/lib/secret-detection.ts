@@ -101,7 +101,8 @@ const WORDS_THAT_ARE_NOT_SECRETS = new Set(["true", "false", "yes", "no", "on", 
  * Template or runtime expansions, wherever they sit in the value: `${VAR}`, `$(command)`, `{{ .Values.x }}`.
  * A value that merely starts with `$` (`$ecretPass`) is a literal.
  */
-const EXPANSION = /\$\{[^}]*\}|\$\([^)]*\)|\{\{[^}]*\}\}/;
+// Each body stops at the next opener too, so that a run of unclosed `${` is scanned once, not once per opener.
+const EXPANSION = /\$\{[^}$]*\}|\$\([^)$]*\)|\{\{[^{}]*\}\}/;
 /**
  * A value that is one expansion as a whole: `%VAR%` (Windows), `$VAR` with an UPPER_CASE shell name, or an
  * expansion cut off by a text scan at its first space (`$(aws secretsmanager ...)` is read as `$(aws`).

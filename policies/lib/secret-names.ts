@@ -50,17 +50,34 @@ const ENDINGS: readonly (readonly [readonly string[], SecretNameClass])[] = [
 const REFERENCE_WORDS = new Set(["existing"]);
 
 /** `AWS_SECRET_ACCESS_KEY` -> aws secret access key; `apiKey` -> api key; `x-api-key` -> x api key. */
+/** Only the end of a name says what it is; a longer "name" is data, and is judged by its last characters. */
+const NAME_TAIL = 128;
+
 function nameWords(name: string): string[] {
+    // Both patterns are linear: one character and a look-ahead, no quantified group to backtrack into.
     return name
-        .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
-        .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
+        .slice(-NAME_TAIL)
+        .replace(/([a-z0-9])(?=[A-Z])/g, "$1 ")
+        .replace(/([A-Z])(?=[A-Z][a-z])/g, "$1 ")
         .toLowerCase()
         .split(/[^a-z0-9]+/)
         .filter((word) => word.length > 0);
 }
 
-/** The class of secret a name announces, or undefined when the name does not look secret. */
+/** Names repeat across resources (tags, env names, input names): each is classified once. Bounded. */
+const classified = new Map<string, SecretNameClass | null>();
+const MAX_CLASSIFIED = 50_000;
+
 export function secretNameClass(name: string): SecretNameClass | undefined {
+    const known = classified.get(name);
+    if (known !== undefined) return known ?? undefined;
+    const result = classifyName(name);
+    if (classified.size >= MAX_CLASSIFIED) classified.clear();
+    classified.set(name, result ?? null);
+    return result;
+}
+
+function classifyName(name: string): SecretNameClass | undefined {
     const words = nameWords(name);
     if (words.length === 0 || words.some((word) => REFERENCE_WORDS.has(word))) return undefined;
     for (const [ending, secretClass] of ENDINGS) {
