@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds a pinned Pulumi CLI from the Go module proxy into .tools/pulumi/<version>/bin (git-ignored).
 # No prebuilt CLI can be downloaded here; the CLI is a Go module. Its go.mod has `replace` lines, so
-# `go install …@version` fails; a throwaway wrapper module that requires it as a tool works.
+# `go install …@version` fails; a wrapper module that requires it as a tool works. The wrapper module of
+# the pinned version is committed (scripts/pulumi-cli/go.mod, go.sum: every dependency and checksum);
+# another version's is resolved with `go get -tool` at build time.
 # Idempotent: a second run finds the binary, checks its version and returns at once.
 # Go's own module and build caches (go env GOMODCACHE / GOCACHE) are reused across runs and versions.
 #
@@ -20,6 +22,7 @@ version="${version#v}"
 tools_dir="${PULUMI_TOOLS_DIR:-$repo_root/.tools/pulumi}"
 install_dir="$tools_dir/v$version"
 binary="$install_dir/bin/pulumi"
+pinned_module="$repo_root/scripts/pulumi-cli"
 
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
@@ -46,11 +49,17 @@ echo "pulumi-cli: building pulumi v$version with $(go version | cut -d' ' -f3) i
 module_dir="$install_dir/module"
 mkdir -p "$module_dir" "$install_dir/bin"
 cd "$module_dir"
-if [[ ! -f go.mod ]]; then
-  go mod init pulumi-cli-build >/dev/null 2>&1
-  go mod edit -replace "github.com/atotto/clipboard=$CLIPBOARD_REPLACEMENT"
+if grep -q "^	github.com/pulumi/pulumi/pkg/v3 v$version " "$pinned_module/go.mod" 2>/dev/null; then
+  # The committed wrapper module pins every dependency and its checksum (go.sum): a reproducible build.
+  cp "$pinned_module/go.mod" "$pinned_module/go.sum" .
+else
+  # Another version (PULUMI_CLI_VERSION): resolve its dependencies now.
+  if [[ ! -f go.mod ]]; then
+    go mod init pulumi-cli-build >/dev/null 2>&1
+    go mod edit -replace "github.com/atotto/clipboard=$CLIPBOARD_REPLACEMENT"
+  fi
+  go get -tool "$CLI_PACKAGE@v$version"
 fi
-go get -tool "$CLI_PACKAGE@v$version"
 # Build beside the target and rename, so an interrupted build never leaves a broken binary behind.
 go build -o "$binary.partial" -ldflags "-X $VERSION_SYMBOL=v$version" "$CLI_PACKAGE"
 mv -f "$binary.partial" "$binary"

@@ -1,0 +1,154 @@
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { LocalWorkspace, OutputMap, PreviewResult, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { parse as parseYaml } from "yaml";
+import { RenderedResource } from "../engine/render";
+import { unwrapSecrets } from "../engine/secrets";
+import { readStateFile } from "../engine/state-files";
+import { ALL_RULES } from "../policies/rules";
+import { auditInput } from "../tools/audit";
+import { analyze, assertSameVerdicts, engineAttribution, exemptionsListingLevel, offlineVerdicts } from "./support/engine-verdicts";
+import { engineEnv, engineSpecsRequired, findPulumiCli, PulumiCli } from "./support/pulumi-cli";
+import { PROJECT_DIR, renderedStack } from "./support/stacks";
+
+/**
+ * The program through the real engine: the pinned CLI runs `index.ts` as an Automation API inline program
+ * (the SDK serves the language host in-process and passes the CLI `--client`), with stand-in provider
+ * plugins that answer the provider protocol from engine/mocks.ts (scripts/engine-bin/providers), a local
+ * file backend in a temp dir and a passphrase. Checked per stack: preview with the policy pack,
+ * `up`, the resources against the offline render, `audit` of the export against `policy analyze --file`,
+ * the stack outputs, and a second preview that finds nothing to change.
+ */
+
+const PROVIDERS_DIR = path.join(PROJECT_DIR, "scripts", "engine-bin", "providers");
+const POLICY_PACK = path.join(PROJECT_DIR, "policies");
+const STACKS = ["dev", "staging", "prod"] as const;
+
+interface StateResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly parent?: string;
+    readonly provider?: string;
+    readonly dependencies?: readonly string[];
+}
+
+/** A provider reference `<provider urn>::<id>` without the id (ids differ between the engine and the mocks). */
+function providerUrn(reference: string | undefined): string | undefined {
+    return reference ? reference.slice(0, reference.lastIndexOf("::")) : undefined;
+}
+
+/** The engine creates a default provider per package for resources without an explicit one; the offline render has none. */
+function isDefaultProvider(urn: string | undefined): boolean {
+    return urn !== undefined && /::pulumi:providers:[a-z0-9-]+::default(_[0-9_]+)?$/.test(urn);
+}
+
+function shape(resource: StateResource | RenderedResource): string {
+    const provider = providerUrn(resource.provider);
+    return JSON.stringify({
+        urn: resource.urn,
+        type: resource.type,
+        parent: resource.parent || undefined,
+        provider: isDefaultProvider(provider) ? undefined : provider,
+        dependencies: [...(resource.dependencies ?? [])].sort(),
+    });
+}
+
+/** Every project module, so that the inline program runs index.ts afresh for each operation. */
+function forgetProgramModules(): void {
+    for (const key of Object.keys(require.cache)) {
+        if (key.startsWith(PROJECT_DIR + path.sep) && !key.includes(`${path.sep}node_modules${path.sep}`)) delete require.cache[key];
+    }
+}
+
+for (const STACK of STACKS) {
+    describe(`the program through the real Pulumi engine (stand-in providers): ${STACK}`, function () {
+        this.timeout(900_000);
+        let cli: PulumiCli;
+        let scratch: string;
+        let stack: Stack;
+        let firstPreview: PreviewResult;
+        let outputs: OutputMap;
+        let exported: { deployment: { resources: StateResource[] } };
+        let exportFile: string;
+
+        before(async function () {
+            const { cli: found, reason } = findPulumiCli();
+            if (!found) {
+                if (engineSpecsRequired()) throw new Error(`PLATFORM_ENGINE_SPECS=required but ${reason}`);
+                console.log(`    skipped: ${reason}`);
+                this.skip();
+            }
+            cli = found;
+            scratch = fs.mkdtempSync(path.join(os.tmpdir(), "platform-engine-program-"));
+            const workDir = path.join(scratch, "project");
+            const backend = path.join(scratch, "backend");
+            fs.mkdirSync(workDir);
+            fs.mkdirSync(backend);
+            // Copies: creating the stack writes its passphrase salt into the stack file.
+            for (const file of ["Pulumi.yaml", `Pulumi.${STACK}.yaml`]) fs.copyFileSync(path.join(PROJECT_DIR, file), path.join(workDir, file));
+            const stackFile = parseYaml(fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${STACK}.yaml`), "utf8")) as { config: Record<string, unknown> };
+            const base = engineEnv(cli);
+            const envVars: Record<string, string> = {
+                PATH: [PROVIDERS_DIR, base.PATH ?? ""].join(path.delimiter),
+                PULUMI_HOME: base.PULUMI_HOME ?? "",
+                PULUMI_SKIP_UPDATE_CHECK: "true",
+                PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+                PULUMI_BACKEND_URL: `file://${backend}`,
+                PULUMI_CONFIG_PASSPHRASE: "engine-spec-passphrase",
+                STANDIN_STACK: STACK,
+                STANDIN_REGION: String(stackFile.config["aws:region"]),
+            };
+            const pulumiCommand = await PulumiCommand.get({ root: path.dirname(path.dirname(cli.path)) });
+            const program = async (): Promise<Record<string, unknown>> => {
+                forgetProgramModules();
+                return (await import(path.join(PROJECT_DIR, "index.ts"))) as Record<string, unknown>;
+            };
+            stack = await LocalWorkspace.createOrSelectStack({ stackName: STACK, projectName: "platform", program }, { workDir, pulumiCommand, envVars });
+            firstPreview = await stack.preview({ policyPacks: [POLICY_PACK] });
+            const up = await stack.up();
+            assert.equal(up.summary.result, "succeeded");
+            outputs = up.outputs;
+            exported = (await stack.exportStack()) as { deployment: { resources: StateResource[] } };
+            exportFile = path.join(scratch, `${STACK}-export.json`);
+            fs.writeFileSync(exportFile, JSON.stringify(exported));
+        });
+
+        after(function () {
+            if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
+        });
+
+        it("preview with the policy pack plans every resource of the offline render", async function () {
+            const rendered = await renderedStack(STACK);
+            assert.deepEqual(firstPreview.changeSummary, { create: rendered.resources.length });
+        });
+
+        it("after up, the state holds the render's resources: URN, type, parent, provider, dependencies", async function () {
+            const rendered = await renderedStack(STACK);
+            const resources = exported.deployment.resources.filter((resource) => !isDefaultProvider(resource.urn));
+            assert.deepEqual(resources.map(shape).sort(), rendered.resources.map(shape).sort());
+        });
+
+        it("the stack outputs equal the program's exports as the offline render computes them", async function () {
+            const rendered = await renderedStack(STACK);
+            const fromEngine = Object.fromEntries(Object.entries(outputs).map(([name, output]) => [name, output.value]));
+            assert.deepEqual(fromEngine, unwrapSecrets(rendered.outputs));
+        });
+
+        it("`audit` of the exported state agrees with `pulumi policy analyze --file` of it", function () {
+            const engine = analyze(cli, exportFile);
+            const report = auditInput(readStateFile(exportFile), { rules: ALL_RULES, tier: "prod", now: new Date() });
+            assertSameVerdicts(engine.verdicts, offlineVerdicts(report, engineAttribution(exportFile), exemptionsListingLevel(undefined)));
+            // Dev's state has advisory findings to agree on; staging and prod pass the pack even at prod's enforcement.
+            if (STACK === "dev") assert.ok(engine.verdicts.length > 0, "dev's state has verdicts");
+            else assert.equal(engine.code, 0, `${STACK}'s state passes the pack:\n${engine.stderr}`);
+        });
+
+        it("a second preview after up finds nothing to change (no perpetual diff)", async function () {
+            const rendered = await renderedStack(STACK);
+            const preview = await stack.preview();
+            assert.deepEqual(preview.changeSummary, { same: rendered.resources.length });
+        });
+    });
+}
