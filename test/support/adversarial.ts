@@ -155,6 +155,14 @@ const HANDMADE: readonly TestResource[] = [
     { type: "docker:index/container:Container", name: "web", props: { name: "web", image: `nginx@${DIGEST}`, envs: ["MODE=prod"] } },
     { type: "docker:index/remoteImage:RemoteImage", name: "nginx", props: { name: `nginx@${DIGEST}`, keepLocally: true } },
     { type: "docker-build:index:Image", name: "web", props: { push: true, tags: ["ghcr.io/acme/web:1"], dockerfile: { inline: `FROM node:20-alpine@${DIGEST}\nCOPY . /app\n` }, buildArgs: { MODE: "prod" } } },
+    { type: "aws:ssm/parameter:Parameter", name: "feature-flags", props: { name: "/platform/prod/feature-flags", type: "String", value: "checkout=on", tier: "Standard", tags: { team: "payments" } } },
+    { type: "aws:s3/bucketV2:BucketV2", name: "uploads", props: { bucket: "acme-uploads-prod", forceDestroy: false, tags: { environment: "prod" } } },
+    { type: "aws:s3/bucket:Bucket", name: "assets", props: { bucket: "acme-assets-prod", acl: "private", serverSideEncryptionConfiguration: { rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" } } } } },
+    {
+        type: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+        name: "uploads",
+        props: { bucket: "acme-uploads-prod", blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+    },
     {
         type: "kubernetes:apps/v1:DeploymentPatch",
         name: "api",
