@@ -2,15 +2,16 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { spawnSync } from "child_process";
 import { LocalWorkspace, OutputMap, PreviewResult, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { parse as parseYaml } from "yaml";
-import { RenderedResource } from "../engine/render";
+import { RenderedResource, RenderedStack, renderStack } from "../engine/render";
 import { unwrapSecrets } from "../engine/secrets";
 import { readStateFile } from "../engine/state-files";
 import { ALL_RULES } from "../policies/rules";
 import { auditInput } from "../tools/audit";
 import { analyze, assertSameVerdicts, engineAttribution, exemptionsListingLevel, offlineVerdicts } from "./support/engine-verdicts";
-import { engineEnv, engineSpecsRequired, findPulumiCli, PulumiCli } from "./support/pulumi-cli";
+import { engineEnv, engineSpecsRequired, findPulumiCli, PulumiCli, runPulumi } from "./support/pulumi-cli";
 import { PROJECT_DIR, renderedStack } from "./support/stacks";
 
 /**
@@ -25,6 +26,15 @@ import { PROJECT_DIR, renderedStack } from "./support/stacks";
 const PROVIDERS_DIR = path.join(PROJECT_DIR, "scripts", "engine-bin", "providers");
 const POLICY_PACK = path.join(PROJECT_DIR, "policies");
 const STACKS = ["dev", "staging", "prod"] as const;
+/** A secret the real CLI encrypts into dev's stack file (`pulumi config set --secret`); it must never appear in plaintext. */
+const CLI_SECRET = "CanaryEngineJwtSecret0123456789ab";
+const CLI_SECRET_KEY = "platform:jwtSecret";
+
+/** What the offline render gives for the stack as the engine runs it: dev with its CLI-encrypted secret. */
+function expectedRender(stack: string): Promise<RenderedStack> {
+    if (stack !== "dev") return renderedStack(stack);
+    return renderStack({ projectDir: PROJECT_DIR, stack, configOverrides: { [CLI_SECRET_KEY]: CLI_SECRET }, extraSecretKeys: [CLI_SECRET_KEY] });
+}
 
 interface StateResource {
     readonly urn: string;
@@ -72,6 +82,9 @@ for (const STACK of STACKS) {
         let outputs: OutputMap;
         let exported: { deployment: { resources: StateResource[] } };
         let exportFile: string;
+        let workDir: string;
+        let rendered: RenderedStack;
+        let cliEnv: NodeJS.ProcessEnv;
 
         before(async function () {
             const { cli: found, reason } = findPulumiCli();
@@ -82,7 +95,7 @@ for (const STACK of STACKS) {
             }
             cli = found;
             scratch = fs.mkdtempSync(path.join(os.tmpdir(), "platform-engine-program-"));
-            const workDir = path.join(scratch, "project");
+            workDir = path.join(scratch, "project");
             const backend = path.join(scratch, "backend");
             fs.mkdirSync(workDir);
             fs.mkdirSync(backend);
@@ -100,12 +113,15 @@ for (const STACK of STACKS) {
                 STANDIN_STACK: STACK,
                 STANDIN_REGION: String(stackFile.config["aws:region"]),
             };
+            cliEnv = engineEnv(cli, { PULUMI_BACKEND_URL: envVars.PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE: envVars.PULUMI_CONFIG_PASSPHRASE });
             const pulumiCommand = await PulumiCommand.get({ root: path.dirname(path.dirname(cli.path)) });
             const program = async (): Promise<Record<string, unknown>> => {
                 forgetProgramModules();
                 return (await import(path.join(PROJECT_DIR, "index.ts"))) as Record<string, unknown>;
             };
             stack = await LocalWorkspace.createOrSelectStack({ stackName: STACK, projectName: "platform", program }, { workDir, pulumiCommand, envVars });
+            if (STACK === "dev") await stack.setConfig(CLI_SECRET_KEY, { value: CLI_SECRET, secret: true });
+            rendered = await expectedRender(STACK);
             firstPreview = await stack.preview({ policyPacks: [POLICY_PACK] });
             const up = await stack.up();
             assert.equal(up.summary.result, "succeeded");
@@ -116,22 +132,19 @@ for (const STACK of STACKS) {
         });
 
         after(function () {
-            if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
+            if (scratch && !process.env.KEEP_ENGINE_SCRATCH) fs.rmSync(scratch, { recursive: true, force: true });
         });
 
-        it("preview with the policy pack plans every resource of the offline render", async function () {
-            const rendered = await renderedStack(STACK);
+        it("preview with the policy pack plans every resource of the offline render", function () {
             assert.deepEqual(firstPreview.changeSummary, { create: rendered.resources.length });
         });
 
-        it("after up, the state holds the render's resources: URN, type, parent, provider, dependencies", async function () {
-            const rendered = await renderedStack(STACK);
+        it("after up, the state holds the render's resources: URN, type, parent, provider, dependencies", function () {
             const resources = exported.deployment.resources.filter((resource) => !isDefaultProvider(resource.urn));
             assert.deepEqual(resources.map(shape).sort(), rendered.resources.map(shape).sort());
         });
 
-        it("the stack outputs equal the program's exports as the offline render computes them", async function () {
-            const rendered = await renderedStack(STACK);
+        it("the stack outputs equal the program's exports as the offline render computes them", function () {
             const fromEngine = Object.fromEntries(Object.entries(outputs).map(([name, output]) => [name, output.value]));
             assert.deepEqual(fromEngine, unwrapSecrets(rendered.outputs));
         });
@@ -145,8 +158,29 @@ for (const STACK of STACKS) {
             else assert.equal(engine.code, 0, `${STACK}'s state passes the pack:\n${engine.stderr}`);
         });
 
+        if (STACK === "dev") {
+            it("a secret the CLI encrypted reaches neither the stack file, the export, policy analyze nor audit in plaintext", function () {
+                const stackFile = fs.readFileSync(path.join(workDir, "Pulumi.dev.yaml"), "utf8");
+                assert.match(stackFile, /jwtSecret:\s+secure: v1:/, "the CLI wrote a ciphertext");
+                // What `pulumi stack export` writes without --show-secrets (the Automation API's export shows them).
+                const plainExport = path.join(scratch, "dev-export-default.json");
+                const exported = runPulumi(cli, ["stack", "export", "--stack", "dev", "--file", plainExport], { cwd: workDir, env: cliEnv });
+                assert.equal(exported.status, 0, exported.stderr);
+                const texts: Record<string, string> = { "stack file": stackFile, export: fs.readFileSync(plainExport, "utf8"), "policy analyze": analyze(cli, plainExport).stdout };
+                assert.match(texts.export, /"ciphertext"/, "the export holds the secrets as ciphertext");
+                // Audited as written by default, and as the Automation API exports it (plaintext envelopes, --show-secrets).
+                for (const [label, file] of [["export", plainExport], ["show-secrets export", exportFile]]) {
+                    const reports = path.join(scratch, `reports-${label.replace(/\W+/g, "-")}`);
+                    const audited = spawnSync(process.execPath, [path.join(PROJECT_DIR, "tools", "bin.js"), "audit", file, "--format", "json", ...["human", "sarif", "junit", "markdown"].map((format) => `--output=${format}=${path.join(reports, format)}`)], { encoding: "utf8", timeout: 120_000 });
+                    assert.ok(audited.status === 0 || audited.status === 1, audited.stderr);
+                    Object.assign(texts, { [`audit of ${label}: stdout`]: audited.stdout, [`audit of ${label}: stderr`]: audited.stderr });
+                    for (const report of fs.readdirSync(reports)) texts[`audit of ${label}: ${report}`] = fs.readFileSync(path.join(reports, report), "utf8");
+                }
+                assert.deepEqual(Object.keys(texts).filter((where) => texts[where].includes(CLI_SECRET.slice(6, 24))), []);
+            });
+        }
+
         it("a second preview after up finds nothing to change (no perpetual diff)", async function () {
-            const rendered = await renderedStack(STACK);
             const preview = await stack.preview();
             assert.deepEqual(preview.changeSummary, { same: rendered.resources.length });
         });

@@ -32,6 +32,8 @@ export interface EngineRun {
     readonly code: number | null;
     readonly verdicts: Verdict[];
     readonly stderr: string;
+    /** The engine events as printed, one JSON object per line. */
+    readonly stdout: string;
     readonly summary: Record<string, unknown> | undefined;
 }
 
@@ -67,7 +69,7 @@ export function analyze(cli: PulumiCli, file: string, packConfig?: string): Engi
         if (!policy) continue;
         verdicts.push({ rule: policy.policyName, urn: policy.resourceUrn ?? "", enforcement: policy.enforcementLevel, message: violationText(policy.message) });
     }
-    return { code: result.status, verdicts, stderr: result.stderr, summary };
+    return { code: result.status, verdicts, stderr: result.stderr, stdout: result.stdout, summary };
 }
 
 /**
