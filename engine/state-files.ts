@@ -101,6 +101,8 @@ export interface AuditInput {
     readonly outputSecretPaths: Map<string, string[]>;
     /** Unknown values in props or outputs: evaluate with `preview: true` so that rules meeting one report "can't run". */
     readonly unknownValues: number;
+    /** Resources the file holds that are not audited (pending deletion, preview steps without state); the notes say why. */
+    readonly skippedResources: number;
     /** Things worth telling the user (resources left out, a preview without unchanged resources, ...). */
     readonly notes: string[];
 }
@@ -424,6 +426,8 @@ class DocumentReader {
     private readonly outputSecretPaths = new Map<string, string[]>();
     private readonly notes: string[] = [];
     private unknownValues = 0;
+    /** Resources of the file left out of the audit (pending deletion, steps without state). */
+    private skipped = 0;
     private stackAndProject: { stack: string; project: string; urn: string } | undefined;
     /** In a preview, `[secret]` strings are secrets the engine already redacted. */
     private redactedSecretsAreStrings = false;
@@ -490,6 +494,7 @@ class DocumentReader {
             }
             this.resource(state, at);
         }
+        this.skipped += pendingDeletion;
         if (pendingDeletion > 0) this.notes.push(`${pendingDeletion} resource${pendingDeletion === 1 ? " is" : "s are"} pending deletion and not audited, as \`pulumi policy analyze\` skips them`);
         const pending = deployment.pending_operations;
         if (Array.isArray(pending) && pending.length > 0) {
@@ -531,6 +536,7 @@ class DocumentReader {
         if (sames === 0 && this.resources.some((resource) => resource.type !== STACK_TYPE)) {
             this.notes.push("the preview lists only resources that change; unchanged resources are not audited (run `pulumi preview --json --show-sames` to include them)");
         }
+        this.skipped += withoutState;
         if (withoutState > 0) this.notes.push(`${withoutState} step${withoutState === 1 ? " has" : "s have"} no new state and ${withoutState === 1 ? "is" : "are"} not audited`);
         const diagnostics = document.diagnostics;
         if (Array.isArray(diagnostics) && diagnostics.some((diagnostic) => isRecord(diagnostic) && diagnostic.severity === "error")) {
@@ -745,6 +751,7 @@ class DocumentReader {
             secretPaths: this.secretPaths,
             outputSecretPaths: this.outputSecretPaths,
             unknownValues: this.unknownValues,
+            skippedResources: this.skipped,
             notes: this.notes,
         };
     }

@@ -30,6 +30,13 @@ import {
 import { evaluate } from "../policies/lib/evaluate";
 import { ResourceRule, RuleContext } from "../policies/lib/rule";
 import { ALL_RULES } from "../policies/rules";
+import { auditInput } from "../tools/audit";
+import { formatHuman } from "../tools/format/human";
+import { formatJunit } from "../tools/format/junit";
+import { formatMarkdown } from "../tools/format/markdown";
+import { formatSarif } from "../tools/format/sarif";
+import { styleFor } from "../tools/format/style";
+import { buildReport } from "../tools/report";
 import {
     deploymentSchemaErrors,
     FIELDS_NEWER_THAN_SCHEMA,
@@ -283,6 +290,14 @@ describe("state files: what the analyzer hands a policy", () => {
         );
         assert.deepEqual(input.resources.map((resource) => resource.type), ["pulumi:pulumi:Stack", "pulumi:providers:aws", "aws:s3/bucket:Bucket"]);
         assert.deepEqual(input.notes, ["1 resource is pending deletion and not audited, as `pulumi policy analyze` skips them"]);
+        assert.equal(input.skippedResources, 1);
+        // The report counts what it skipped and carries the note to every format.
+        const report = buildReport("audit", [auditInput(input, { rules: ALL_RULES, now: new Date() })], ALL_RULES);
+        assert.equal(report.stacks[0].skippedResources, 1);
+        assert.match(formatHuman(report, styleFor(undefined, false)), /3 resources audited, 1 skipped.*\n(?:.*\n)*  note: 1 resource is pending deletion and not audited/);
+        assert.match(formatMarkdown(report), /1 resource is pending deletion and not audited/);
+        assert.match(formatSarif(report), /"text": "stack prod: 1 resource is pending deletion and not audited/);
+        assert.match(formatJunit(report), /note: 1 resource is pending deletion and not audited/);
         assert.deepEqual(input.resources[2].propertyDependencies, { bucket: [], tags: [`${STACK}x:y:Z::z`] });
         assert.equal(input.resources[2].provider, `${STACK}pulumi:providers:aws::default::p-1`);
         assert.equal(input.resources[1].id, "p-1");

@@ -67,6 +67,7 @@ export function auditInput(input: AuditInput, options: Pick<AuditOptions, "rules
             inputs: maskReportInputs(resource.props, resource.urn),
         })),
         notes: [...input.notes, ...parityNotes(input, options)],
+        ...(input.skippedResources > 0 ? { skippedResources: input.skippedResources } : {}),
         findings: evaluation.findings,
         exemptions: evaluation.exemptions,
         rules: evaluation.rules,

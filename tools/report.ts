@@ -34,6 +34,8 @@ export interface StackReport {
     readonly rules: Evaluation["rules"];
     /** What the reader or renderer noticed that the user should know: YAML warnings, resources left out, ... */
     readonly notes?: readonly string[];
+    /** Resources of an audited file that were left out (pending deletion, preview steps without state). */
+    readonly skippedResources?: number;
     readonly durationMs: number;
 }
 

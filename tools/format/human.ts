@@ -57,7 +57,7 @@ function findingLine(finding: Finding, style: Style): string {
 }
 
 function stackSection(stack: StackReport, command: Report["command"], style: Style, showTree: boolean): string[] {
-    const lines = [style.bold(`Stack ${stack.stack}`) + style.dim(`  (tier ${stack.tier ?? "?"}, ${stack.source}, ${stack.resources.length} resources, ${(stack.durationMs / 1000).toFixed(1)} s)`)];
+    const lines = [style.bold(`Stack ${stack.stack}`) + style.dim(`  (tier ${stack.tier ?? "?"}, ${stack.source}, ${stack.resources.length} resources${stack.skippedResources ? ` audited, ${stack.skippedResources} skipped` : ""}, ${(stack.durationMs / 1000).toFixed(1)} s)`)];
     if (stack.error !== undefined) {
         lines.push(style.red(`  cannot ${command === "plan" ? "render" : "read"}: ${stack.error.replace(/\n/g, "\n  ")}`));
         for (const note of stack.notes ?? []) lines.push(style.dim(`  note: ${note}`));

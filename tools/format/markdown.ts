@@ -128,7 +128,7 @@ function stackDetails(render: Render, report: Report, stack: StackReport): strin
     const byUrn = new Map(stack.resources.map((resource) => [resource.urn, resource]));
     const notes = (stack.notes ?? []).map((note) => `> ℹ️ ${cut(render, escapeInline(note))}`);
     const noted = notes.length > 0 ? [...notes, ""] : [];
-    if (stack.findings.length === 0 && stack.exemptions.length === 0) return [`**${escapeInline(stack.stack)}**: ✅ every rule passed (${plural(stack.resources.length, "resource")}, ${codeText(stack.source)})`, "", ...noted];
+    if (stack.findings.length === 0 && stack.exemptions.length === 0) return [`**${escapeInline(stack.stack)}**: ✅ every rule passed (${plural(stack.resources.length, "resource")}${stack.skippedResources ? `, ${stack.skippedResources} skipped` : ""}, ${codeText(stack.source)})`, "", ...noted];
     const lines = [
         "<details>",
         `<summary><b>${escapeHtml(stack.stack)}</b>: ${mandatory > 0 ? "❌" : "✅"} ${mandatory} mandatory, ${advisory} advisory, ${stack.exemptions.length} exempted</summary>`,
