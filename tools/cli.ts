@@ -23,7 +23,7 @@ import { buildReport, EXIT_CODES, Report } from "./report";
 
 const HELP = `Usage: npm run plan -- [options]            offline plan of every stack, with policy verdicts
        node tools/bin.js plan [options]
-       node tools/bin.js audit <file>... [options]  the same rules on state: \`pulumi stack export\` (v3, v4),
+       node tools/bin.js audit <file|->... [options] the same rules on state: \`pulumi stack export\` (v3, v4),
                                                     a checkpoint, or \`pulumi preview --json\` output
        node tools/bin.js parity-baseline           regenerate policies/parity/baseline.json from prod
        node tools/bin.js docs                      regenerate the README's rule reference
@@ -31,8 +31,9 @@ const HELP = `Usage: npm run plan -- [options]            offline plan of every 
 plan renders the real Pulumi program for each stack offline, from its Pulumi.<stack>.yaml, under the
 Pulumi runtime's mocks — no cloud credentials, no Pulumi CLI, nothing deployed — and judges the result
 with the CrossGuard pack's rules, with each stack's enforcement (what
-\`pulumi preview --stack <s> --policy-pack policies\` reports). secure: values are never decrypted: they
-render as placeholders, and no secret reaches any output.
+\`pulumi preview --stack <s> --policy-pack policies\` reports). secure: values of a passphrase stack are
+decrypted when PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE is set, as the CLI does; otherwise
+they render as placeholders. No secret reaches any output, whatever the format.
 
 audit reads what is deployed (or what a preview would deploy) and judges it like
 \`pulumi policy analyze\`: resource rules see each resource's inputs, stack rules the state.
@@ -44,7 +45,7 @@ Options:
                                  name in the file's URNs, else prod, the strictest)
   --policy-pack-config <file>    per-rule enforcement and exemptions, the file pulumi's
                                  --policy-pack-config takes: {"<rule>": "advisory" | {"enforcementLevel": ..., "exemptions": [...]}}
-  --against <report.json>        list resources added, removed and changed since that report
+  --against <report.json>        list resources added, removed and changed since that report ("-": stdin)
                                  (a previous run's --output json=<file>, e.g. from the base branch)
   --output <format>=<file>       also write the report as human, json, sarif, junit or markdown;
                                  repeatable (e.g. --output sarif=reports/plan.sarif --output json=plan.json)
