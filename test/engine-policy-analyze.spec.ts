@@ -10,7 +10,7 @@ import { ALL_RULES } from "../policies/rules";
 import { auditInput } from "../tools/audit";
 import { StackReport } from "../tools/report";
 import { analyze, assertSameVerdicts, AUDIT_BIN, engineAttribution, exemptionsListingLevel, offlineVerdicts } from "./support/engine-verdicts";
-import { engineSpecsRequired, findPulumiCli, PulumiCli } from "./support/pulumi-cli";
+import { cliOrSkip, PulumiCli } from "./support/pulumi-cli";
 import { FIXTURES, fixtureDocument } from "./support/state-fixtures";
 import { PROJECT_DIR } from "./support/stacks";
 
@@ -62,13 +62,7 @@ describe("audit agrees with `pulumi policy analyze --file` (the real Pulumi engi
     let scratch: string;
 
     before(function () {
-        const { cli: found, reason } = findPulumiCli();
-        if (!found) {
-            if (engineSpecsRequired()) throw new Error(`PLATFORM_ENGINE_SPECS=required but ${reason}`);
-            console.log(`    skipped: ${reason}`);
-            this.skip();
-        }
-        cli = found;
+        cli = cliOrSkip(this);
         scratch = fs.mkdtempSync(path.join(os.tmpdir(), "platform-engine-analyze-"));
     });
 

@@ -11,7 +11,7 @@ import { readStateFile } from "../engine/state-files";
 import { ALL_RULES } from "../policies/rules";
 import { auditInput } from "../tools/audit";
 import { analyze, assertSameVerdicts, engineAttribution, exemptionsListingLevel, offlineVerdicts } from "./support/engine-verdicts";
-import { engineEnv, engineSpecsRequired, findPulumiCli, PulumiCli, runPulumi } from "./support/pulumi-cli";
+import { cliOrSkip, engineEnv, PulumiCli, runPulumi } from "./support/pulumi-cli";
 import { PROJECT_DIR, renderedStack } from "./support/stacks";
 
 /**
@@ -87,13 +87,7 @@ for (const STACK of STACKS) {
         let cliEnv: NodeJS.ProcessEnv;
 
         before(async function () {
-            const { cli: found, reason } = findPulumiCli();
-            if (!found) {
-                if (engineSpecsRequired()) throw new Error(`PLATFORM_ENGINE_SPECS=required but ${reason}`);
-                console.log(`    skipped: ${reason}`);
-                this.skip();
-            }
-            cli = found;
+            cli = cliOrSkip(this);
             scratch = fs.mkdtempSync(path.join(os.tmpdir(), "platform-engine-program-"));
             workDir = path.join(scratch, "project");
             const backend = path.join(scratch, "backend");

@@ -5,7 +5,7 @@ import * as path from "path";
 import { spawnSync } from "child_process";
 import { passphraseFromEnvironment } from "../engine/passphrase";
 import { readStackConfig } from "../engine/stack-files";
-import { engineEnv, engineSpecsRequired, findPulumiCli, runPulumi } from "./support/pulumi-cli";
+import { cliOrSkip, engineEnv, runPulumi } from "./support/pulumi-cli";
 import { PROJECT_DIR } from "./support/stacks";
 
 /** A stack file whose `secure:` values the real CLI encrypted with the passphrase provider (see its README). */
@@ -41,12 +41,7 @@ describe("secure values: the passphrase provider, offline", function () {
         const env = (): NodeJS.ProcessEnv => ({ ...process.env, NO_COLOR: "1", PULUMI_CONFIG_PASSPHRASE: PASSPHRASE });
 
         before(function () {
-            const { cli, reason } = findPulumiCli();
-            if (!cli) {
-                if (engineSpecsRequired()) throw new Error(reason);
-                console.log(`    skipped: ${reason}`);
-                this.skip();
-            }
+            const cli = cliOrSkip(this);
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "platform-passphrase-project-"));
             for (const entry of ["index.ts", "components", "config", "services", "package.json", "tsconfig.json", "node_modules", "Pulumi.yaml"]) fs.symlinkSync(path.join(PROJECT_DIR, entry), path.join(dir, entry));
             fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), path.join(dir, "Pulumi.dev.yaml"));
@@ -71,8 +66,7 @@ describe("secure values: the passphrase provider, offline", function () {
 
         it("a decrypted value is validated like any other: too short a secret is a config error, with no value", function () {
             const dir = project as string;
-            const { cli } = findPulumiCli();
-            if (!cli) this.skip();
+            const cli = cliOrSkip(this);
             const set = runPulumi(cli, ["config", "set", "--secret", "jwtSecret", "short-secret"], { cwd: dir, env: engineEnv(cli, { PULUMI_CONFIG_PASSPHRASE: PASSPHRASE, PULUMI_BACKEND_URL: `file://${dir}` }) });
             assert.equal(set.status, 0, set.stderr);
             const run = (withPassphrase: boolean) =>

@@ -294,7 +294,7 @@ describe("state files: what the analyzer hands a policy", () => {
         // The report counts what it skipped and carries the note to every format.
         const report = buildReport("audit", [auditInput(input, { rules: ALL_RULES, now: new Date() })], ALL_RULES);
         assert.equal(report.stacks[0].skippedResources, 1);
-        assert.match(formatHuman(report, styleFor(undefined, false)), /3 resources audited, 1 skipped.*\n(?:.*\n)*  note: 1 resource is pending deletion and not audited/);
+        assert.match(formatHuman(report, styleFor(undefined, false)), /3 resources audited, 1 skipped.*\n(?:.*\n)* {2}note: 1 resource is pending deletion and not audited/);
         assert.match(formatMarkdown(report), /1 resource is pending deletion and not audited/);
         assert.match(formatSarif(report), /"text": "stack prod: 1 resource is pending deletion and not audited/);
         assert.match(formatJunit(report), /note: 1 resource is pending deletion and not audited/);

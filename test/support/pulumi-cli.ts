@@ -128,3 +128,15 @@ export function runPulumi(cli: PulumiCli, args: readonly string[], options: { cw
         maxBuffer: 256 * 1024 * 1024,
     });
 }
+
+/**
+ * The CLI for an engine spec's `before` hook: skips the suite when there is none (counted as skipped, never
+ * passed), or fails it when CI requires the engine (PLATFORM_ENGINE_SPECS=required).
+ */
+export function cliOrSkip(context: Mocha.Context): PulumiCli {
+    const { cli, reason } = findPulumiCli();
+    if (cli) return cli;
+    if (engineSpecsRequired()) throw new Error(`PLATFORM_ENGINE_SPECS=required but ${reason}`);
+    console.log(`    skipped: ${reason}`);
+    return context.skip();
+}
