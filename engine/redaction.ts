@@ -26,7 +26,78 @@ const FINGERPRINTED = /^\[secret:[0-9a-f]{12}\]$/;
 const MAX_DEPTH = 1000;
 
 const knownSecrets = new Set<string>();
-let sortedSecrets: string[] | undefined;
+/** Known secrets by their first MIN_SCRUBBED_LENGTH characters, longest first; rebuilt when one is added. */
+let secretsByPrefix: Map<string, string[]> | undefined;
+/** A 2^20-bit filter of the prefixes' rolling hashes: most windows of a text are ruled out by one bit. */
+let prefixFilter: Uint8Array | undefined;
+
+const HASH_BASE = 31;
+const FILTER_BITS = 20;
+
+function filterSlot(hash: number): number {
+    return hash >>> (32 - FILTER_BITS);
+}
+
+/** The polynomial hash of `text[start, start + MIN_SCRUBBED_LENGTH)`, in 32 bits. */
+function windowHash(text: string, start: number): number {
+    let hash = 0;
+    for (let index = start; index < start + MIN_SCRUBBED_LENGTH; index++) hash = (Math.imul(hash, HASH_BASE) + text.charCodeAt(index)) | 0;
+    return hash;
+}
+
+/** HASH_BASE to the power MIN_SCRUBBED_LENGTH - 1, the weight of the character leaving the window. */
+const LEADING_WEIGHT = Array.from({ length: MIN_SCRUBBED_LENGTH - 1 }).reduce<number>((power) => Math.imul(power, HASH_BASE), 1);
+
+function prefixIndex(): { byPrefix: Map<string, string[]>; filter: Uint8Array } {
+    if (secretsByPrefix === undefined || prefixFilter === undefined) {
+        secretsByPrefix = new Map();
+        prefixFilter = new Uint8Array(1 << (FILTER_BITS - 3));
+        for (const secret of knownSecrets) {
+            const prefix = secret.slice(0, MIN_SCRUBBED_LENGTH);
+            const group = secretsByPrefix.get(prefix) ?? [];
+            group.push(secret);
+            secretsByPrefix.set(prefix, group);
+            const slot = filterSlot(windowHash(prefix, 0));
+            prefixFilter[slot >>> 3] |= 1 << (slot & 7);
+        }
+        for (const group of secretsByPrefix.values()) group.sort((a, b) => b.length - a.length);
+    }
+    return { byPrefix: secretsByPrefix, filter: prefixFilter };
+}
+
+/**
+ * Every known secret in a text replaced by the mask, in one pass whatever their number (a large audit
+ * remembers thousands): a rolling hash of each window of MIN_SCRUBBED_LENGTH characters is checked against
+ * a bit filter of the secrets' prefixes, and only a hit compares strings. Longest secret first at a position.
+ */
+function scrubKnownSecrets(text: string): string {
+    if (knownSecrets.size === 0 || text.length < MIN_SCRUBBED_LENGTH) return text;
+    const { byPrefix, filter } = prefixIndex();
+    const chunks: string[] = [];
+    let copiedUpTo = 0;
+    let position = 0;
+    let hash = windowHash(text, 0);
+    const last = text.length - MIN_SCRUBBED_LENGTH;
+    while (position <= last) {
+        const slot = filterSlot(hash);
+        if ((filter[slot >>> 3] & (1 << (slot & 7))) !== 0) {
+            const found = byPrefix.get(text.slice(position, position + MIN_SCRUBBED_LENGTH))?.find((secret) => text.startsWith(secret, position));
+            if (found !== undefined) {
+                chunks.push(text.slice(copiedUpTo, position), SECRET_MASK);
+                position += found.length;
+                copiedUpTo = position;
+                if (position <= last) hash = windowHash(text, position);
+                continue;
+            }
+        }
+        if (position === last) break;
+        hash = (Math.imul(hash - Math.imul(text.charCodeAt(position), LEADING_WEIGHT), HASH_BASE) + text.charCodeAt(position + MIN_SCRUBBED_LENGTH)) | 0;
+        position++;
+    }
+    if (copiedUpTo === 0) return text;
+    chunks.push(text.slice(copiedUpTo));
+    return chunks.join("");
+}
 
 function xmlEscaped(value: string): string {
     return value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
@@ -41,7 +112,8 @@ export function rememberSecret(value: unknown): void {
     for (const spelling of [value, JSON.stringify(value).slice(1, -1), xmlEscaped(value)]) {
         if (!knownSecrets.has(spelling)) {
             knownSecrets.add(spelling);
-            sortedSecrets = undefined;
+            secretsByPrefix = undefined;
+            prefixFilter = undefined;
         }
     }
     // Each line of a multi-line secret (a key body) is a secret too: formats split lines in some outputs.
@@ -86,13 +158,7 @@ export function rememberSecretEnvelope(envelope: Record<string, unknown>): void 
 
 /** The last line of defence: the text with every remembered secret and every credential format replaced. */
 export function scrubOutput(text: string): string {
-    let result = text;
-    if (knownSecrets.size > 0) {
-        // Longest first, so that a secret containing another is removed whole.
-        sortedSecrets ??= [...knownSecrets].sort((a, b) => b.length - a.length);
-        for (const secret of sortedSecrets) if (result.includes(secret)) result = result.split(secret).join(SECRET_MASK);
-    }
-    return redactSecretFormats(result, SECRET_MASK);
+    return redactSecretFormats(scrubKnownSecrets(text), SECRET_MASK);
 }
 
 /** JSON of a value too deep to walk, or a constant when even JSON.stringify gives up. */
