@@ -144,3 +144,36 @@ describe("the policy pack over the real analyzer protocol", function () {
         assert.deepEqual(levels, ["image-pinned-by-digest | advisory", "no-plaintext-secrets | mandatory", "no-public-data-stores | advisory"]);
     });
 });
+
+describe("the exemptions listing over the real analyzer protocol", function () {
+    this.timeout(120_000);
+
+    it("lists what Analyze suppressed (judging inputs), even when AnalyzeStack's view of the resource differs", async function () {
+        const staging = (await renderedStack("staging")).resources;
+        const exemptAnnotation = { "policy.platform/exempt-image-pinned-by-digest": "2099-01-01 vendor image, pinned upstream next quarter" };
+        const withExemptTag = staging.map((resource) => {
+            if (resource.type !== "kubernetes:apps/v1:Deployment") return resource;
+            const inputs = JSON.parse(JSON.stringify(resource.inputs)) as Inputs;
+            if ((inputs.metadata as Inputs).name !== "api") return resource;
+            (inputs.metadata as Inputs).annotations = { ...((inputs.metadata as Inputs).annotations as Inputs | undefined), ...exemptAnnotation };
+            ((((inputs.spec as Inputs).template as Inputs).spec as Inputs).containers as Inputs[])[0].image = "nginx:latest";
+            return { ...resource, inputs };
+        });
+        const api = withExemptTag.find((resource) => resource.type === "kubernetes:apps/v1:Deployment" && (resource.inputs.metadata as Inputs).name === "api");
+        assert.ok(api);
+        const pack = await PolicyPackProcess.start({ stack: "staging", config: { "platform:tier": "staging" } });
+        try {
+            await pack.configure({});
+            const resourceVerdicts = (await Promise.all(withExemptTag.map((resource) => pack.analyze(toWire(resource))))).flat();
+            assert.ok(!resourceVerdicts.some((diagnostic) => diagnostic.policy === "image-pinned-by-digest"), "the exemption suppressed the violation");
+            // The stack's view (state outputs) no longer carries the annotation: the listing must still report what was suppressed.
+            const stackView = withExemptTag.map((resource) => (resource === api ? { ...toWire(resource), props: { ...resource.inputs, metadata: { name: "api", namespace: "api" } } } : toWire(resource)));
+            const listing = (await pack.analyzeStack(stackView)).filter((diagnostic) => diagnostic.policy === EXEMPTIONS_IN_USE);
+            assert.equal(listing.length, 1);
+            assert.equal(listing[0].urn, api.urn);
+            assert.match(listing[0].message, /exempt from image-pinned-by-digest until 2099-01-01 \(resource\): vendor image, pinned upstream next quarter — suppressed: /);
+        } finally {
+            pack.stop();
+        }
+    });
+});

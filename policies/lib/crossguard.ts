@@ -36,6 +36,28 @@ function report(outcomes: readonly RuleOutcome[], reportViolation: (message: str
  */
 const observedConfig = new Map<string, RuleConfig>();
 
+/** A violation an exemption suppressed during Analyze, as reported in the exemptions listing. */
+interface Suppressed {
+    readonly rule: string;
+    readonly urn: string;
+    readonly listing: string;
+}
+
+/** What Analyze really suppressed in this analyzer process, by rule and URN, so the listing reports exactly that. */
+const suppressedInAnalyze = new Map<string, Suppressed>();
+let analyzedResources = 0;
+
+function listing(rule: Rule, outcome: Extract<RuleOutcome, { kind: "exempted" }>): string {
+    const { exemption } = outcome;
+    return `exempt from ${rule.name} until ${exemption.expires} (${exemption.source}): ${exemption.reason} — suppressed: ${outcome.message}`;
+}
+
+function recordSuppressed(rule: Rule, urn: string, outcomes: readonly RuleOutcome[]): void {
+    for (const outcome of outcomes) {
+        if (outcome.kind === "exempted") suppressedInAnalyze.set(`${rule.name}\0${urn}\0${outcome.message}`, { rule: rule.name, urn, listing: listing(rule, outcome) });
+    }
+}
+
 /** What CrossGuard shows of a rule, with the enforcement of this stack's tier. */
 function policyMetadata(rule: Rule, context: RuleContext): Pick<Policy, "name" | "description" | "severity" | "remediationSteps" | "enforcementLevel"> {
     return {
@@ -55,7 +77,10 @@ function resourcePolicy(rule: ResourceRule, context: RuleContext): ResourceValid
             if (!appliesTo(rule, args.type)) return;
             const ruleConfig = args.getConfig<RuleConfig>();
             observedConfig.set(rule.name, ruleConfig);
-            report(runResourceRule(rule, toResource(args), context, ruleConfig), reportViolation);
+            analyzedResources++;
+            const outcomes = runResourceRule(rule, toResource(args), context, ruleConfig);
+            recordSuppressed(rule, args.urn, outcomes);
+            report(outcomes, reportViolation);
         },
     };
 }
@@ -77,13 +102,18 @@ function exemptionsInUsePolicy(rules: readonly Rule[], context: RuleContext): St
         severity: "low",
         enforcementLevel: "advisory",
         validateStack: (args, reportViolation) => {
+            if (analyzedResources > 0) {
+                // Exactly what Analyze suppressed (it judged inputs), for the resources of this stack.
+                const urns = new Set(args.resources.map((resource) => resource.urn));
+                for (const entry of suppressedInAnalyze.values()) if (urns.has(entry.urn)) reportViolation(entry.listing, entry.urn);
+                return;
+            }
+            // No Analyze call in this process (an engine that only analyses the stack): judge the stack's view.
             for (const rule of rules) {
                 if (rule.kind !== "resource") continue;
                 for (const resource of args.resources) {
                     for (const outcome of runResourceRule(rule, toStackResource(resource), context, observedConfig.get(rule.name) ?? {})) {
-                        if (outcome.kind !== "exempted") continue;
-                        const { exemption } = outcome;
-                        reportViolation(`exempt from ${rule.name} until ${exemption.expires} (${exemption.source}): ${exemption.reason} — suppressed: ${outcome.message}`, resource.urn);
+                        if (outcome.kind === "exempted") reportViolation(listing(rule, outcome), resource.urn);
                     }
                 }
             }
