@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 "use strict";
-// Entry point of the offline tools: TypeScript is transpiled on the fly (type-checking is `npm test`'s job).
-require("ts-node").register({ transpileOnly: true, project: require("path").join(__dirname, "..", "tsconfig.json") });
+// Entry point of the offline tools: TypeScript is transpiled on load (see register.js; type-checking is `npm test`'s job).
+require("./register");
 
 /** Exit only once stdout and stderr are flushed: writes to a pipe are asynchronous, and a report can be large. */
 function exitAfterFlush(code) {
