@@ -7,12 +7,26 @@ export interface DetectedRelease {
     readonly actor?: string;
 }
 
+/**
+ * What git answered, per folder and question, for the life of the process: an offline plan renders the
+ * program several times (and reloads this module each time), and each answer cost a process spawn. Kept
+ * on the global object so that it outlives the reloads; `pulumi up` asks once anyway.
+ */
+const GIT_ANSWERS = Symbol.for("platform-stacks.config.release.git");
+const processWide = globalThis as { [GIT_ANSWERS]?: Map<string, string | undefined> };
+const answers = (processWide[GIT_ANSWERS] ??= new Map<string, string | undefined>());
+
 function git(args: string[], cwd: string): string | undefined {
+    const key = JSON.stringify([cwd, ...args]);
+    if (answers.has(key)) return answers.get(key);
+    let answer: string | undefined;
     try {
-        return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() || undefined;
+        answer = execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() || undefined;
     } catch {
-        return undefined;
+        answer = undefined;
     }
+    answers.set(key, answer);
+    return answer;
 }
 
 /**

@@ -106,12 +106,7 @@ async function renderNow(options: RenderOptions): Promise<RenderedStack> {
     // Node caches modules under their real paths: the program's folder is where index.ts really lives.
     const programEntry = require.resolve(path.join(projectDir, "index"));
     forgetProgramModules(path.dirname(fs.realpathSync(programEntry)));
-    // The SDK captures a full stack trace for every resource and promise (source positions). Under
-    // ts-node each frame would be source-mapped, which costs more than the render itself; offline,
-    // V8's plain traces are enough.
-    const errorClass = Error as { prepareStackTrace?: typeof Error.prepareStackTrace };
-    const prepareStackTrace = errorClass.prepareStackTrace;
-    errorClass.prepareStackTrace = undefined;
+    const restoreTraces = withoutStackTraces();
     try {
         await pulumi.runtime.runInPulumiStack(async () => (await import(programEntry)) as Record<string, unknown>);
     } catch (error) {
@@ -121,7 +116,7 @@ async function renderNow(options: RenderOptions): Promise<RenderedStack> {
     } finally {
         // Children waiting on other resources' outputs register after the stack outputs are known.
         await pulumi.runtime.disconnect();
-        errorClass.prepareStackTrace = prepareStackTrace;
+        restoreTraces();
     }
 
     for (const resource of resources) {
@@ -192,12 +187,41 @@ function withEngineUrns(resources: readonly RenderedResource[]): RenderedResourc
     }));
 }
 
+/**
+ * The program's own modules: its entry and the folders it is made of. Everything else (the engine, the
+ * tools, the pack, the tests) stays loaded, so classes keep their identity across renders. `config/load`
+ * is shared too: the tools import its ConfigError and file names, and it holds no state of a stack (the
+ * config is read through the runtime when the program calls it).
+ */
+const PROGRAM_FILES = ["index.ts"];
+const PROGRAM_FOLDERS = ["components", "config"];
+const SHARED_WITH_TOOLS = [path.join("config", "load.ts")];
+
 /** Node caches modules: drop the program's own so the next render runs it afresh. */
-function forgetProgramModules(projectDir: string): void {
-    const nodeModules = `${path.sep}node_modules${path.sep}`;
+function forgetProgramModules(programDir: string): void {
+    const reloaded = (relative: string): boolean =>
+        !SHARED_WITH_TOOLS.includes(relative) && (PROGRAM_FILES.includes(relative) || PROGRAM_FOLDERS.some((folder) => relative.startsWith(folder + path.sep)));
     for (const id of Object.keys(require.cache)) {
-        if (id.startsWith(projectDir + path.sep) && !id.includes(nodeModules) && !id.startsWith(path.join(projectDir, "engine") + path.sep)) {
-            delete require.cache[id];
-        }
+        if (id.startsWith(programDir + path.sep) && reloaded(id.slice(programDir.length + 1))) delete require.cache[id];
     }
+}
+
+/**
+ * The SDK records a stack trace for every promise it makes (`debuggablePromise`, for its leak report) and
+ * for every resource (`Resource.callsites`, for the source position the engine shows). It has no switch
+ * for either, and offline nothing reads them: for the render, V8 keeps no frames (`Error.stackTraceLimit`)
+ * and registrations carry no source position. `PLATFORM_DEBUG` keeps both, so that a failing render's
+ * trace still says where. Under `pulumi up` none of this runs.
+ */
+function withoutStackTraces(): () => void {
+    if (process.env.PLATFORM_DEBUG) return () => undefined;
+    const stackTraceLimit = Error.stackTraceLimit;
+    const resourceClass = pulumi.Resource as unknown as { callsites: () => unknown[] };
+    const callsites = Object.getOwnPropertyDescriptor(resourceClass, "callsites");
+    Error.stackTraceLimit = 0;
+    resourceClass.callsites = () => [];
+    return () => {
+        Error.stackTraceLimit = stackTraceLimit;
+        if (callsites) Object.defineProperty(resourceClass, "callsites", callsites);
+    };
 }

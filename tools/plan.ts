@@ -44,12 +44,9 @@ export function toReportResources(rendered: RenderedStack): ReportResource[] {
     });
 }
 
-/**
- * Bad input, reported as a line rather than a crash. A ConfigError comes from the program's own modules,
- * which each render loads afresh, so it is recognised by name rather than by class.
- */
+/** Bad input, reported as a line rather than a crash (the render keeps `config/load` loaded, so classes match). */
 export function isUserInputError(error: unknown): error is Error {
-    return error instanceof InputFileError || (error instanceof Error && error.name === ConfigError.name);
+    return error instanceof InputFileError || error instanceof ConfigError;
 }
 
 /** The SDK wraps an error from inside an output in one "error serializing property" layer per level. */
