@@ -6,7 +6,8 @@ import type { ArtifactLocation, Location, Log, Notification, ReportingDescriptor
 import { EXEMPTION_PREFIX } from "../../policies/lib/exemptions";
 import { TIERS } from "../../policies/lib/rule";
 import { POLICY_EXEMPTIONS_VALID } from "../../policies/rules/policy-exemptions-valid";
-import { Report, ReportResource, RuleDoc, StackReport } from "../report";
+import type { ReportResource } from "../../engine/resource-views";
+import { Report, RuleDoc, StackReport } from "../report";
 import { componentSourceOf } from "./locations";
 
 export const SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
