@@ -15,7 +15,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { toPolicyResources } from "../engine/policy-view";
+import { toPolicyResources } from "../engine/resource-views";
 import { renderStack } from "../engine/render";
 import { readStateFile } from "../engine/state-files";
 import { evaluate } from "../policies/lib/evaluate";

@@ -112,6 +112,16 @@ describe("the plan command", function () {
         for (const value of generated) assert.ok(!written.includes(value), "a generated secret leaked into a report");
     });
 
+    it("--no-tree also leaves the trees out of an --output human=<file>", function () {
+        const file = path.join(scratch, "plan.txt");
+        const { code, stderr } = run(["plan", "--stack", "dev", "--no-tree", "--output", `human=${file}`]);
+        assert.equal(code, 0, stderr);
+        const text = fs.readFileSync(file, "utf8");
+        assert.match(text, /^Stack dev {2}\(tier dev, Pulumi\.dev\.yaml, \d+ resources/);
+        assert.match(text, /Policy verdicts:/);
+        assert.ok(!text.includes("pulumi:pulumi:Stack platform-dev"), `the tree is left out:\n${text}`);
+    });
+
     it("a report file that is not a report is refused in one line", function () {
         const bogus = path.join(scratch, "bogus.json");
         fs.writeFileSync(bogus, "[1, 2");

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { toPolicyResources } from "../engine/policy-view";
+import { toPolicyResources } from "../engine/resource-views";
 import { renderStack, RenderedStack } from "../engine/render";
 import { evaluate, Evaluation, mandatoryFindings } from "../policies/lib/evaluate";
 import { Tier } from "../policies/lib/rule";

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { toPolicyResources } from "../engine/policy-view";
+import { toPolicyResources } from "../engine/resource-views";
 import { RenderedResource } from "../engine/render";
 import { evaluate, Finding } from "../policies/lib/evaluate";
 import { EXEMPTIONS_IN_USE } from "../policies/lib/crossguard";

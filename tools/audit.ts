@@ -1,6 +1,6 @@
 import { AuditInput, needsPreviewSemantics, readStateFile, stackRuleView } from "../engine/state-files";
 import { InputFileError } from "../engine/input-error";
-import { maskReportInputs } from "../engine/redaction";
+import { toReportResource } from "../engine/resource-views";
 import { evaluate } from "../policies/lib/evaluate";
 import { Rule, Tier, tierOf } from "../policies/lib/rule";
 import { environmentParityRule, parityNotJudged, readBaseline } from "../policies/rules/environment-parity";
@@ -58,14 +58,8 @@ export function auditInput(input: AuditInput, options: Pick<AuditOptions, "rules
         stack: input.stack,
         tier,
         source: input.source,
-        resources: input.resources.map((resource) => ({
-            urn: resource.urn,
-            type: resource.type,
-            name: resource.name,
-            custom: resource.custom,
-            parent: resource.parent,
-            inputs: maskReportInputs(resource.props, resource.urn),
-        })),
+        // A state file's secrets are `[secret]` already; the reader remembered their values.
+        resources: input.resources.map((resource) => toReportResource({ urn: resource.urn, type: resource.type, name: resource.name, custom: resource.custom, parent: resource.parent, inputs: resource.props })),
         notes: [...input.notes, ...parityNotes(input, options)],
         ...(input.skippedResources > 0 ? { skippedResources: input.skippedResources } : {}),
         findings: evaluation.findings,

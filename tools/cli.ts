@@ -11,8 +11,7 @@ import { Tier, TIERS } from "../policies/lib/rule";
 import { ALL_RULES } from "../policies/rules";
 import { auditFiles } from "./audit";
 import { diffReports, readReportFile } from "./diff";
-import { FormatName, FORMATS, OutputError, OutputSpec, parseOutputSpec, writeOutputs } from "./format";
-import { formatHuman } from "./format/human";
+import { FormatName, FORMATS, isFormatName, OutputError, OutputSpec, parseOutputSpec, writeOutputs } from "./format";
 import { printable } from "./format/printable";
 import { styleFor } from "./format/style";
 import { writeBaseline } from "./parity-baseline";
@@ -128,7 +127,7 @@ function parse(argv: string[]): Options {
     const tier = values.tier === undefined ? undefined : TIERS.find((candidate) => candidate === values.tier);
     if (values.tier !== undefined && tier === undefined) throw new UsageError(`--tier must be one of ${TIERS.join(", ")}; got ${describeFound(values.tier, { keyword: true })}`);
     const format = values.format ?? "human";
-    if (!Object.hasOwn(FORMATS, format)) throw new UsageError(`--format must be one of ${Object.keys(FORMATS).join(", ")}; got ${describeFound(format, { keyword: true })}`);
+    if (!isFormatName(format)) throw new UsageError(`--format must be one of ${Object.keys(FORMATS).join(", ")}; got ${describeFound(format, { keyword: true })}`);
     let outputs: OutputSpec[];
     try {
         outputs = (values.output ?? []).map(parseOutputSpec);
@@ -147,7 +146,7 @@ function parse(argv: string[]): Options {
         packConfigFile: values["policy-pack-config"],
         against: values.against,
         outputs,
-        format: format as FormatName,
+        format,
     };
 }
 
@@ -245,9 +244,8 @@ function audit(options: Options): Report {
     return buildReport("audit", stacks, ALL_RULES);
 }
 
-/** The report on stdout in the chosen format, and in every `--output` file. */
+/** The report on stdout in the chosen format, and in every `--output` file, each with the same `--no-tree`. */
 function emit(report: Report, options: Options): void {
-    const text = options.format === "human" ? `${formatHuman(report, styleFor(process.stdout, options.colour), { tree: options.tree })}\n` : FORMATS[options.format].render(report);
-    process.stdout.write(text);
-    for (const file of writeOutputs(report, options.outputs)) process.stderr.write(`wrote ${file}\n`);
+    process.stdout.write(FORMATS[options.format].render(report, { tree: options.tree, style: styleFor(process.stdout, options.colour) }));
+    for (const file of writeOutputs(report, options.outputs, { tree: options.tree })) process.stderr.write(`wrote ${file}\n`);
 }

@@ -6,7 +6,8 @@ import { readInputText, SIZE_LIMITS } from "../engine/input-files";
 import { isMaskedValue, maskReportInputs } from "../engine/redaction";
 import { SECRET_MASK } from "../engine/secrets";
 import { parseJson } from "../engine/state-files";
-import { Report, REPORT_SCHEMA_VERSION, ReportResource, ResourceChange, StackDiff } from "./report";
+import type { ReportResource } from "../engine/resource-views";
+import { Report, REPORT_SCHEMA_VERSION, ResourceChange, StackDiff } from "./report";
 
 const SCHEMA_FILE = path.join(__dirname, "..", "docs", "report.schema.json");
 /** Deeper inputs than any report of this tool holds (its readers refuse state nested deeper than 1,000). */

@@ -1,5 +1,5 @@
 import * as fs from "fs";
-import { toPolicyResources } from "../engine/policy-view";
+import { toPolicyResources } from "../engine/resource-views";
 import { renderStack } from "../engine/render";
 import { Fingerprint, fingerprint } from "../policies/lib/parity";
 import { PARITY_BASELINE_FILE } from "../policies/rules/environment-parity";

@@ -1,3 +1,4 @@
+import { reportedAsPolicyResource } from "../engine/resource-views";
 import { Fingerprint, fingerprint, isParityAllowed } from "../policies/lib/parity";
 import { readBaseline } from "../policies/rules/environment-parity";
 import { ParityRow, StackReport } from "./report";
@@ -10,7 +11,7 @@ import { ParityRow, StackReport } from "./report";
 export function parityRows(stacks: readonly StackReport[]): ParityRow[] {
     const columns = new Map<string, Fingerprint>();
     for (const stack of stacks.filter((entry) => entry.error === undefined)) {
-        columns.set(stack.stack, fingerprint(stack.resources.map((resource) => ({ type: resource.type, name: resource.name, urn: resource.urn, props: resource.inputs }))));
+        columns.set(stack.stack, fingerprint(stack.resources.map(reportedAsPolicyResource)));
     }
     if (!columns.has("prod")) columns.set("prod (baseline)", readBaseline().fingerprint);
     const paths = [...new Set([...columns.values()].flatMap((column) => Object.keys(column)))];

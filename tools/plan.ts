@@ -1,17 +1,15 @@
 import * as path from "path";
 import { ConfigError, stackFileName } from "../config/load";
 import { TIERS } from "../config/schema";
-import { toPolicyResources } from "../engine/policy-view";
-import { renderStack, RenderedStack, stackFileWarningsOf } from "../engine/render";
-import { maskReportInputs, rememberSecretsIn } from "../engine/redaction";
-import { unwrappedSecretValues } from "../engine/secrets";
+import { toPolicyResources, toReportResource } from "../engine/resource-views";
+import { renderStack, stackFileWarningsOf } from "../engine/render";
 import { readInputText, SIZE_LIMITS } from "../engine/input-files";
 import { InputFileError } from "../engine/stack-files";
 import { evaluate, Finding } from "../policies/lib/evaluate";
 import { Rule, Tier, tierOf } from "../policies/lib/rule";
 import { enforcementOf, ruleConfigOf } from "../policies/lib/run";
 import { describeStackConfigFinding, scanStackConfig } from "../policies/lib/stack-config-scan";
-import { ReportResource, StackReport } from "./report";
+import { StackReport } from "./report";
 
 export const ALL_STACKS = TIERS;
 
@@ -27,21 +25,6 @@ export interface PlanOptions {
     /** A warning about a stack's files (the YAML parser's), one line without source text. */
     readonly onWarning?: (warning: string) => void;
     readonly onStackDone?: (report: StackReport) => void;
-}
-
-export function toReportResources(rendered: RenderedStack): ReportResource[] {
-    return rendered.resources.map((resource) => {
-        // Outputs are not reported, but their secrets (generated passwords) must not reach any output either.
-        rememberSecretsIn(unwrappedSecretValues(resource.outputs));
-        return {
-            urn: resource.urn,
-            type: resource.type,
-            name: resource.name,
-            custom: resource.custom,
-            parent: resource.parent,
-            inputs: maskReportInputs(resource.inputs, resource.urn),
-        };
-    });
 }
 
 /** Bad input, reported as a line rather than a crash (the render keeps `config/load` loaded, so classes match). */
@@ -100,7 +83,8 @@ export async function planStacks(options: PlanOptions): Promise<StackReport[]> {
                 stack,
                 tier,
                 source,
-                resources: toReportResources(rendered),
+                // Outputs are not reported, but their secrets (generated passwords) must not reach any output either.
+                resources: rendered.resources.map(toReportResource),
                 notes: rendered.warnings,
                 findings: [...stackFileFindings(options, stack, tier), ...evaluation.findings],
                 exemptions: evaluation.exemptions,

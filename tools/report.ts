@@ -1,6 +1,7 @@
 import { Evaluation, Finding } from "../policies/lib/evaluate";
 import { PACK_NAME, PACK_VERSION } from "../policies/lib/pack-info";
 import { Rule, RuleMetadata, Tier } from "../policies/lib/rule";
+import type { ReportResource } from "../engine/resource-views";
 
 /**
  * The one model every output format renders (human, JSON, SARIF, JUnit, Markdown). Secrets are masked
@@ -9,16 +10,6 @@ import { Rule, RuleMetadata, Tier } from "../policies/lib/rule";
 export const REPORT_SCHEMA_VERSION = 1;
 
 export const EXIT_CODES = { clean: 0, mandatoryViolations: 1, badInput: 2 } as const;
-
-/** A resource as reports show it: inputs with secrets masked. */
-export interface ReportResource {
-    readonly urn: string;
-    readonly type: string;
-    readonly name: string;
-    readonly custom: boolean;
-    readonly parent?: string;
-    readonly inputs: Record<string, unknown>;
-}
 
 export interface StackReport {
     readonly stack: string;

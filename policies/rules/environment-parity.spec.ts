@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { toPolicyResources } from "../../engine/policy-view";
+import { toPolicyResources } from "../../engine/resource-views";
 import { renderStack } from "../../engine/render";
 import { checkStack, UNKNOWN, violationMessages } from "../../test/support/policy-harness";
 import { ResourceUnderTest } from "../lib/rule";

@@ -6,7 +6,8 @@ import { environmentParityRule } from "../../policies/rules/environment-parity";
 import { POLICY_EXEMPTIONS_VALID } from "../../policies/rules/policy-exemptions-valid";
 import { registryImmutableTags } from "../../policies/rules/registry-immutable-tags";
 import { planStacks } from "../../tools/plan";
-import { buildReport, Report, ReportResource, StackReport } from "../../tools/report";
+import type { ReportResource } from "../../engine/resource-views";
+import { buildReport, Report, StackReport } from "../../tools/report";
 import { checkResource, UNKNOWN } from "../support/policy-harness";
 import { PROJECT_DIR } from "../support/stacks";
 

@@ -51,6 +51,17 @@ describe("formats: registry and --output", function () {
         assert.equal(fs.readFileSync(path.join(dir, "comment.md"), "utf8"), formatMarkdown(report));
     });
 
+    it("a human file shows the trees unless the run leaves them out (--no-tree)", function () {
+        const report = reportWithFindings();
+        const file = path.join(dir, "plan.txt");
+        writeOutputs(report, [{ format: "human", file }]);
+        assert.match(fs.readFileSync(file, "utf8"), /^ {2}pulumi:pulumi:Stack platform-prod \(7 resources\)$/m);
+        writeOutputs(report, [{ format: "human", file }], { tree: false });
+        const text = fs.readFileSync(file, "utf8");
+        assert.ok(!text.includes("pulumi:pulumi:Stack"), "--no-tree leaves the trees out of the file");
+        assert.match(text, /Policy verdicts:/);
+    });
+
     it("refuses the same file twice, and reports a file it cannot write, before writing anything", function () {
         const report = reportWithFindings();
         const file = path.join(dir, "plan.out");

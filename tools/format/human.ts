@@ -1,6 +1,7 @@
 import { Severity } from "@pulumi/policy";
 import { Finding } from "../../policies/lib/evaluate";
-import { isBlocking, Report, ReportResource, secretChange, StackReport } from "../report";
+import type { ReportResource } from "../../engine/resource-views";
+import { isBlocking, Report, secretChange, StackReport } from "../report";
 import { printableReport } from "./printable";
 import { Style } from "./style";
 

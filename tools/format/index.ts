@@ -8,13 +8,22 @@ import { formatJson } from "./json";
 import { formatJunit } from "./junit";
 import { formatMarkdown } from "./markdown";
 import { formatSarif } from "./sarif";
-import { styleFor } from "./style";
+import { Style, styleFor } from "./style";
 
+/** The formats by the name `--output <format>=<file>` and `--format` take. */
 export type FormatName = "human" | "json" | "sarif" | "junit" | "markdown";
 
+/** What the user chose for this run, for the formats it concerns. */
+export interface RenderOptions {
+    /** Show the resource trees (human; `--no-tree` turns them off). Default: in a plan, not in an audit. */
+    readonly tree?: boolean;
+    /** Colours for the human format; default plain, as files get. */
+    readonly style?: Style;
+}
+
 export interface Format {
-    /** Renders the whole report; pure: the same report gives the same text. */
-    readonly render: (report: Report) => string;
+    /** Renders the whole report; pure: the same report and options give the same text. */
+    readonly render: (report: Report, options?: RenderOptions) => string;
     /** Usual file extension, for help text and default file names. */
     readonly extension: string;
     readonly description: string;
@@ -22,17 +31,15 @@ export interface Format {
 
 /** Every output format, by the name `--output <format>=<file>` and `--format` take. */
 export const FORMATS: Readonly<Record<FormatName, Format>> = {
-    human: { render: (report) => `${formatHuman(report, styleFor(undefined, false))}\n`, extension: "txt", description: "what the terminal shows: trees, verdicts by severity, parity, diff, a summary line" },
+    human: { render: (report, options = {}) => `${formatHuman(report, options.style ?? styleFor(undefined, false), { tree: options.tree })}\n`, extension: "txt", description: "what the terminal shows: trees, verdicts by severity, parity, diff, a summary line" },
     json: { render: formatJson, extension: "json", description: "the report itself, stable JSON (schema: docs/report.schema.json); `plan --against` reads it back" },
     sarif: { render: (report) => formatSarif(report), extension: "sarif", description: "SARIF 2.1.0 for GitHub code scanning (upload with github/codeql-action/upload-sarif)" },
     junit: { render: formatJunit, extension: "xml", description: "JUnit XML: one testsuite per stack, one testcase per rule and resource" },
     markdown: { render: (report) => formatMarkdown(report), extension: "md", description: "a pull-request comment, kept under GitHub's 65,536-character limit" },
 };
 
-export type KnownFormat = keyof typeof FORMATS;
-
 export interface OutputSpec {
-    readonly format: KnownFormat;
+    readonly format: FormatName;
     readonly file: string;
 }
 
@@ -48,7 +55,7 @@ function knownFormats(): string {
     return Object.keys(FORMATS).join(", ");
 }
 
-function isKnownFormat(name: string): name is KnownFormat {
+export function isFormatName(name: string): name is FormatName {
     return Object.hasOwn(FORMATS, name);
 }
 
@@ -58,7 +65,7 @@ export function parseOutputSpec(spec: string): OutputSpec {
     if (at === -1) throw new OutputError(`--output "${spec}": expected <format>=<file>, e.g. sarif=reports/plan.sarif (formats: ${knownFormats()})`);
     const format = spec.slice(0, at).trim().toLowerCase();
     const file = spec.slice(at + 1).trim();
-    if (!isKnownFormat(format)) {
+    if (!isFormatName(format)) {
         throw new OutputError(`--output "${spec}": unknown format "${format}"; known formats: ${knownFormats()}`);
     }
     if (file === "") throw new OutputError(`--output "${spec}": no file after "${format}=" (e.g. ${format}=reports/plan.${FORMATS[format].extension})`);
@@ -120,17 +127,18 @@ function prepareTarget(file: string): void {
 /**
  * Renders every requested format, then writes each file (creating its folders). Everything is rendered before
  * anything is written, so a failure leaves no half-set of reports; every text passes the output scrubber.
+ * Files are plain text (no colour), with the run's other choices (`--no-tree`).
  * Returns the files written.
  */
-export function writeOutputs(report: Report, specs: readonly OutputSpec[]): string[] {
-    const seen = new Map<string, KnownFormat>();
+export function writeOutputs(report: Report, specs: readonly OutputSpec[], options: Pick<RenderOptions, "tree"> = {}): string[] {
+    const seen = new Map<string, FormatName>();
     for (const { format, file } of specs) {
         const key = path.resolve(file);
         const previous = seen.get(key);
         if (previous !== undefined) throw new OutputError(`--output: ${file} is given twice (${previous} and ${format})`);
         seen.set(key, format);
     }
-    const rendered = specs.map(({ format, file }) => ({ file, text: scrubOutput(FORMATS[format].render(report)) }));
+    const rendered = specs.map(({ format, file }) => ({ file, text: scrubOutput(FORMATS[format].render(report, { tree: options.tree })) }));
     for (const { file } of rendered) {
         try {
             prepareTarget(file);

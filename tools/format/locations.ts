@@ -1,22 +1,60 @@
+import * as fs from "fs";
+import * as path from "path";
+
+/** A component declares its type token in its constructor: `super("platform:data:Postgres", name, args, opts)`. */
+const COMPONENT_DECLARATION = /\bsuper\(\s*"(platform:[A-Za-z0-9_.-]{1,100}:[A-Za-z0-9_]{1,100})"/g;
+/** Bounds of the scan: component sources are small and few. */
+const MAX_SOURCE_BYTES = 512 * 1024;
+const MAX_SOURCE_FILES = 1_000;
+const MAX_FOLDER_DEPTH = 8;
+
+/** The repository holding this program: the nearest folder above this file with Pulumi.yaml and components/. */
+function repositoryRoot(): string | undefined {
+    for (let dir = __dirname; ; dir = path.dirname(dir)) {
+        if (fs.existsSync(path.join(dir, "Pulumi.yaml")) && fs.existsSync(path.join(dir, "components"))) return dir;
+        if (path.dirname(dir) === dir) return undefined;
+    }
+}
+
 /**
- * Where in this repository a resource comes from: the source file of the innermost `platform:` component
- * in its URN. The map is checked against the files on disk by test/formats/locations.spec.ts, which also
- * fails when a component is added under components/ without an entry here.
+ * Where in a repository each of its components is declared, by type token: read from the components' own
+ * `super("platform:...")` under `<root>/components`, so a new component needs no entry anywhere.
+ * Paths are relative to the root, with `/`.
  */
-export const COMPONENT_SOURCES: Readonly<Record<string, string>> = {
-    "platform:index:Platform": "components/platform.ts",
-    "platform:network:Network": "components/network/aws.ts",
-    "platform:secrets:SecretStore": "components/secrets/aws.ts",
-    "platform:registry:ContainerRegistry": "components/registry/aws.ts",
-    "platform:registry:BuiltImage": "components/registry/image-aws.ts",
-    "platform:cluster:Cluster": "components/cluster/aws.ts",
-    "platform:cluster:WorkloadIdentity": "components/cluster/workload-identity-aws.ts",
-    "platform:data:Postgres": "components/postgres/aws.ts",
-    "platform:data:Redis": "components/redis/aws.ts",
-    "platform:app:AppNamespace": "components/app/namespace.ts",
-    "platform:app:Service": "components/app/service.ts",
-    "platform:monitoring:Monitoring": "components/monitoring/aws.ts",
-};
+export function scanComponentSources(root: string): ReadonlyMap<string, string> {
+    const found = new Map<string, string>();
+    let files = 0;
+    const walk = (dir: string, depth: number): void => {
+        let entries: fs.Dirent[];
+        try {
+            entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+        } catch {
+            return;
+        }
+        for (const entry of entries) {
+            const full = path.join(dir, entry.name);
+            if (entry.isDirectory() && depth < MAX_FOLDER_DEPTH) walk(full, depth + 1);
+            else if (entry.isFile() && entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts") && files++ < MAX_SOURCE_FILES) {
+                if (fs.statSync(full).size > MAX_SOURCE_BYTES) continue;
+                const file = path.relative(root, full).split(path.sep).join("/");
+                for (const match of fs.readFileSync(full, "utf8").matchAll(COMPONENT_DECLARATION)) if (!found.has(match[1])) found.set(match[1], file);
+            }
+        }
+    };
+    walk(path.join(root, "components"), 0);
+    return found;
+}
+
+let componentSourcesOfThisRepository: ReadonlyMap<string, string> | undefined;
+
+/** This repository's component sources, scanned once per process. */
+export function componentSources(): ReadonlyMap<string, string> {
+    if (componentSourcesOfThisRepository === undefined) {
+        const root = repositoryRoot();
+        componentSourcesOfThisRepository = root === undefined ? new Map() : scanComponentSources(root);
+    }
+    return componentSourcesOfThisRepository;
+}
 
 /** The package of this program's own component types. */
 const COMPONENT_PACKAGE = "platform:";
@@ -47,5 +85,6 @@ export function componentSourceOf(urn: string): ComponentSource | undefined {
         .filter((type) => type.startsWith(COMPONENT_PACKAGE))
         .pop();
     if (component === undefined) return undefined;
-    return Object.hasOwn(COMPONENT_SOURCES, component) ? { component, file: COMPONENT_SOURCES[component] } : undefined;
+    const file = componentSources().get(component);
+    return file === undefined ? undefined : { component, file };
 }

@@ -6,7 +6,8 @@ import type { ArtifactLocation, Location, Log, Notification, ReportingDescriptor
 import { EXEMPTION_PREFIX } from "../../policies/lib/exemptions";
 import { TIERS } from "../../policies/lib/rule";
 import { POLICY_EXEMPTIONS_VALID } from "../../policies/rules/policy-exemptions-valid";
-import { Report, ReportResource, RuleDoc, StackReport } from "../report";
+import type { ReportResource } from "../../engine/resource-views";
+import { Report, RuleDoc, StackReport } from "../report";
 import { componentSourceOf } from "./locations";
 
 export const SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
@@ -57,66 +58,80 @@ function enforcementText(rule: RuleDoc): string {
     return TIERS.map((tier) => `${tier} ${rule.enforcement[tier]}`).join(", ");
 }
 
-function exemptionHelp(rule: RuleDoc): { text: string; markdown: string } {
+/** Help text written once and rendered twice: plain for `help.text`, Markdown for `help.markdown`. */
+type Inline = string | { readonly code: string } | { readonly strong: string };
+type Block = { readonly paragraph: readonly Inline[] } | { readonly list: readonly (readonly Inline[])[] } | { readonly json: string };
+
+function plainInline(inlines: readonly Inline[]): string {
+    return inlines.map((inline) => (typeof inline === "string" ? inline : "code" in inline ? inline.code : inline.strong)).join("");
+}
+
+function markdownInline(inlines: readonly Inline[]): string {
+    return inlines.map((inline) => (typeof inline === "string" ? inline : "code" in inline ? `\`${inline.code}\`` : `**${inline.strong}**`)).join("");
+}
+
+function plainHelp(blocks: readonly Block[]): string {
+    return blocks
+        .map((block) => ("paragraph" in block ? plainInline(block.paragraph) : "list" in block ? block.list.map((item) => `- ${plainInline(item)}`).join("\n") : `  ${block.json}`))
+        .join("\n\n");
+}
+
+function markdownHelp(blocks: readonly Block[]): string {
+    return blocks
+        .map((block) => ("paragraph" in block ? markdownInline(block.paragraph) : "list" in block ? block.list.map((item) => `- ${markdownInline(item)}`).join("\n") : ["```json", block.json, "```"].join("\n")))
+        .join("\n\n");
+}
+
+function exemptionHelp(rule: RuleDoc): Block[] {
+    const marker = { code: `${EXEMPTION_PREFIX}${rule.name}` };
+    const validRule = { code: POLICY_EXEMPTIONS_VALID };
     if (!rule.exemptable || rule.kind !== "resource") {
-        const text =
-            `This rule cannot be exempted: a ${EXEMPTION_PREFIX}${rule.name} marker or a pack-config exemption for it is ignored ` +
-            `(the violation is reported with "this rule cannot be exempted", and ${POLICY_EXEMPTIONS_VALID} flags the marker). Fix the resource instead.`;
-        return { text, markdown: `**This rule cannot be exempted.** A \`${EXEMPTION_PREFIX}${rule.name}\` marker or a pack-config exemption for it is ignored (the violation is reported with "this rule cannot be exempted", and \`${POLICY_EXEMPTIONS_VALID}\` flags the marker). Fix the resource instead.` };
+        return [
+            {
+                paragraph: [
+                    { strong: "This rule cannot be exempted." },
+                    " A ", marker, ' marker or a pack-config exemption for it is ignored (the violation is reported with "this rule cannot be exempted", and ', validRule, " flags the marker). Fix the resource instead.",
+                ],
+            },
+        ];
     }
-    const config = `{"${rule.name}": {"exemptions": [{"resource": "<URN or logical name>", "reason": "<why, at least 10 characters>", "expires": "YYYY-MM-DD"}]}}`;
-    const text = [
-        "Exempting a resource, when the risk is accepted: every exemption needs a written reason (at least 10 characters) and an expiry date, the last day (UTC) it holds.",
-        `- a tag, label or annotation on the resource: ${EXEMPTION_PREFIX}${rule.name} = "YYYY-MM-DD <reason>"`,
-        `- or an entry in the policy pack config (--policy-pack-config): ${config}`,
-        `An expired or malformed exemption no longer applies: the violation is reported again, and ${POLICY_EXEMPTIONS_VALID} reports the marker.`,
-    ].join("\n");
-    const markdown = [
-        "**Exempting a resource**, when the risk is accepted: every exemption needs a written reason (at least 10 characters) and an expiry date, the last day (UTC) it holds.",
-        "",
-        `- a tag, label or annotation on the resource: \`${EXEMPTION_PREFIX}${rule.name}\` = \`YYYY-MM-DD <reason>\``,
-        "- or an entry in the policy pack config (`--policy-pack-config`):",
-        "",
-        "  ```json",
-        `  ${config}`,
-        "  ```",
-        "",
-        `An expired or malformed exemption no longer applies: the violation is reported again, and \`${POLICY_EXEMPTIONS_VALID}\` reports the marker.`,
-    ].join("\n");
-    return { text, markdown };
+    return [
+        { paragraph: [{ strong: "Exempting a resource" }, ", when the risk is accepted: every exemption needs a written reason (at least 10 characters) and an expiry date, the last day (UTC) it holds."] },
+        {
+            list: [
+                ["a tag, label or annotation on the resource: ", marker, " = ", { code: "YYYY-MM-DD <reason>" }],
+                ["or an entry in the policy pack config (", { code: "--policy-pack-config" }, "):"],
+            ],
+        },
+        { json: `{"${rule.name}": {"exemptions": [{"resource": "<URN or logical name>", "reason": "<why, at least 10 characters>", "expires": "YYYY-MM-DD"}]}}` },
+        { paragraph: ["An expired or malformed exemption no longer applies: the violation is reported again, and ", validRule, " reports the marker."] },
+    ];
+}
+
+function ruleHelp(rule: RuleDoc): Block[] {
+    const types: Inline[] = rule.resourceTypes.includes("*") ? ["every resource type"] : rule.resourceTypes.flatMap((type, index) => [...(index > 0 ? [", "] : []), { code: type }]);
+    return [
+        { paragraph: [rule.description] },
+        { paragraph: [{ strong: "Why." }, ` ${rule.rationale}`] },
+        { paragraph: [{ strong: "How to fix." }, ` ${rule.remediation}`] },
+        {
+            paragraph: [
+                { strong: "Severity:" }, ` ${rule.severity}. `, { strong: "Enforcement:" }, ` ${enforcementText(rule)}. `, { strong: "Applies to:" }, " ",
+                ...(rule.kind === "stack" ? ["the stack as a whole, "] : []), ...types, ".",
+            ],
+        },
+        ...exemptionHelp(rule),
+    ];
 }
 
 function reportingDescriptor(rule: RuleDoc): ReportingDescriptor {
-    const types = rule.resourceTypes.includes("*") ? "every resource type" : rule.resourceTypes.join(", ");
-    const exemption = exemptionHelp(rule);
-    const scope = rule.kind === "stack" ? `the stack as a whole (${types})` : types;
+    const help = ruleHelp(rule);
     return {
         id: rule.name,
         name: pascalCase(rule.name),
         shortDescription: { text: rule.description },
         fullDescription: { text: `${rule.description} ${rule.rationale}` },
-        help: {
-            text: [
-                rule.description,
-                "",
-                `Why: ${rule.rationale}`,
-                `How to fix: ${rule.remediation}`,
-                `Severity: ${rule.severity}. Enforcement: ${enforcementText(rule)}. Applies to ${scope}.`,
-                "",
-                exemption.text,
-            ].join("\n"),
-            markdown: [
-                rule.description,
-                "",
-                `**Why.** ${rule.rationale}`,
-                "",
-                `**How to fix.** ${rule.remediation}`,
-                "",
-                `**Severity:** ${rule.severity}. **Enforcement:** ${enforcementText(rule)}. **Applies to:** ${rule.kind === "stack" ? "the stack as a whole, " : ""}${rule.resourceTypes.includes("*") ? "every resource type" : rule.resourceTypes.map((type) => `\`${type}\``).join(", ")}.`,
-                "",
-                exemption.markdown,
-            ].join("\n"),
-        },
+        help: { text: plainHelp(help), markdown: markdownHelp(help) },
         defaultConfiguration: { level: DEFAULT_LEVEL[rule.severity] },
         properties: {
             tags: ["security", "iac", "pulumi", "crossguard", `${rule.kind}-rule`],
