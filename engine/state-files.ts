@@ -33,7 +33,8 @@
  */
 import { constants as bufferConstants } from "buffer";
 import * as zlib from "zlib";
-import { isRecord, type ResourceUnderTest } from "../policies/lib/rule";
+import { type ResourceUnderTest } from "../policies/lib/rule";
+import { isRecord, SECRET_MASK } from "../policies/lib/values";
 import { InputFileError } from "./input-error";
 import { readInputFile, SIZE_LIMITS } from "./input-files";
 import { rememberSecretEnvelope } from "./redaction";
@@ -62,8 +63,6 @@ export const UNKNOWN_SENTINELS: ReadonlySet<string> = new Set([
     "e48ece36-62e2-4504-bad9-02848725956a",
     "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
 ]);
-/** What a secret becomes, as `pulumi policy analyze` redacts it (and as reports mask it: SECRET_MASK). */
-export const SECRET_PLACEHOLDER = "[secret]";
 
 /**
  * Deepest nesting of a property value accepted. Real state nests a few dozen levels; the rules, the report
@@ -604,7 +603,7 @@ class DocumentReader {
 
     /**
      * Props as the analyzer hands them to a policy: top-level `__` keys dropped, secrets replaced by
-     * SECRET_PLACEHOLDER (paths recorded), resource references by their ID or URN, special floats and byte
+     * SECRET_MASK (paths recorded), resource references by their ID or URN, special floats and byte
      * strings decoded, unknowns kept. A fast pass finds the props that need none of this (most of them) and
      * returns them as they are, shared with the parsed document; the others get a copy-on-write pass that
      * copies only the containers on the way to a change. Both passes are iterative: depth costs no stack.
@@ -643,7 +642,7 @@ class DocumentReader {
         const needsRewrite = (child: unknown, depth: number): boolean => {
             if (typeof child === "string") {
                 if (child.length === 36 && UNKNOWN_SENTINELS.has(child)) unknowns++;
-                else if (redacted && child === SECRET_PLACEHOLDER) return true;
+                else if (redacted && child === SECRET_MASK) return true;
             } else if (typeof child === "object" && child !== null) {
                 if (depth > MAX_VALUE_DEPTH || isSpecial(child)) return true;
                 values.push(child);
@@ -687,7 +686,7 @@ class DocumentReader {
 
             if (typeof child === "string") {
                 if (child.length === 36 && UNKNOWN_SENTINELS.has(child)) this.unknownValues++;
-                else if (this.redactedSecretsAreStrings && child === SECRET_PLACEHOLDER) secretPaths.push(pathTo(key));
+                else if (this.redactedSecretsAreStrings && child === SECRET_MASK) secretPaths.push(pathTo(key));
                 continue;
             }
             if (typeof child !== "object" || child === null) continue;
@@ -697,7 +696,7 @@ class DocumentReader {
                     // Never decrypted: whatever it holds (ciphertext, plaintext, value) stays out of the props, and its
                     // strings are remembered only so that no output of this run can print them.
                     rememberSecretEnvelope(child as Record<string, unknown>);
-                    assign(frame, key, SECRET_PLACEHOLDER);
+                    assign(frame, key, SECRET_MASK);
                     secretPaths.push(pathTo(key));
                 } else {
                     const replacement = this.specialValue(child as Record<string, unknown>, signature, () => `${where}.${pathTo(key)}`);

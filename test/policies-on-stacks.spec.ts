@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { toPolicyResources } from "../engine/policy-view";
 import { renderStack, RenderedStack } from "../engine/render";
 import { evaluate, Evaluation, mandatoryFindings } from "../policies/lib/evaluate";
-import { Tier } from "../policies/lib/rule";
+import { Tier } from "../policies/lib/tiers";
 import { ALL_RULES } from "../policies/rules";
 import { PROJECT_DIR, renderedStack } from "./support/stacks";
 

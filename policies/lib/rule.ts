@@ -1,7 +1,5 @@
 import { EnforcementLevel, Severity } from "@pulumi/policy";
-
-export const TIERS = ["dev", "staging", "prod"] as const;
-export type Tier = (typeof TIERS)[number];
+import { Tier } from "./tiers";
 
 /** A resource as a rule sees it: the analyzer's view (props with secrets unwrapped). */
 export interface ResourceUnderTest {
@@ -66,13 +64,4 @@ export const ALWAYS_MANDATORY: Readonly<Record<Tier, EnforcementLevel>> = { dev:
 
 export function appliesTo(rule: RuleMetadata, type: string): boolean {
     return rule.resourceTypes.includes("*") || rule.resourceTypes.includes(type);
-}
-
-/** The tier of a stack: its name when that is a tier, else the `<project>:tier` config value. */
-export function tierOf(stack: string, configuredTier?: string): Tier | undefined {
-    return TIERS.find((tier) => tier === (configuredTier ?? stack)) ?? TIERS.find((tier) => tier === stack);
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
 }

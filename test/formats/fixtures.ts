@@ -1,5 +1,6 @@
 import { Finding } from "../../policies/lib/evaluate";
-import { Rule, Tier } from "../../policies/lib/rule";
+import { Rule } from "../../policies/lib/rule";
+import { Tier } from "../../policies/lib/tiers";
 import { ALL_RULES } from "../../policies/rules";
 import { deletionProtectionAndBackups } from "../../policies/rules/deletion-protection-and-backups";
 import { environmentParityRule } from "../../policies/rules/environment-parity";

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as policyDeserialize from "@pulumi/policy/deserialize";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { ResourceRule, ResourceUnderTest, StackRule, Tier } from "../../policies/lib/rule";
+import { ResourceRule, ResourceUnderTest, StackRule } from "../../policies/lib/rule";
+import { Tier } from "../../policies/lib/tiers";
 import { RuleConfig, RuleOutcome, runResourceRule, runStackRule } from "../../policies/lib/run";
 
 // The analyzer's own deserializer: internal to the SDK, so absent from its type declarations.
