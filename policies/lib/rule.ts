@@ -35,7 +35,7 @@ export interface RuleMetadata {
     readonly resourceTypes: readonly string[];
     /** Enforcement per tier when the pack config does not override it. */
     readonly enforcement: Readonly<Record<Tier, EnforcementLevel>>;
-    /** Whether a resource may be exempted (with a reason and an expiry). */
+    /** Whether a resource may be exempted (with a reason and an expiry); only resource rules apply exemptions. */
     readonly exemptable: boolean;
 }
 
@@ -52,6 +52,8 @@ export interface ResourceRule extends RuleMetadata {
 
 export interface StackRule extends RuleMetadata {
     readonly kind: "stack";
+    /** A stack rule judges the stack as a whole: no resource can be exempted from it, so no marker is accepted for it. */
+    readonly exemptable: false;
     check(resources: readonly ResourceUnderTest[], context: RuleContext): StackViolation[];
 }
 

@@ -95,6 +95,16 @@ describe("policy policy-exemptions-valid", function () {
         }
     });
 
+    it("rejects a marker for a stack rule: stack rules apply no exemptions", function () {
+        const registered = ALL_RULES.find((rule) => rule.name === "policy-exemptions-valid");
+        assert.ok(registered && registered.kind === "resource");
+        const stackRules = ALL_RULES.filter((rule) => rule.kind === "stack");
+        assert.ok(stackRules.length > 0);
+        for (const rule of stackRules) {
+            assert.deepEqual(violationMessages(checkResource(registered, tagged({ [`policy.platform/exempt-${rule.name}`]: `2027-01-31 ${REASON}` }))), [`exemption marker policy.platform/exempt-${rule.name} names rule ${rule.name}, which cannot be exempted`]);
+        }
+    });
+
     it("reports the advisory can't-run result when the tags are unknown during preview", function () {
         const outcomes = checkResource(policyExemptionsValid, { type: "aws:rds/instance:Instance", name: "db", props: { identifier: "platform-prod-postgres", tags: UNKNOWN } });
         assert.equal(outcomes.length, 1);
