@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { checkResource, secret, TestResource, UNKNOWN, violationMessages } from "../../test/support/policy-harness";
+import { checkResource, secret, TestResource, UNKNOWN, violationMessages } from "../test-support/policy-harness";
 import { cacheAuthentication } from "./cache-authentication";
 
 const defined = (props: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(props).filter(([, value]) => value !== undefined));

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { checkResource, HarnessOptions, TestResource, UNKNOWN, violationMessages } from "../../test/support/policy-harness";
+import { checkResource, HarnessOptions, TestResource, UNKNOWN, violationMessages } from "../test-support/policy-harness";
 import { PACK_NAME, PACK_VERSION } from "../lib/pack-info";
 import { containersRunAsNonRoot } from "./containers-run-as-non-root";
 

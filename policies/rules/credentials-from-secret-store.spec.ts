@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
-import { checkStack, secret, TestResource, UNKNOWN, violationMessages } from "../../test/support/policy-harness";
-import { FAKE, leakedFragments } from "../../test/support/fake-secrets";
+import { checkStack, secret, TestResource, UNKNOWN, violationMessages } from "../test-support/policy-harness";
+import { FAKE, leakedFragments } from "../test-support/fake-secrets";
 import { plainInputs, PROJECT_DIR, renderedStack } from "../../test/support/stacks";
 import { renderStack } from "../../engine/render";
 import { credentialsFromSecretStore, isSecretSourceType, urnResourceType } from "./credentials-from-secret-store";

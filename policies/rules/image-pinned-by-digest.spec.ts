@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { checkResource, TestResource, UNKNOWN, violationMessages } from "../../test/support/policy-harness";
+import { checkResource, TestResource, UNKNOWN, violationMessages } from "../test-support/policy-harness";
 import { imagePinnedByDigest } from "./image-pinned-by-digest";
 
 const DIGEST = `sha256:${"0123456789abcdef".repeat(4)}`;

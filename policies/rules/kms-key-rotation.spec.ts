@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { checkResource, TestResource, UNKNOWN, violationMessages } from "../../test/support/policy-harness";
+import { checkResource, TestResource, UNKNOWN, violationMessages } from "../test-support/policy-harness";
 import { PACK_NAME, PACK_VERSION } from "../lib/pack-info";
 import { kmsKeyRotation } from "./kms-key-rotation";
 

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { gzipSync } from "zlib";
-import { checkResource, secret, TestResource, UNKNOWN, violationMessages } from "../../test/support/policy-harness";
-import { FAKE, leakedFragments } from "../../test/support/fake-secrets";
+import { checkResource, secret, TestResource, UNKNOWN, violationMessages } from "../test-support/policy-harness";
+import { FAKE, leakedFragments } from "../test-support/fake-secrets";
 import { plainInputs, renderedStack } from "../../test/support/stacks";
 import { RESOURCE_SECRET_SINKS } from "../lib/secret-sinks";
 import { noPlaintextSecrets } from "./no-plaintext-secrets";

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { checkResource, UNKNOWN, violationMessages } from "../../test/support/policy-harness";
+import { checkResource, UNKNOWN, violationMessages } from "../test-support/policy-harness";
 import { registryImmutableTags } from "./registry-immutable-tags";
 
 const repository = (props: Record<string, unknown>) => ({ type: "aws:ecr/repository:Repository", name: "api", props: { name: "platform/prod/api", ...props } });

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { checkStack, TestResource, UNKNOWN, violationMessages } from "../../test/support/policy-harness";
+import { checkStack, TestResource, UNKNOWN, violationMessages } from "../test-support/policy-harness";
 import { s3PublicAccessBlockDeclared } from "./s3-public-access-block-declared";
 
 const urn = (type: string, name: string): string => `urn:pulumi:prod::platform::${type}::${name}`;

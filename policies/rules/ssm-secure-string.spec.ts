@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
-import { checkResource, secret, TestResource, UNKNOWN, violationMessages } from "../../test/support/policy-harness";
-import { FAKE } from "../../test/support/fake-secrets";
+import { checkResource, secret, TestResource, UNKNOWN, violationMessages } from "../test-support/policy-harness";
+import { FAKE } from "../test-support/fake-secrets";
 import { PACK_NAME, PACK_VERSION } from "../lib/pack-info";
 import { MAX_SCANNED_VALUE_CHARS, ssmSecureString } from "./ssm-secure-string";
 

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { checkResource, HarnessOptions, TestResource, UNKNOWN, violationMessages } from "../../test/support/policy-harness";
+import { checkResource, HarnessOptions, TestResource, UNKNOWN, violationMessages } from "../test-support/policy-harness";
 import { kubernetesSchemaErrors } from "../../test/support/kubernetes-schemas";
 import { plainInputs, renderedStack } from "../../test/support/stacks";
 import { workloadHardening } from "./workload-hardening";

@@ -8,7 +8,7 @@ import { POLICY_EXEMPTIONS_VALID } from "../../policies/rules/policy-exemptions-
 import { registryImmutableTags } from "../../policies/rules/registry-immutable-tags";
 import { planStacks } from "../../tools/plan";
 import { buildReport, Report, ReportResource, StackReport } from "../../tools/report";
-import { checkResource, UNKNOWN } from "../support/policy-harness";
+import { checkResource, UNKNOWN } from "../../policies/test-support/policy-harness";
 import { PROJECT_DIR } from "../support/stacks";
 
 /** A value that sits only in resource inputs: formats other than JSON must never print it. */

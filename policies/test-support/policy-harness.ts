@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as policyDeserialize from "@pulumi/policy/deserialize";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { ResourceRule, ResourceUnderTest, StackRule } from "../../policies/lib/rule";
-import { Tier } from "../../policies/lib/tiers";
-import { RuleConfig, RuleOutcome, runResourceRule, runStackRule } from "../../policies/lib/run";
+import { ResourceRule, ResourceUnderTest, StackRule } from "../lib/rule";
+import { Tier } from "../lib/tiers";
+import { RuleConfig, RuleOutcome, runResourceRule, runStackRule } from "../lib/run";
 
 // The analyzer's own deserializer: internal to the SDK, so absent from its type declarations.
 const { deserializeProperties } = policyDeserialize as unknown as { deserializeProperties(struct: Struct, proxySecrets: boolean): unknown };
