@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { checkResource, TestResource, UNKNOWN, violationMessages } from "../test-support/policy-harness";
+import { checkResource, TestResource, UNKNOWN, violationMessages, verdictsOn } from "../test-support/policy-harness";
 import { imagePinnedByDigest } from "./image-pinned-by-digest";
 
 const DIGEST = `sha256:${"0123456789abcdef".repeat(4)}`;
@@ -480,9 +480,7 @@ describe("policy image-pinned-by-digest", function () {
     it("declares its metadata", function () {
         assert.equal(imagePinnedByDigest.kind, "resource");
         assert.equal(imagePinnedByDigest.name, "image-pinned-by-digest");
-        assert.equal(imagePinnedByDigest.severity, "high");
-        assert.equal(imagePinnedByDigest.exemptable, true);
-        assert.deepEqual(imagePinnedByDigest.enforcement, { dev: "advisory", staging: "mandatory", prod: "mandatory" });
+        assert.deepEqual(verdictsOn(imagePinnedByDigest, [deployment(podSpec([{ name: "api", image: "nginx:1.27" }]))]), { severity: "high", enforcement: { dev: "advisory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
         assert.deepEqual(imagePinnedByDigest.resourceTypes, [
             ...WORKLOADS,
             "docker:index/container:Container",

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { checkResource, HarnessOptions, TestResource, UNKNOWN, violationMessages } from "../test-support/policy-harness";
+import { checkResource, HarnessOptions, TestResource, UNKNOWN, violationMessages, verdictsOn } from "../test-support/policy-harness";
 import { PACK_NAME, PACK_VERSION } from "../lib/pack-info";
 import { Rule } from "../lib/rule";
 import { encryptionAtRest } from "./encryption-at-rest";
@@ -113,9 +113,7 @@ describe("policy policy-exemptions-valid", function () {
     });
 
     it("is medium severity, mandatory in every tier, not exemptable, and applies to every resource type", function () {
-        assert.equal(policyExemptionsValid.severity, "medium");
-        assert.deepEqual(policyExemptionsValid.enforcement, { dev: "mandatory", staging: "mandatory", prod: "mandatory" });
-        assert.equal(policyExemptionsValid.exemptable, false);
+        assert.deepEqual(verdictsOn(policyExemptionsValid, [tagged({ "policy.platform/exempt-typo": `2027-01-31 ${REASON}` })]), { severity: "medium", enforcement: { dev: "mandatory", staging: "mandatory", prod: "mandatory" }, exemptable: false });
         assert.deepEqual(policyExemptionsValid.resourceTypes, ["*"]);
     });
 });
