@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import { PACK_NAME, PACK_VERSION } from "../lib/pack-info";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -432,7 +433,7 @@ describe("policy image-pinned-by-digest", function () {
             assert.equal(outcome.kind, "unknown");
             assert.equal(
                 outcome.message,
-                "can't run policy 'image-pinned-by-digest' from policy pack 'platform-policies@v0.1.0' during preview: string value at .spec.template.spec.containers.0.image can't be known during preview",
+                `can't run policy 'image-pinned-by-digest' from policy pack '${PACK_NAME}@v${PACK_VERSION}' during preview: string value at .spec.template.spec.containers.0.image can't be known during preview`,
             );
         });
 

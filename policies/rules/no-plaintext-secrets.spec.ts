@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import { PACK_NAME, PACK_VERSION } from "../lib/pack-info";
 import { gzipSync } from "zlib";
 import { checkResource, secret, TestResource, UNKNOWN, violationMessages } from "../test-support/policy-harness";
 import { FAKE, leakedFragments } from "../test-support/fake-secrets";
@@ -401,7 +402,7 @@ describe("policy no-plaintext-secrets", function () {
             assert.equal(outcome.kind, "unknown");
             assert.equal(
                 outcome.message,
-                "can't run policy 'no-plaintext-secrets' from policy pack 'platform-policies@v0.1.0' during preview: string value at .spec.template.spec.containers.0.env.0.value can't be known during preview",
+                `can't run policy 'no-plaintext-secrets' from policy pack '${PACK_NAME}@v${PACK_VERSION}' during preview: string value at .spec.template.spec.containers.0.env.0.value can't be known during preview`,
             );
         });
 
