@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { PACK_NAME, PACK_VERSION } from "../lib/pack-info";
-import { checkStack, secret, TestResource, UNKNOWN, violationMessages } from "../test-support/policy-harness";
+import { checkStack, secret, TestResource, UNKNOWN, violationMessages, verdictsOn } from "../test-support/policy-harness";
 import { FAKE, leakedFragments } from "../test-support/fake-secrets";
 import { plainInputs, PROJECT_DIR, renderedStack } from "../../test/support/stacks";
 import { renderStack } from "../../engine/render";
@@ -243,9 +243,7 @@ describe("policy credentials-from-secret-store", function () {
     it("is a critical stack rule, mandatory in every tier, that cannot be exempted", function () {
         assert.equal(credentialsFromSecretStore.kind, "stack");
         assert.equal(credentialsFromSecretStore.name, "credentials-from-secret-store");
-        assert.equal(credentialsFromSecretStore.severity, "critical");
-        assert.deepEqual(credentialsFromSecretStore.enforcement, { dev: "mandatory", staging: "mandatory", prod: "mandatory" });
-        assert.equal(credentialsFromSecretStore.exemptable, false);
+        assert.deepEqual(verdictsOn(credentialsFromSecretStore, [rds({ password: P })]), { severity: "critical", enforcement: { dev: "mandatory", staging: "mandatory", prod: "mandatory" }, exemptable: false });
         assert.deepEqual(credentialsFromSecretStore.resourceTypes, ["*"]);
     });
 });
