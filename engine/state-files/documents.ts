@@ -31,45 +31,13 @@
  * so that string marks a secret path there. The digest lists only changing resources unless the preview ran
  * with `--show-sames`; the result says so in `notes`.
  */
-import { constants as bufferConstants } from "buffer";
-import * as zlib from "zlib";
-import { type ResourceUnderTest } from "../policies/lib/rule";
-import { isRecord, SECRET_MASK } from "../policies/lib/values";
-import { InputFileError } from "./input-error";
-import { readInputFile, SIZE_LIMITS } from "./input-files";
-import { rememberSecretEnvelope } from "./redaction";
-
-// Wire constants of the Pulumi engine (sdk/go/common/resource/sig, plugin/rpc.go, pkg/resource/stack). Literal
-// here so that reading a file does not load the SDK; test/state-files.spec.ts checks them against @pulumi/pulumi.
-/** Key of the signature that marks a special value. */
-export const SIG_KEY = "4dabf18193072939515e22adb298388d";
-export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-export const ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17";
-export const ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7";
-export const RESOURCE_REFERENCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
-/** NaN and infinities, as the IEEE 754 bits in 16 hex digits. */
-export const FLOAT_SIG = "8ad145fe-0d11-4827-bfd7-1abcbf086f5c";
-/** Strings that are not valid UTF-8, base64-encoded. */
-export const BYTES_SIG = "803fd3297a5875dc03ca845dda5d2a98";
-/** The unknown value as state, previews and the analyzer's string marshaling write it. */
-export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-/** Every sentinel the policy SDK's unknown-checking proxy recognises (bool, number, string, array, asset, archive, object). */
-export const UNKNOWN_SENTINELS: ReadonlySet<string> = new Set([
-    "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
-    "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
-    UNKNOWN_VALUE,
-    "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
-    "030794c1-ac77-496b-92df-f27374a8bd58",
-    "e48ece36-62e2-4504-bad9-02848725956a",
-    "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
-]);
-
-/**
- * Deepest nesting of a property value accepted. Real state nests a few dozen levels; the rules, the report
- * writers (JSON.stringify gives up near 4,000 levels) and the policy SDK recurse on values, so a deeper file
- * is refused here with one line instead of overflowing the stack later.
- */
-export const MAX_VALUE_DEPTH = 1000;
+import { type ResourceUnderTest } from "../../policies/lib/rule";
+import { isRecord, SECRET_MASK } from "../../policies/lib/values";
+import { InputFileError } from "../input-error";
+import { rememberSecretEnvelope } from "../redaction";
+import { readText } from "./bytes";
+import { parseJson } from "./json-errors";
+import { ARCHIVE_SIG, ASSET_SIG, BYTES_SIG, EXPECTED, FLOAT_SIG, MAX_VALUE_DEPTH, RESOURCE_REFERENCE_SIG, SECRET_SIG, SIG_KEY, UNKNOWN_SENTINELS, UNKNOWN_VALUE } from "./wire";
 
 export type StateFileKind = "stack-export-v3" | "stack-export-v4" | "checkpoint" | "preview";
 
@@ -121,17 +89,12 @@ export function needsPreviewSemantics(input: AuditInput): boolean {
     return input.kind === "preview" || input.unknownValues > 0;
 }
 
-const EXPECTED = "expected a Pulumi stack export (version 3 or 4), a checkpoint or `pulumi preview --json` output";
 const SUPPORTED_VERSIONS = "this tool reads 3 and 4";
 const URN_PREFIX = "urn:pulumi:";
 const STACK_TYPE = "pulumi:pulumi:Stack";
 const DELETE_OPS: ReadonlySet<string> = new Set(["delete", "delete-replaced", "discard", "discard-replaced", "remove-pending-replace"]);
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
-/** V8's positioned messages end with the position; those that quote the text end with `is not valid JSON`. */
-const JSON_POSITION = / (?:in JSON )?at position (\d+)$/;
-const JSON_NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const HEX_FLOAT = /^[0-9a-f]{16}$/;
-const HEX4 = /^[0-9a-fA-F]{4}$/;
 const SIGNATURE_LIKE = /^[0-9a-f-]{32,36}$/;
 
 /** Reads a state file, a checkpoint or a preview; any problem is an InputFileError of one line. */
@@ -157,184 +120,6 @@ export function fromStateDocument(document: unknown, sourceName: string, options
         throw wrapped;
     }
 }
-
-// ---------------------------------------------------------------------------------------------------------
-// Text
-
-function readText(file: string): string {
-    let buffer = readInputFile(file, { maxBytes: SIZE_LIMITS.stateFile, allowStdin: true });
-    if (buffer.length >= 2 && buffer[0] === 0x1f && buffer[1] === 0x8b) {
-        try {
-            buffer = zlib.gunzipSync(buffer, { maxOutputLength: bufferConstants.MAX_STRING_LENGTH + 16 });
-        } catch (error) {
-            const code = (error as NodeJS.ErrnoException).code;
-            throw new InputFileError(file, `is gzip-compressed but cannot be decompressed (${code === "ERR_BUFFER_TOO_LARGE" ? "too large" : "corrupt or truncated"})`);
-        }
-    }
-    return decode(buffer, file);
-}
-
-function decode(buffer: Buffer, file: string): string {
-    if (buffer.length === 0) throw new InputFileError(file, `is empty; ${EXPECTED}`);
-    let encoding: "utf8" | "utf16le" = "utf8";
-    let start = 0;
-    if (buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf) start = 3;
-    else if (buffer[0] === 0xff && buffer[1] === 0xfe) [encoding, start] = ["utf16le", 2];
-    else if (buffer[0] === 0xfe && buffer[1] === 0xff) {
-        // UTF-16 big-endian: swap to little-endian (an odd trailing byte is dropped, and JSON.parse will say so).
-        const even = buffer.length - 2 - ((buffer.length - 2) % 2);
-        const body = Buffer.from(buffer.subarray(2, 2 + even));
-        buffer = body.swap16();
-        [encoding, start] = ["utf16le", 0];
-    }
-    const characters = encoding === "utf16le" ? (buffer.length - start) / 2 : buffer.length - start;
-    const tooLarge = (): InputFileError =>
-        new InputFileError(file, `is too large to read (${Math.round(buffer.length / 2 ** 20)} MB; the limit is about ${Math.floor(bufferConstants.MAX_STRING_LENGTH / 2 ** 20)} MB of text)`);
-    if (characters > bufferConstants.MAX_STRING_LENGTH) throw tooLarge();
-    try {
-        return buffer.toString(encoding, start);
-    } catch {
-        throw tooLarge();
-    }
-}
-
-/** JSON.parse whose errors are one line with a position, never quoting the text (which may hold secrets). */
-export function parseJson(text: string, sourceName: string): unknown {
-    try {
-        return JSON.parse(text) as unknown;
-    } catch (error) {
-        if (!(error instanceof SyntaxError)) throw new InputFileError(sourceName, `could not be parsed (${error instanceof Error ? error.name : "error"})`);
-        throw new InputFileError(sourceName, jsonSyntaxProblem(error.message, text));
-    }
-}
-
-/**
- * V8's message without what it quotes of the text (the text may hold secrets), with a position, line and
- * column. Messages that give no position are located with a small scanner of our own.
- */
-function jsonSyntaxProblem(message: string, text: string): string {
-    const positioned = JSON_POSITION.exec(message);
-    let what: string;
-    let position: number;
-    if (positioned && !/["'\n]/.test(message)) {
-        what = message.slice(0, positioned.index);
-        position = Number(positioned[1]);
-    } else if (message.startsWith("Unexpected end of JSON input")) {
-        what = "Unexpected end of JSON input";
-        position = text.length;
-    } else {
-        what = message.startsWith("Unexpected token") ? "Unexpected token" : "Unexpected text";
-        position = syntaxErrorOffset(text);
-    }
-    if (what.startsWith("Unexpected non-whitespace character after JSON") && looksLikeEventStream(text, position)) {
-        return "holds a stream of engine events, one JSON object per line (`--json` with PULUMI_ENABLE_STREAMING_JSON_PREVIEW, or `pulumi up --json`); expected the single document that `pulumi preview --json` prints";
-    }
-    const { line, column } = lineAndColumn(text, position);
-    const truncated = position >= text.length ? "; the file looks truncated" : "";
-    return `not valid JSON: ${what} at position ${position} (line ${line}, column ${column})${truncated}`;
-}
-
-function looksLikeEventStream(text: string, position: number): boolean {
-    try {
-        const first = JSON.parse(text.slice(0, position)) as unknown;
-        return isRecord(first) && "sequence" in first && "timestamp" in first;
-    } catch {
-        return false;
-    }
-}
-
-function lineAndColumn(text: string, position: number): { line: number; column: number } {
-    let line = 1;
-    let lineStart = 0;
-    const end = Math.min(position, text.length);
-    for (let index = text.indexOf("\n"); index !== -1 && index < end; index = text.indexOf("\n", index + 1)) {
-        line++;
-        lineStart = index + 1;
-    }
-    return { line, column: end - lineStart + 1 };
-}
-
-/** Offset of the first character where `text` stops being JSON (iterative: any nesting depth). */
-function syntaxErrorOffset(text: string): number {
-    const length = text.length;
-    const containers: number[] = []; // 0 array, 1 object
-    let index = 0;
-    let expect: "value" | "key" | "after" = "value";
-    const skipSpace = (): void => {
-        while (index < length) {
-            const code = text.charCodeAt(index);
-            if (code !== 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) break;
-            index++;
-        }
-    };
-    const scanString = (): boolean => {
-        index++;
-        while (index < length) {
-            const code = text.charCodeAt(index);
-            if (code === 0x22) {
-                index++;
-                return true;
-            }
-            if (code < 0x20) return false;
-            if (code === 0x5c) {
-                const escaped = text[index + 1];
-                if (escaped === "u") {
-                    if (!HEX4.test(text.slice(index + 2, index + 6))) return false;
-                    index += 6;
-                } else if (escaped !== undefined && '"\\/bfnrt'.includes(escaped)) index += 2;
-                else return false;
-            } else index++;
-        }
-        return false;
-    };
-    for (;;) {
-        skipSpace();
-        if (index >= length) return length;
-        const char = text[index];
-        if (expect === "after") {
-            const top = containers[containers.length - 1];
-            if (top === undefined) return index;
-            if (char === ",") {
-                index++;
-                expect = top === 1 ? "key" : "value";
-            } else if ((top === 0 && char === "]") || (top === 1 && char === "}")) {
-                containers.pop();
-                index++;
-            } else return index;
-        } else if (expect === "key") {
-            if (char !== '"' || !scanString()) return index;
-            skipSpace();
-            if (text[index] !== ":") return index;
-            index++;
-            expect = "value";
-        } else if (char === "{" || char === "[") {
-            containers.push(char === "{" ? 1 : 0);
-            index++;
-            skipSpace();
-            if (text[index] === (char === "{" ? "}" : "]")) {
-                containers.pop();
-                index++;
-                expect = "after";
-            } else expect = char === "{" ? "key" : "value";
-        } else if (char === '"') {
-            if (!scanString()) return index;
-            expect = "after";
-        } else if (char === "-" || (char >= "0" && char <= "9")) {
-            JSON_NUMBER.lastIndex = index;
-            if (!JSON_NUMBER.exec(text)) return index;
-            index = JSON_NUMBER.lastIndex;
-            expect = "after";
-        } else {
-            const literal = ["true", "false", "null"].find((word) => text.startsWith(word, index));
-            if (!literal) return index;
-            index += literal.length;
-            expect = "after";
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Documents
 
 /** What a value is, never what it holds. */
 function describe(value: unknown): string {
