@@ -32,12 +32,13 @@
  * with `--show-sames`; the result says so in `notes`.
  */
 import { type ResourceUnderTest } from "../../policies/lib/rule";
-import { isRecord, SECRET_MASK } from "../../policies/lib/values";
+import { isRecord } from "../../policies/lib/values";
 import { InputFileError } from "../input-error";
-import { rememberSecretEnvelope } from "../redaction";
 import { readText } from "./bytes";
 import { parseJson } from "./json-errors";
-import { ARCHIVE_SIG, ASSET_SIG, BYTES_SIG, EXPECTED, FLOAT_SIG, MAX_VALUE_DEPTH, RESOURCE_REFERENCE_SIG, SECRET_SIG, SIG_KEY, UNKNOWN_SENTINELS, UNKNOWN_VALUE } from "./wire";
+import { describe, describeKeys, shorten } from "./describe";
+import { PropertyRewriter } from "./properties";
+import { EXPECTED, SIG_KEY } from "./wire";
 
 export type StateFileKind = "stack-export-v3" | "stack-export-v4" | "checkpoint" | "preview";
 
@@ -93,9 +94,6 @@ const SUPPORTED_VERSIONS = "this tool reads 3 and 4";
 const URN_PREFIX = "urn:pulumi:";
 const STACK_TYPE = "pulumi:pulumi:Stack";
 const DELETE_OPS: ReadonlySet<string> = new Set(["delete", "delete-replaced", "discard", "discard-replaced", "remove-pending-replace"]);
-const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
-const HEX_FLOAT = /^[0-9a-f]{16}$/;
-const SIGNATURE_LIKE = /^[0-9a-f-]{32,36}$/;
 
 /** Reads a state file, a checkpoint or a preview; any problem is an InputFileError of one line. */
 export function readStateFile(file: string, options: ReadStateOptions = {}): AuditInput {
@@ -121,49 +119,6 @@ export function fromStateDocument(document: unknown, sourceName: string, options
     }
 }
 
-/** What a value is, never what it holds. */
-function describe(value: unknown): string {
-    if (value === null) return "null";
-    if (Array.isArray(value)) return "an array";
-    switch (typeof value) {
-        case "string":
-            return "a string";
-        case "number":
-            return "a number";
-        case "boolean":
-            return "a boolean";
-        case "object":
-            return "an object";
-        default:
-            return typeof value;
-    }
-}
-
-/** Keys shown in a message: only plain identifiers, a few, short. */
-function describeKeys(record: Record<string, unknown>): string {
-    const keys = Object.keys(record);
-    if (keys.length === 0) return "an empty object";
-    const shown = keys.filter((key) => key.length <= 40 && IDENTIFIER.test(key)).slice(0, 6);
-    const rest = keys.length - shown.length;
-    const list = shown.map((key) => `\`${key}\``).join(", ");
-    return `an object with keys ${list}${rest > 0 ? `${shown.length ? " and " : ""}${rest} other${rest === 1 ? "" : "s"}` : ""}`;
-}
-
-function shorten(text: string, max = 160): string {
-    const oneLine = text.replace(/[\r\n\t]+/g, " ");
-    return oneLine.length <= max ? oneLine : `${oneLine.slice(0, max - 1)}…`;
-}
-
-function formatPath(segments: readonly (string | number)[]): string {
-    let path = "";
-    for (const segment of segments) {
-        if (typeof segment === "number") path += `[${segment}]`;
-        else if (IDENTIFIER.test(segment) && segment !== "__proto__") path += path ? `.${segment}` : segment;
-        else path += `[${JSON.stringify(segment)}]`;
-    }
-    return path;
-}
-
 interface ParsedUrn {
     readonly stack: string;
     readonly project: string;
@@ -181,43 +136,16 @@ function parseUrn(urn: string): ParsedUrn | undefined {
     return { stack: urn.slice(URN_PREFIX.length, first), project: urn.slice(first + 2, second), qualifiedType: urn.slice(second + 2, third), name: urn.slice(third + 2) };
 }
 
-interface Frame {
-    readonly source: unknown[] | Record<string, unknown>;
-    /** Keys of an object; undefined for an array. */
-    readonly keys: string[] | undefined;
-    readonly key: string | number;
-    index: number;
-    /** Shallow copy, made on the first change below this container. */
-    copy: unknown[] | Record<string, unknown> | undefined;
-}
-
-/** A special value the analyzer does not receive as it is stored: anything signed but an asset or archive. */
-function isSpecial(value: object): boolean {
-    if (Array.isArray(value)) return false;
-    const signature = (value as Record<string, unknown>)[SIG_KEY];
-    return signature !== undefined && signature !== ASSET_SIG && signature !== ARCHIVE_SIG;
-}
-
-function assign(frame: Frame, key: string | number, value: unknown): void {
-    if (!frame.copy) frame.copy = Array.isArray(frame.source) ? frame.source.slice() : { ...frame.source };
-    if (key === "__proto__") Object.defineProperty(frame.copy, key, { value, writable: true, enumerable: true, configurable: true });
-    else (frame.copy as Record<string | number, unknown>)[key] = value;
-}
-
 class DocumentReader {
     private readonly resources: AuditResource[] = [];
     private readonly secretPaths = new Map<string, string[]>();
     private readonly outputSecretPaths = new Map<string, string[]>();
     private readonly notes: string[] = [];
-    private unknownValues = 0;
     /** Resources of the file left out of the audit (pending deletion, steps without state). */
     private skipped = 0;
     private stackAndProject: { stack: string; project: string; urn: string } | undefined;
-    /** In a preview, `[secret]` strings are secrets the engine already redacted. */
-    private redactedSecretsAreStrings = false;
-    /** Work stacks of the fast pass, reused from one value to the next. */
-    private readonly scanValues: unknown[] = [];
-    private readonly scanDepths: number[] = [];
+    /** Rewrites property values as the analyzer receives them, and counts the unknowns among them. */
+    private readonly values = new PropertyRewriter((problem) => this.fail(problem));
 
     constructor(private readonly source: string, private readonly options: ReadStateOptions) {}
 
@@ -287,7 +215,7 @@ class DocumentReader {
     }
 
     private preview(document: Record<string, unknown>): void {
-        this.redactedSecretsAreStrings = true;
+        this.values.redactedSecretsAreStrings = true;
         const steps = document.steps;
         if (steps !== undefined && steps !== null && !Array.isArray(steps)) this.fail(`\`steps\` is ${describe(steps)}; expected the array of steps of \`pulumi preview --json\``);
         const list = (steps ?? []) as unknown[];
@@ -406,123 +334,8 @@ class DocumentReader {
                 break;
             }
         }
-        if (!this.needsRewrite(root)) return root;
-        return this.rewrite(root, root !== value, `${at}.${field}`, urn, secretsByUrn);
-    }
-
-    /**
-     * The fast pass: counts unknowns and tells whether the value holds anything to rewrite (a special value,
-     * a redacted `[secret]` string in a preview) or nests too deep. If so, it counts nothing: the rewrite does.
-     */
-    private needsRewrite(root: Record<string, unknown>): boolean {
-        const values = this.scanValues;
-        const depths = this.scanDepths;
-        values.length = 0;
-        depths.length = 0;
-        values.push(root);
-        depths.push(1);
-        let unknowns = 0;
-        const redacted = this.redactedSecretsAreStrings;
-        /** Looks at one child value; true when the value needs the rewrite. */
-        const needsRewrite = (child: unknown, depth: number): boolean => {
-            if (typeof child === "string") {
-                if (child.length === 36 && UNKNOWN_SENTINELS.has(child)) unknowns++;
-                else if (redacted && child === SECRET_MASK) return true;
-            } else if (typeof child === "object" && child !== null) {
-                if (depth > MAX_VALUE_DEPTH || isSpecial(child)) return true;
-                values.push(child);
-                depths.push(depth);
-            }
-            return false;
-        };
-        while (values.length > 0) {
-            const container = values.pop() as unknown[] | Record<string, unknown>;
-            const depth = (depths.pop() as number) + 1;
-            if (Array.isArray(container)) {
-                for (let index = 0; index < container.length; index++) if (needsRewrite(container[index], depth)) return true;
-            } else {
-                for (const key in container) if (needsRewrite(container[key], depth)) return true;
-            }
-        }
-        this.unknownValues += unknowns;
-        return false;
-    }
-
-    /** The copy-on-write pass, with the path of each container for secret paths and messages. */
-    private rewrite(root: Record<string, unknown>, rootIsCopy: boolean, where: string, urn: string, secretsByUrn: Map<string, string[]>): Record<string, unknown> {
-        const secretPaths: string[] = [];
-        const stack: Frame[] = [{ source: root, keys: Object.keys(root), key: "", index: 0, copy: rootIsCopy ? root : undefined }];
-        const pathTo = (last: string | number): string => formatPath([...stack.slice(1).map((frame) => frame.key), last]);
-        let result = root;
-        while (stack.length > 0) {
-            const frame = stack[stack.length - 1];
-            const keyList = frame.keys;
-            const length = keyList ? keyList.length : (frame.source as unknown[]).length;
-            if (frame.index >= length) {
-                stack.pop();
-                const done = frame.copy ?? frame.source;
-                if (stack.length === 0) result = done as Record<string, unknown>;
-                else if (frame.copy) assign(stack[stack.length - 1], frame.key, done);
-                continue;
-            }
-            const position = frame.index++;
-            const key: string | number = keyList ? keyList[position] : position;
-            const child = (frame.source as Record<string | number, unknown>)[key];
-
-            if (typeof child === "string") {
-                if (child.length === 36 && UNKNOWN_SENTINELS.has(child)) this.unknownValues++;
-                else if (this.redactedSecretsAreStrings && child === SECRET_MASK) secretPaths.push(pathTo(key));
-                continue;
-            }
-            if (typeof child !== "object" || child === null) continue;
-            if (isSpecial(child)) {
-                const signature = (child as Record<string, unknown>)[SIG_KEY];
-                if (signature === SECRET_SIG) {
-                    // Never decrypted: whatever it holds (ciphertext, plaintext, value) stays out of the props, and its
-                    // strings are remembered only so that no output of this run can print them.
-                    rememberSecretEnvelope(child as Record<string, unknown>);
-                    assign(frame, key, SECRET_MASK);
-                    secretPaths.push(pathTo(key));
-                } else {
-                    const replacement = this.specialValue(child as Record<string, unknown>, signature, () => `${where}.${pathTo(key)}`);
-                    if (replacement === UNKNOWN_VALUE) this.unknownValues++;
-                    assign(frame, key, replacement);
-                }
-                continue;
-            }
-            const childKeys = Array.isArray(child) ? undefined : Object.keys(child);
-            if ((childKeys ? childKeys.length : (child as unknown[]).length) === 0) continue;
-            if (stack.length >= MAX_VALUE_DEPTH) {
-                this.fail(`\`${shorten(`${where}.${pathTo(key)}`, 120)}\` (${shorten(urn, 120)}) is nested more than ${MAX_VALUE_DEPTH} levels deep; this tool reads values up to that depth`);
-            }
-            stack.push({ source: child as unknown[] | Record<string, unknown>, keys: childKeys, key, index: 0, copy: undefined });
-        }
-        if (secretPaths.length > 0) {
-            const known = secretsByUrn.get(urn);
-            if (known) known.push(...secretPaths);
-            else secretsByUrn.set(urn, secretPaths);
-        }
-        return result;
-    }
-
-    /** A resource reference, special float or byte string, as the analyzer receives it. */
-    private specialValue(value: Record<string, unknown>, signature: unknown, location: () => string): unknown {
-        const where = location();
-        if (signature === RESOURCE_REFERENCE_SIG) {
-            if (typeof value.id === "string") return value.id;
-            if (typeof value.urn === "string") return value.urn;
-            this.fail(`\`${shorten(where, 160)}\` is a resource reference without a URN`);
-        }
-        if (signature === FLOAT_SIG) {
-            if (typeof value.value !== "string" || !HEX_FLOAT.test(value.value)) this.fail(`\`${shorten(where, 160)}\` is a special float without its 16 hex digits`);
-            return Buffer.from(value.value, "hex").readDoubleBE(0);
-        }
-        if (signature === BYTES_SIG) {
-            if (typeof value.value !== "string") this.fail(`\`${shorten(where, 160)}\` is a byte string without its base64 value`);
-            return Buffer.from(value.value, "base64").toString("utf8");
-        }
-        const shown = typeof signature === "string" && SIGNATURE_LIKE.test(signature) ? ` ${signature}` : "";
-        this.fail(`\`${shorten(where, 160)}\` has an unrecognized signature${shown}; the engine itself cannot read this value`);
+        if (!this.values.needsRewrite(root)) return root;
+        return this.values.rewrite(root, root !== value, `${at}.${field}`, urn, secretsByUrn);
     }
 
     private result(kind: StateFileKind, stackFromFile?: string): AuditInput {
@@ -534,7 +347,7 @@ class DocumentReader {
             resources: this.resources,
             secretPaths: this.secretPaths,
             outputSecretPaths: this.outputSecretPaths,
-            unknownValues: this.unknownValues,
+            unknownValues: this.values.unknownValues,
             skippedResources: this.skipped,
             notes: this.notes,
         };

@@ -1,7 +1,8 @@
 /**
  * Readers for existing Pulumi state, for `audit` (see documents.ts for what a rule sees). One entry point over
- * four parts: the engine's wire constants, bytes and gzip, locating JSON errors, and reading each format's
- * documents (rewriting their property values as `pulumi policy analyze` does).
+ * parts: the engine's wire constants (wire.ts), bytes and gzip (bytes.ts), locating JSON errors (json-errors.ts),
+ * reading each format's documents (documents.ts) and rewriting their property values as `pulumi policy analyze`
+ * receives them (properties.ts).
  */
 export * from "./wire";
 export { parseJson } from "./json-errors";
