@@ -1,4 +1,4 @@
-import { Tier } from "../config/schema";
+import { Tier } from "../policies/lib/tiers";
 
 /** Who an environment's resources belong to: the one input to every name and tag. */
 export interface EnvironmentContext {

@@ -2,6 +2,7 @@ import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../config/load";
+import { apiKeyOf } from "../config/schema";
 import { AppNamespace } from "./app/namespace";
 import { Service } from "./app/service";
 import { AwsCluster } from "./cluster/aws";
@@ -9,7 +10,7 @@ import { AwsWorkloadIdentity } from "./cluster/workload-identity-aws";
 import { AwsMonitoring } from "./monitoring/aws";
 import { EnvironmentContext, resourceName, standardTags } from "./naming";
 import { AwsNetwork } from "./network/aws";
-import { AwsPostgres } from "./postgres/aws";
+import { AwsPostgres, POSTGRES_PORT } from "./postgres/aws";
 import { AwsRedis } from "./redis/aws";
 import { AwsContainerRegistry } from "./registry/aws";
 import { AwsBuiltImage } from "./registry/image-aws";
@@ -33,7 +34,7 @@ const PROJECT_ROOT = path.join(__dirname, "..");
 
 /** `databaseUrl` -> DATABASE_URL, `apiKeys.stripe` -> STRIPE_API_KEY. */
 export function secretEnvName(secret: string): string {
-    const apiKey = /^apiKeys\.(.+)$/.exec(secret)?.[1];
+    const apiKey = apiKeyOf(secret);
     const base = apiKey ? `${apiKey}_API_KEY` : secret.replace(/([a-z])([A-Z])/g, "$1_$2");
     return base.replace(/-/g, "_").toUpperCase();
 }
@@ -212,7 +213,7 @@ export class Platform extends pulumi.ComponentResource {
                 autoscaling: config.tier === "prod",
                 ingressClassName: config.ingressClassName,
                 ingressNamespace: INGRESS_NAMESPACE,
-                dataStores: { cidrs: network.privateSubnetCidrs, postgresPort: 5432, redisPort: redis.port },
+                dataStores: { cidrs: network.privateSubnetCidrs, postgresPort: POSTGRES_PORT, redisPort: redis.port },
                 monitoringNamespace: monitoring.namespace,
                 monitoringReady: monitoring.crdsReady,
                 kubernetesProvider: cluster.kubernetesProvider,

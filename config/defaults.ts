@@ -1,4 +1,5 @@
-import { CLUSTER_LOG_TYPES, Tier, ValidatedConfig } from "./schema";
+import { CLUSTER_LOG_TYPES, ValidatedConfig } from "./schema";
+import { Tier } from "../policies/lib/tiers";
 
 /** Everything a tier decides; a stack file only states what differs from its tier. */
 export type TierDefaults = Omit<ValidatedConfig, "tier" | "region" | "services" | "jwtSecret" | "release"> & { release: ValidatedConfig["release"] };

@@ -3,8 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { TIER_DEFAULTS } from "./defaults";
 import { DetectedRelease, detectRelease } from "./release";
-import { PlatformConfigSchema, Tier, TIERS, ValidatedConfig } from "./schema";
-import { isRecord } from "../policies/lib/rule";
+import { PlatformConfigSchema, ValidatedConfig } from "./schema";
+import { isTier, tierOf, TIERS } from "../policies/lib/tiers";
+import { isRecord } from "../policies/lib/values";
 import { describeFound } from "../policies/lib/found-value";
 import { safeKey } from "../policies/lib/secret-detection";
 import { isSecretLookingName, isSecretLookingPath } from "../policies/lib/secret-names";
@@ -128,8 +129,8 @@ export function parsePlatformConfig(raw: RawStackConfig): PlatformConfig {
         }
     }
 
-    const tierText = overrides.tier ?? raw.stack;
-    const tier = TIERS.find((candidate) => candidate === tierText);
+    // A configured tier that names none is an error here, not a fallback to the stack's name.
+    const tier = overrides.tier === undefined ? tierOf(raw.stack) : isTier(overrides.tier) ? overrides.tier : undefined;
     if (!tier) {
         problems.push({
             key: `${prefix}tier`,
@@ -339,5 +340,3 @@ function wantsKeyword(issue: z.core.$ZodIssue): boolean {
 function unwrapOptional(schema: z.core.$ZodType): z.core.$ZodType {
     return schema instanceof z.ZodOptional ? (schema.unwrap() as z.core.$ZodType) : schema;
 }
-
-export type { Tier };

@@ -1,16 +1,13 @@
 import { z } from "zod";
 import { imagePinning } from "../policies/lib/image-reference";
-import { TIERS, Tier } from "../policies/lib/rule";
+import { MIN_BACKUP_RETENTION_DAYS } from "../policies/lib/guardrails";
+import { TIERS } from "../policies/lib/tiers";
 
 /**
  * The shape of one stack's configuration after the tier defaults are applied.
  * Keys mirror `Pulumi.<stack>.yaml`: `platform:postgres` -> `postgres`, and so on.
  * Every object is strict: a key this schema does not know is an error, not a silent no-op.
  */
-
-// One list of tiers for the program and the policy pack; the pack cannot depend on the program.
-export { TIERS };
-export type { Tier };
 
 export const CLOUDS = ["aws"] as const;
 
@@ -137,6 +134,15 @@ export const MIGRATION_CONTRACTS = ["safe_online", "requires_maintenance_window"
 /** Platform secrets a service can ask for; `apiKeys.<name>` names a third-party key. */
 export const SERVICE_SECRETS = ["databaseUrl", "redisUrl", "jwtSecret"] as const;
 
+/** `apiKeys.<name>`: a service secret naming one of platform:apiKeys (as a regular expression, the dot escaped). */
+const API_KEY_PREFIX = "apiKeys\\.";
+const API_KEY_SECRET = new RegExp(`^${API_KEY_PREFIX}(.+)$`);
+
+/** The key name of an `apiKeys.<name>` secret; undefined for a platform secret. */
+export function apiKeyOf(secret: string): string | undefined {
+    return API_KEY_SECRET.exec(secret)?.[1];
+}
+
 export const ServiceSchema = z.strictObject({
     /** Service name: also its registry repository and Kubernetes workload name. */
     name: dnsLabel,
@@ -155,7 +161,7 @@ export const ServiceSchema = z.strictObject({
     /** Plain (non-secret) environment variables. */
     env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: "expected an environment variable name (A-Z, 0-9, _)" }), z.string()).optional(),
     /** Platform secrets the service reads, e.g. databaseUrl, redisUrl, jwtSecret, apiKeys.stripe. */
-    secrets: z.array(z.string().regex(new RegExp(`^(${SERVICE_SECRETS.join("|")}|apiKeys\\.[a-z0-9-]+)$`), { error: `expected ${SERVICE_SECRETS.join(", ")} or apiKeys.<name>` })).optional(),
+    secrets: z.array(z.string().regex(new RegExp(`^(${SERVICE_SECRETS.join("|")}|${API_KEY_PREFIX}[a-z0-9-]+)$`), { error: `expected ${SERVICE_SECRETS.join(", ")} or apiKeys.<name>` })).optional(),
     /** Health endpoints: liveness and readiness are required; startup defaults to liveness. */
     health: z.strictObject({ liveness: httpPath, readiness: httpPath, startup: httpPath.optional() }),
     /** Expose /metrics to Prometheus (ServiceMonitor). */
@@ -233,7 +239,7 @@ export const PlatformConfigSchema = z
                 issue(["services", index, "migration", "contract"], "a contract other than destructive in prod, unless platform:release.maintenanceWindow acknowledges a maintenance window", service.migration.contract);
             }
             for (const secret of service.secrets ?? []) {
-                const apiKey = /^apiKeys\.(.+)$/.exec(secret)?.[1];
+                const apiKey = apiKeyOf(secret);
                 if (apiKey !== undefined && !(apiKey in config.apiKeys)) {
                     issue(["services", index, "secrets"], `an API key that platform:apiKeys declares (${Object.keys(config.apiKeys).join(", ") || "none declared"})`, secret);
                 }
@@ -261,7 +267,7 @@ function requireProductionProfile(
     if (config.cluster.nodes.min < 2) issue(["cluster", "nodes", "min"], `expected at least 2 ${inProd}`, config.cluster.nodes.min);
     if (!config.postgres.multiAz) issue(["postgres", "multiAz"], `expected true ${inProd}`, config.postgres.multiAz);
     if (!config.postgres.deletionProtection) issue(["postgres", "deletionProtection"], `expected true ${inProd}`, config.postgres.deletionProtection);
-    if (config.postgres.backupRetentionDays < 7) issue(["postgres", "backupRetentionDays"], `expected at least 7 ${inProd}`, config.postgres.backupRetentionDays);
+    if (config.postgres.backupRetentionDays < MIN_BACKUP_RETENTION_DAYS) issue(["postgres", "backupRetentionDays"], `expected at least ${MIN_BACKUP_RETENTION_DAYS} ${inProd}`, config.postgres.backupRetentionDays);
     if (!config.redis.multiAz) issue(["redis", "multiAz"], `expected true ${inProd}`, config.redis.multiAz);
     if (config.secretStore.rotationDays > 90) issue(["secretStore", "rotationDays"], `expected at most 90 ${inProd}`, config.secretStore.rotationDays);
     if (config.secretStore.recoveryWindowDays < 7) issue(["secretStore", "recoveryWindowDays"], `expected at least 7 ${inProd}`, config.secretStore.recoveryWindowDays);

@@ -168,11 +168,22 @@ function kubernetesOutputs({ name, inputs, seed }: ResourceContext): { id: strin
     };
 }
 
+/** Direction words of region names as AWS abbreviates them in zone ids (`us-east-1` -> `use1-az1`). */
+const ZONE_ID_WORDS: Readonly<Record<string, string>> = {
+    gov: "g", east: "e", west: "w", north: "n", south: "s", central: "c", northeast: "ne", northwest: "nw", southeast: "se", southwest: "sw",
+};
+
+/** The zone-id prefix of a region, as AWS forms it: `eu-west-1` -> `euw1`, `ap-southeast-2` -> `apse2`, `us-gov-west-1` -> `usgw1`. */
+export function zoneIdPrefix(region: string): string {
+    const [area, ...rest] = region.split("-");
+    return area + rest.map((part) => ZONE_ID_WORDS[part] ?? part).join("");
+}
+
 /** Answers for the data-source calls the program makes. */
 function invokeResult(token: string, region: string): State {
     switch (token) {
         case "aws:index/getAvailabilityZones:getAvailabilityZones":
-            return { id: region, names: ["a", "b", "c"].map((zone) => `${region}${zone}`), zoneIds: [1, 2, 3].map((zone) => `euw1-az${zone}`), state: "available" };
+            return { id: region, names: ["a", "b", "c"].map((zone) => `${region}${zone}`), zoneIds: [1, 2, 3].map((zone) => `${zoneIdPrefix(region)}-az${zone}`), state: "available" };
         case "aws:index/getCallerIdentity:getCallerIdentity":
             return { id: account, accountId: account, arn: `arn:aws:iam::${account}:user/offline`, userId: "AIDAOFFLINE" };
         case "aws:ecr/getAuthorizationToken:getAuthorizationToken":

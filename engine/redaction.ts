@@ -1,6 +1,7 @@
 import { createHash } from "crypto";
 import { detectSecret, detectSecretFormats, redactSecretFormats } from "../policies/lib/secret-detection";
-import { isSecretEnvelope, SECRET_MASK } from "./secrets";
+import { isSecretEnvelope } from "./secrets";
+import { SECRET_MASK } from "../policies/lib/values";
 
 /**
  * No secret reaches an output, whatever route it takes. Two layers:

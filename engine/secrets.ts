@@ -1,7 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
 
-/** How a secret is shown anywhere the tools print or write. */
-export const SECRET_MASK = "[secret]";
 
 /** True for the engine's secret envelope `{<sig key>: <secret sig>, value}`. */
 export function isSecretEnvelope(value: unknown): value is { value: unknown } {

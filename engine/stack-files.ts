@@ -1,6 +1,6 @@
 import * as path from "path";
 import { stackFileName } from "../config/load";
-import { isRecord } from "../policies/lib/rule";
+import { isRecord } from "../policies/lib/values";
 import { describeFound } from "../policies/lib/found-value";
 import { detectSecret, safeKey } from "../policies/lib/secret-detection";
 import { InputFileError } from "./input-error";

@@ -13,12 +13,20 @@ const PACKAGE = JSON.parse(fs.readFileSync(path.join(PACK_DIR, "package.json"), 
 const DEPENDENCIES = new Set(Object.keys(PACKAGE.dependencies ?? {}));
 const BUILTINS = new Set(builtinModules.filter((name) => !name.startsWith("_")));
 
-/** Every .ts file of the pack that ships and runs: specs and installed packages excluded. */
-function packSources(dir = PACK_DIR): string[] {
+/** The specs' harness: in the pack beside its tests, never loaded by the pack itself. */
+const TEST_SUPPORT_DIR = "test-support";
+
+/** Every .ts file of the pack: the sources that ship and run, or (`specs`) the specs and their harness. Installed packages excluded. */
+function packSources(dir = PACK_DIR, specs = false): string[] {
     return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
         const file = path.join(dir, entry.name);
-        if (entry.isDirectory()) return entry.name === "node_modules" ? [] : packSources(file);
-        return entry.name.endsWith(".ts") && !entry.name.endsWith(".spec.ts") && !entry.name.endsWith(".d.ts") ? [file] : [];
+        if (entry.isDirectory()) {
+            if (entry.name === "node_modules") return [];
+            if (entry.name === TEST_SUPPORT_DIR && dir === PACK_DIR) return specs ? fs.readdirSync(file).filter((name) => name.endsWith(".ts")).map((name) => path.join(file, name)) : [];
+            return packSources(file, specs);
+        }
+        const isSpec = entry.name.endsWith(".spec.ts");
+        return entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts") && isSpec === specs ? [file] : [];
     });
 }
 
@@ -60,6 +68,13 @@ describe("the policy pack ships on its own", function () {
 
     it("imports nothing outside policies/, and only packages its package.json depends on or Node built-ins", function () {
         assert.deepEqual(sources.flatMap((file) => importProblems(file, fs.readFileSync(file, "utf8"))), []);
+    });
+
+    it("keeps its specs' harness in the pack: specs reach outside policies/ only to render the program's stacks and for the vendored Kubernetes schemas", function () {
+        const outside = packSources(PACK_DIR, true).flatMap((file) =>
+            importsOf(fs.readFileSync(file, "utf8")).filter((specifier) => specifier.startsWith(".") && !resolvesInside(file, specifier)).map((specifier) => path.relative(PACK_DIR, path.resolve(path.dirname(file), specifier))),
+        );
+        assert.deepEqual([...new Set(outside)].sort(), ["../engine/render", "../engine/resource-views", "../test/support/kubernetes-schemas", "../test/support/stacks"]);
     });
 
     it("the check itself catches an import from the repository and an undeclared package", function () {

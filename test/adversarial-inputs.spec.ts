@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { ALL_RULES } from "../policies/rules";
 import { fuzzRule, realisticSamples, RuleTiming, typesJudged } from "./support/adversarial";
-import { TestResource } from "./support/policy-harness";
+import { TestResource } from "../policies/test-support/policy-harness";
 
 // Every rule of the pack on adversarial strings in every string position of a realistic input of every type
 // it judges. Measured, not time-boxed: the spec asserts that each rule answers every input (a verdict, an

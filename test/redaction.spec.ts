@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { maskReportInputs, rememberSecret, scrubOutput } from "../engine/redaction";
-import { FAKE } from "./support/fake-secrets";
+import { FAKE } from "../policies/test-support/fake-secrets";
 
 /** The output scrubber and the report masking (engine/redaction.ts), on their own. */
 describe("redaction", function () {

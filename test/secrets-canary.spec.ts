@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Report } from "../tools/report";
-import { fake, fragments } from "./support/fake-secrets";
+import { fake, fragments } from "../policies/test-support/fake-secrets";
 import { fixtureDocument } from "./support/state-fixtures";
 import { PROJECT_DIR } from "./support/stacks";
 

@@ -6,7 +6,7 @@ import * as zlib from "zlib";
 import * as pulumi from "@pulumi/pulumi";
 import * as policyProxy from "@pulumi/policy/proxy";
 import { generateExport } from "../bench/generate-export";
-import { SECRET_MASK } from "../engine/secrets";
+import { SECRET_MASK } from "../policies/lib/values";
 import { InputFileError } from "../engine/input-error";
 import {
     ARCHIVE_SIG,
@@ -20,7 +20,6 @@ import {
     parseStateDocument,
     readStateFile,
     RESOURCE_REFERENCE_SIG,
-    SECRET_PLACEHOLDER,
     SECRET_SIG,
     SIG_KEY,
     stackRuleView,
@@ -111,7 +110,6 @@ describe("state files: wire constants", () => {
         assert.equal(ARCHIVE_SIG, pulumi.runtime.specialArchiveSig);
         assert.equal(RESOURCE_REFERENCE_SIG, pulumi.runtime.specialResourceSig);
         assert.equal(UNKNOWN_VALUE, pulumi.runtime.unknownValue);
-        assert.equal(SECRET_PLACEHOLDER, SECRET_MASK);
         const proxy = policyProxy as unknown as Record<string, unknown>;
         const sdkSentinels = ["Boolean", "Number", "String", "Array", "Asset", "Archive", "Object"].map((kind) => proxy[`unknown${kind}Value`]);
         assert.deepEqual([...UNKNOWN_SENTINELS].sort(), (sdkSentinels as string[]).sort());
@@ -173,7 +171,7 @@ describe("state files: the real Pulumi checkpoints", () => {
                 const index = input.resources.findIndex((resource) => resource.urn === urn);
                 for (const secretPath of secretPaths) {
                     count++;
-                    assert.equal(at(input.resources[index][view], segmentsOf(secretPath)), SECRET_PLACEHOLDER, `${urn} ${view} ${secretPath}`);
+                    assert.equal(at(input.resources[index][view], segmentsOf(secretPath)), SECRET_MASK, `${urn} ${view} ${secretPath}`);
                     assert.equal(typeof at(plain.resources[index][view], segmentsOf(secretPath)), "string");
                 }
             }
@@ -186,7 +184,7 @@ describe("state files: the real Pulumi checkpoints", () => {
         assert.equal(ciphertexts.length, 10);
         const text = serialized(readStateFile(fixturePath("checkpoint-secrets")));
         assert.deepEqual(leaks(text, secretFragments(ciphertexts)), []);
-        assert.equal(text.split(`"${SECRET_PLACEHOLDER}"`).length - 1, 10);
+        assert.equal(text.split(`"${SECRET_MASK}"`).length - 1, 10);
     });
 
     it("reads the same deployment as `pulumi stack export` output, version 3 and 4", () => {
@@ -435,7 +433,7 @@ describe("state files: the Pulumi deployment schema", () => {
                     return { value: UNKNOWN_VALUE, view: undefined, secrets: 0 };
                 case "secret": {
                     const envelope: { [key: string]: Json } = next() < 0.5 ? { ciphertext: `CANARY-${Math.floor(next() * 1e9)}-CIPHER` } : { plaintext: `"CANARY-${Math.floor(next() * 1e9)}-PLAIN"` };
-                    return { value: { [SIG_KEY]: SECRET_SIG, ...envelope }, view: SECRET_PLACEHOLDER, secrets: 1 };
+                    return { value: { [SIG_KEY]: SECRET_SIG, ...envelope }, view: SECRET_MASK, secrets: 1 };
                 }
                 case "asset":
                     return { value: asset(), view: undefined, secrets: 0 };

@@ -2,7 +2,8 @@ import { AuditInput, needsPreviewSemantics, readStateFile, stackRuleView } from 
 import { InputFileError } from "../engine/input-error";
 import { toReportResource } from "../engine/resource-views";
 import { evaluate } from "../policies/lib/evaluate";
-import { Rule, Tier, tierOf } from "../policies/lib/rule";
+import { Rule } from "../policies/lib/rule";
+import { Tier, tierOf } from "../policies/lib/tiers";
 import { environmentParityRule, parityNotJudged, readBaseline } from "../policies/rules/environment-parity";
 import { StackReport } from "./report";
 

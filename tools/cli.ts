@@ -7,7 +7,7 @@ import { guardProcessOutput } from "../engine/redaction";
 import { parseJson } from "../engine/state-files";
 import { describeFound } from "../policies/lib/found-value";
 import { packConfigProblems } from "../policies/lib/run";
-import { Tier, TIERS } from "../policies/lib/rule";
+import { isTier, Tier, TIERS } from "../policies/lib/tiers";
 import { ALL_RULES } from "../policies/rules";
 import { auditFiles } from "./audit";
 import { diffReports, readReportFile } from "./diff";
@@ -124,7 +124,7 @@ function parse(argv: string[]): Options {
     }
     if (command !== "audit" && files.length > 0) throw new UsageError(`unexpected argument "${files[0]}"`);
     if (command === "audit" && files.length === 0) throw new UsageError("audit needs at least one file: a stack export, a checkpoint or preview --json output");
-    const tier = values.tier === undefined ? undefined : TIERS.find((candidate) => candidate === values.tier);
+    const tier = values.tier === undefined ? undefined : isTier(values.tier) ? values.tier : undefined;
     if (values.tier !== undefined && tier === undefined) throw new UsageError(`--tier must be one of ${TIERS.join(", ")}; got ${describeFound(values.tier, { keyword: true })}`);
     const format = values.format ?? "human";
     if (!isFormatName(format)) throw new UsageError(`--format must be one of ${Object.keys(FORMATS).join(", ")}; got ${describeFound(format, { keyword: true })}`);

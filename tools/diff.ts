@@ -4,7 +4,7 @@ import Ajv2020 from "ajv/dist/2020";
 import { InputFileError } from "../engine/input-error";
 import { readInputText, SIZE_LIMITS } from "../engine/input-files";
 import { isMaskedValue, maskReportInputs } from "../engine/redaction";
-import { SECRET_MASK } from "../engine/secrets";
+import { SECRET_MASK } from "../policies/lib/values";
 import { parseJson } from "../engine/state-files";
 import type { ReportResource } from "../engine/resource-views";
 import { Report, REPORT_SCHEMA_VERSION, ResourceChange, StackDiff } from "./report";

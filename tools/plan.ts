@@ -1,12 +1,12 @@
 import * as path from "path";
 import { ConfigError, stackFileName } from "../config/load";
-import { TIERS } from "../config/schema";
 import { toPolicyResources, toReportResource } from "../engine/resource-views";
 import { renderStack, stackFileWarningsOf } from "../engine/render";
 import { readInputText, SIZE_LIMITS } from "../engine/input-files";
 import { InputFileError } from "../engine/stack-files";
 import { evaluate, Finding } from "../policies/lib/evaluate";
-import { Rule, Tier, tierOf } from "../policies/lib/rule";
+import { Rule } from "../policies/lib/rule";
+import { Tier, tierOf, TIERS } from "../policies/lib/tiers";
 import { enforcementOf, ruleConfigOf } from "../policies/lib/run";
 import { describeStackConfigFinding, scanStackConfig } from "../policies/lib/stack-config-scan";
 import { StackReport } from "./report";

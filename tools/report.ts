@@ -1,6 +1,7 @@
 import { Evaluation, Finding } from "../policies/lib/evaluate";
 import { PACK_NAME, PACK_VERSION } from "../policies/lib/pack-info";
-import { Rule, RuleMetadata, Tier } from "../policies/lib/rule";
+import { Rule, RuleMetadata } from "../policies/lib/rule";
+import { Tier } from "../policies/lib/tiers";
 import type { ReportResource } from "../engine/resource-views";
 
 /**

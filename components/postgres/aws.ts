@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { namedTags, resourceName, standardTags } from "../naming";
 import { PostgresArgs, PostgresRef } from "./types";
 
-const POSTGRES_PORT = 5432;
+/** The port the instance listens on (PostgreSQL's default), also the one services' egress allows. */
+export const POSTGRES_PORT = 5432;
 /** Logs the instance exports to CloudWatch, each to a log group of its own. */
 const LOG_EXPORTS = ["postgresql", "upgrade"] as const;
 

@@ -1,4 +1,5 @@
-import { isRecord, ResourceUnderTest } from "./rule";
+import { ResourceUnderTest } from "./rule";
+import { isRecord } from "./values";
 import { asArray, asRecord } from "./values";
 
 /**

@@ -78,7 +78,3 @@ export function evaluate(resources: readonly ResourceUnderTest[], options: Evalu
     }
     return { stack: options.context.stack, findings, exemptions, rules: ruleSummaries };
 }
-
-export function mandatoryFindings(evaluation: Evaluation): Finding[] {
-    return evaluation.findings.filter((finding) => finding.enforcement === "mandatory" || finding.enforcement === "remediate");
-}

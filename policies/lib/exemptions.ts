@@ -1,5 +1,6 @@
 import { PolicyConfigSchema } from "@pulumi/policy";
-import { isRecord, ResourceUnderTest, RuleMetadata } from "./rule";
+import { ResourceUnderTest, RuleMetadata } from "./rule";
+import { isRecord } from "./values";
 
 /** Tag / label / annotation key that exempts a resource from a rule: value `YYYY-MM-DD <reason>`. */
 export const EXEMPTION_PREFIX = "policy.platform/exempt-";

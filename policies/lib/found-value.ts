@@ -1,5 +1,5 @@
 import { detectSecretFormats } from "./secret-detection";
-import { isRecord } from "./rule";
+import { isRecord } from "./values";
 
 /**
  * What an error message says it found: the type and shape of a value, never the value itself, which could

@@ -1,4 +1,4 @@
-import { isRecord } from "./rule";
+import { isRecord } from "./values";
 import { asArray, asRecord } from "./values";
 
 /**

@@ -1,5 +1,5 @@
 import { UnknownValueError } from "@pulumi/policy";
-import { isRecord } from "./rule";
+import { isRecord } from "./values";
 
 /**
  * Readers for walks over every input of a resource. During preview a computed input is unknown and the

@@ -1,4 +1,5 @@
-import { RuleContext, tierOf } from "./rule";
+import { RuleContext } from "./rule";
+import { tierOf } from "./tiers";
 
 /** The stack name when the CLI names none: `pulumi policy analyze --file` starts the pack without one. */
 export const UNNAMED_STACK = "unknown";

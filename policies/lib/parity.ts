@@ -1,4 +1,7 @@
-import { isRecord, ResourceUnderTest } from "./rule";
+import { MIN_BACKUP_RETENTION_DAYS } from "./guardrails";
+import { ResourceUnderTest } from "./rule";
+import { TIERS } from "./tiers";
+import { isRecord } from "./values";
 import { imagePinning, quoteReference } from "./image-reference";
 
 /**
@@ -16,6 +19,9 @@ export const PARITY_ALLOWLIST: readonly { readonly pattern: string; readonly rea
     { pattern: "services.*.hostname", reason: "each environment has its own hostnames" },
     { pattern: "network.availabilityZones", reason: "counted with sizes; HA itself is compared under security" },
 ];
+
+/** `/<tier>/` in a repository path: environments differ there by design. Tier names are plain words, so the alternation is linear. */
+const TIER_SEGMENT = new RegExp(`/(${TIERS.join("|")})/`);
 
 function get(value: unknown, ...path: (string | number)[]): unknown {
     let current = value;
@@ -96,7 +102,7 @@ export function fingerprint(resources: readonly ResourceUnderTest[]): Fingerprin
     set("security.postgres.public", uniform(databases.map((db) => db.props.publiclyAccessible ?? false)));
     set("security.postgres.multiAz", uniform(databases.map((db) => db.props.multiAz ?? false)));
     set("security.postgres.deletionProtection", uniform(databases.map((db) => db.props.deletionProtection ?? false)));
-    set("security.postgres.pointInTimeRecovery7d", uniform(databases.map((db) => Number(db.props.backupRetentionPeriod ?? 0) >= 7)));
+    set(`security.postgres.pointInTimeRecovery${MIN_BACKUP_RETENTION_DAYS}d`, uniform(databases.map((db) => Number(db.props.backupRetentionPeriod ?? 0) >= MIN_BACKUP_RETENTION_DAYS)));
     set("security.postgres.finalSnapshot", uniform(databases.map((db) => db.props.skipFinalSnapshot === false)));
     set("security.postgres.iamAuthentication", uniform(databases.map((db) => db.props.iamDatabaseAuthenticationEnabled ?? false)));
 
@@ -127,7 +133,7 @@ export function fingerprint(resources: readonly ResourceUnderTest[]): Fingerprin
         const containers = (get(deployment.props, "spec", "template", "spec", "containers") as unknown[] | undefined) ?? [];
         const image = imageParts(String(get(containers, 0, "image") ?? ""));
         set(`services.${name}.digest`, image.digest);
-        set(`services.${name}.repository`, image.repository.slice(image.repository.indexOf("/") + 1).replace(/\/(dev|staging|prod)\//, "/<env>/"));
+        set(`services.${name}.repository`, image.repository.slice(image.repository.indexOf("/") + 1).replace(TIER_SEGMENT, "/<env>/"));
         set(`services.${name}.replicas`, get(deployment.props, "spec", "replicas"));
         set(`services.${name}.hostname`, hostnames.get(name) ?? null);
         set(`services.${name}.zeroDowntimeRollout`, get(deployment.props, "spec", "strategy", "rollingUpdate", "maxUnavailable") === 0);

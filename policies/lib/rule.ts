@@ -1,7 +1,5 @@
 import { EnforcementLevel, Severity } from "@pulumi/policy";
-
-export const TIERS = ["dev", "staging", "prod"] as const;
-export type Tier = (typeof TIERS)[number];
+import { Tier } from "./tiers";
 
 /** A resource as a rule sees it: the analyzer's view (props with secrets unwrapped). */
 export interface ResourceUnderTest {
@@ -37,7 +35,7 @@ export interface RuleMetadata {
     readonly resourceTypes: readonly string[];
     /** Enforcement per tier when the pack config does not override it. */
     readonly enforcement: Readonly<Record<Tier, EnforcementLevel>>;
-    /** Whether a resource may be exempted (with a reason and an expiry). */
+    /** Whether a resource may be exempted (with a reason and an expiry); only resource rules apply exemptions. */
     readonly exemptable: boolean;
 }
 
@@ -54,6 +52,8 @@ export interface ResourceRule extends RuleMetadata {
 
 export interface StackRule extends RuleMetadata {
     readonly kind: "stack";
+    /** A stack rule judges the stack as a whole: no resource can be exempted from it, so no marker is accepted for it. */
+    readonly exemptable: false;
     check(resources: readonly ResourceUnderTest[], context: RuleContext): StackViolation[];
 }
 
@@ -66,13 +66,4 @@ export const ALWAYS_MANDATORY: Readonly<Record<Tier, EnforcementLevel>> = { dev:
 
 export function appliesTo(rule: RuleMetadata, type: string): boolean {
     return rule.resourceTypes.includes("*") || rule.resourceTypes.includes(type);
-}
-
-/** The tier of a stack: its name when that is a tier, else the `<project>:tier` config value. */
-export function tierOf(stack: string, configuredTier?: string): Tier | undefined {
-    return TIERS.find((tier) => tier === (configuredTier ?? stack)) ?? TIERS.find((tier) => tier === stack);
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -2,7 +2,8 @@ import { EnforcementLevel } from "@pulumi/policy";
 import { unknownCheckingProxy, UnknownValueError } from "@pulumi/policy";
 import { PACK_NAME, PACK_VERSION } from "./pack-info";
 import { configuredExemptions, Exemption, exemptionFor } from "./exemptions";
-import { appliesTo, isRecord, ResourceRule, ResourceUnderTest, Rule, RuleContext, StackRule } from "./rule";
+import { appliesTo, ResourceRule, ResourceUnderTest, Rule, RuleContext, StackRule } from "./rule";
+import { isRecord } from "./values";
 import { describeFound } from "./found-value";
 import { safeKey } from "./secret-detection";
 

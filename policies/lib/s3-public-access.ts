@@ -1,5 +1,6 @@
 import { isAllow, parsePolicyDocument, statementsOf, stringsOf, unreadableReason } from "./iam-documents";
-import { isRecord, ResourceUnderTest } from "./rule";
+import { ResourceUnderTest } from "./rule";
+import { isRecord } from "./values";
 import { asArray, asRecord } from "./values";
 
 /**

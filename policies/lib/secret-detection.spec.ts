@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { lintSource } from "@secretlint/core";
 import { creator as recommendedPreset } from "@secretlint/secretlint-rule-preset-recommend";
-import { fake, FAKE, leakedFragments } from "../../test/support/fake-secrets";
+import { fake, FAKE, leakedFragments } from "../test-support/fake-secrets";
 import { detectNamedSecret, detectSecret, detectSecretFormats, isPasswordHash, isPlaceholder, renderPath, safeKey, scanText, SecretKind } from "./secret-detection";
 import { isSecretLookingName, isSecretLookingPath, secretNameClass } from "./secret-names";
 

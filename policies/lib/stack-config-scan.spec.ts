@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { FAKE, leakedFragments } from "../../test/support/fake-secrets";
+import { FAKE, leakedFragments } from "../test-support/fake-secrets";
 import { describeStackConfigFinding, scanStackConfig } from "./stack-config-scan";
 
 const PROJECT_DIR = path.join(__dirname, "..", "..");

@@ -1,4 +1,10 @@
-import { isRecord } from "./rule";
+/** A plain object (not null, not an array): the shape of props, documents and config values. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** What a secret value shows as: how `pulumi policy analyze` and state exports redact it, and how every report masks it. */
+export const SECRET_MASK = "[secret]";
 
 /**
  * Narrowing helpers for props that may be wrapped in the SDK's unknown-checking proxy: they only use

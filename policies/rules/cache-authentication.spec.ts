@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { checkResource, secret, TestResource, UNKNOWN, violationMessages } from "../../test/support/policy-harness";
+import { checkResource, secret, TestResource, UNKNOWN, violationMessages, verdictsOn } from "../test-support/policy-harness";
 import { cacheAuthentication } from "./cache-authentication";
 
 const defined = (props: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(props).filter(([, value]) => value !== undefined));
@@ -63,8 +63,6 @@ describe("policy cache-authentication", function () {
     });
 
     it("is high severity, mandatory in every tier and exemptable", function () {
-        assert.equal(cacheAuthentication.severity, "high");
-        assert.deepEqual(cacheAuthentication.enforcement, { dev: "mandatory", staging: "mandatory", prod: "mandatory" });
-        assert.equal(cacheAuthentication.exemptable, true);
+        assert.deepEqual(verdictsOn(cacheAuthentication, [redis({ authToken: undefined })]), { severity: "high", enforcement: { dev: "mandatory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
     });
 });

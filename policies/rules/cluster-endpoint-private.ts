@@ -1,4 +1,4 @@
-import { ResourceRule } from "../lib/rule";
+import { ResourceRule, STRICT_OUTSIDE_DEV } from "../lib/rule";
 import { asRecord } from "../lib/values";
 
 /**
@@ -16,7 +16,7 @@ export const clusterEndpointPrivate: ResourceRule = {
     remediation:
         "EKS: vpcConfig.endpointPublicAccess: false with endpointPrivateAccess: true (cluster.endpointAccess \"private\" in the stack config); GKE: privateClusterConfig.enablePrivateEndpoint: true.",
     resourceTypes: ["aws:eks/cluster:Cluster", "gcp:container/cluster:Cluster"],
-    enforcement: { dev: "advisory", staging: "mandatory", prod: "mandatory" },
+    enforcement: STRICT_OUTSIDE_DEV,
     exemptable: true,
     check({ type, name, props }, context) {
         if (context.tier === "dev") return [];

@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
-import { checkStack, secret, TestResource, UNKNOWN, violationMessages } from "../../test/support/policy-harness";
-import { FAKE, leakedFragments } from "../../test/support/fake-secrets";
+import { PACK_NAME, PACK_VERSION } from "../lib/pack-info";
+import { checkStack, secret, TestResource, UNKNOWN, violationMessages, verdictsOn } from "../test-support/policy-harness";
+import { FAKE, leakedFragments } from "../test-support/fake-secrets";
 import { plainInputs, PROJECT_DIR, renderedStack } from "../../test/support/stacks";
 import { renderStack } from "../../engine/render";
 import { credentialsFromSecretStore, isSecretSourceType, urnResourceType } from "./credentials-from-secret-store";
@@ -173,7 +174,7 @@ describe("policy credentials-from-secret-store", function () {
         const [outcome, ...rest] = checkStack(credentialsFromSecretStore, [rds({ password: UNKNOWN }, { password: [SSM_PARAMETER] })]);
         assert.equal(rest.length, 0);
         assert.equal(outcome.kind, "unknown");
-        assert.equal(outcome.message, "can't run policy 'credentials-from-secret-store' from policy pack 'platform-policies@v0.1.0' during preview: string value at .password can't be known during preview");
+        assert.equal(outcome.message, `can't run policy 'credentials-from-secret-store' from policy pack '${PACK_NAME}@v${PACK_VERSION}' during preview: string value at .password can't be known during preview`);
     });
 
     it("reads a resource type out of an engine URN", function () {
@@ -242,9 +243,7 @@ describe("policy credentials-from-secret-store", function () {
     it("is a critical stack rule, mandatory in every tier, that cannot be exempted", function () {
         assert.equal(credentialsFromSecretStore.kind, "stack");
         assert.equal(credentialsFromSecretStore.name, "credentials-from-secret-store");
-        assert.equal(credentialsFromSecretStore.severity, "critical");
-        assert.deepEqual(credentialsFromSecretStore.enforcement, { dev: "mandatory", staging: "mandatory", prod: "mandatory" });
-        assert.equal(credentialsFromSecretStore.exemptable, false);
+        assert.deepEqual(verdictsOn(credentialsFromSecretStore, [rds({ password: P })]), { severity: "critical", enforcement: { dev: "mandatory", staging: "mandatory", prod: "mandatory" }, exemptable: false });
         assert.deepEqual(credentialsFromSecretStore.resourceTypes, ["*"]);
     });
 });

@@ -1,5 +1,6 @@
 import { knownElements, knownEntries } from "../lib/known-values";
-import { ALWAYS_MANDATORY, isRecord, ResourceUnderTest, StackRule, StackViolation } from "../lib/rule";
+import { ALWAYS_MANDATORY, ResourceUnderTest, StackRule, StackViolation } from "../lib/rule";
+import { isRecord } from "../lib/values";
 import { detectNamedSecret, detectSecret, PathSegment, renderPath, scanText, SECRET_NAME_NOUNS } from "../lib/secret-detection";
 import { secretNameClass } from "../lib/secret-names";
 import { EXPOSED_INPUT_KEYS, HELM_RELEASE_TYPES, helmValueSinks, isSecretSinkPath, RESOURCE_SECRET_SINKS } from "../lib/secret-sinks";

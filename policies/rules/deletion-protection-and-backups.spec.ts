@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { checkResource, HarnessOptions, TestResource, UNKNOWN, violationMessages } from "../../test/support/policy-harness";
+import { checkResource, HarnessOptions, TestResource, UNKNOWN, violationMessages, verdictsOn } from "../test-support/policy-harness";
 import { PACK_NAME, PACK_VERSION } from "../lib/pack-info";
 import { deletionProtectionAndBackups } from "./deletion-protection-and-backups";
 
@@ -94,7 +94,7 @@ describe("policy deletion-protection-and-backups", function () {
         for (const resource of devDefaults) assert.deepEqual(checkResource(deletionProtectionAndBackups, resource, { tier: "dev" }), [], resource.type);
         // Unknown values are not even read in dev.
         assert.deepEqual(checkResource(deletionProtectionAndBackups, rds({ deletionProtection: UNKNOWN }), { tier: "dev" }), []);
-        assert.deepEqual(deletionProtectionAndBackups.enforcement, { dev: "advisory", staging: "mandatory", prod: "mandatory" });
+        assert.deepEqual(verdictsOn(deletionProtectionAndBackups, [rds({ deletionProtection: false })]), { severity: "high", enforcement: { dev: "none", staging: "mandatory", prod: "mandatory" }, exemptable: true });
     });
 
     it("ignores other resource types", function () {
@@ -119,7 +119,5 @@ describe("policy deletion-protection-and-backups", function () {
     });
 
     it("is high severity and exemptable", function () {
-        assert.equal(deletionProtectionAndBackups.severity, "high");
-        assert.equal(deletionProtectionAndBackups.exemptable, true);
     });
 });

@@ -1,7 +1,6 @@
-import { ResourceRule } from "../lib/rule";
+import { MIN_BACKUP_RETENTION_DAYS } from "../lib/guardrails";
+import { ResourceRule, STRICT_OUTSIDE_DEV } from "../lib/rule";
 
-/** Days of RDS automated backups (point-in-time recovery) required outside dev. */
-export const MIN_RDS_BACKUP_DAYS = 7;
 /** Days of ElastiCache snapshots required outside dev. */
 export const MIN_CACHE_SNAPSHOT_DAYS = 1;
 
@@ -22,9 +21,9 @@ export const deletionProtectionAndBackups: ResourceRule = {
     severity: "high",
     rationale:
         "A replacement or a destroy run against the wrong stack must not take staging or production data with it, and a bad migration must be recoverable from a recent backup.",
-    remediation: `RDS instances and Aurora clusters: deletionProtection: true, backupRetentionPeriod >= ${MIN_RDS_BACKUP_DAYS}, skipFinalSnapshot: false; EKS: deletionProtection: true; ElastiCache: snapshotRetentionLimit >= ${MIN_CACHE_SNAPSHOT_DAYS}. The tier defaults in config/ set these for staging and prod.`,
+    remediation: `RDS instances and Aurora clusters: deletionProtection: true, backupRetentionPeriod >= ${MIN_BACKUP_RETENTION_DAYS}, skipFinalSnapshot: false; EKS: deletionProtection: true; ElastiCache: snapshotRetentionLimit >= ${MIN_CACHE_SNAPSHOT_DAYS}. The tier defaults in config/ set these for staging and prod.`,
     resourceTypes: ["aws:rds/instance:Instance", "aws:rds/cluster:Cluster", "aws:eks/cluster:Cluster", "aws:elasticache/replicationGroup:ReplicationGroup"],
-    enforcement: { dev: "advisory", staging: "mandatory", prod: "mandatory" },
+    enforcement: STRICT_OUTSIDE_DEV,
     exemptable: true,
     check({ type, name, props }, context) {
         if (context.tier === "dev") return [];
@@ -33,8 +32,8 @@ export const deletionProtectionAndBackups: ResourceRule = {
             case "aws:rds/instance:Instance": {
                 if (props.deletionProtection !== true) messages.push(`RDS instance ${name} can be deleted (deletionProtection is not true)`);
                 const days = props.backupRetentionPeriod;
-                if (!(typeof days === "number" && days >= MIN_RDS_BACKUP_DAYS)) {
-                    messages.push(`RDS instance ${name} has backupRetentionPeriod ${retention(days)}; at least ${MIN_RDS_BACKUP_DAYS} days of automated backups are required`);
+                if (!(typeof days === "number" && days >= MIN_BACKUP_RETENTION_DAYS)) {
+                    messages.push(`RDS instance ${name} has backupRetentionPeriod ${retention(days)}; at least ${MIN_BACKUP_RETENTION_DAYS} days of automated backups are required`);
                 }
                 if (props.skipFinalSnapshot === true) messages.push(`RDS instance ${name} is deleted without a final snapshot (skipFinalSnapshot is true)`);
                 break;
@@ -43,8 +42,8 @@ export const deletionProtectionAndBackups: ResourceRule = {
                 // Aurora (and Multi-AZ DB clusters): protection, backups and the final snapshot live on the cluster, not its instances.
                 if (props.deletionProtection !== true) messages.push(`RDS cluster ${name} can be deleted (deletionProtection is not true)`);
                 const days = props.backupRetentionPeriod;
-                if (!(typeof days === "number" && days >= MIN_RDS_BACKUP_DAYS)) {
-                    messages.push(`RDS cluster ${name} has backupRetentionPeriod ${days === undefined || days === null ? "unset (1)" : String(days)}; at least ${MIN_RDS_BACKUP_DAYS} days of automated backups are required`);
+                if (!(typeof days === "number" && days >= MIN_BACKUP_RETENTION_DAYS)) {
+                    messages.push(`RDS cluster ${name} has backupRetentionPeriod ${days === undefined || days === null ? "unset (1)" : String(days)}; at least ${MIN_BACKUP_RETENTION_DAYS} days of automated backups are required`);
                 }
                 if (props.skipFinalSnapshot === true) messages.push(`RDS cluster ${name} is deleted without a final snapshot (skipFinalSnapshot is true)`);
                 break;

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { toPolicyResources } from "../../engine/resource-views";
 import { renderStack } from "../../engine/render";
-import { checkStack, UNKNOWN, violationMessages } from "../../test/support/policy-harness";
+import { checkStack, UNKNOWN, violationMessages } from "../test-support/policy-harness";
 import { ResourceUnderTest } from "../lib/rule";
 import { PROJECT_DIR, renderedStack } from "../../test/support/stacks";
 import { compareFingerprints, fingerprint } from "../lib/parity";

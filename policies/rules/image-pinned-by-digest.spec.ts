@@ -1,8 +1,9 @@
 import { strict as assert } from "assert";
+import { PACK_NAME, PACK_VERSION } from "../lib/pack-info";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { checkResource, TestResource, UNKNOWN, violationMessages } from "../../test/support/policy-harness";
+import { checkResource, TestResource, UNKNOWN, violationMessages, verdictsOn } from "../test-support/policy-harness";
 import { imagePinnedByDigest } from "./image-pinned-by-digest";
 
 const DIGEST = `sha256:${"0123456789abcdef".repeat(4)}`;
@@ -432,7 +433,7 @@ describe("policy image-pinned-by-digest", function () {
             assert.equal(outcome.kind, "unknown");
             assert.equal(
                 outcome.message,
-                "can't run policy 'image-pinned-by-digest' from policy pack 'platform-policies@v0.1.0' during preview: string value at .spec.template.spec.containers.0.image can't be known during preview",
+                `can't run policy 'image-pinned-by-digest' from policy pack '${PACK_NAME}@v${PACK_VERSION}' during preview: string value at .spec.template.spec.containers.0.image can't be known during preview`,
             );
         });
 
@@ -480,9 +481,7 @@ describe("policy image-pinned-by-digest", function () {
     it("declares its metadata", function () {
         assert.equal(imagePinnedByDigest.kind, "resource");
         assert.equal(imagePinnedByDigest.name, "image-pinned-by-digest");
-        assert.equal(imagePinnedByDigest.severity, "high");
-        assert.equal(imagePinnedByDigest.exemptable, true);
-        assert.deepEqual(imagePinnedByDigest.enforcement, { dev: "advisory", staging: "mandatory", prod: "mandatory" });
+        assert.deepEqual(verdictsOn(imagePinnedByDigest, [deployment(podSpec([{ name: "api", image: "nginx:1.27" }]))]), { severity: "high", enforcement: { dev: "advisory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
         assert.deepEqual(imagePinnedByDigest.resourceTypes, [
             ...WORKLOADS,
             "docker:index/container:Container",

@@ -1,7 +1,8 @@
 import * as nodePath from "path";
 import { DOCKERFILE_MAX_BYTES, projectDirectory, pulledImages, readDockerfile } from "../lib/dockerfile";
 import { ImagePinning, imagePinning, isSha256Digest, quoteReference } from "../lib/image-reference";
-import { isRecord, ResourceRule, ResourceUnderTest, STRICT_OUTSIDE_DEV } from "../lib/rule";
+import { ResourceRule, ResourceUnderTest, STRICT_OUTSIDE_DEV } from "../lib/rule";
+import { isRecord } from "../lib/values";
 
 /** Where the pod spec of each covered Kubernetes workload lives in its props. */
 const POD_SPEC_PATHS: ReadonlyMap<string, readonly string[]> = new Map([

@@ -1,6 +1,7 @@
 import { gunzipSync } from "zlib";
 import { knownElements, knownEntries } from "../lib/known-values";
-import { ALWAYS_MANDATORY, isRecord, ResourceRule, ResourceUnderTest } from "../lib/rule";
+import { ALWAYS_MANDATORY, ResourceRule, ResourceUnderTest } from "../lib/rule";
+import { isRecord } from "../lib/values";
 import { detectSecret, detectSecretFormats, PathSegment, renderPath, scanText, SecretMatch } from "../lib/secret-detection";
 import { EXPOSED_INPUT_KEYS, HELM_RELEASE_TYPES, isHelmValueSink, isSecretSinkPath, SECRET_SINK_PACKAGES } from "../lib/secret-sinks";
 

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { checkResource, HarnessOptions, TestResource, UNKNOWN, violationMessages } from "../../test/support/policy-harness";
+import { checkResource, HarnessOptions, TestResource, UNKNOWN, violationMessages, verdictsOn } from "../test-support/policy-harness";
 import { PACK_NAME, PACK_VERSION } from "../lib/pack-info";
 import { Rule } from "../lib/rule";
 import { encryptionAtRest } from "./encryption-at-rest";
@@ -95,6 +95,16 @@ describe("policy policy-exemptions-valid", function () {
         }
     });
 
+    it("rejects a marker for a stack rule: stack rules apply no exemptions", function () {
+        const registered = ALL_RULES.find((rule) => rule.name === "policy-exemptions-valid");
+        assert.ok(registered && registered.kind === "resource");
+        const stackRules = ALL_RULES.filter((rule) => rule.kind === "stack");
+        assert.ok(stackRules.length > 0);
+        for (const rule of stackRules) {
+            assert.deepEqual(violationMessages(checkResource(registered, tagged({ [`policy.platform/exempt-${rule.name}`]: `2027-01-31 ${REASON}` }))), [`exemption marker policy.platform/exempt-${rule.name} names rule ${rule.name}, which cannot be exempted`]);
+        }
+    });
+
     it("reports the advisory can't-run result when the tags are unknown during preview", function () {
         const outcomes = checkResource(policyExemptionsValid, { type: "aws:rds/instance:Instance", name: "db", props: { identifier: "platform-prod-postgres", tags: UNKNOWN } });
         assert.equal(outcomes.length, 1);
@@ -103,9 +113,7 @@ describe("policy policy-exemptions-valid", function () {
     });
 
     it("is medium severity, mandatory in every tier, not exemptable, and applies to every resource type", function () {
-        assert.equal(policyExemptionsValid.severity, "medium");
-        assert.deepEqual(policyExemptionsValid.enforcement, { dev: "mandatory", staging: "mandatory", prod: "mandatory" });
-        assert.equal(policyExemptionsValid.exemptable, false);
+        assert.deepEqual(verdictsOn(policyExemptionsValid, [tagged({ "policy.platform/exempt-typo": `2027-01-31 ${REASON}` })]), { severity: "medium", enforcement: { dev: "mandatory", staging: "mandatory", prod: "mandatory" }, exemptable: false });
         assert.deepEqual(policyExemptionsValid.resourceTypes, ["*"]);
     });
 });

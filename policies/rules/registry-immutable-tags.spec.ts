@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { checkResource, UNKNOWN, violationMessages } from "../../test/support/policy-harness";
+import { checkResource, UNKNOWN, violationMessages, verdictsOn } from "../test-support/policy-harness";
 import { registryImmutableTags } from "./registry-immutable-tags";
 
 const repository = (props: Record<string, unknown>) => ({ type: "aws:ecr/repository:Repository", name: "api", props: { name: "platform/prod/api", ...props } });
@@ -41,6 +41,6 @@ describe("policy registry-immutable-tags", function () {
     });
 
     it("is mandatory in staging and prod, advisory in dev", function () {
-        assert.deepEqual(registryImmutableTags.enforcement, { dev: "advisory", staging: "mandatory", prod: "mandatory" });
+        assert.deepEqual(verdictsOn(registryImmutableTags, [repository({})]), { severity: "high", enforcement: { dev: "advisory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
     });
 });

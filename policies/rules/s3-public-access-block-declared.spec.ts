@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { checkStack, TestResource, UNKNOWN, violationMessages } from "../../test/support/policy-harness";
+import { checkStack, TestResource, UNKNOWN, violationMessages, verdictsOn } from "../test-support/policy-harness";
 import { s3PublicAccessBlockDeclared } from "./s3-public-access-block-declared";
 
 const urn = (type: string, name: string): string => `urn:pulumi:prod::platform::${type}::${name}`;
@@ -69,8 +69,6 @@ describe("policy s3-public-access-block-declared", function () {
 
     it("is medium severity, mandatory in staging and prod, advisory in dev, and cannot be exempted", function () {
         assert.equal(s3PublicAccessBlockDeclared.kind, "stack");
-        assert.equal(s3PublicAccessBlockDeclared.severity, "medium");
-        assert.deepEqual(s3PublicAccessBlockDeclared.enforcement, { dev: "advisory", staging: "mandatory", prod: "mandatory" });
-        assert.equal(s3PublicAccessBlockDeclared.exemptable, false);
+        assert.deepEqual(verdictsOn(s3PublicAccessBlockDeclared, [bucket("uploads")]), { severity: "medium", enforcement: { dev: "advisory", staging: "mandatory", prod: "mandatory" }, exemptable: false });
     });
 });

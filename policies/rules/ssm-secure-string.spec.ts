@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
-import { checkResource, secret, TestResource, UNKNOWN, violationMessages } from "../../test/support/policy-harness";
-import { FAKE } from "../../test/support/fake-secrets";
+import { checkResource, secret, TestResource, UNKNOWN, violationMessages, verdictsOn } from "../test-support/policy-harness";
+import { FAKE } from "../test-support/fake-secrets";
 import { PACK_NAME, PACK_VERSION } from "../lib/pack-info";
 import { MAX_SCANNED_VALUE_CHARS, ssmSecureString } from "./ssm-secure-string";
 
@@ -68,8 +68,6 @@ describe("policy ssm-secure-string", function () {
     });
 
     it("is high severity, mandatory in every tier and exemptable", function () {
-        assert.equal(ssmSecureString.severity, "high");
-        assert.deepEqual(ssmSecureString.enforcement, { dev: "mandatory", staging: "mandatory", prod: "mandatory" });
-        assert.equal(ssmSecureString.exemptable, true);
+        assert.deepEqual(verdictsOn(ssmSecureString, [parameter({ name: "/platform/prod/db-password", type: "String", value: PASSWORD })]), { severity: "high", enforcement: { dev: "mandatory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
     });
 });

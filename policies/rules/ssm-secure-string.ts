@@ -1,5 +1,6 @@
 import { detectNamedSecret, detectSecretFormats, SecretMatch } from "../lib/secret-detection";
 import { ALWAYS_MANDATORY, ResourceRule, ResourceUnderTest } from "../lib/rule";
+import { SECRET_MASK } from "../lib/values";
 
 const PARAMETER = "aws:ssm/parameter:Parameter";
 /** SSM holds at most 8 KB (advanced tier); longer text is judged on its first characters only. */
@@ -7,11 +8,6 @@ export const MAX_SCANNED_VALUE_CHARS = 32_768;
 /** SSM parameter names are at most 2,048 characters; a longer one is judged by its last characters. */
 const MAX_NAME_CHARS = 2_048;
 
-/**
- * What `pulumi preview --json` and the offline readers of state (engine/state-files.ts) write in place of a
- * secret value. In a String parameter it says the value was a Pulumi secret, stored by SSM in plaintext.
- */
-const REDACTED_SECRET = "[secret]";
 const MARKED_SECRET: SecretMatch = { source: "name", kind: "named-secret", description: "a value Pulumi marks as secret" };
 
 /** Value inputs of a parameter: `value` (a Pulumi secret output), `insecureValue` (shown in plans) and the write-only `valueWo`. */
@@ -26,7 +22,8 @@ function findings(resource: ResourceUnderTest): { input: string; match: SecretMa
         if (!(input in resource.props)) continue;
         const value = resource.props[input];
         if (typeof value !== "string") continue;
-        if (value === REDACTED_SECRET) {
+        // The analyzer's mask in a String parameter: the value was a Pulumi secret, stored by SSM in plaintext.
+        if (value === SECRET_MASK) {
             found.push({ input, match: MARKED_SECRET });
             continue;
         }

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { checkResource, HarnessOptions, TestResource, UNKNOWN, violationMessages } from "../../test/support/policy-harness";
+import { checkResource, HarnessOptions, TestResource, UNKNOWN, violationMessages, verdictsOn } from "../test-support/policy-harness";
 import { PACK_NAME, PACK_VERSION } from "../lib/pack-info";
 import { workloadProbesAndLimits } from "./workload-probes-and-limits";
 
@@ -139,9 +139,7 @@ describe("policy workload-probes-and-limits", function () {
     });
 
     it("is medium severity, mandatory in staging and prod, advisory in dev, and exemptable", function () {
-        assert.equal(workloadProbesAndLimits.severity, "medium");
-        assert.deepEqual(workloadProbesAndLimits.enforcement, { dev: "advisory", staging: "mandatory", prod: "mandatory" });
-        assert.equal(workloadProbesAndLimits.exemptable, true);
+        assert.deepEqual(verdictsOn(workloadProbesAndLimits, [deployment(podSpec([api({ livenessProbe: undefined })]))]), { severity: "medium", enforcement: { dev: "advisory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
         // Advisory in dev, but the check itself is the same there.
         assert.deepEqual(messages(deployment(podSpec([api({ livenessProbe: undefined })])), { tier: "dev" }), ["Deployment api-deployment container api is missing livenessProbe"]);
     });

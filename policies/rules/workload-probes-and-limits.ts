@@ -1,4 +1,5 @@
-import { isRecord, ResourceRule, STRICT_OUTSIDE_DEV } from "../lib/rule";
+import { ResourceRule, STRICT_OUTSIDE_DEV } from "../lib/rule";
+import { isRecord } from "../lib/values";
 import { asRecord } from "../lib/values";
 import { containersOf, describeContainer, PodContainer, Workload, workloadOf, WORKLOAD_TYPES } from "../lib/workloads";
 

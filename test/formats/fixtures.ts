@@ -1,5 +1,6 @@
 import { Finding } from "../../policies/lib/evaluate";
-import { Rule, Tier } from "../../policies/lib/rule";
+import { Rule } from "../../policies/lib/rule";
+import { Tier } from "../../policies/lib/tiers";
 import { ALL_RULES } from "../../policies/rules";
 import { deletionProtectionAndBackups } from "../../policies/rules/deletion-protection-and-backups";
 import { environmentParityRule } from "../../policies/rules/environment-parity";
@@ -8,7 +9,7 @@ import { registryImmutableTags } from "../../policies/rules/registry-immutable-t
 import { planStacks } from "../../tools/plan";
 import type { ReportResource } from "../../engine/resource-views";
 import { buildReport, Report, StackReport } from "../../tools/report";
-import { checkResource, UNKNOWN } from "../support/policy-harness";
+import { checkResource, UNKNOWN } from "../../policies/test-support/policy-harness";
 import { PROJECT_DIR } from "../support/stacks";
 
 /** A value that sits only in resource inputs: formats other than JSON must never print it. */

@@ -1,7 +1,7 @@
 import { unknownCheckingProxy } from "@pulumi/policy";
 import { ResourceUnderTest, Rule, RuleContext } from "../../policies/lib/rule";
 import { RuleOutcome, runResourceRule, runStackRule } from "../../policies/lib/run";
-import { analyzerProps, TestResource } from "./policy-harness";
+import { analyzerProps, TestResource } from "../../policies/test-support/policy-harness";
 import { plainInputs, renderedStack } from "./stacks";
 
 /**

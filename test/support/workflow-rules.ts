@@ -2,7 +2,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { LineCounter, parseDocument } from "yaml";
-import { isRecord } from "../../policies/lib/rule";
+import { isRecord } from "../../policies/lib/values";
 
 /**
  * The hygiene rules every GitHub Actions workflow of this repository follows, checked on the parsed

@@ -4,7 +4,7 @@ import { pathToFileURL } from "url";
 import { EnforcementLevel, Severity } from "@pulumi/policy";
 import type { ArtifactLocation, Location, Log, Notification, ReportingDescriptor, Result, Suppression } from "sarif";
 import { EXEMPTION_PREFIX } from "../../policies/lib/exemptions";
-import { TIERS } from "../../policies/lib/rule";
+import { TIERS } from "../../policies/lib/tiers";
 import { POLICY_EXEMPTIONS_VALID } from "../../policies/rules/policy-exemptions-valid";
 import type { ReportResource } from "../../engine/resource-views";
 import { Report, RuleDoc, StackReport } from "../report";

@@ -1,8 +1,11 @@
+import { EnforcementLevel, Severity } from "@pulumi/policy";
 import * as pulumi from "@pulumi/pulumi";
 import * as policyDeserialize from "@pulumi/policy/deserialize";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { ResourceRule, ResourceUnderTest, StackRule, Tier } from "../../policies/lib/rule";
-import { RuleConfig, RuleOutcome, runResourceRule, runStackRule } from "../../policies/lib/run";
+import { evaluate } from "../lib/evaluate";
+import { ResourceRule, ResourceUnderTest, Rule, StackRule } from "../lib/rule";
+import { Tier, TIERS } from "../lib/tiers";
+import { RuleConfig, RuleOutcome, runResourceRule, runStackRule } from "../lib/run";
 
 // The analyzer's own deserializer: internal to the SDK, so absent from its type declarations.
 const { deserializeProperties } = policyDeserialize as unknown as { deserializeProperties(struct: Struct, proxySecrets: boolean): unknown };
@@ -70,4 +73,31 @@ export function checkStack(rule: StackRule, resources: readonly TestResource[], 
 /** Messages of the violations only. */
 export function violationMessages(outcomes: readonly RuleOutcome[]): string[] {
     return outcomes.filter((outcome) => outcome.kind === "violation").map((outcome) => outcome.message);
+}
+
+/** What a user sees of resources that violate a rule, as the pack and the offline plan report it. */
+export interface Verdicts {
+    readonly severity: Severity | undefined;
+    /** The enforcement of the findings in each tier; "none" where the rule reports nothing. */
+    readonly enforcement: Readonly<Record<Tier, EnforcementLevel | "none">>;
+    /** Whether pack-config exemptions for the resources suppress every finding (in prod). */
+    readonly exemptable: boolean;
+}
+
+/** Runs a rule through the evaluator in every tier, and once more with every resource exempted in the pack config. */
+export function verdictsOn(rule: Rule, violating: readonly TestResource[]): Verdicts {
+    const findingsIn = (tier: Tier, packConfig?: unknown): ReturnType<typeof evaluate>["findings"] => {
+        const context = contextOf({ tier });
+        return evaluate(violating.map((resource) => toResource(resource, context.stack)), { context, rules: [rule], packConfig }).findings;
+    };
+    const enforcement = Object.fromEntries(
+        TIERS.map((tier) => {
+            const levels = [...new Set(findingsIn(tier).map((finding) => finding.enforcement))];
+            return [tier, levels.length === 0 ? "none" : levels.join(", ")];
+        }),
+    ) as Record<Tier, EnforcementLevel | "none">;
+    const prod = findingsIn("prod");
+    const exemptions = violating.map((resource) => ({ resource: resource.name ?? "subject", reason: "accepted until the migration in CHG-1234", expires: "2099-12-31" }));
+    const exempted = findingsIn("prod", { [rule.name]: { exemptions } });
+    return { severity: prod[0]?.severity, enforcement, exemptable: prod.length > 0 && exempted.length === 0 };
 }
