@@ -30,6 +30,8 @@ export const SIZE_LIMITS = {
 interface FileIdentity {
     readonly dev: number;
     readonly ino: number;
+    /** Creation time, where the filesystem records it: an inode number is reused once its file is deleted. */
+    readonly birthtimeMs: number;
 }
 
 const filesRead: FileIdentity[] = [];
@@ -85,7 +87,7 @@ export function readInputFile(file: string, limits: ReadLimits): Buffer {
         const stats = fs.fstatSync(descriptor);
         if (!stats.isFile()) throw new InputFileError(file, `is ${kindOf(stats)}; expected a regular file`);
         if (stats.size > limits.maxBytes) throw new InputFileError(file, `is ${describeSize(stats.size)}; the limit is ${describeSize(limits.maxBytes)}`);
-        filesRead.push({ dev: stats.dev, ino: stats.ino });
+        filesRead.push({ dev: stats.dev, ino: stats.ino, birthtimeMs: stats.birthtimeMs });
         return readBounded(descriptor, file, limits.maxBytes);
     } finally {
         fs.closeSync(descriptor);
@@ -147,5 +149,5 @@ function readStdin(maxBytes: number): Buffer {
 
 /** Whether an existing path is a file this run has read (same device and inode, whatever the path's spelling). */
 export function wasReadThisRun(stats: fs.Stats): boolean {
-    return filesRead.some((identity) => identity.dev === stats.dev && identity.ino === stats.ino);
+    return filesRead.some((identity) => identity.dev === stats.dev && identity.ino === stats.ino && (identity.birthtimeMs === 0 || stats.birthtimeMs === 0 || identity.birthtimeMs === stats.birthtimeMs));
 }
