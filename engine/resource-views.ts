@@ -19,13 +19,7 @@ export interface ReportResource {
 }
 
 /** A resource from a render or a state file: its identity and its inputs, secrets wrapped or already `[secret]`. */
-export interface SourceResource {
-    readonly urn: string;
-    readonly type: string;
-    readonly name: string;
-    readonly custom: boolean;
-    readonly parent?: string;
-    readonly inputs: Record<string, unknown>;
+export interface SourceResource extends ReportResource {
     /** Outputs that still hold secrets in the engine's envelope (a render's): remembered, never reported. */
     readonly outputs?: Record<string, unknown>;
 }
