@@ -25,14 +25,21 @@ describe("Dockerfile images", function () {
     });
 
     it("reads a large generated Dockerfile in time proportional to its size", function () {
+        // The fastest of five runs per size, and room for a busy machine: linear is 16x here, quadratic 256x.
         const time = (lines: number): number => {
             const text = "FROM alpine:3.20 AS s\nRUN <<EOF\nx\nEOF\n".repeat(lines);
-            const started = process.hrtime.bigint();
-            pulledImages(text, new Map());
-            return Number(process.hrtime.bigint() - started) / 1e6;
+            return Math.min(
+                ...[0, 1, 2, 3, 4].map(() => {
+                    const started = process.hrtime.bigint();
+                    pulledImages(text, new Map());
+                    return Number(process.hrtime.bigint() - started) / 1e6;
+                }),
+            );
         };
         time(500);
-        assert.ok(time(8000) < time(1000) * 8 * 4, "8x the lines, at most about 8x the time");
+        const small = time(1000);
+        const large = time(16000);
+        assert.ok(large < small * 16 * 4 + 25, `16x the lines: ${small.toFixed(2)} ms -> ${large.toFixed(2)} ms, not about 16x`);
     });
 
     it("finds the project folder from the pack's folder, as the CLI runs the pack", function () {

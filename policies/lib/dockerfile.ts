@@ -140,7 +140,9 @@ function flagsAndWords(args: string): { flags: [string, string][]; words: string
  */
 export function pulledImages(text: string, buildArgs: ReadonlyMap<string, string>): PulledImage[] {
     const globals = new Map<string, string>();
-    const stages: string[] = [];
+    // Stage names in a set (a lookup per FROM must not scan every earlier stage), and how many stages there are.
+    const stageNames = new Set<string>();
+    let stageCount = 0;
     const images: PulledImage[] = [];
     let seenFrom = false;
     const classify = (line: number, instruction: string, written: string, allowIndex: boolean): void => {
@@ -149,7 +151,7 @@ export function pulledImages(text: string, buildArgs: ReadonlyMap<string, string
             images.push({ line, instruction, written, kind: "unresolved" });
         } else if (resolved.toLowerCase() === "scratch") {
             images.push({ line, instruction, written, kind: "scratch" });
-        } else if (stages.includes(resolved.toLowerCase()) || (allowIndex && /^[0-9]{1,4}$/.test(resolved) && Number(resolved) < stages.length)) {
+        } else if (stageNames.has(resolved.toLowerCase()) || (allowIndex && /^[0-9]{1,4}$/.test(resolved) && Number(resolved) < stageCount)) {
             images.push({ line, instruction, written, kind: "stage" });
         } else {
             images.push({ line, instruction, written, kind: "image", reference: resolved });
@@ -168,7 +170,8 @@ export function pulledImages(text: string, buildArgs: ReadonlyMap<string, string
             seenFrom = true;
             const { words } = flagsAndWords(args);
             if (words.length > 0) classify(line, "FROM", words[0], false);
-            if (words.length >= 3 && words[1].toLowerCase() === "as") stages.push(words[2].toLowerCase());
+            if (words.length >= 3 && words[1].toLowerCase() === "as") stageNames.add(words[2].toLowerCase());
+            stageCount++;
         } else if (keyword === "COPY") {
             for (const [name, value] of flagsAndWords(args).flags) if (name === "from" && value !== "") classify(line, "COPY --from", value, true);
         } else if (keyword === "RUN") {
