@@ -81,16 +81,9 @@ function isUnder(file: string, root: string): boolean {
     return file === root || file.startsWith(`${root}${path.sep}`);
 }
 
-/** The files loaded by this process (the program, the tools, their dependencies): never overwritten. */
-function isLoadedModule(stats: fs.Stats): boolean {
-    return Object.keys(require.cache).some((module) => {
-        try {
-            const loaded = fs.statSync(module);
-            return loaded.dev === stats.dev && loaded.ino === stats.ino;
-        } catch {
-            return false;
-        }
-    });
+/** The files loaded by this process (the program, the tools, their dependencies): never overwritten. Node keys them by real path. */
+function isLoadedModule(file: string): boolean {
+    return Object.hasOwn(require.cache, fs.realpathSync(file));
 }
 
 /**
@@ -108,7 +101,7 @@ function prepareTarget(file: string): void {
     }
     if (existing !== undefined) {
         if (!existing.isFile()) throw new OutputError(`--output ${file}: is not a regular file; reports are written to files (use --format for stdout)`);
-        if (wasReadThisRun(existing) || isLoadedModule(existing)) throw new OutputError(`--output ${file}: is an input of this run; refusing to overwrite it`);
+        if (wasReadThisRun(existing) || isLoadedModule(target)) throw new OutputError(`--output ${file}: is an input of this run; refusing to overwrite it`);
         return;
     }
     const missing: string[] = [];
