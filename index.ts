@@ -12,6 +12,6 @@ export const kubeconfig = platform.kubeconfig;
 export const postgresEndpoint = platform.postgresEndpoint;
 export const redisEndpoint = platform.redisEndpoint;
 export const secretArns = platform.secretArns;
-export const alertTopicArn = platform.alertTopicArn;
+export const alertTopicArn = platform.alertDestination;
 /** The running image of each service, by digest: roll back by putting a previous value in the stack config. */
 export const serviceImages = platform.serviceImages;

@@ -1,20 +1,13 @@
 import * as path from "path";
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../config/load";
 import { apiKeyOf } from "../config/schema";
 import { AppNamespace } from "./app/namespace";
 import { Service } from "./app/service";
-import { AwsCluster } from "./cluster/aws";
-import { AwsWorkloadIdentity } from "./cluster/workload-identity-aws";
-import { AwsMonitoring } from "./monitoring/aws";
-import { EnvironmentContext, resourceName, standardTags } from "./naming";
-import { AwsNetwork } from "./network/aws";
-import { AwsPostgres, POSTGRES_PORT } from "./postgres/aws";
-import { AwsRedis } from "./redis/aws";
-import { AwsContainerRegistry } from "./registry/aws";
-import { AwsBuiltImage } from "./registry/image-aws";
-import { AwsSecretStore } from "./secrets/aws";
+import { CLOUD_FACTORIES } from "./clouds";
+import { EnvironmentContext } from "./naming";
+import { POSTGRES_PORT, PostgresRef } from "./postgres/types";
+import { RedisRef } from "./redis/types";
 import { SecretSpec } from "./secrets/types";
 
 export interface PlatformArgs {
@@ -43,8 +36,8 @@ export function secretEnvName(secret: string): string {
 function connectionSecrets(
     config: PlatformConfig,
     values: Readonly<Record<string, pulumi.Output<string>>>,
-    postgres: AwsPostgres,
-    redis: AwsRedis,
+    postgres: PostgresRef,
+    redis: RedisRef,
 ): Record<string, pulumi.Output<string>> {
     const encode = (value: pulumi.Output<string>) => value.apply(encodeURIComponent);
     return {
@@ -75,8 +68,8 @@ export function platformSecrets(config: PlatformConfig): SecretSpec[] {
 }
 
 /**
- * One environment: network, registry, cluster, secrets, Postgres, Redis and monitoring, wired together.
- * Everything it creates goes through one explicit AWS provider pinned to the stack's region.
+ * One environment: network, registry, cluster, secrets, Postgres, Redis and monitoring, wired together,
+ * on the stack's cloud (components/clouds/: each cloud's provider, key and implementations).
  */
 export class Platform extends pulumi.ComponentResource {
     readonly registryUrls: Readonly<Record<string, pulumi.Output<string>>>;
@@ -85,7 +78,8 @@ export class Platform extends pulumi.ComponentResource {
     readonly postgresEndpoint: pulumi.Output<string>;
     readonly redisEndpoint: pulumi.Output<string>;
     readonly secretArns: Readonly<Record<string, pulumi.Output<string>>>;
-    readonly alertTopicArn: pulumi.Output<string>;
+    /** Where alerts go (an SNS topic ARN on AWS, notification channels on GCP). */
+    readonly alertDestination: pulumi.Output<string>;
     /** The image (by digest) each service runs: the value to put back in the stack config to roll back. */
     readonly serviceImages: Readonly<Record<string, pulumi.Output<string>>>;
 
@@ -95,27 +89,24 @@ export class Platform extends pulumi.ComponentResource {
         const env: EnvironmentContext = { project: config.project, stack: config.stack, tier: config.tier, costCentre: config.costCentre };
         const production = config.tier !== "dev";
 
-        const provider = new aws.Provider(`${name}-aws`, { region: config.region as aws.Region, defaultTags: { tags: standardTags(env) } }, { parent: this });
-        const child = { parent: this, providers: [provider] };
+        const cloud = CLOUD_FACTORIES[config.cloud]({ parent: this, name, config, environment: env });
 
-        const key = this.createKey(name, env, config.region, provider);
-
-        const network = new AwsNetwork(`${name}-network`, {
+        const network = cloud.network(`${name}-network`, {
             environment: env,
             cidr: config.network.cidr,
             availabilityZones: config.network.availabilityZones,
             natGateways: config.network.natGateways,
-        }, child);
+        });
 
-        const registry = new AwsContainerRegistry(`${name}-registry`, {
+        const registry = cloud.registry(`${name}-registry`, {
             environment: env,
             repositories: config.services.map((service) => service.name),
             untaggedImageExpiryDays: config.registry.untaggedImageExpiryDays,
-            kmsKeyArn: key.arn,
+            kmsKeyId: cloud.kmsKeyId,
             forceDelete: !production,
-        }, child);
+        });
 
-        const cluster = new AwsCluster(`${name}-cluster`, {
+        const cluster = cloud.cluster(`${name}-cluster`, {
             environment: env,
             region: config.region,
             network,
@@ -127,45 +118,43 @@ export class Platform extends pulumi.ComponentResource {
             logTypes: config.cluster.logTypes,
             adminRoleArns: config.cluster.adminRoleArns,
             logRetentionDays: config.monitoring.logRetentionDays,
-            kmsKeyArn: key.arn,
+            kmsKeyId: cloud.kmsKeyId,
             deletionProtection: production,
-        }, child);
+        });
 
-        const secrets = new AwsSecretStore(`${name}-secrets`, {
+        const secrets = cloud.secretStore(`${name}-secrets`, {
             environment: env,
             secrets: platformSecrets(config),
-            kmsKeyArn: key.arn,
+            kmsKeyId: cloud.kmsKeyId,
             recoveryWindowDays: config.secretStore.recoveryWindowDays,
             rotationDays: config.secretStore.rotationDays,
             rotationWindowStart: config.secretStore.rotationWindowStart,
-        }, child);
+        });
 
-        const postgres = new AwsPostgres(`${name}-postgres`, {
+        const postgres = cloud.postgres(`${name}-postgres`, {
             environment: env,
             network,
-            clientSecurityGroupIds: [cluster.nodeSecurityGroupId],
             ...config.postgres,
             logRetentionDays: config.monitoring.logRetentionDays,
             keepBackupsOnDelete: production,
-            kmsKeyArn: key.arn,
+            kmsKeyId: cloud.kmsKeyId,
             password: secrets.values["postgres-password"],
             databaseName: "app",
             username: "app_admin",
-        }, child);
+        });
 
-        const redis = new AwsRedis(`${name}-redis`, {
+        const redis = cloud.redis(`${name}-redis`, {
             environment: env,
             network,
-            clientSecurityGroupIds: [cluster.nodeSecurityGroupId],
             ...config.redis,
-            kmsKeyArn: key.arn,
+            kmsKeyId: cloud.kmsKeyId,
             authToken: secrets.values["redis-auth-token"],
-        }, child);
+        });
 
-        const monitoring = new AwsMonitoring(`${name}-monitoring`, {
+        const monitoring = cloud.monitoring(`${name}-monitoring`, {
             environment: env,
             alertEmails: config.monitoring.alertEmails,
-            kmsKeyArn: key.arn,
+            kmsKeyId: cloud.kmsKeyId,
             postgres: { instanceIdentifier: postgres.instanceIdentifier, instanceClass: config.postgres.instanceClass, storageGb: config.postgres.storageGb },
             redisNodeIds: redis.nodeIds,
             kubernetesProvider: cluster.kubernetesProvider,
@@ -173,32 +162,30 @@ export class Platform extends pulumi.ComponentResource {
             prometheusStorage: { className: cluster.storageClassName, sizeGb: config.monitoring.prometheusStorageGb, ready: cluster.storageReady },
             errorBudgetPercent: config.monitoring.errorBudgetPercent,
             grafanaAdminPassword: secrets.values["grafana-admin-password"],
-        }, child);
+        });
 
-        const apps = new AppNamespace(`${name}-apps`, { environment: env, name: APP_NAMESPACE, ingressNamespace: INGRESS_NAMESPACE, kubernetesProvider: cluster.kubernetesProvider }, child);
+        const apps = new AppNamespace(`${name}-apps`, { environment: env, name: APP_NAMESPACE, ingressNamespace: INGRESS_NAMESPACE, kubernetesProvider: cluster.kubernetesProvider }, cloud.childOptions);
         const connection = connectionSecrets(config, secrets.values, postgres, redis);
         const images: Record<string, pulumi.Output<string>> = {};
         for (const service of config.services) {
             const serviceName = `${name}-${service.name}`;
             const image = service.build
-                ? new AwsBuiltImage(`${serviceName}-build`, {
+                ? cloud.builtImage(`${serviceName}-build`, {
                     repositoryUrl: registry.repositoryUrls[service.name],
                     context: path.resolve(PROJECT_ROOT, service.build.context),
                     dockerfile: service.build.dockerfile,
                     target: service.build.target,
                     commit: config.release.sha,
                     buildArgs: { BUILD_SHA: config.release.sha, BUILD_DATE: config.release.date },
-                }, child).reference
+                }).reference
                 : pulumi.output(service.image ?? "");
             const identity = service.cloudAccess
-                ? new AwsWorkloadIdentity(`${serviceName}-identity`, {
+                ? cloud.workloadIdentity(`${serviceName}-identity`, {
                     environment: env,
-                    oidcProviderArn: cluster.oidcProviderArn,
-                    oidcIssuerUrl: cluster.oidcIssuerUrl,
                     namespace: APP_NAMESPACE,
                     serviceAccount: service.name,
                     statements: service.cloudAccess,
-                }, child)
+                })
                 : undefined;
             const workload = new Service(serviceName, {
                 environment: env,
@@ -213,11 +200,11 @@ export class Platform extends pulumi.ComponentResource {
                 autoscaling: config.tier === "prod",
                 ingressClassName: config.ingressClassName,
                 ingressNamespace: INGRESS_NAMESPACE,
-                dataStores: { cidrs: network.privateSubnetCidrs, postgresPort: POSTGRES_PORT, redisPort: redis.port },
+                dataStores: { cidrs: network.dataStoreCidrs, postgresPort: POSTGRES_PORT, redisPort: redis.port },
                 monitoringNamespace: monitoring.namespace,
                 monitoringReady: monitoring.crdsReady,
                 kubernetesProvider: cluster.kubernetesProvider,
-            }, child);
+            }, cloud.childOptions);
             images[service.name] = workload.image;
         }
 
@@ -228,57 +215,15 @@ export class Platform extends pulumi.ComponentResource {
         this.postgresEndpoint = pulumi.interpolate`${postgres.address}:${postgres.port}`;
         this.redisEndpoint = pulumi.interpolate`${redis.primaryEndpoint}:${redis.port}`;
         this.secretArns = secrets.references;
-        this.alertTopicArn = monitoring.alertTopicArn;
+        this.alertDestination = monitoring.alertDestination;
         this.registerOutputs({
             registryUrls: this.registryUrls,
             clusterName: this.clusterName,
             postgresEndpoint: this.postgresEndpoint,
             redisEndpoint: this.redisEndpoint,
-            alertTopicArn: this.alertTopicArn,
+            alertDestination: this.alertDestination,
             serviceImages: this.serviceImages,
         });
     }
 
-    /**
-     * The environment's customer-managed key. Besides the account, CloudWatch Logs (encrypted log groups)
-     * and CloudWatch alarms (publishing to the encrypted alert topic) must be able to use it.
-     */
-    private createKey(name: string, env: EnvironmentContext, region: string, provider: aws.Provider): aws.kms.Key {
-        const identity = aws.getCallerIdentityOutput({}, { parent: this, provider });
-        const key = new aws.kms.Key(`${name}-key`, {
-            description: `Encrypts ${env.project} ${env.stack} data at rest`,
-            enableKeyRotation: true,
-            deletionWindowInDays: env.tier === "dev" ? 7 : 30,
-            policy: pulumi.jsonStringify({
-                Version: "2012-10-17",
-                Statement: [
-                    {
-                        Sid: "AccountAdministersTheKey",
-                        Effect: "Allow",
-                        Principal: { AWS: pulumi.interpolate`arn:aws:iam::${identity.accountId}:root` },
-                        Action: "kms:*",
-                        Resource: "*",
-                    },
-                    {
-                        Sid: "CloudWatchLogsEncryptsLogGroups",
-                        Effect: "Allow",
-                        Principal: { Service: `logs.${region}.amazonaws.com` },
-                        Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-                        Resource: "*",
-                        Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": pulumi.interpolate`arn:aws:logs:${region}:${identity.accountId}:*` } },
-                    },
-                    {
-                        Sid: "CloudWatchAlarmsPublishToEncryptedTopic",
-                        Effect: "Allow",
-                        Principal: { Service: "cloudwatch.amazonaws.com" },
-                        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-                        Resource: "*",
-                    },
-                ],
-            }),
-            tags: standardTags(env),
-        }, { parent: this, provider });
-        new aws.kms.Alias(`${name}-key`, { name: `alias/${resourceName(env, "data")}`, targetKeyId: key.keyId }, { parent: this, provider });
-        return key;
-    }
 }

@@ -10,6 +10,7 @@ import { TIERS } from "../policies/lib/tiers";
  */
 
 export const CLOUDS = ["aws"] as const;
+export type Cloud = (typeof CLOUDS)[number];
 
 const dnsLabel = z
     .string()

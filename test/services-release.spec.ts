@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
-import { contextHash } from "../components/registry/image-aws";
+import { contextHash } from "../components/registry/image-tag";
 import { renderStack, RenderedStack } from "../engine/render";
 import { isSecretEnvelope } from "../engine/secrets";
 import { ofType, plainInputs, PROJECT_DIR, renderedStack } from "./support/stacks";

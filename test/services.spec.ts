@@ -7,7 +7,7 @@ import { hasSchema, kubernetesSchemaErrors, withoutInlineFlags } from "./support
 import { ofType, plainInputs, PROJECT_DIR, renderedStack } from "./support/stacks";
 import { execFileSync } from "child_process";
 import * as path from "path";
-import { imageTag } from "../components/registry/image-aws";
+import { imageTag } from "../components/registry/image-tag";
 
 type Inputs = Record<string, unknown>;
 type Container = {

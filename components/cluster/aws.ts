@@ -62,7 +62,7 @@ export class AwsCluster extends pulumi.ComponentResource implements ClusterRef {
         const controlPlaneLogs = new aws.cloudwatch.LogGroup(`${name}-control-plane`, {
             name: `/aws/eks/${clusterName}/cluster`,
             retentionInDays: args.logRetentionDays,
-            kmsKeyId: args.kmsKeyArn,
+            kmsKeyId: args.kmsKeyId,
             tags,
         }, parent);
 
@@ -77,7 +77,7 @@ export class AwsCluster extends pulumi.ComponentResource implements ClusterRef {
                 publicAccessCidrs: args.endpointAccess === "public-and-private" ? [...args.publicAccessCidrs] : undefined,
             },
             accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
-            encryptionConfig: { provider: { keyArn: args.kmsKeyArn }, resources: ["secrets"] },
+            encryptionConfig: { provider: { keyArn: args.kmsKeyId }, resources: ["secrets"] },
             enabledClusterLogTypes: [...args.logTypes],
             // Standard support only: extended support costs six times as much and hides overdue upgrades.
             upgradePolicy: { supportType: "STANDARD" },
@@ -177,7 +177,7 @@ export class AwsCluster extends pulumi.ComponentResource implements ClusterRef {
             namespace: "kube-system",
             serviceAccount: "ebs-csi-controller-sa",
             managedPolicyArns: [aws.iam.ManagedPolicy.AmazonEBSCSIDriverPolicy],
-            statements: [{ actions: ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"], resources: [args.kmsKeyArn] }],
+            statements: [{ actions: ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"], resources: [args.kmsKeyId] }],
         }, parent);
         const ebsCsi = new aws.eks.Addon(`${name}-ebs-csi`, {
             clusterName: cluster.name,
@@ -190,7 +190,7 @@ export class AwsCluster extends pulumi.ComponentResource implements ClusterRef {
         const storageClass = new k8s.storage.v1.StorageClass(`${name}-gp3`, {
             metadata: { name: ENCRYPTED_STORAGE_CLASS, labels: kubernetesLabels(env) },
             provisioner: "ebs.csi.aws.com",
-            parameters: { type: "gp3", encrypted: "true", kmsKeyId: args.kmsKeyArn },
+            parameters: { type: "gp3", encrypted: "true", kmsKeyId: args.kmsKeyId },
             volumeBindingMode: "WaitForFirstConsumer",
             allowVolumeExpansion: true,
             // Where the cluster is protected, so is its data: a deleted claim leaves its volume behind.

@@ -25,8 +25,8 @@ export interface ClusterArgs {
     readonly logTypes: readonly string[];
     /** Days control-plane logs are kept. */
     readonly logRetentionDays: number;
-    /** Key that envelope-encrypts Kubernetes Secrets and the control-plane logs. */
-    readonly kmsKeyArn: pulumi.Input<string>;
+    /** Key that envelope-encrypts Kubernetes Secrets and the control-plane logs (a KMS key ARN on AWS, a Cloud KMS key id on GCP). */
+    readonly kmsKeyId: pulumi.Input<string>;
     /**
      * IAM roles that get cluster-admin (an access entry with AmazonEKSClusterAdminPolicy, cluster scope).
      * Not the role that deploys the stack: EKS already gives the cluster's creator its own access entry.
@@ -42,13 +42,25 @@ export interface ClusterRef {
     readonly kubeconfig: pulumi.Output<string>;
     /** Provider through which everything in the cluster is deployed. */
     readonly kubernetesProvider: k8s.Provider;
-    /** Security group of the nodes, for data-store ingress rules. */
-    readonly nodeSecurityGroupId: pulumi.Output<string>;
-    /** OIDC issuer for workload identity (IRSA on AWS). */
-    readonly oidcProviderArn: pulumi.Output<string>;
-    readonly oidcIssuerUrl: pulumi.Output<string>;
     /** Storage class for persistent volumes: encrypted with the environment's key. */
     readonly storageClassName: pulumi.Output<string>;
     /** Resources that must exist before a persistent volume can be claimed. */
     readonly storageReady: pulumi.Resource[];
+}
+
+/** Cloud permissions for one Kubernetes service account (IRSA on AWS, Workload Identity on GCP). */
+export interface WorkloadIdentityArgs {
+    readonly environment: EnvironmentContext;
+    readonly namespace: string;
+    readonly serviceAccount: string;
+    /**
+     * Exactly what the workload may do: on AWS IAM actions on resource ARNs; on GCP IAM roles
+     * (`roles/...`) on full resource names (`//storage.googleapis.com/projects/_/buckets/uploads`).
+     */
+    readonly statements: readonly { readonly actions: readonly string[]; readonly resources: readonly pulumi.Input<string>[] }[];
+}
+
+export interface WorkloadIdentityRef {
+    /** Annotations that bind the Kubernetes service account to the cloud identity. */
+    readonly serviceAccountAnnotations: pulumi.Output<Record<string, string>>;
 }

@@ -1,17 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { standardTags, EnvironmentContext } from "../naming";
+import { standardTags } from "../naming";
+import { WorkloadIdentityArgs, WorkloadIdentityRef } from "./types";
 
 /** Cloud permissions for one Kubernetes service account, through IRSA. */
-export interface WorkloadIdentityArgs {
-    readonly environment: EnvironmentContext;
+export interface AwsWorkloadIdentityArgs extends WorkloadIdentityArgs {
     /** The cluster's IAM OIDC provider and issuer URL. */
     readonly oidcProviderArn: pulumi.Input<string>;
     readonly oidcIssuerUrl: pulumi.Input<string>;
-    readonly namespace: string;
-    readonly serviceAccount: string;
-    /** Allowed actions on resources; no wildcards beyond what a statement lists. */
-    readonly statements: readonly { readonly actions: readonly string[]; readonly resources: readonly pulumi.Input<string>[] }[];
     /** AWS managed policies to attach as well (for AWS's own add-ons, which document theirs). */
     readonly managedPolicyArns?: readonly string[];
 }
@@ -20,12 +16,12 @@ export interface WorkloadIdentityArgs {
  * An IAM role that only the named service account in the named namespace can assume (web identity
  * with `sub` and `aud` conditions), with an inline policy of exactly the statements given.
  */
-export class AwsWorkloadIdentity extends pulumi.ComponentResource {
+export class AwsWorkloadIdentity extends pulumi.ComponentResource implements WorkloadIdentityRef {
     readonly roleArn: pulumi.Output<string>;
     /** Annotations that bind the service account to the role. */
     readonly serviceAccountAnnotations: pulumi.Output<Record<string, string>>;
 
-    constructor(name: string, args: WorkloadIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: AwsWorkloadIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:cluster:WorkloadIdentity", name, args, opts);
         const issuerHost = pulumi.output(args.oidcIssuerUrl).apply((url) => url.replace(/^https:\/\//, ""));
         const role = new aws.iam.Role(`${name}-role`, {

@@ -26,6 +26,7 @@ export function postgresConnectionAlarmThreshold(instanceClass: string): number 
  */
 export class AwsMonitoring extends pulumi.ComponentResource implements MonitoringRef {
     readonly alertTopicArn: pulumi.Output<string>;
+    readonly alertDestination: pulumi.Output<string>;
     readonly namespace: pulumi.Output<string>;
     /** Resources that must exist before ServiceMonitors and rules: the chart installs their CRDs. */
     readonly crdsReady: pulumi.Resource[];
@@ -36,11 +37,12 @@ export class AwsMonitoring extends pulumi.ComponentResource implements Monitorin
         const parent = { parent: this };
         const tags = standardTags(env);
 
-        const topic = new aws.sns.Topic(`${name}-alerts`, { kmsMasterKeyId: args.kmsKeyArn, tags }, parent);
+        const topic = new aws.sns.Topic(`${name}-alerts`, { kmsMasterKeyId: args.kmsKeyId, tags }, parent);
         args.alertEmails.forEach((email, index) => {
             new aws.sns.TopicSubscription(`${name}-alerts-${index}`, { topic: topic.arn, protocol: "email", endpoint: email }, parent);
         });
         this.alertTopicArn = topic.arn;
+        this.alertDestination = topic.arn;
 
         const alarm = (id: string, alarmArgs: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "tags">): aws.cloudwatch.MetricAlarm =>
             new aws.cloudwatch.MetricAlarm(`${name}-${id}`, {

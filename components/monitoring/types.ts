@@ -8,8 +8,8 @@ export interface MonitoringArgs {
     readonly environment: EnvironmentContext;
     /** Addresses that receive alerts. */
     readonly alertEmails: readonly string[];
-    /** Key that encrypts the alert topic. */
-    readonly kmsKeyArn: pulumi.Input<string>;
+    /** Key that encrypts the alert topic (AWS; GCP's notification channels hold no data). */
+    readonly kmsKeyId: pulumi.Input<string>;
     /** The database to watch. */
     readonly postgres: {
         readonly instanceIdentifier: pulumi.Input<string>;
@@ -31,7 +31,8 @@ export interface MonitoringArgs {
 }
 
 export interface MonitoringRef {
-    readonly alertTopicArn: pulumi.Output<string>;
+    /** Where alerts go: the SNS topic ARN on AWS, the notification channel names on GCP (comma-separated). */
+    readonly alertDestination: pulumi.Output<string>;
     readonly namespace: pulumi.Output<string>;
     readonly crdsReady: pulumi.Resource[];
 }

@@ -17,6 +17,7 @@ export class AwsNetwork extends pulumi.ComponentResource implements NetworkRef {
     readonly privateSubnetIds: pulumi.Output<string>[];
     readonly privateSubnetCidrs: readonly string[];
     readonly publicSubnetIds: pulumi.Output<string>[];
+    readonly dataStoreCidrs: readonly string[];
 
     constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:network:Network", name, args, opts);
@@ -86,6 +87,7 @@ export class AwsNetwork extends pulumi.ComponentResource implements NetworkRef {
             return subnet;
         });
 
+        this.dataStoreCidrs = this.privateSubnetCidrs;
         this.privateSubnetIds = privateSubnets.map((subnet) => subnet.id);
         this.publicSubnetIds = publicSubnets.map((subnet) => subnet.id);
         this.registerOutputs({ networkId: this.networkId, privateSubnetIds: this.privateSubnetIds, publicSubnetIds: this.publicSubnetIds });

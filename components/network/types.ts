@@ -21,8 +21,10 @@ export interface NetworkRef {
     readonly privateSubnetIds: pulumi.Output<string>[];
     /** Address ranges of the private subnets, for network policies. */
     readonly privateSubnetCidrs: readonly string[];
-    /** Subnets for internet-facing load balancers. */
+    /** Subnets for internet-facing load balancers (none on GCP, whose load balancers need no subnet). */
     readonly publicSubnetIds: pulumi.Output<string>[];
+    /** Address ranges the managed data stores (Postgres, Redis) get their addresses from, for egress rules. */
+    readonly dataStoreCidrs: readonly string[];
 }
 
 /** Splits `cidr` into `2^newBits` equal subnets and returns subnet `index`. */

@@ -1,10 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { namedTags, resourceName, standardTags } from "../naming";
-import { PostgresArgs, PostgresRef } from "./types";
+import { POSTGRES_PORT, PostgresArgs, PostgresRef } from "./types";
 
-/** The port the instance listens on (PostgreSQL's default), also the one services' egress allows. */
-export const POSTGRES_PORT = 5432;
+export interface AwsPostgresArgs extends PostgresArgs {
+    /** Security groups allowed to connect: the cluster's nodes. */
+    readonly clientSecurityGroupIds: readonly pulumi.Input<string>[];
+}
 /** Logs the instance exports to CloudWatch, each to a log group of its own. */
 const LOG_EXPORTS = ["postgresql", "upgrade"] as const;
 
@@ -20,7 +22,7 @@ export class AwsPostgres extends pulumi.ComponentResource implements PostgresRef
     readonly username: string;
     readonly instanceIdentifier: pulumi.Output<string>;
 
-    constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: AwsPostgresArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:data:Postgres", name, args, opts);
         const env = args.environment;
         const parent = { parent: this };
@@ -56,7 +58,7 @@ export class AwsPostgres extends pulumi.ComponentResource implements PostgresRef
         const logGroups = LOG_EXPORTS.map((log) => new aws.cloudwatch.LogGroup(`${name}-log-${log}`, {
             name: `/aws/rds/instance/${identifier}/${log}`,
             retentionInDays: args.logRetentionDays,
-            kmsKeyId: args.kmsKeyArn,
+            kmsKeyId: args.kmsKeyId,
             tags,
         }, parent));
 
@@ -71,7 +73,7 @@ export class AwsPostgres extends pulumi.ComponentResource implements PostgresRef
             maxAllocatedStorage: args.maxStorageGb,
             storageType: "gp3",
             storageEncrypted: true,
-            kmsKeyId: args.kmsKeyArn,
+            kmsKeyId: args.kmsKeyId,
             dbName: args.databaseName,
             username: args.username,
             password: args.password,
@@ -91,7 +93,7 @@ export class AwsPostgres extends pulumi.ComponentResource implements PostgresRef
             deleteAutomatedBackups: !args.keepBackupsOnDelete,
             iamDatabaseAuthenticationEnabled: true,
             performanceInsightsEnabled: args.performanceInsights,
-            performanceInsightsKmsKeyId: args.performanceInsights ? args.kmsKeyArn : undefined,
+            performanceInsightsKmsKeyId: args.performanceInsights ? args.kmsKeyId : undefined,
             enabledCloudwatchLogsExports: [...LOG_EXPORTS],
             caCertIdentifier: "rds-ca-rsa2048-g1",
             tags,

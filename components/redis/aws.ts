@@ -3,6 +3,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { namedTags, resourceName, standardTags } from "../naming";
 import { RedisArgs, RedisRef } from "./types";
 
+export interface AwsRedisArgs extends RedisArgs {
+    /** Security groups allowed to connect: the cluster's nodes. */
+    readonly clientSecurityGroupIds: readonly pulumi.Input<string>[];
+}
+
 const REDIS_PORT = 6379;
 
 /**
@@ -14,7 +19,7 @@ export class AwsRedis extends pulumi.ComponentResource implements RedisRef {
     readonly port = REDIS_PORT;
     readonly nodeIds: readonly string[];
 
-    constructor(name: string, args: RedisArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: AwsRedisArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:data:Redis", name, args, opts);
         const env = args.environment;
         const parent = { parent: this };
@@ -56,7 +61,7 @@ export class AwsRedis extends pulumi.ComponentResource implements RedisRef {
             transitEncryptionEnabled: true,
             transitEncryptionMode: "required",
             atRestEncryptionEnabled: true,
-            kmsKeyId: args.kmsKeyArn,
+            kmsKeyId: args.kmsKeyId,
             authToken: args.authToken,
             authTokenUpdateStrategy: "ROTATE",
             snapshotRetentionLimit: args.snapshotRetentionDays,

@@ -8,8 +8,6 @@ export interface RedisArgs {
     readonly environment: EnvironmentContext;
     /** Network whose private subnets hold the cache. */
     readonly network: NetworkRef;
-    /** Security groups allowed to connect: the cluster's nodes. */
-    readonly clientSecurityGroupIds: readonly pulumi.Input<string>[];
     /** Engine version, e.g. "7.1". */
     readonly engineVersion: string;
     /** Machine size. */
@@ -21,7 +19,7 @@ export interface RedisArgs {
     /** Daily snapshots kept, days (0: none). */
     readonly snapshotRetentionDays: number;
     /** Key that encrypts data at rest. */
-    readonly kmsKeyArn: pulumi.Input<string>;
+    readonly kmsKeyId: pulumi.Input<string>;
     /** AUTH token, from the SecretStore. */
     readonly authToken: pulumi.Output<string>;
 }

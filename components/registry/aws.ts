@@ -22,7 +22,7 @@ export class AwsContainerRegistry extends pulumi.ComponentResource implements Co
                 name: `${env.project}/${env.stack}/${service}`,
                 imageTagMutability: "IMMUTABLE",
                 imageScanningConfiguration: { scanOnPush: true },
-                encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: args.kmsKeyArn }],
+                encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: args.kmsKeyId }],
                 forceDelete: args.forceDelete ?? false,
                 tags: standardTags(env, { service }),
             }, { parent: this });

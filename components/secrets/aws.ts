@@ -23,7 +23,7 @@ export class AwsSecretStore extends pulumi.ComponentResource implements SecretSt
             const secret = new aws.secretsmanager.Secret(`${name}-${spec.name}`, {
                 name: `${args.environment.project}/${args.environment.stack}/${spec.name}`,
                 description: spec.description,
-                kmsKeyId: args.kmsKeyArn,
+                kmsKeyId: args.kmsKeyId,
                 recoveryWindowInDays: args.recoveryWindowDays,
                 tags: standardTags(args.environment, {
                     "secret-name": `${args.environment.project}/${args.environment.stack}/${spec.name}`,

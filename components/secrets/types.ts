@@ -21,7 +21,7 @@ export interface SecretStoreArgs {
     /** The secrets to create. */
     readonly secrets: readonly SecretSpec[];
     /** Customer-managed key that encrypts every secret. */
-    readonly kmsKeyArn: pulumi.Input<string>;
+    readonly kmsKeyId: pulumi.Input<string>;
     /** Days a deleted secret can be restored (0: delete at once). */
     readonly recoveryWindowDays: number;
     /** Rotation period of generated secrets, in days. */
