@@ -1,3 +1,4 @@
+import { createHash } from "crypto";
 import { Tier } from "../policies/lib/tiers";
 
 /** Who an environment's resources belong to: the one input to every name and tag. */
@@ -42,4 +43,25 @@ export function kubernetesLabels(env: EnvironmentContext, extra: Readonly<Record
         "app.kubernetes.io/managed-by": "pulumi",
         ...extra,
     };
+}
+
+/** GCP label values: lowercase letters, digits, '_' and '-', at most 63 characters. */
+function labelText(text: string): string {
+    return text.toLowerCase().replace(/[^a-z0-9_-]/g, "_").slice(0, 63);
+}
+
+/** The standard tags as GCP labels, every value made a valid label value. */
+export function gcpLabels(env: EnvironmentContext, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
+    return Object.fromEntries(Object.entries(standardTags(env, extra)).map(([key, value]) => [labelText(key), labelText(value)]));
+}
+
+/**
+ * A GCP resource id of at most `max` characters ([a-z][a-z0-9-]*): `resourceName` when it fits, else its
+ * start and a hash of the whole, so that two long names never collide.
+ */
+export function gcpResourceId(env: EnvironmentContext, max: number, ...parts: string[]): string {
+    const full = resourceName(env, ...parts).toLowerCase().replace(/[^a-z0-9-]/g, "-");
+    if (full.length <= max) return full;
+    const hash = createHash("sha256").update(full).digest("hex").slice(0, 6);
+    return `${full.slice(0, max - 7).replace(/-+$/, "")}-${hash}`;
 }

@@ -5,6 +5,7 @@ import { apiKeyOf } from "../config/schema";
 import { AppNamespace } from "./app/namespace";
 import { Service } from "./app/service";
 import { CLOUD_FACTORIES } from "./clouds";
+import { CloudEnvironment } from "./clouds/types";
 import { EnvironmentContext } from "./naming";
 import { POSTGRES_PORT, PostgresRef } from "./postgres/types";
 import { RedisRef } from "./redis/types";
@@ -42,17 +43,22 @@ function connectionSecrets(
     const encode = (value: pulumi.Output<string>) => value.apply(encodeURIComponent);
     return {
         databaseUrl: pulumi.secret(pulumi.interpolate`postgresql://${postgres.username}:${encode(values["postgres-password"])}@${postgres.address}:${postgres.port}/${postgres.databaseName}?sslmode=require`),
-        redisUrl: pulumi.secret(pulumi.interpolate`rediss://:${encode(values["redis-auth-token"])}@${redis.primaryEndpoint}:${redis.port}`),
+        redisUrl: pulumi.secret(pulumi.interpolate`rediss://:${encode(redis.authToken)}@${redis.primaryEndpoint}:${redis.port}`),
         jwtSecret: values["jwt-secret"],
         ...Object.fromEntries(Object.keys(config.apiKeys).map((name) => [`apiKeys.${name}`, values[`api-key-${name}`]])),
     };
 }
 
-/** The secrets every environment has, plus the third-party API keys its stack file declares. */
-export function platformSecrets(config: PlatformConfig): SecretSpec[] {
+/**
+ * The secrets every environment has, plus the third-party API keys its stack file declares. The Redis AUTH
+ * token is generated here only where the cloud lets its owner choose it (Memorystore generates its own).
+ */
+export function platformSecrets(config: PlatformConfig, redisAuthToken: CloudEnvironment["redisAuthToken"] = "secret-store"): SecretSpec[] {
     return [
         { name: "postgres-password", description: "Postgres master password", source: { kind: "generated", length: 32, allowedSpecialCharacters: POSTGRES_PASSWORD_SPECIALS } },
-        { name: "redis-auth-token", description: "Redis AUTH token", source: { kind: "generated", length: 64, allowedSpecialCharacters: REDIS_TOKEN_SPECIALS } },
+        ...(redisAuthToken === "secret-store"
+            ? [{ name: "redis-auth-token", description: "Redis AUTH token", source: { kind: "generated", length: 64, allowedSpecialCharacters: REDIS_TOKEN_SPECIALS } } satisfies SecretSpec]
+            : []),
         {
             name: "jwt-secret",
             description: "JWT signing secret",
@@ -124,7 +130,7 @@ export class Platform extends pulumi.ComponentResource {
 
         const secrets = cloud.secretStore(`${name}-secrets`, {
             environment: env,
-            secrets: platformSecrets(config),
+            secrets: platformSecrets(config, cloud.redisAuthToken),
             kmsKeyId: cloud.kmsKeyId,
             recoveryWindowDays: config.secretStore.recoveryWindowDays,
             rotationDays: config.secretStore.rotationDays,
@@ -195,6 +201,7 @@ export class Platform extends pulumi.ComponentResource {
                 release: config.release,
                 secretEnv: Object.fromEntries(service.secrets.map((secret) => [secretEnvName(secret), connection[secret]])),
                 serviceAccountAnnotations: identity?.serviceAccountAnnotations,
+                identityEgress: identity ? cloud.workloadIdentityEgress : [],
                 zeroDowntimeRollout: production,
                 podDisruptionBudget: production,
                 autoscaling: config.tier === "prod",

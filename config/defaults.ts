@@ -1,8 +1,20 @@
-import { CLUSTER_LOG_TYPES, ValidatedConfig } from "./schema";
+import { Cloud, CLUSTER_LOG_TYPES, ValidatedConfig } from "./schema";
 import { Tier } from "../policies/lib/tiers";
 
 /** Everything a tier decides; a stack file only states what differs from its tier. */
-export type TierDefaults = Omit<ValidatedConfig, "tier" | "region" | "services" | "jwtSecret" | "release"> & { release: ValidatedConfig["release"] };
+export type TierDefaults = Omit<ValidatedConfig, "tier" | "region" | "gcpProject" | "services" | "jwtSecret" | "release"> & { release: ValidatedConfig["release"] };
+
+/** What a tier decides differently per cloud: machine sizes and versions, which each cloud names its own way. */
+export interface CloudTierDefaults {
+    readonly cluster: Pick<ValidatedConfig["cluster"], "nodeInstanceTypes">;
+    readonly postgres: Pick<ValidatedConfig["postgres"], "instanceClass">;
+    readonly redis: Pick<ValidatedConfig["redis"], "engineVersion" | "nodeType">;
+}
+
+/** One tier's table: the shared defaults, and beside them what each cloud sets its own way. */
+export type TierTable = {
+    readonly [K in Exclude<keyof TierDefaults, "cloud">]: K extends keyof CloudTierDefaults ? Omit<TierDefaults[K], keyof CloudTierDefaults[K]> : TierDefaults[K];
+} & { readonly clouds: Readonly<Record<Cloud, CloudTierDefaults>> };
 
 const allControlPlaneLogs = [...CLUSTER_LOG_TYPES];
 /**
@@ -18,14 +30,12 @@ const KUBERNETES_VERSION = "1.35";
  *   on its own VPC and cluster.
  * - prod: highly available across three AZs, deletion protection, long retention.
  */
-export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
+export const TIER_TABLES: Readonly<Record<Tier, TierTable>> = {
     dev: {
-        cloud: "aws",
         costCentre: "platform-engineering",
         network: { cidr: "10.10.0.0/16", availabilityZones: 2, natGateways: "single" },
         cluster: {
             kubernetesVersion: KUBERNETES_VERSION,
-            nodeInstanceTypes: ["t3.large"],
             nodes: { min: 1, desired: 2, max: 3 },
             endpointAccess: "public-and-private",
             publicAccessCidrs: ["0.0.0.0/0"],
@@ -36,7 +46,6 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
         secretStore: { recoveryWindowDays: 0, rotationDays: 180 },
         postgres: {
             engineVersion: "16",
-            instanceClass: "db.t4g.micro",
             storageGb: 20,
             maxStorageGb: 50,
             multiAz: false,
@@ -44,20 +53,22 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
             backupRetentionDays: 1,
             performanceInsights: false,
         },
-        redis: { engineVersion: "7.1", nodeType: "cache.t4g.micro", nodes: 1, multiAz: false, snapshotRetentionDays: 0 },
+        redis: { nodes: 1, multiAz: false, snapshotRetentionDays: 0 },
         monitoring: { alertEmails: [], logRetentionDays: 7, prometheusRetention: "3d", prometheusStorageGb: 20, errorBudgetPercent: 0.5 },
         serviceDefaults: { replicas: 1, resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } } },
         release: {},
         ingressClassName: "nginx",
         apiKeys: {},
+        clouds: {
+            aws: { cluster: { nodeInstanceTypes: ["t3.large"] }, postgres: { instanceClass: "db.t4g.micro" }, redis: { engineVersion: "7.1", nodeType: "cache.t4g.micro" } },
+            gcp: { cluster: { nodeInstanceTypes: ["e2-standard-2"] }, postgres: { instanceClass: "db-custom-1-3840" }, redis: { engineVersion: "7.2", nodeType: "1GB" } },
+        },
     },
     staging: {
-        cloud: "aws",
         costCentre: "platform-engineering",
         network: { cidr: "10.20.0.0/16", availabilityZones: 3, natGateways: "perAz" },
         cluster: {
             kubernetesVersion: KUBERNETES_VERSION,
-            nodeInstanceTypes: ["m6i.large"],
             nodes: { min: 2, desired: 2, max: 4 },
             endpointAccess: "private",
             publicAccessCidrs: [],
@@ -68,7 +79,6 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
         secretStore: { recoveryWindowDays: 7, rotationDays: 90 },
         postgres: {
             engineVersion: "16",
-            instanceClass: "db.t4g.medium",
             storageGb: 50,
             maxStorageGb: 200,
             multiAz: true,
@@ -76,20 +86,22 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
             backupRetentionDays: 7,
             performanceInsights: true,
         },
-        redis: { engineVersion: "7.1", nodeType: "cache.t4g.small", nodes: 2, multiAz: true, snapshotRetentionDays: 3 },
+        redis: { nodes: 2, multiAz: true, snapshotRetentionDays: 3 },
         monitoring: { alertEmails: [], logRetentionDays: 30, prometheusRetention: "7d", prometheusStorageGb: 50, errorBudgetPercent: 0.5 },
         serviceDefaults: { replicas: 2, resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } } },
         release: {},
         ingressClassName: "nginx",
         apiKeys: {},
+        clouds: {
+            aws: { cluster: { nodeInstanceTypes: ["m6i.large"] }, postgres: { instanceClass: "db.t4g.medium" }, redis: { engineVersion: "7.1", nodeType: "cache.t4g.small" } },
+            gcp: { cluster: { nodeInstanceTypes: ["n2-standard-2"] }, postgres: { instanceClass: "db-custom-2-7680" }, redis: { engineVersion: "7.2", nodeType: "2GB" } },
+        },
     },
     prod: {
-        cloud: "aws",
         costCentre: "platform-engineering",
         network: { cidr: "10.30.0.0/16", availabilityZones: 3, natGateways: "perAz" },
         cluster: {
             kubernetesVersion: KUBERNETES_VERSION,
-            nodeInstanceTypes: ["m6i.xlarge"],
             nodes: { min: 3, desired: 3, max: 9 },
             endpointAccess: "private",
             publicAccessCidrs: [],
@@ -100,7 +112,6 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
         secretStore: { recoveryWindowDays: 30, rotationDays: 30 },
         postgres: {
             engineVersion: "16",
-            instanceClass: "db.r6g.large",
             storageGb: 100,
             maxStorageGb: 1000,
             multiAz: true,
@@ -108,11 +119,28 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
             backupRetentionDays: 30,
             performanceInsights: true,
         },
-        redis: { engineVersion: "7.1", nodeType: "cache.r7g.large", nodes: 3, multiAz: true, snapshotRetentionDays: 14 },
+        redis: { nodes: 3, multiAz: true, snapshotRetentionDays: 14 },
         monitoring: { alertEmails: [], logRetentionDays: 365, prometheusRetention: "15d", prometheusStorageGb: 200, errorBudgetPercent: 0.5 },
         serviceDefaults: { replicas: 3, resources: { requests: { cpu: "500m", memory: "512Mi" }, limits: { cpu: "2", memory: "1Gi" } } },
         release: {},
         ingressClassName: "nginx",
         apiKeys: {},
+        clouds: {
+            aws: { cluster: { nodeInstanceTypes: ["m6i.xlarge"] }, postgres: { instanceClass: "db.r6g.large" }, redis: { engineVersion: "7.1", nodeType: "cache.r7g.large" } },
+            gcp: { cluster: { nodeInstanceTypes: ["n2-standard-4"] }, postgres: { instanceClass: "db-custom-4-16384" }, redis: { engineVersion: "7.2", nodeType: "5GB" } },
+        },
     },
 };
+
+/** A tier's defaults on one cloud: the shared table with that cloud's column laid over it. */
+export function tierDefaults(tier: Tier, cloud: Cloud): TierDefaults {
+    const { clouds, ...shared } = TIER_TABLES[tier];
+    const own = clouds[cloud];
+    return {
+        ...shared,
+        cloud,
+        cluster: { ...shared.cluster, ...own.cluster },
+        postgres: { ...shared.postgres, ...own.postgres },
+        redis: { ...shared.redis, ...own.redis },
+    };
+}

@@ -1,9 +1,9 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { TIER_DEFAULTS } from "./defaults";
+import { tierDefaults } from "./defaults";
 import { DetectedRelease, detectRelease } from "./release";
-import { PlatformConfigSchema, ValidatedConfig } from "./schema";
+import { Cloud, CLOUDS, isCloud, PLATFORM_CONFIG_SCHEMAS, PlatformConfigSchema, ValidatedConfig } from "./schema";
 import { isTier, tierOf, TIERS } from "../policies/lib/tiers";
 import { isRecord } from "../policies/lib/values";
 import { describeFound } from "../policies/lib/found-value";
@@ -74,8 +74,8 @@ export class ConfigError extends pulumi.RunError {
 
 /** Keys the program sets itself; a stack file may not set them under the project namespace. */
 const DERIVED_KEYS: Readonly<Record<string, string>> = {
-    region: "no such key (the region comes from aws:region)",
-    cloud: "no such key (only the aws implementation exists today)",
+    region: "no such key (the region comes from aws:region, or gcp:region on gcp)",
+    gcpProject: "no such key (the project comes from gcp:project)",
 };
 /** Keys whose values must be `secure:`. */
 const SECRET_KEYS = new Set(["apiKeys", "jwtSecret"]);
@@ -140,20 +140,28 @@ export function parsePlatformConfig(raw: RawStackConfig): PlatformConfig {
         throw new ConfigError(stackFile, problems);
     }
 
-    const merged = deepMerge(TIER_DEFAULTS[tier], overrides) as Record<string, unknown>;
+    // The cloud picks the defaults and the schema, so it is settled first, like the tier.
+    const cloud = overrides.cloud === undefined ? "aws" : isCloud(overrides.cloud) ? overrides.cloud : undefined;
+    if (!cloud) {
+        problems.push({ key: `${prefix}cloud`, expected: `one of ${CLOUDS.join(", ")}`, found: describeValue(overrides.cloud, isSecretKey("cloud"), true) });
+        throw new ConfigError(stackFile, problems);
+    }
+
+    const merged = deepMerge(tierDefaults(tier, cloud), overrides) as Record<string, unknown>;
     merged.tier = tier;
     // Detected build metadata sits under the stack file's platform:release, which wins.
     merged.release = deepMerge(definedOnly(raw.detectedRelease ?? {}), merged.release);
-    merged.region = raw.values["aws:region"];
+    merged.region = raw.values[`${cloud}:region`];
+    if (cloud === "gcp") merged.gcpProject = raw.values["gcp:project"];
 
-    const result = PlatformConfigSchema.safeParse(merged, { reportInput: true });
+    const result = PLATFORM_CONFIG_SCHEMAS[cloud].safeParse(merged, { reportInput: true });
     if (!result.success) {
         // zod still runs length checks on a value of the wrong type (a list where a string belongs gets
         // "at least 16 entries" as well); the wrong type is the one problem to report at that key.
         const wrongType = new Set(result.error.issues.filter((issue) => issue.code === "invalid_type").map((issue) => renderPath(issue.path)));
         for (const issue of result.error.issues) {
             if (issue.code !== "invalid_type" && wrongType.has(renderPath(issue.path))) continue;
-            problems.push(...describeIssue(issue, raw.project, (path) => isSecretKey(String(path[0])) || isSecretLookingPath(path)));
+            problems.push(...describeIssue(issue, raw.project, cloud, (path) => isSecretKey(String(path[0])) || isSecretLookingPath(path)));
         }
     }
     if (problems.length > 0 || !result.success) throw new ConfigError(stackFile, problems);
@@ -243,8 +251,9 @@ function renderPath(path: readonly PropertyKey[]): string {
     return path.map((segment, index) => (typeof segment === "number" ? `[${segment}]` : `${index === 0 ? "" : "."}${safeKey(String(segment))}`)).join("");
 }
 
-function renderKeyPath(project: string, path: readonly PropertyKey[]): string {
-    if (path[0] === "region") return "aws:region";
+function renderKeyPath(project: string, path: readonly PropertyKey[], cloud: Cloud = "aws"): string {
+    if (path[0] === "region") return `${cloud}:region`;
+    if (path[0] === "gcpProject") return "gcp:project";
     return `${project}:${renderPath(path)}`;
 }
 
@@ -271,12 +280,12 @@ const TYPE_NAMES: Readonly<Record<string, string>> = {
     record: "a map of keys",
 };
 
-function describeIssue(issue: z.core.$ZodIssue, project: string, isSecretPath: (path: PropertyKey[]) => boolean): ConfigProblem[] {
+function describeIssue(issue: z.core.$ZodIssue, project: string, cloud: Cloud, isSecretPath: (path: PropertyKey[]) => boolean): ConfigProblem[] {
     const path = issue.path;
     // Where the schema wants a keyword or a format (an enum, a CIDR, a region), a keyword-shaped value is shown.
     const found = describeValue(issue.input, isSecretPath(path), wantsKeyword(issue));
     const problem = (expected: string, at: PropertyKey[] = path, foundText = found): ConfigProblem => ({
-        key: renderKeyPath(project, at),
+        key: renderKeyPath(project, at, cloud),
         expected,
         found: foundText,
     });

@@ -9,8 +9,12 @@ import { TIERS } from "../policies/lib/tiers";
  * Every object is strict: a key this schema does not know is an error, not a silent no-op.
  */
 
-export const CLOUDS = ["aws"] as const;
+export const CLOUDS = ["aws", "gcp"] as const;
 export type Cloud = (typeof CLOUDS)[number];
+
+export function isCloud(value: unknown): value is Cloud {
+    return CLOUDS.some((cloud) => cloud === value);
+}
 
 const dnsLabel = z
     .string()
@@ -195,8 +199,10 @@ export const PlatformConfigSchema = z
     .strictObject({
         tier: z.enum(TIERS),
         cloud: z.enum(CLOUDS),
-        /** Cloud region, from `aws:region`. */
+        /** Cloud region, from `aws:region` (or `gcp:region` on GCP). */
         region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: "expected an AWS region such as us-east-1" }),
+        /** The Google Cloud project, from `gcp:project`; GCP stacks only. */
+        gcpProject: z.string().optional(),
         costCentre: z.string().min(1),
         network: NetworkSchema,
         cluster: ClusterSchema,
@@ -276,3 +282,48 @@ function requireProductionProfile(
 }
 
 export type ValidatedConfig = z.infer<typeof PlatformConfigSchema>;
+
+/** GKE, Cloud SQL and Memorystore name their sizes and versions their own way; everything else is shared. */
+const GCP_MACHINE_TYPE = z.string().regex(/^[a-z][a-z0-9]{1,4}-[a-z]+(-\d{1,3})?$/, { error: "expected a Compute Engine machine type such as e2-standard-4" });
+
+export const GcpClusterSchema = ClusterSchema.extend({
+    nodeInstanceTypes: z.array(GCP_MACHINE_TYPE).length(1, { error: "expected exactly one machine type (a GKE node pool has one)" }),
+    adminRoleArns: z.array(z.string()).refine((arns) => arns.length === 0, { error: "expected no roles on gcp: grant roles/container.admin through IAM instead" }),
+});
+
+export const GcpPostgresSchema = PostgresSchema.extend({
+    instanceClass: z.string().regex(/^db-(custom-\d{1,2}-\d{3,6}|perf-optimized-N-\d{1,2}|n1-(standard|highmem)-\d{1,2})$/, { error: "expected a Cloud SQL tier such as db-custom-2-7680" }),
+});
+
+export const GcpRedisSchema = RedisSchema.extend({
+    /** Memorystore offers 6.x, 7.0 and 7.2. */
+    engineVersion: z.enum(["6.x", "7.0", "7.2"]),
+    /** Memorystore sizes an instance by memory: `5GB`. */
+    nodeType: z.string().regex(/^[1-9]\d{0,2}GB$/, { error: "expected a Memorystore capacity in GB such as 5GB" }),
+});
+
+/** A predefined or custom IAM role, never a basic one (owner, editor, viewer grant everything of their kind). */
+const GCP_ROLE = z.string().regex(/^(roles\/[a-z][A-Za-z0-9_.]{2,127}|projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/roles\/[A-Za-z0-9_.]{3,64})$/, { error: "expected an IAM role such as roles/storage.objectViewer" })
+    .refine((role) => !["roles/owner", "roles/editor", "roles/viewer"].includes(role), { error: "expected a predefined or custom role, not a basic role (owner, editor, viewer)" });
+
+export const GcpServiceSchema = ServiceSchema.extend({
+    /** GCP roles for the service's own Google service account (Workload Identity), each limited to resource names starting with one of `resources`. */
+    cloudAccess: z.array(z.strictObject({
+        actions: z.array(GCP_ROLE).min(1),
+        resources: z.array(z.string().regex(/^projects\/[A-Za-z0-9_/.-]{1,500}$/, { error: "expected a resource name such as projects/_/buckets/uploads-prod" })).min(1),
+    })).optional(),
+});
+
+/** Per cloud, the schema a stack's merged configuration must satisfy. */
+export const PLATFORM_CONFIG_SCHEMAS: Readonly<Record<Cloud, z.ZodType<ValidatedConfig>>> = {
+    aws: PlatformConfigSchema,
+    gcp: PlatformConfigSchema.safeExtend({
+        /** Cloud region, from `gcp:region`. */
+        region: z.string().regex(/^[a-z]+-[a-z]+\d{1,2}$/, { error: "expected a Google Cloud region such as europe-west1" }),
+        gcpProject: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, { error: "expected a Google Cloud project id such as acme-platform-prod" }),
+        cluster: GcpClusterSchema,
+        postgres: GcpPostgresSchema,
+        redis: GcpRedisSchema,
+        services: z.array(GcpServiceSchema).min(1),
+    }),
+};

@@ -3,6 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 
 /** The account every offline render pretends to deploy into. */
 export const OFFLINE_ACCOUNT_ID = "123456789012";
+/** The Google Cloud project of a GCP stack without `gcp:project`, and the project number every render uses. */
+export const OFFLINE_GCP_PROJECT = "offline-project";
+export const OFFLINE_GCP_PROJECT_NUMBER = "412345678901";
 
 type State = Record<string, unknown>;
 
@@ -26,6 +29,10 @@ interface ResourceContext {
     readonly inputs: State;
     readonly seed: string;
     readonly region: string;
+    /** The Google Cloud project (GCP stacks). */
+    readonly project: string;
+    /** Reserved address ranges by name, as GCP resources created earlier in the render allocated them. */
+    readonly ranges: Map<string, string>;
 }
 
 type OutputFactory = (context: ResourceContext) => { id: string; outputs: State };
@@ -35,6 +42,152 @@ const account = OFFLINE_ACCOUNT_ID;
 function withId(prefix: string): OutputFactory {
     return ({ seed }) => ({ id: `${prefix}-${hex(seed, 17)}`, outputs: {} });
 }
+
+const GOOGLE_APIS = "https://www.googleapis.com";
+const projectNumber = OFFLINE_GCP_PROJECT_NUMBER;
+
+/** A decimal id such as GCP's numeric ids, from a seed. */
+function digits(seed: string, length: number): string {
+    return BigInt(`0x${hex(seed, 24)}`).toString().padStart(length, "7").slice(0, length);
+}
+
+/** `10.30.32.0` + n, within a reserved range. */
+function addressIn(range: string | undefined, offset: number, fallbackSeed: string): string {
+    const base = range ?? `10.${parseInt(hex(fallbackSeed, 2), 16) % 200}.0.0/16`;
+    const start = base.split("/")[0].split(".").reduce((value, octet) => value * 256 + Number(octet), 0) + offset;
+    return [24, 16, 8, 0].map((shift) => Math.floor(start / 2 ** shift) % 256).join(".");
+}
+
+/** Service agents by API, as Google names them. */
+const SERVICE_AGENT_DOMAINS: Readonly<Record<string, string>> = {
+    "sqladmin.googleapis.com": "gcp-sa-cloud-sql",
+    "artifactregistry.googleapis.com": "gcp-sa-artifactregistry",
+    "secretmanager.googleapis.com": "gcp-sa-secretmanager",
+    "redis.googleapis.com": "cloud-redis",
+    "container.googleapis.com": "container-engine-robot",
+};
+
+/** What the Google provider returns for the types the program creates (self links, numeric ids, private addresses). */
+const GCP_OUTPUTS: Readonly<Record<string, OutputFactory>> = {
+    "gcp:projects/service:Service": ({ inputs, project }) => ({ id: `${project}/${String(inputs.service)}`, outputs: { project } }),
+    "gcp:projects/serviceIdentity:ServiceIdentity": ({ inputs, project }) => {
+        const service = String(inputs.service);
+        const email = `service-${projectNumber}@${SERVICE_AGENT_DOMAINS[service] ?? `gcp-sa-${service.split(".")[0]}`}.iam.gserviceaccount.com`;
+        return { id: `projects/${project}/services/${service}`, outputs: { email, member: `serviceAccount:${email}`, project } };
+    },
+    "gcp:kms/keyRing:KeyRing": ({ inputs, project }) => ({ id: `projects/${project}/locations/${String(inputs.location)}/keyRings/${String(inputs.name)}`, outputs: { project } }),
+    "gcp:kms/cryptoKey:CryptoKey": ({ inputs }) => ({ id: `${String(inputs.keyRing)}/cryptoKeys/${String(inputs.name)}`, outputs: { primaries: [{ name: `${String(inputs.keyRing)}/cryptoKeys/${String(inputs.name)}/cryptoKeyVersions/1`, state: "ENABLED" }] } }),
+    "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": ({ inputs, seed }) => ({ id: `${String(inputs.cryptoKeyId)}/${String(inputs.role)}/${String(inputs.member)}`, outputs: { etag: `BwY${hex(seed, 9)}=` } }),
+    "gcp:projects/iAMMember:IAMMember": ({ inputs, seed }) => ({ id: `${String(inputs.project)}/${String(inputs.role)}/${String(inputs.member)}`, outputs: { etag: `BwY${hex(seed, 9)}=` } }),
+    "gcp:serviceaccount/iAMMember:IAMMember": ({ inputs, seed }) => ({ id: `${String(inputs.serviceAccountId)}/${String(inputs.role)}/${String(inputs.member)}`, outputs: { etag: `BwY${hex(seed, 9)}=` } }),
+    "gcp:serviceaccount/account:Account": ({ inputs, seed, project }) => {
+        const email = `${String(inputs.accountId)}@${project}.iam.gserviceaccount.com`;
+        return { id: `projects/${project}/serviceAccounts/${email}`, outputs: { email, name: `projects/${project}/serviceAccounts/${email}`, member: `serviceAccount:${email}`, uniqueId: digits(seed, 21), project } };
+    },
+    "gcp:compute/network:Network": ({ inputs, seed, project }) => {
+        const id = `projects/${project}/global/networks/${String(inputs.name)}`;
+        return { id, outputs: { selfLink: `${GOOGLE_APIS}/compute/v1/${id}`, numericId: digits(seed, 19), project } };
+    },
+    "gcp:compute/subnetwork:Subnetwork": ({ inputs, project, region, seed }) => {
+        const id = `projects/${project}/regions/${String(inputs.region ?? region)}/subnetworks/${String(inputs.name)}`;
+        return { id, outputs: { selfLink: `${GOOGLE_APIS}/compute/v1/${id}`, gatewayAddress: addressIn(String(inputs.ipCidrRange), 1, seed), project } };
+    },
+    "gcp:compute/router:Router": ({ inputs, project, region }) => {
+        const id = `projects/${project}/regions/${String(inputs.region ?? region)}/routers/${String(inputs.name)}`;
+        return { id, outputs: { selfLink: `${GOOGLE_APIS}/compute/v1/${id}`, project } };
+    },
+    "gcp:compute/routerNat:RouterNat": ({ inputs, project, region }) => ({ id: `${project}/${String(inputs.region ?? region)}/${String(inputs.router)}/${String(inputs.name)}`, outputs: { project } }),
+    "gcp:compute/globalAddress:GlobalAddress": ({ inputs, project, ranges }) => {
+        const id = `projects/${project}/global/addresses/${String(inputs.name)}`;
+        ranges.set(String(inputs.name), `${String(inputs.address)}/${String(inputs.prefixLength)}`);
+        return { id, outputs: { selfLink: `${GOOGLE_APIS}/compute/v1/${id}`, project } };
+    },
+    "gcp:servicenetworking/connection:Connection": ({ inputs }) => ({ id: `${String(inputs.network)}:${String(inputs.service)}`, outputs: { peering: "servicenetworking-googleapis-com" } }),
+    "gcp:artifactregistry/repository:Repository": ({ inputs, project, region }) => {
+        const location = String(inputs.location ?? region);
+        const repositoryId = String(inputs.repositoryId);
+        return { id: `projects/${project}/locations/${location}/repositories/${repositoryId}`, outputs: { name: repositoryId, location, project, createTime: "2026-01-01T00:00:00Z" } };
+    },
+    "gcp:container/cluster:Cluster": ({ inputs, seed, project, region }) => {
+        const location = String(inputs.location ?? region);
+        const id = `projects/${project}/locations/${location}/clusters/${String(inputs.name)}`;
+        const privateConfig = (inputs.privateClusterConfig as State | undefined) ?? {};
+        const privateEndpoint = addressIn(String(privateConfig.masterIpv4CidrBlock ?? ""), 2, seed);
+        const publicEndpoint = `34.${parseInt(hex(seed, 2), 16)}.${parseInt(hex(seed + "b", 2), 16)}.${parseInt(hex(seed + "c", 2), 16)}`;
+        return {
+            id,
+            outputs: {
+                location,
+                project,
+                selfLink: `https://container.googleapis.com/v1/${id}`,
+                endpoint: privateConfig.enablePrivateEndpoint === true ? privateEndpoint : publicEndpoint,
+                masterVersion: `${String(inputs.minMasterVersion ?? "1.35")}.2-gke.1200000`,
+                masterAuth: { ...(inputs.masterAuth as State | undefined), clusterCaCertificate: Buffer.from(`-----BEGIN CERTIFICATE-----\n${hex(seed, 64)}\n-----END CERTIFICATE-----\n`).toString("base64") },
+                privateClusterConfig: { ...privateConfig, privateEndpoint, publicEndpoint, peeringName: `gke-n${hex(seed, 18)}-peer` },
+                labelFingerprint: hex(seed, 8),
+            },
+        };
+    },
+    "gcp:container/nodePool:NodePool": ({ inputs, seed, project }) => {
+        const id = `${String(inputs.cluster)}/nodePools/${String(inputs.name)}`;
+        return { id, outputs: { project, instanceGroupUrls: [`${GOOGLE_APIS}/compute/v1/projects/${project}/zones/x/instanceGroupManagers/gke-${hex(seed, 8)}-grp`], version: "1.35.2-gke.1200000" } };
+    },
+    "gcp:secretmanager/secret:Secret": ({ inputs, project }) => ({
+        id: `projects/${project}/secrets/${String(inputs.secretId)}`,
+        outputs: { name: `projects/${projectNumber}/secrets/${String(inputs.secretId)}`, project, createTime: "2026-01-01T00:00:00Z" },
+    }),
+    "gcp:secretmanager/secretVersion:SecretVersion": ({ inputs }) => {
+        const name = `${String(inputs.secret).replace(/^projects\/[^/]+/, `projects/${projectNumber}`)}/versions/1`;
+        return { id: name, outputs: { name, version: "1", enabled: true } };
+    },
+    "gcp:sql/databaseInstance:DatabaseInstance": ({ inputs, seed, project, region, ranges }) => {
+        const name = String(inputs.name);
+        const settings = (inputs.settings as State | undefined) ?? {};
+        const ipConfiguration = (settings.ipConfiguration as State | undefined) ?? {};
+        const privateIpAddress = addressIn(ranges.get(String(ipConfiguration.allocatedIpRange)), 3, seed);
+        return {
+            id: name,
+            outputs: {
+                connectionName: `${project}:${String(inputs.region ?? region)}:${name}`,
+                privateIpAddress,
+                firstIpAddress: privateIpAddress,
+                ipAddresses: [{ ipAddress: privateIpAddress, type: "PRIVATE" }],
+                publicIpAddress: "",
+                selfLink: `https://sqladmin.googleapis.com/sql/v1beta4/projects/${project}/instances/${name}`,
+                serviceAccountEmailAddress: `p${projectNumber}-${hex(seed, 6)}@gcp-sa-cloud-sql.iam.gserviceaccount.com`,
+                dnsName: `${hex(seed, 12)}.${hex(seed + "dns", 4)}.${String(inputs.region ?? region)}.sql.goog.`,
+                project,
+            },
+        };
+    },
+    "gcp:sql/database:Database": ({ inputs, project }) => ({ id: `projects/${project}/instances/${String(inputs.instance)}/databases/${String(inputs.name)}`, outputs: { project } }),
+    "gcp:sql/user:User": ({ inputs }) => ({ id: `${String(inputs.name)}//${String(inputs.instance)}`, outputs: {} }),
+    "gcp:redis/instance:Instance": ({ inputs, seed, project, region, ranges }) => {
+        const location = String(inputs.region ?? region);
+        const host = addressIn(ranges.get(String(inputs.reservedIpRange)), 256 + 4, seed);
+        return {
+            id: `projects/${project}/locations/${location}/instances/${String(inputs.name)}`,
+            outputs: {
+                host,
+                port: 6379,
+                readEndpoint: inputs.readReplicasMode === "READ_REPLICAS_ENABLED" ? addressIn(ranges.get(String(inputs.reservedIpRange)), 256 + 5, seed) : "",
+                readEndpointPort: inputs.readReplicasMode === "READ_REPLICAS_ENABLED" ? 6379 : 0,
+                authString: secretValue(`${hex(seed, 8)}-${hex(seed + "a", 4)}-${hex(seed + "b", 4)}-${hex(seed + "c", 4)}-${hex(seed + "d", 12)}`),
+                currentLocationId: `${location}-b`,
+                serverCaCerts: [{ cert: `-----BEGIN CERTIFICATE-----\n${hex(seed, 64)}\n-----END CERTIFICATE-----\n`, serialNumber: digits(seed, 10), expireTime: "2036-01-01T00:00:00Z" }],
+                project,
+            },
+        };
+    },
+    "gcp:monitoring/notificationChannel:NotificationChannel": ({ seed, project }) => {
+        const name = `projects/${project}/notificationChannels/${digits(seed, 19)}`;
+        return { id: name, outputs: { name, verificationStatus: "VERIFIED", project } };
+    },
+    "gcp:monitoring/alertPolicy:AlertPolicy": ({ seed, project }) => {
+        const name = `projects/${project}/alertPolicies/${digits(seed, 19)}`;
+        return { id: name, outputs: { name, project, creationRecords: [{ mutateTime: "2026-01-01T00:00:00Z", mutatedBy: "offline" }] } };
+    },
+};
 
 /**
  * Realistic outputs per resource type: what the provider returns after create, where later resources or
@@ -145,6 +298,7 @@ const OUTPUTS: Readonly<Record<string, OutputFactory>> = {
             outputs: { arn: `arn:aws:elasticache:${region}:${account}:replicationgroup:${groupId}`, primaryEndpointAddress: `master.${host}`, readerEndpointAddress: `replica.${host}`, memberClusters: members },
         };
     },
+    ...GCP_OUTPUTS,
     "docker:index/image:Image": ({ inputs, seed }) => {
         const imageName = String(inputs.imageName);
         const repository = imageName.slice(0, imageName.lastIndexOf(":") > imageName.lastIndexOf("/") ? imageName.lastIndexOf(":") : imageName.length);
@@ -179,9 +333,27 @@ export function zoneIdPrefix(region: string): string {
     return area + rest.map((part) => ZONE_ID_WORDS[part] ?? part).join("");
 }
 
+/** Zone letters of GCP regions whose zones are not a, b, c (most are); an offline render names them as Google does. */
+const GCP_ZONE_LETTERS: Readonly<Record<string, readonly string[]>> = {
+    "europe-west1": ["b", "c", "d"],
+    "us-east1": ["b", "c", "d"],
+    "us-central1": ["a", "b", "c", "f"],
+    "asia-east1": ["a", "b", "c"],
+};
+
 /** Answers for the data-source calls the program makes. */
-function invokeResult(token: string, region: string): State {
+function invokeResult(token: string, region: string, project: string, args: State): State {
     switch (token) {
+        case "gcp:compute/getZones:getZones": {
+            const zoneRegion = typeof args.region === "string" ? args.region : region;
+            return { id: `projects/${project}/regions/${zoneRegion}`, project, region: zoneRegion, names: (GCP_ZONE_LETTERS[zoneRegion] ?? ["a", "b", "c"]).map((zone) => `${zoneRegion}-${zone}`) };
+        }
+        case "gcp:organizations/getProject:getProject": {
+            const projectId = typeof args.projectId === "string" ? args.projectId : project;
+            return { id: `projects/${projectId}`, projectId, number: projectNumber, name: projectId, labels: {}, effectiveLabels: {} };
+        }
+        case "gcp:organizations/getClientConfig:getClientConfig":
+            return { id: `projects/${project}/regions/${region}/zones/`, project, region, zone: "", accessToken: secretValue(`ya29.offline-${hex(project, 16)}`), defaultLabels: {} };
         case "aws:index/getAvailabilityZones:getAvailabilityZones":
             return { id: region, names: ["a", "b", "c"].map((zone) => `${region}${zone}`), zoneIds: [1, 2, 3].map((zone) => `${zoneIdPrefix(region)}-az${zone}`), state: "available" };
         case "aws:index/getCallerIdentity:getCallerIdentity":
@@ -201,17 +373,18 @@ function invokeResult(token: string, region: string): State {
 }
 
 /** Runtime mocks that return, per resource type, the outputs the cloud would. */
-export function platformMocks(stack: string, region: string): pulumi.runtime.Mocks {
+export function platformMocks(stack: string, region: string, project = OFFLINE_GCP_PROJECT): pulumi.runtime.Mocks {
+    const ranges = new Map<string, string>();
     return {
         newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: State } {
             const inputs = (args.inputs ?? {}) as State;
-            const context: ResourceContext = { name: args.name, inputs, seed: `${stack}/${args.type}/${args.name}`, region };
+            const context: ResourceContext = { name: args.name, inputs, seed: `${stack}/${args.type}/${args.name}`, region, project, ranges };
             const factory = OUTPUTS[args.type] ?? (args.type.startsWith("kubernetes:") && args.custom ? kubernetesOutputs : undefined);
             const { id, outputs } = factory ? factory(context) : { id: `${args.name}-${hex(context.seed, 8)}`, outputs: {} };
             return { id: args.custom === false ? "" : id, state: { ...inputs, ...outputs } };
         },
         call(args: pulumi.runtime.MockCallArgs): State {
-            return invokeResult(args.token, region);
+            return invokeResult(args.token, region, project, (args.inputs ?? {}) as State);
         },
     };
 }

@@ -80,9 +80,9 @@ async function renderNow(options: RenderOptions): Promise<RenderedStack> {
     const projectDir = path.resolve(options.projectDir);
     const stackConfig = readStackConfig(projectDir, options.stack);
     const values = { ...stackConfig.values, ...options.configOverrides };
-    const region = values["aws:region"] ?? "us-east-1";
+    const region = values["aws:region"] ?? values["gcp:region"] ?? "us-east-1";
 
-    await pulumi.runtime.setMocks(platformMocks(options.stack, region), stackConfig.project, options.stack, options.preview ?? true);
+    await pulumi.runtime.setMocks(platformMocks(options.stack, region, values["gcp:project"]), stackConfig.project, options.stack, options.preview ?? true);
     pulumi.runtime.setAllConfig(values, [...stackConfig.secretKeys, ...(options.extraSecretKeys ?? [])]);
 
     const resources: RenderedResource[] = [];

@@ -2,7 +2,8 @@ import { strict as assert } from "assert";
 import { RenderedResource, RenderedStack, renderStack } from "../engine/render";
 import { isSecretEnvelope, unwrapSecrets } from "../engine/secrets";
 import { alertRuleGroups } from "../components/monitoring/rules";
-import { KUBE_PROMETHEUS_STACK_CHART, postgresConnectionAlarmThreshold } from "../components/monitoring/aws";
+import { postgresConnectionAlarmThreshold } from "../components/monitoring/aws";
+import { KUBE_PROMETHEUS_STACK_CHART } from "../components/monitoring/prometheus";
 import { subnetCidr } from "../components/network/types";
 import { childrenOf, ofType, plainInputs, PROJECT_DIR, renderedStack, single } from "./support/stacks";
 

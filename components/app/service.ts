@@ -189,6 +189,7 @@ export class Service extends pulumi.ComponentResource {
                         to: args.dataStores.cidrs.map((cidr) => ({ ipBlock: { cidr } })),
                         ports: dataStorePorts.map((port) => ({ protocol: "TCP", port })),
                     }]),
+                    ...(args.identityEgress ?? []).map(({ cidr, port }) => ({ to: [{ ipBlock: { cidr } }], ports: [{ protocol: "TCP", port }] })),
                     // HTTPS out for cloud APIs (IRSA) and third-party APIs whose keys the service holds.
                     ...(service.cloudAccess || service.secrets.some((secret) => secret.startsWith("apiKeys.")) ? [{ ports: [{ protocol: "TCP", port: 443 }] }] : []),
                 ],

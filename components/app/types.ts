@@ -40,6 +40,8 @@ export interface ServiceArgs {
     readonly secretEnv: Readonly<Record<string, pulumi.Output<string>>>;
     /** Annotations that bind the service account to a cloud identity (workload identity). */
     readonly serviceAccountAnnotations?: pulumi.Input<Record<string, string>>;
+    /** Where the pod gets its workload identity's credentials, when the cloud serves them in-cluster (GKE's metadata server). */
+    readonly identityEgress?: readonly { readonly cidr: string; readonly port: number }[];
     /** Pods that may never be unavailable during a rollout (staging, prod). */
     readonly zeroDowntimeRollout: boolean;
     /** Keep at least one pod through voluntary disruptions. */

@@ -26,12 +26,18 @@ export function awsEnvironment({ parent, name, config, environment }: CloudEnvir
     return {
         kmsKeyId: key.arn,
         childOptions: child,
+        workloadIdentityEgress: [],
+        redisAuthToken: "secret-store",
         network: (componentName, args) => new AwsNetwork(componentName, args, child),
         registry: (componentName, args) => new AwsContainerRegistry(componentName, args, child),
         cluster: (componentName, args) => (cluster = new AwsCluster(componentName, args, child)),
         secretStore: (componentName, args) => new AwsSecretStore(componentName, args, child),
         postgres: (componentName, args) => new AwsPostgres(componentName, { ...args, clientSecurityGroupIds: nodeSecurityGroups("Postgres") }, child),
-        redis: (componentName, args) => new AwsRedis(componentName, { ...args, clientSecurityGroupIds: nodeSecurityGroups("Redis") }, child),
+        redis: (componentName, args) => new AwsRedis(componentName, {
+            ...args,
+            clientSecurityGroupIds: nodeSecurityGroups("Redis"),
+            authToken: required(args.authToken, "the Redis AUTH token", "Redis on AWS"),
+        }, child),
         monitoring: (componentName, args) => new AwsMonitoring(componentName, args, child),
         workloadIdentity: (componentName, args) => {
             const oidc = required(cluster, "the cluster", "a workload identity");

@@ -20,6 +20,10 @@ export interface CloudEnvironment {
     readonly kmsKeyId: pulumi.Output<string>;
     /** Options for the platform's cloud-neutral children (namespace, services): the platform as parent, the cloud's provider. */
     readonly childOptions: pulumi.ComponentResourceOptions;
+    /** Egress a pod with a workload identity needs to get its credentials (GKE's metadata server); none on AWS. */
+    readonly workloadIdentityEgress: readonly { readonly cidr: string; readonly port: number }[];
+    /** Who sets the Redis AUTH token: the SecretStore generates it (AWS), or the managed service does (Memorystore). */
+    readonly redisAuthToken: "secret-store" | "managed-service";
     network(name: string, args: NetworkArgs): NetworkRef;
     registry(name: string, args: ContainerRegistryArgs): ContainerRegistryRef;
     cluster(name: string, args: ClusterArgs): ClusterRef;

@@ -1,12 +1,9 @@
 import * as aws from "@pulumi/aws";
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { kubernetesLabels, standardTags } from "../naming";
-import { alertRuleGroups } from "./rules";
+import { standardTags } from "../naming";
+import { inClusterMonitoring } from "./prometheus";
 import { MonitoringArgs, MonitoringRef } from "./types";
 
-/** kube-prometheus-stack chart, pinned: chart upgrades are reviewed changes, not side effects of a deploy. */
-export const KUBE_PROMETHEUS_STACK_CHART = { name: "kube-prometheus-stack", version: "82.6.0", repo: "https://prometheus-community.github.io/helm-charts" } as const;
 
 const FIVE_MINUTES = 300;
 const GIB = 1024 ** 3;
@@ -91,55 +88,9 @@ export class AwsMonitoring extends pulumi.ComponentResource implements Monitorin
             });
         }
 
-        const k8sOpts = { parent: this, provider: args.kubernetesProvider };
-        const namespace = new k8s.core.v1.Namespace(`${name}-ns`, {
-            metadata: {
-                name: "monitoring",
-                labels: kubernetesLabels(env, { "pod-security.kubernetes.io/enforce": "privileged" }),
-            },
-        }, k8sOpts);
-        this.namespace = namespace.metadata.name;
-
-        const release = new k8s.helm.v3.Release(`${name}-kube-prometheus-stack`, {
-            name: "kube-prometheus-stack",
-            chart: KUBE_PROMETHEUS_STACK_CHART.name,
-            version: KUBE_PROMETHEUS_STACK_CHART.version,
-            repositoryOpts: { repo: KUBE_PROMETHEUS_STACK_CHART.repo },
-            namespace: namespace.metadata.name,
-            atomic: true,
-            timeout: 900,
-            values: {
-                commonLabels: kubernetesLabels(env),
-                prometheus: {
-                    prometheusSpec: {
-                        retention: args.prometheusRetention,
-                        // Samples survive restarts and rescheduling only on a persistent volume.
-                        storageSpec: {
-                            volumeClaimTemplate: {
-                                spec: {
-                                    storageClassName: args.prometheusStorage.className,
-                                    accessModes: ["ReadWriteOnce"],
-                                    resources: { requests: { storage: `${args.prometheusStorage.sizeGb}Gi` } },
-                                },
-                            },
-                        },
-                        // Pick up ServiceMonitors and rules from every namespace, not only this release's.
-                        serviceMonitorSelectorNilUsesHelmValues: false,
-                        ruleSelectorNilUsesHelmValues: false,
-                    },
-                },
-                grafana: { adminPassword: args.grafanaAdminPassword },
-                kubelet: { serviceMonitor: { probes: true } },
-            },
-        }, { ...k8sOpts, dependsOn: args.prometheusStorage.ready });
-
-        this.crdsReady = [release];
-        new k8s.apiextensions.CustomResource(`${name}-alert-rules`, {
-            apiVersion: "monitoring.coreos.com/v1",
-            kind: "PrometheusRule",
-            metadata: { name: "platform-alerts", namespace: namespace.metadata.name, labels: kubernetesLabels(env) },
-            spec: { groups: alertRuleGroups(args.errorBudgetPercent) },
-        }, { ...k8sOpts, dependsOn: [release] });
+        const prometheus = inClusterMonitoring(this, name, args);
+        this.namespace = prometheus.namespace;
+        this.crdsReady = prometheus.crdsReady;
 
         this.registerOutputs({ alertTopicArn: this.alertTopicArn, namespace: this.namespace });
     }

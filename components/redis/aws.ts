@@ -6,6 +6,8 @@ import { RedisArgs, RedisRef } from "./types";
 export interface AwsRedisArgs extends RedisArgs {
     /** Security groups allowed to connect: the cluster's nodes. */
     readonly clientSecurityGroupIds: readonly pulumi.Input<string>[];
+    /** AUTH token, from the SecretStore. */
+    readonly authToken: pulumi.Output<string>;
 }
 
 const REDIS_PORT = 6379;
@@ -16,6 +18,7 @@ const REDIS_PORT = 6379;
  */
 export class AwsRedis extends pulumi.ComponentResource implements RedisRef {
     readonly primaryEndpoint: pulumi.Output<string>;
+    readonly authToken: pulumi.Output<string>;
     readonly port = REDIS_PORT;
     readonly nodeIds: readonly string[];
 
@@ -72,6 +75,7 @@ export class AwsRedis extends pulumi.ComponentResource implements RedisRef {
         }, parent);
 
         this.primaryEndpoint = group.primaryEndpointAddress;
+        this.authToken = args.authToken;
         // ElastiCache names the member clusters of a replication group <id>-001, <id>-002, ...
         this.nodeIds = Array.from({ length: args.nodes }, (_, index) => `${replicationGroupId}-${String(index + 1).padStart(3, "0")}`);
         this.registerOutputs({ primaryEndpoint: this.primaryEndpoint });

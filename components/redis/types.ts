@@ -20,12 +20,14 @@ export interface RedisArgs {
     readonly snapshotRetentionDays: number;
     /** Key that encrypts data at rest. */
     readonly kmsKeyId: pulumi.Input<string>;
-    /** AUTH token, from the SecretStore. */
-    readonly authToken: pulumi.Output<string>;
+    /** AUTH token from the SecretStore, where the cloud lets its owner choose one (AWS); Memorystore generates its own. */
+    readonly authToken?: pulumi.Output<string>;
 }
 
 export interface RedisRef {
     readonly primaryEndpoint: pulumi.Output<string>;
+    /** The AUTH token clients present, as a secret. */
+    readonly authToken: pulumi.Output<string>;
     readonly port: number;
     /** Node identifiers, for per-node alarms. */
     readonly nodeIds: readonly string[];

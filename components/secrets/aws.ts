@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { standardTags } from "../naming";
-import { SecretSpec, SecretStoreArgs, SecretStoreRef } from "./types";
+import { secretValue } from "./generated";
+import { SecretStoreArgs, SecretStoreRef } from "./types";
 
 /**
  * AWS Secrets Manager secrets, KMS-encrypted. Generated secrets are RandomPasswords whose keeper is the
@@ -19,7 +19,7 @@ export class AwsSecretStore extends pulumi.ComponentResource implements SecretSt
         const references: Record<string, pulumi.Output<string>> = {};
 
         for (const spec of args.secrets) {
-            const value = pulumi.secret(this.secretValue(name, spec, args));
+            const value = pulumi.secret(secretValue(this, name, spec, args));
             const secret = new aws.secretsmanager.Secret(`${name}-${spec.name}`, {
                 name: `${args.environment.project}/${args.environment.stack}/${spec.name}`,
                 description: spec.description,
@@ -42,20 +42,5 @@ export class AwsSecretStore extends pulumi.ComponentResource implements SecretSt
         this.values = values;
         this.references = references;
         this.registerOutputs({ references: this.references });
-    }
-
-    private secretValue(name: string, spec: SecretSpec, args: SecretStoreArgs): pulumi.Output<string> {
-        if (spec.source.kind === "provided") return spec.source.value;
-        const { length, allowedSpecialCharacters } = spec.source;
-        const password = new random.RandomPassword(`${name}-${spec.name}`, {
-            length,
-            special: allowedSpecialCharacters !== undefined,
-            overrideSpecial: allowedSpecialCharacters,
-            minUpper: 1,
-            minLower: 1,
-            minNumeric: 1,
-            keepers: { rotationWindowStart: args.rotationWindowStart, rotationDays: String(args.rotationDays) },
-        }, { parent: this });
-        return password.result;
     }
 }

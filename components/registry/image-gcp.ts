@@ -1,0 +1,34 @@
+import * as docker from "@pulumi/docker";
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import { imageTag } from "./image-tag";
+import { BuiltImageArgs, BuiltImageRef } from "./types";
+
+/**
+ * Builds and pushes to Artifact Registry with @pulumi/docker, authenticated with the deployer's own
+ * short-lived OAuth token (no key file). Workloads run `reference`, the pushed repo digest, never the tag.
+ */
+export class GcpBuiltImage extends pulumi.ComponentResource implements BuiltImageRef {
+    readonly reference: pulumi.Output<string>;
+
+    constructor(name: string, args: BuiltImageArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:registry:BuiltImage", name, args, opts);
+        const registryHost = pulumi.output(args.repositoryUrl).apply((url) => url.split("/")[0]);
+        const client = gcp.organizations.getClientConfigOutput({ parent: this });
+
+        const image = new docker.Image(`${name}-image`, {
+            imageName: pulumi.interpolate`${args.repositoryUrl}:${imageTag(args.commit, args.context)}`,
+            build: {
+                context: args.context,
+                dockerfile: args.dockerfile ? `${args.context}/${args.dockerfile}` : undefined,
+                target: args.target,
+                platform: "linux/amd64",
+                args: { ...args.buildArgs },
+            },
+            registry: { server: registryHost, username: "oauth2accesstoken", password: pulumi.secret(client.accessToken) },
+        }, { parent: this });
+
+        this.reference = image.repoDigest;
+        this.registerOutputs({ reference: this.reference });
+    }
+}
