@@ -4,7 +4,7 @@ import { toReportResource } from "../engine/resource-views";
 import { evaluate } from "../policies/lib/evaluate";
 import { Rule } from "../policies/lib/rule";
 import { Tier, tierOf } from "../policies/lib/tiers";
-import { environmentParityRule, parityNotJudged, readBaseline } from "../policies/rules/environment-parity";
+import { baselineFor, environmentParityRule, parityNotJudged } from "../policies/rules/environment-parity";
 import { StackReport } from "./report";
 
 export interface AuditOptions {
@@ -42,7 +42,8 @@ export function auditFiles(options: AuditOptions): StackReport[] {
 /** Parity is judged only against the baseline of the state's own project: say once when it was not, and why. */
 function parityNotes(input: AuditInput, options: Pick<AuditOptions, "rules">): string[] {
     if (!options.rules.some((rule) => rule.name === environmentParityRule.name)) return [];
-    const reason = parityNotJudged(stackRuleView(input.resources), readBaseline());
+    const view = stackRuleView(input.resources);
+    const reason = parityNotJudged(view, baselineFor(view));
     return reason === undefined ? [] : [`${environmentParityRule.name} was not judged: ${reason}`];
 }
 

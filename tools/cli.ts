@@ -14,7 +14,7 @@ import { diffReports, readReportFile } from "./diff";
 import { FormatName, FORMATS, isFormatName, OutputError, OutputSpec, parseOutputSpec, writeOutputs } from "./format";
 import { printable } from "./format/printable";
 import { styleFor } from "./format/style";
-import { writeBaseline } from "./parity-baseline";
+import { writeBaselines } from "./parity-baseline";
 import { writeRulesIntoReadme } from "./rules-doc";
 import { parityRows } from "./parity-report";
 import { ALL_STACKS, planStacks } from "./plan";
@@ -24,7 +24,7 @@ const HELP = `Usage: npm run plan -- [options]            offline plan of every 
        node tools/bin.js plan [options]
        node tools/bin.js audit <file|->... [options] the same rules on state: \`pulumi stack export\` (v3, v4),
                                                     a checkpoint, or \`pulumi preview --json\` output
-       node tools/bin.js parity-baseline           regenerate policies/parity/baseline.json from prod
+       node tools/bin.js parity-baseline           regenerate policies/parity/baseline.json from prod (baseline-gcp.json from gcp-prod)
        node tools/bin.js docs                      regenerate the README's rule reference
 
 plan renders the real Pulumi program for each stack offline, from its Pulumi.<stack>.yaml, under the
@@ -200,8 +200,9 @@ export async function main(argv: string[]): Promise<number> {
     try {
         switch (options.command) {
             case "parity-baseline": {
-                const { file, changed } = await writeBaseline(options.projectDir);
-                process.stdout.write(`${changed ? "wrote" : "unchanged:"} ${path.relative(process.cwd(), file)}\n`);
+                for (const { file, changed } of await writeBaselines(options.projectDir)) {
+                    process.stdout.write(`${changed ? "wrote" : "unchanged:"} ${path.relative(process.cwd(), file)}\n`);
+                }
                 return EXIT_CODES.clean;
             }
             case "docs": {

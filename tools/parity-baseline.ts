@@ -2,7 +2,8 @@ import * as fs from "fs";
 import { toPolicyResources } from "../engine/resource-views";
 import { renderStack } from "../engine/render";
 import { Fingerprint, fingerprint } from "../policies/lib/parity";
-import { PARITY_BASELINE_FILE } from "../policies/rules/environment-parity";
+import { ParityCloud, PARITY_CLOUDS } from "../policies/lib/parity";
+import { PARITY_BASELINE_FILES } from "../policies/rules/environment-parity";
 
 export interface ParityBaseline {
     readonly generatedFrom: string;
@@ -12,11 +13,14 @@ export interface ParityBaseline {
     readonly fingerprint: Fingerprint;
 }
 
-/** The baseline as it should be committed: the prod stack's fingerprint, rendered offline. */
-export async function currentBaseline(projectDir: string): Promise<ParityBaseline> {
-    const prod = await renderStack({ projectDir, stack: "prod" });
+/** The prod stack of each cloud, whose fingerprint is that cloud's baseline. */
+export const PROD_STACKS: Readonly<Record<ParityCloud, string>> = { aws: "prod", gcp: "gcp-prod" };
+
+/** The baseline as it should be committed: the cloud's prod stack's fingerprint, rendered offline. */
+export async function currentBaseline(projectDir: string, cloud: ParityCloud = "aws"): Promise<ParityBaseline> {
+    const prod = await renderStack({ projectDir, stack: PROD_STACKS[cloud] });
     return {
-        generatedFrom: "Pulumi.prod.yaml, rendered offline",
+        generatedFrom: `Pulumi.${PROD_STACKS[cloud]}.yaml, rendered offline`,
         regenerate: "npm run parity:baseline",
         project: prod.project,
         fingerprint: fingerprint(toPolicyResources(prod.resources)),
@@ -27,9 +31,16 @@ export function formatBaseline(baseline: ParityBaseline): string {
     return `${JSON.stringify(baseline, null, 2)}\n`;
 }
 
-export async function writeBaseline(projectDir: string, file = PARITY_BASELINE_FILE): Promise<{ file: string; changed: boolean }> {
-    const text = formatBaseline(await currentBaseline(projectDir));
+export async function writeBaseline(projectDir: string, cloud: ParityCloud = "aws", file = PARITY_BASELINE_FILES[cloud]): Promise<{ file: string; changed: boolean }> {
+    const text = formatBaseline(await currentBaseline(projectDir, cloud));
     const changed = !fs.existsSync(file) || fs.readFileSync(file, "utf8") !== text;
     if (changed) fs.writeFileSync(file, text);
     return { file, changed };
+}
+
+/** Every cloud's baseline, in turn. */
+export async function writeBaselines(projectDir: string): Promise<{ file: string; changed: boolean }[]> {
+    const written: { file: string; changed: boolean }[] = [];
+    for (const cloud of PARITY_CLOUDS) written.push(await writeBaseline(projectDir, cloud));
+    return written;
 }

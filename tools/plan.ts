@@ -11,7 +11,8 @@ import { enforcementOf, ruleConfigOf } from "../policies/lib/run";
 import { describeStackConfigFinding, scanStackConfig } from "../policies/lib/stack-config-scan";
 import { StackReport } from "./report";
 
-export const ALL_STACKS = TIERS;
+/** The stacks `plan` renders by default: the AWS tiers, and the same tiers on Google Cloud. */
+export const ALL_STACKS: readonly string[] = [...TIERS, ...TIERS.map((tier) => `gcp-${tier}`)];
 
 export interface PlanOptions {
     readonly projectDir: string;

@@ -1,10 +1,15 @@
 import * as fs from "fs";
 import * as path from "path";
-import { compareFingerprints, Fingerprint, fingerprint } from "../lib/parity";
+import { cloudOf, compareFingerprints, Fingerprint, fingerprint, ParityCloud } from "../lib/parity";
 import { ResourceUnderTest, StackRule } from "../lib/rule";
 
 /** The prod fingerprint every other stack is compared with; regenerate with `npm run parity:baseline`. */
 export const PARITY_BASELINE_FILE = path.join(__dirname, "..", "parity", "baseline.json");
+/** Per cloud, the committed prod baseline its stacks are compared with (gcp-prod's for GCP stacks). */
+export const PARITY_BASELINE_FILES: Readonly<Record<ParityCloud, string>> = {
+    aws: PARITY_BASELINE_FILE,
+    gcp: path.join(__dirname, "..", "parity", "baseline-gcp.json"),
+};
 
 /** The committed baseline: prod's fingerprint and the project it belongs to. */
 export interface Baseline {
@@ -39,8 +44,13 @@ export function parityNotJudged(resources: readonly ResourceUnderTest[], baselin
 
 const show = (value: unknown): string => (typeof value === "string" ? value : JSON.stringify(value));
 
-/** Builds the rule around a baseline, so that tests can hand it their own. */
-export function environmentParity(baseline: () => Baseline): StackRule {
+/** The committed baseline of the cloud these resources run on. */
+export function baselineFor(resources: readonly ResourceUnderTest[]): Baseline {
+    return readBaseline(PARITY_BASELINE_FILES[cloudOf(resources)]);
+}
+
+/** Builds the rule around a baseline per cloud, so that tests can hand it their own. */
+export function environmentParity(baseline: (cloud: ParityCloud) => Baseline): StackRule {
     return {
         kind: "stack",
         name: "environment-parity",
@@ -48,22 +58,24 @@ export function environmentParity(baseline: () => Baseline): StackRule {
         severity: "high",
         rationale: "A change proven in staging is only evidence for prod if staging runs what prod runs, configured as prod is; sizes may differ, nothing else.",
         remediation:
-            "Make the stack match the prod baseline (policies/parity/baseline.json), or, when prod itself changed, regenerate the baseline with `npm run parity:baseline` and commit it. What may differ is listed in policies/lib/parity.ts (PARITY_ALLOWLIST).",
+            "Make the stack match the prod baseline of its cloud (policies/parity/baseline.json; baseline-gcp.json for GCP stacks), or, when prod itself changed, regenerate the baseline with `npm run parity:baseline` and commit it. What may differ is listed in policies/lib/parity.ts (PARITY_ALLOWLIST).",
         resourceTypes: ["*"],
         // Staging is held to prod; dev is reported; in prod a difference means the baseline is stale.
         enforcement: { dev: "advisory", staging: "mandatory", prod: "advisory" },
         exemptable: false,
         check(resources, context) {
-            const reference = baseline();
+            const cloud = cloudOf(resources);
+            const reference = baseline(cloud);
             // Tools that can say so (audit) report why as a note; here it is simply not a violation.
             if (parityNotJudged(resources, reference) !== undefined) return [];
             const differences = compareFingerprints(fingerprint(resources), reference.fingerprint).filter((difference) => !difference.allowed);
-            const subject = context.tier === "prod" ? `${context.stack} differs from the committed prod baseline (regenerate it if prod changed on purpose)` : `${context.stack} differs from prod`;
+            const prod = cloud === "aws" ? "prod" : `${cloud} prod`;
+            const subject = context.tier === "prod" ? `${context.stack} differs from the committed ${prod} baseline (regenerate it if prod changed on purpose)` : `${context.stack} differs from ${prod}`;
             return differences.map((difference) => ({
-                message: `${subject} at ${difference.path}: ${context.stack} ${show(difference.stack)}, prod ${show(difference.baseline)}`,
+                message: `${subject} at ${difference.path}: ${context.stack} ${show(difference.stack)}, ${prod} ${show(difference.baseline)}`,
             }));
         },
     };
 }
 
-export const environmentParityRule = environmentParity(() => readBaseline());
+export const environmentParityRule = environmentParity((cloud) => readBaseline(PARITY_BASELINE_FILES[cloud]));
