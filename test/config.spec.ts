@@ -63,7 +63,7 @@ function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => output.apply((value) => resolve(value)));
 }
 
-const TOP_LEVEL_KEYS = "tier, costCentre, network, cluster, registry, secretStore, postgres, redis, monitoring, services, serviceDefaults, release, ingressClassName, apiKeys, jwtSecret";
+const TOP_LEVEL_KEYS = "tier, cloud, costCentre, network, cluster, registry, secretStore, postgres, redis, monitoring, services, serviceDefaults, release, ingressClassName, apiKeys, jwtSecret";
 const POSTGRES_KEYS = "engineVersion, instanceClass, storageGb, maxStorageGb, multiAz, deletionProtection, backupRetentionDays, performanceInsights";
 
 describe("stack configuration", () => {
@@ -321,13 +321,13 @@ describe("stack configuration", () => {
 
         it("platform:region set by the user", () => {
             assert.deepEqual(problemsOf({ values: { ...BASE, "platform:region": "us-east-1" } }), [
-                { key: "platform:region", expected: "no such key (the region comes from aws:region)", found: "text of 9 characters" },
+                { key: "platform:region", expected: "no such key (the region comes from aws:region, or gcp:region on gcp)", found: "text of 9 characters" },
             ]);
         });
 
-        it("platform:cloud set by the user", () => {
-            assert.deepEqual(problemsOf({ values: { ...BASE, "platform:cloud": "gcp" } }), [
-                { key: "platform:cloud", expected: "no such key (only the aws implementation exists today)", found: "text of 3 characters" },
+        it("platform:cloud that names no cloud", () => {
+            assert.deepEqual(problemsOf({ values: { ...BASE, "platform:cloud": "azure" } }), [
+                { key: "platform:cloud", expected: "one of aws, gcp", found: '"azure"' },
             ]);
         });
 

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { componentSources, componentSourceOf, qualifiedTypeOf, scanComponentSources } from "../../tools/format/locations";
+import { componentDeclarations, componentSources, componentSourceOf, qualifiedTypeOf, scanComponentSources } from "../../tools/format/locations";
 import { PROJECT_DIR } from "../support/stacks";
 
 /** The component classes under components/, counted from their declarations. */
@@ -32,7 +32,7 @@ describe("formats: component source locations", function () {
     });
 
     it("knows every component class under components/ (each passes its type token to super as a literal)", function () {
-        assert.equal(componentSources().size, componentClassCount());
+        assert.equal([...componentDeclarations().values()].flat().length, componentClassCount());
     });
 
     it("finds a component added to a repository without any table to update", function () {
@@ -60,6 +60,18 @@ describe("formats: component source locations", function () {
         assert.deepEqual(componentSourceOf("urn:pulumi:prod::platform::platform:index:Platform$platform:data:Postgres$aws:rds/instance:Instance::platform-prod-db"), {
             component: "platform:data:Postgres",
             file: "components/postgres/aws.ts",
+        });
+        assert.deepEqual(componentSourceOf("urn:pulumi:gcp-prod::platform::platform:index:Platform$platform:data:Postgres$gcp:sql/databaseInstance:DatabaseInstance::platform-gcp-prod-postgres-db"), {
+            component: "platform:data:Postgres",
+            file: "components/postgres/gcp.ts",
+        });
+        assert.deepEqual(componentSourceOf("urn:pulumi:gcp-dev::platform::platform:index:Platform$platform:registry:BuiltImage$docker:index/image:Image::x"), {
+            component: "platform:registry:BuiltImage",
+            file: "components/registry/image-aws.ts",
+        }, "a resource of neither cloud's package: the first declaration");
+        assert.deepEqual(componentSourceOf("urn:pulumi:gcp-prod::platform::platform:index:Platform$platform:cluster:WorkloadIdentity$gcp:serviceaccount/account:Account::x"), {
+            component: "platform:cluster:WorkloadIdentity",
+            file: "components/cluster/workload-identity-gcp.ts",
         });
         assert.deepEqual(componentSourceOf("urn:pulumi:prod::platform::platform:index:Platform$platform:app:Service::platform-prod-api"), {
             component: "platform:app:Service",

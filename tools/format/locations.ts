@@ -22,7 +22,12 @@ function repositoryRoot(): string | undefined {
  * Paths are relative to the root, with `/`.
  */
 export function scanComponentSources(root: string): ReadonlyMap<string, string> {
-    const found = new Map<string, string>();
+    return new Map([...scanComponentDeclarations(root)].map(([type, files]) => [type, files[0]]));
+}
+
+/** Every file that declares each component type: one per cloud for the components with per-cloud implementations. */
+export function scanComponentDeclarations(root: string): ReadonlyMap<string, readonly string[]> {
+    const found = new Map<string, string[]>();
     let files = 0;
     const walk = (dir: string, depth: number): void => {
         let entries: fs.Dirent[];
@@ -37,7 +42,11 @@ export function scanComponentSources(root: string): ReadonlyMap<string, string> 
             else if (entry.isFile() && entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts") && files++ < MAX_SOURCE_FILES) {
                 if (fs.statSync(full).size > MAX_SOURCE_BYTES) continue;
                 const file = path.relative(root, full).split(path.sep).join("/");
-                for (const match of fs.readFileSync(full, "utf8").matchAll(COMPONENT_DECLARATION)) if (!found.has(match[1])) found.set(match[1], file);
+                for (const match of fs.readFileSync(full, "utf8").matchAll(COMPONENT_DECLARATION)) {
+                    const files = found.get(match[1]) ?? [];
+                    if (!files.includes(file)) files.push(file);
+                    found.set(match[1], files);
+                }
             }
         }
     };
@@ -45,15 +54,20 @@ export function scanComponentSources(root: string): ReadonlyMap<string, string> 
     return found;
 }
 
-let componentSourcesOfThisRepository: ReadonlyMap<string, string> | undefined;
+let componentDeclarationsOfThisRepository: ReadonlyMap<string, readonly string[]> | undefined;
 
-/** This repository's component sources, scanned once per process. */
-export function componentSources(): ReadonlyMap<string, string> {
-    if (componentSourcesOfThisRepository === undefined) {
+/** This repository's component declarations, scanned once per process. */
+export function componentDeclarations(): ReadonlyMap<string, readonly string[]> {
+    if (componentDeclarationsOfThisRepository === undefined) {
         const root = repositoryRoot();
-        componentSourcesOfThisRepository = root === undefined ? new Map() : scanComponentSources(root);
+        componentDeclarationsOfThisRepository = root === undefined ? new Map() : scanComponentDeclarations(root);
     }
-    return componentSourcesOfThisRepository;
+    return componentDeclarationsOfThisRepository;
+}
+
+/** This repository's component sources: the first file that declares each type. */
+export function componentSources(): ReadonlyMap<string, string> {
+    return new Map([...componentDeclarations()].map(([type, files]) => [type, files[0]]));
 }
 
 /** The package of this program's own component types. */
@@ -85,6 +99,10 @@ export function componentSourceOf(urn: string): ComponentSource | undefined {
         .filter((type) => type.startsWith(COMPONENT_PACKAGE))
         .pop();
     if (component === undefined) return undefined;
-    const file = componentSources().get(component);
+    const files = componentDeclarations().get(component) ?? [];
+    // A component implemented per cloud (components/postgres/aws.ts, gcp.ts): the file of the cloud whose
+    // resource this is, e.g. gcp.ts for a gcp:sql/databaseInstance:DatabaseInstance.
+    const cloud = qualifiedTypeOf(urn).pop()?.split(":")[0];
+    const file = files.find((candidate) => cloud !== undefined && path.posix.basename(candidate, ".ts").split("-").includes(cloud)) ?? files[0];
     return file === undefined ? undefined : { component, file };
 }
