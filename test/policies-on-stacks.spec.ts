@@ -12,16 +12,16 @@ function judge(stack: RenderedStack, tier: Tier): Evaluation {
 }
 
 describe("the policy pack on the rendered stacks", function () {
-    for (const stack of ["dev", "staging", "prod"] as const) {
+    for (const [stack, tier] of [["dev", "dev"], ["staging", "staging"], ["prod", "prod"], ["gcp-dev", "dev"], ["gcp-staging", "staging"], ["gcp-prod", "prod"]] as const) {
         it(`${stack}: no mandatory violation`, async function () {
-            const evaluation = judge(await renderedStack(stack), stack);
+            const evaluation = judge(await renderedStack(stack), tier);
             assert.deepEqual(evaluation.findings.filter(isBlocking).map((finding) => `${finding.rule}: ${finding.message}`), []);
             assert.deepEqual(evaluation.exemptions, []);
         });
     }
 
-    it("staging and prod have no finding at all; dev's are parity differences only, and advisory", async function () {
-        for (const stack of ["staging", "prod"] as const) assert.deepEqual(judge(await renderedStack(stack), stack).findings, []);
+    it("staging and prod, on AWS and on GCP, have no finding at all; dev's are parity differences only, and advisory", async function () {
+        for (const [stack, tier] of [["staging", "staging"], ["prod", "prod"], ["gcp-staging", "staging"], ["gcp-prod", "prod"]] as const) assert.deepEqual(judge(await renderedStack(stack), tier).findings, [], stack);
         const dev = judge(await renderedStack("dev"), "dev");
         assert.ok(dev.findings.length > 0);
         assert.deepEqual([...new Set(dev.findings.map((finding) => `${finding.rule}/${finding.enforcement}`))], ["environment-parity/advisory"]);

@@ -21,6 +21,7 @@ type Container = {
     startupProbe?: { httpGet: { path: string } };
 };
 const STACKS = ["dev", "staging", "prod"] as const;
+const GCP_STACKS = ["gcp-dev", "gcp-staging", "gcp-prod"] as const;
 
 function named(stack: RenderedStack, type: string, name: string): RenderedResource {
     const found = ofType(stack, type).filter((resource) => (plainInputs(resource).metadata as Inputs | undefined)?.name === name || resource.name.endsWith(`-${name}`));
@@ -38,7 +39,7 @@ function deploymentOf(stack: RenderedStack, service: string): { resource: Render
 describe("application services on the cluster", function () {
     it("every rendered Kubernetes object validates against the strict v1.32 schemas (unknown fields are errors)", async function () {
         let validated = 0;
-        for (const stackName of STACKS) {
+        for (const stackName of [...STACKS, ...GCP_STACKS]) {
             const stack = await renderedStack(stackName);
             for (const resource of stack.resources.filter((candidate) => candidate.custom && candidate.type.startsWith("kubernetes:") && !candidate.type.startsWith("kubernetes:helm.sh"))) {
                 const object = unwrapSecrets(resource.inputs) as Inputs;
@@ -49,7 +50,7 @@ describe("application services on the cluster", function () {
                 validated += 1;
             }
         }
-        assert.ok(validated >= 50, `validated ${validated} objects`);
+        assert.ok(validated >= 100, `validated ${validated} objects`);
     });
 
     it("the schema check can fail: an unknown field in a Deployment is rejected", async function () {

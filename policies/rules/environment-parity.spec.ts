@@ -58,6 +58,37 @@ describe("policy environment-parity", function () {
         assert.equal(messages[0], "staging differs from prod at capabilities: staging network, registry, cluster, secrets, postgres, alerting, prometheus, prod network, registry, cluster, secrets, postgres, redis, alerting, prometheus");
     });
 
+    it("a GCP stack is compared with the GCP prod baseline: gcp-staging and gcp-prod match theirs", async function () {
+        assert.deepEqual(checkStack(environmentParityRule, await stackResources("gcp-staging"), { tier: "staging", stack: "gcp-staging" }), []);
+        assert.deepEqual(checkStack(environmentParityRule, await stackResources("gcp-prod"), { tier: "prod", stack: "gcp-prod" }), []);
+    });
+
+    it("gcp-staging on a zonal Cloud SQL instance, with a public cluster endpoint, differs from gcp prod", async function () {
+        const rendered = await renderStack({
+            projectDir: PROJECT_DIR,
+            stack: "gcp-staging",
+            configOverrides: {
+                "platform:postgres": JSON.stringify({ multiAz: false }),
+                "platform:cluster": JSON.stringify({ endpointAccess: "public-and-private", publicAccessCidrs: ["203.0.113.0/24"] }),
+            },
+        });
+        assert.deepEqual(violationMessages(checkStack(environmentParityRule, toPolicyResources(rendered.resources), { tier: "staging", stack: "gcp-staging" })), [
+            "gcp-staging differs from gcp prod at security.cluster.publicEndpoint: gcp-staging true, gcp prod false",
+            "gcp-staging differs from gcp prod at security.postgres.multiAz: gcp-staging false, gcp prod true",
+        ]);
+    });
+
+    it("each cloud's stacks are judged against their own cloud's baseline only", async function () {
+        const asked: string[] = [];
+        const rule = environmentParity((cloud) => {
+            asked.push(cloud);
+            return readBaseline();
+        });
+        checkStack(rule, await stackResources("staging"), { tier: "staging" });
+        checkStack(rule, await stackResources("gcp-staging"), { tier: "staging", stack: "gcp-staging" });
+        assert.deepEqual(asked, ["aws", "gcp"]);
+    });
+
     it("an unknown engine version during preview gives the advisory can't-run result", async function () {
         const resources = (await stackResources("staging")).map((resource) =>
             resource.type === "aws:eks/cluster:Cluster" ? { ...resource, props: { ...resource.props, version: UNKNOWN } } : resource,
