@@ -25,7 +25,7 @@ import { PROJECT_DIR, renderedStack } from "./support/stacks";
 
 const PROVIDERS_DIR = path.join(PROJECT_DIR, "scripts", "engine-bin", "providers");
 const POLICY_PACK = path.join(PROJECT_DIR, "policies");
-const STACKS = ["dev", "staging", "prod"] as const;
+const STACKS = ["dev", "staging", "prod", "gcp-dev", "gcp-staging", "gcp-prod"] as const;
 /** A secret the real CLI encrypts into dev's stack file (`pulumi config set --secret`); it must never appear in plaintext. */
 const CLI_SECRET = "CanaryEngineJwtSecret0123456789ab";
 const CLI_SECRET_KEY = "platform:jwtSecret";
@@ -105,7 +105,8 @@ for (const STACK of STACKS) {
                 PULUMI_BACKEND_URL: `file://${backend}`,
                 PULUMI_CONFIG_PASSPHRASE: "engine-spec-passphrase",
                 STANDIN_STACK: STACK,
-                STANDIN_REGION: String(stackFile.config["aws:region"]),
+                STANDIN_REGION: String(stackFile.config["aws:region"] ?? stackFile.config["gcp:region"]),
+                STANDIN_GCP_PROJECT: String(stackFile.config["gcp:project"] ?? ""),
             };
             cliEnv = engineEnv(cli, { PULUMI_BACKEND_URL: envVars.PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE: envVars.PULUMI_CONFIG_PASSPHRASE });
             const pulumiCommand = await PulumiCommand.get({ root: path.dirname(path.dirname(cli.path)) });
