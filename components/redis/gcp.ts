@@ -45,7 +45,7 @@ export class GcpRedis extends pulumi.ComponentResource implements RedisRef {
             memorySizeGb: Number(args.nodeType.replace(/GB$/, "")),
             redisVersion: memorystoreVersion(args.engineVersion),
             replicaCount: highlyAvailable ? args.nodes - 1 : undefined,
-            readReplicasMode: highlyAvailable ? "READ_REPLICAS_ENABLED" : "READ_REPLICAS_DISABLED",
+            readReplicasMode: highlyAvailable ? "READ_REPLICAS_ENABLED" : undefined,
             authorizedNetwork: args.gcpNetwork.networkId,
             connectMode: "PRIVATE_SERVICE_ACCESS",
             reservedIpRange: args.gcpNetwork.privateServicesRangeName,
