@@ -35,7 +35,58 @@ function apiService(stack: RenderedStack, api: string): RenderedResource {
     return found[0];
 }
 
+const yesNo = (value: unknown): string => (value === true ? "yes" : "no");
+
+/** How each row of README.md's GCP tier table is read off a rendered stack; a row without one fails. */
+const TABLE_EXTRACTORS: Readonly<Record<string, (stack: RenderedStack) => string>> = {
+    "GKE location": (stack) => {
+        const cluster = inputsOf(stack, "gcp:container/cluster:Cluster");
+        return cluster.location === REGION ? `regional, ${(cluster.nodeLocations as string[]).length} zones` : "one zone";
+    },
+    "GKE API endpoint": (stack) => (get(inputsOf(stack, "gcp:container/cluster:Cluster"), "privateClusterConfig", "enablePrivateEndpoint") === true ? "private" : "public, authorized networks"),
+    "GKE nodes min/max (machine type)": (stack) => {
+        const pool = inputsOf(stack, "gcp:container/nodePool:NodePool");
+        return `${String(get(pool, "autoscaling", "totalMinNodeCount"))}/${String(get(pool, "autoscaling", "totalMaxNodeCount"))} (${String(get(pool, "nodeConfig", "machineType"))})`;
+    },
+    "GKE deletion protection": (stack) => yesNo(inputsOf(stack, "gcp:container/cluster:Cluster").deletionProtection),
+    "Cloud SQL tier": (stack) => String(get(inputsOf(stack, "gcp:sql/databaseInstance:DatabaseInstance"), "settings", "tier")),
+    "Cloud SQL availability": (stack) => String(get(inputsOf(stack, "gcp:sql/databaseInstance:DatabaseInstance"), "settings", "availabilityType")),
+    "Cloud SQL deletion protection": (stack) => yesNo(inputsOf(stack, "gcp:sql/databaseInstance:DatabaseInstance").deletionProtection),
+    "Cloud SQL backups kept (PITR log days)": (stack) => {
+        const backups = get(inputsOf(stack, "gcp:sql/databaseInstance:DatabaseInstance"), "settings", "backupConfiguration");
+        return `${String(get(backups, "backupRetentionSettings", "retainedBackups"))} (${String(get(backups, "transactionLogRetentionDays"))})`;
+    },
+    "Memorystore": (stack) => {
+        const redis = inputsOf(stack, "gcp:redis/instance:Instance");
+        const replicas = Number(redis.replicaCount ?? 0);
+        return [String(redis.tier), ...(replicas > 0 ? [`${replicas} replica${replicas === 1 ? "" : "s"}`] : []), `${String(redis.memorySizeGb)} GB`].join(", ");
+    },
+};
+
+function readGcpTierTable(): { property: string; byStack: Record<string, string> }[] {
+    const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+    const table = /<!-- gcp-tier-table:start -->\n([\s\S]*?)<!-- gcp-tier-table:end -->/.exec(readme);
+    if (!table) throw new Error("README.md has no GCP tier table between the gcp-tier-table markers");
+    const [header, , ...body] = table[1].trim().split("\n").map((line) => line.split("|").slice(1, -1).map((cell) => cell.trim()));
+    return body.map(([property, ...cells]) => ({ property, byStack: Object.fromEntries(header.slice(1).map((stack, index) => [stack, cells[index]])) }));
+}
+
 describe("the program on Google Cloud (gcp-dev, gcp-staging, gcp-prod)", function () {
+    describe("README.md's GCP tier table", function () {
+        const rows = readGcpTierTable();
+        it("covers gcp-dev, gcp-staging and gcp-prod", function () {
+            assert.ok(rows.length >= 9);
+            for (const row of rows) assert.deepEqual(Object.keys(row.byStack), [...GCP_STACKS]);
+        });
+        for (const row of rows) {
+            it(`${row.property}: ${Object.entries(row.byStack).map(([stack, value]) => `${stack} ${value}`).join(", ")}`, async function () {
+                const extract = TABLE_EXTRACTORS[row.property];
+                assert.ok(extract, `no extractor for README row "${row.property}"`);
+                for (const [stack, documented] of Object.entries(row.byStack)) assert.equal(extract(await renderedStack(stack)), documented, `${stack}: ${row.property}`);
+            });
+        }
+    });
+
     describe("every GCP stack", function () {
         for (const name of GCP_STACKS) {
             it(`${name}: everything goes through one explicit gcp provider for the stack's project and region, with the standard labels`, async function () {
