@@ -1,0 +1,75 @@
+import { ResourceUnderTest } from "./rule";
+import { asArray, asRecord, isRecord } from "./values";
+
+/**
+ * GCP IAM grants as rules read them, in the three shapes @pulumi/gcp 9.x declares for every resource that
+ * has IAM (projects, folders, organizations, buckets, Cloud Run services, repositories...; 158 types each):
+ * `*IamMember` / `*IAMMember` (`role`, `member`), `*IamBinding` / `*IAMBinding` (`role`, `members`) and
+ * `*IamPolicy` / `*IAMPolicy` (`policyData`, a JSON policy `{bindings: [{role, members}]}`).
+ */
+
+/** Every IAM member, binding and policy type of the provider, as resourceTypes patterns. */
+export const GCP_IAM_TYPE_PATTERNS: readonly string[] = ["gcp:*IamMember", "gcp:*IAMMember", "gcp:*IamBinding", "gcp:*IAMBinding", "gcp:*IamPolicy", "gcp:*IAMPolicy"];
+/** The IAM types of Cloud Storage (buckets, managed folders): whether they make data public is no-public-data-stores'. */
+export const GCS_IAM_TYPE_PATTERNS: readonly string[] = GCP_IAM_TYPE_PATTERNS.map((pattern) => pattern.replace("gcp:", "gcp:storage/"));
+
+/** Principals that are everyone on the internet, or everyone with any Google account. */
+export const PUBLIC_PRINCIPALS: readonly string[] = ["allUsers", "allAuthenticatedUsers"];
+
+/** Longer policyData is not parsed (and is a finding). Far above what IAM accepts in one allow policy. */
+export const MAX_POLICY_DATA_CHARS = 256 * 1024;
+
+const SHAPE = /(?:IamMember|IAMMember|IamBinding|IAMBinding|IamPolicy|IAMPolicy)$/;
+
+export function isGcpIamType(type: string): boolean {
+    return type.startsWith("gcp:") && SHAPE.test(type);
+}
+
+export function isGcsIamType(type: string): boolean {
+    return type.startsWith("gcp:storage/") && SHAPE.test(type);
+}
+
+export interface GcpIamGrant {
+    /** How a message names it: `IAM member app` or `IAM policy app binding 2`. */
+    readonly subject: string;
+    readonly role: unknown;
+    readonly members: readonly unknown[];
+}
+
+export type GcpIamGrants =
+    | { readonly kind: "grants"; readonly grants: readonly GcpIamGrant[] }
+    /** policyData that is not a JSON policy, or too long to read: it cannot be shown to be safe. */
+    | { readonly kind: "unreadable"; readonly subject: string; readonly reason: string };
+
+function policyGrants(subject: string, policyData: unknown): GcpIamGrants {
+    let policy: unknown = policyData;
+    if (typeof policyData === "string") {
+        if (policyData.length > MAX_POLICY_DATA_CHARS) return { kind: "unreadable", subject, reason: `is ${policyData.length} characters long, more than the ${MAX_POLICY_DATA_CHARS} this pack reads` };
+        try {
+            policy = JSON.parse(policyData) as unknown;
+        } catch {
+            // Syntax errors, and the RangeError of a pathologically deep nesting.
+            policy = undefined;
+        }
+    }
+    if (!isRecord(policy)) return { kind: "unreadable", subject, reason: "is not a JSON IAM policy" };
+    const grants = asArray(policy.bindings).map((entry, index) => {
+        const binding = asRecord(entry) ?? {};
+        return { subject: `${subject} binding ${index}`, role: binding.role, members: asArray(binding.members) };
+    });
+    return { kind: "grants", grants };
+}
+
+/** The grants a GCP IAM resource declares (none for any other type). */
+export function gcpIamGrants(resource: ResourceUnderTest): GcpIamGrants {
+    const { type, name, props } = resource;
+    if (!isGcpIamType(type)) return { kind: "grants", grants: [] };
+    if (/Member$/.test(type)) return { kind: "grants", grants: [{ subject: `IAM member ${name}`, role: props.role, members: [props.member] }] };
+    if (/Binding$/.test(type)) return { kind: "grants", grants: [{ subject: `IAM binding ${name}`, role: props.role, members: asArray(props.members) }] };
+    return policyGrants(`IAM policy ${name} (policyData)`, props.policyData);
+}
+
+/** The public principals among a grant's members. */
+export function publicPrincipals(members: readonly unknown[]): string[] {
+    return [...new Set(members.filter((member): member is string => typeof member === "string").map((member) => member.trim()).filter((member) => PUBLIC_PRINCIPALS.includes(member)))];
+}
