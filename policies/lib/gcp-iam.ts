@@ -69,6 +69,21 @@ export function gcpIamGrants(resource: ResourceUnderTest): GcpIamGrants {
     return policyGrants(`IAM policy ${name} (policyData)`, props.policyData);
 }
 
+/** A predefined or custom role's name (`roles/run.invoker`, `projects/acme/roles/deployer`). Bounded, so linear. */
+const ROLE_NAME = /^(?:roles|(?:projects|organizations)\/[A-Za-z0-9_.:-]{1,64}\/roles)\/[A-Za-z0-9_.]{1,128}$/;
+/** A principal (`serviceAccount:api@acme.iam.gserviceaccount.com`, `principalSet://...`). Bounded, so linear. */
+const PRINCIPAL = /^[A-Za-z]{1,32}:[A-Za-z0-9@._:/[\]-]{1,300}$/;
+
+/** How a message shows a role: its name when it has a role's shape, else only that there is one (a message never echoes arbitrary text). */
+export function describeRole(role: unknown): string {
+    return typeof role === "string" && ROLE_NAME.test(role.trim()) ? role.trim() : "a role";
+}
+
+/** How a message shows a member: the principal when it has a principal's shape. */
+export function describePrincipal(member: unknown): string {
+    return typeof member === "string" && PRINCIPAL.test(member.trim()) ? member.trim() : "a member";
+}
+
 /** The public principals among a grant's members. */
 export function publicPrincipals(members: readonly unknown[]): string[] {
     return [...new Set(members.filter((member): member is string => typeof member === "string").map((member) => member.trim()).filter((member) => PUBLIC_PRINCIPALS.includes(member)))];

@@ -1,4 +1,4 @@
-import { gcpIamGrants, GCS_IAM_TYPE_PATTERNS, isGcsIamType, publicPrincipals } from "./gcp-iam";
+import { describeRole, gcpIamGrants, GCS_IAM_TYPE_PATTERNS, isGcsIamType, publicPrincipals } from "./gcp-iam";
 import { ResourceUnderTest } from "./rule";
 import { asArray } from "./values";
 
@@ -42,11 +42,15 @@ function bucketViolations({ name, props }: ResourceUnderTest): string[] {
     return messages;
 }
 
-/** `READER:allUsers`: the entity after the first colon. */
-function entityOf(roleEntity: unknown): string | undefined {
+/** The roles of Cloud Storage ACLs. */
+const ACL_ROLES: readonly string[] = ["OWNER", "READER", "WRITER"];
+const aclRole = (role: unknown): string => (typeof role === "string" && ACL_ROLES.includes(role.trim()) ? role.trim() : "a role");
+
+/** `READER:allUsers`: the role before the first colon, the entity after it. */
+function roleEntityOf(roleEntity: unknown): { role: string; entity: string } | undefined {
     if (typeof roleEntity !== "string") return undefined;
     const colon = roleEntity.indexOf(":");
-    return colon < 0 ? undefined : roleEntity.slice(colon + 1).trim();
+    return colon < 0 ? undefined : { role: roleEntity.slice(0, colon), entity: roleEntity.slice(colon + 1).trim() };
 }
 
 function aclViolations({ type, name, props }: ResourceUnderTest): string[] {
@@ -59,11 +63,12 @@ function aclViolations({ type, name, props }: ResourceUnderTest): string[] {
     }
     for (const input of acl.roleEntities) {
         asArray(props[input]).forEach((roleEntity, index) => {
-            const entity = entityOf(roleEntity);
-            if (entity !== undefined && publicPrincipals([entity]).length > 0) messages.push(`${subject} grants ${String(roleEntity).trim()} (${input}[${index}])`);
+            const parsed = roleEntityOf(roleEntity);
+            if (parsed !== undefined && publicPrincipals([parsed.entity]).length > 0) messages.push(`${subject} grants ${aclRole(parsed.role)} to ${parsed.entity} (${input}[${index}])`);
         });
     }
-    if (acl.entity && publicPrincipals([props.entity]).length > 0) messages.push(`${subject} grants ${String(props.role ?? "access")} to ${String(props.entity).trim()} (entity)`);
+    const [entity] = publicPrincipals([props.entity]);
+    if (acl.entity && entity !== undefined) messages.push(`${subject} grants ${props.role === undefined || props.role === null ? "access" : aclRole(props.role)} to ${entity} (entity)`);
     return messages;
 }
 
@@ -71,7 +76,7 @@ function iamViolations(resource: ResourceUnderTest): string[] {
     const grants = gcpIamGrants(resource);
     if (grants.kind === "unreadable") return [`Cloud Storage ${grants.subject} ${grants.reason}, so it cannot be checked for public access`];
     return grants.grants.flatMap(({ subject, role, members }) =>
-        publicPrincipals(members).map((principal) => `Cloud Storage ${subject} grants ${typeof role === "string" ? role : "a role"} to ${principal}, which makes the data public`),
+        publicPrincipals(members).map((principal) => `Cloud Storage ${subject} grants ${describeRole(role)} to ${principal}, which makes the data public`),
     );
 }
 

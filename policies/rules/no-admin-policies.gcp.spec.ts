@@ -30,6 +30,10 @@ describe("policy no-admin-policies on GCP", function () {
         assert.deepEqual(messages({ type: "gcp:cloudrunv2/serviceIamMember:ServiceIamMember", name: "api", props: { name: "api", location: "europe-west1", role: "roles/owner", member: CI } }).length, 1);
     });
 
+    it("names members only when they have a principal's shape", function () {
+        assert.deepEqual(messages(projectMember("roles/owner", "user:ana smith <ana@acme.example>")), ["IAM member ci grants roles/owner to a member, which gives full control of every resource, IAM included"]);
+    });
+
     it("leaves unreadable IAM policies to no-wildcard-iam-actions", function () {
         assert.deepEqual(messages({ type: "gcp:projects/iAMPolicy:IAMPolicy", name: "project", props: { project: "p", policyData: "roles/owner" } }), []);
     });

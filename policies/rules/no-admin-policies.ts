@@ -1,5 +1,5 @@
 import { IDENTITY_POLICY_TYPES, identityPolicyDocuments, isAllow, statementsOf, stringsOf } from "../lib/iam-documents";
-import { GCP_IAM_TYPE_PATTERNS, gcpIamGrants, isGcpIamType } from "../lib/gcp-iam";
+import { describePrincipal, GCP_IAM_TYPE_PATTERNS, gcpIamGrants, isGcpIamType } from "../lib/gcp-iam";
 import { ALWAYS_MANDATORY, ResourceRule, ResourceUnderTest } from "../lib/rule";
 import { asArray } from "../lib/values";
 
@@ -27,7 +27,7 @@ function gcpGrantViolations(resource: ResourceUnderTest): string[] {
     return grants.grants.flatMap(({ subject, role, members }) => {
         if (typeof role !== "string" || !Object.hasOwn(ADMIN_GCP_ROLES, role.trim())) return [];
         const granted = role.trim();
-        const named = members.filter((member): member is string => typeof member === "string" && member.trim() !== "").map((member) => member.trim());
+        const named = members.filter((member): member is string => typeof member === "string" && member.trim() !== "").map(describePrincipal);
         const who = named.length <= 3 ? named.join(", ") : `${named.slice(0, 3).join(", ")} and ${named.length - 3} more`;
         return [`${subject} grants ${granted} to ${who || "its members"}, which gives ${ADMIN_GCP_ROLES[granted]}`];
     });

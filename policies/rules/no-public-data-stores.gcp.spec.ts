@@ -88,10 +88,10 @@ describe("policy no-public-data-stores on GCP", function () {
             ]);
             assert.deepEqual(messages({ type: "gcp:storage/bucketACL:BucketACL", name: "assets", props: { bucket: BUCKET, roleEntities: ["OWNER:project-owners-123456", "READER:allUsers"], defaultAcl: "authenticatedRead" } }), [
                 "Cloud Storage bucket ACL assets applies the public predefined ACL authenticatedRead (defaultAcl)",
-                "Cloud Storage bucket ACL assets grants READER:allUsers (roleEntities[1])",
+                "Cloud Storage bucket ACL assets grants READER to allUsers (roleEntities[1])",
             ]);
             assert.deepEqual(messages({ type: "gcp:storage/defaultObjectACL:DefaultObjectACL", name: "assets", props: { bucket: BUCKET, roleEntities: ["READER:allAuthenticatedUsers"] } }), [
-                "Cloud Storage default object ACL assets grants READER:allAuthenticatedUsers (roleEntities[0])",
+                "Cloud Storage default object ACL assets grants READER to allAuthenticatedUsers (roleEntities[0])",
             ]);
             assert.deepEqual(messages({ type: "gcp:storage/objectAccessControl:ObjectAccessControl", name: "logo", props: { bucket: BUCKET, object: "logo.png", entity: "allUsers", role: "READER" } }), [
                 "Cloud Storage object access control logo grants READER to allUsers (entity)",

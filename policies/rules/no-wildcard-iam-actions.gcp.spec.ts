@@ -26,6 +26,13 @@ describe("policy no-wildcard-iam-actions on GCP", function () {
         ]);
     });
 
+    it("names a role only when it has a role's shape, and never echoes other text", function () {
+        const custom = { type: "gcp:projects/iAMMember:IAMMember", name: "public", props: { project: "p", role: "projects/acme-platform-prod/roles/deployer", member: "allUsers" } };
+        assert.deepEqual(messages(custom), ["IAM member public grants projects/acme-platform-prod/roles/deployer to allUsers: anyone on the internet gets it"]);
+        const odd = { type: "gcp:projects/iAMMember:IAMMember", name: "public", props: { project: "p", role: `roles/x y ${"z".repeat(50_000)}`, member: "allUsers" } };
+        assert.deepEqual(messages(odd), ["IAM member public grants a role to allUsers: anyone on the internet gets it"]);
+    });
+
     it("flags an IAM policy it cannot read", function () {
         assert.deepEqual(messages({ type: "gcp:projects/iAMPolicy:IAMPolicy", name: "project", props: { project: "p", policyData: "[]" } }), [
             "IAM policy project (policyData) is not a JSON IAM policy, so it cannot be checked for grants to allUsers or allAuthenticatedUsers",

@@ -1,5 +1,5 @@
 import { IDENTITY_POLICY_TYPES, identityPolicyDocuments, IdentityPolicyDocument, isAllow, statementsOf, stringsOf, unreadableReason } from "../lib/iam-documents";
-import { GCP_IAM_TYPE_PATTERNS, gcpIamGrants, isGcpIamType, isGcsIamType, publicPrincipals } from "../lib/gcp-iam";
+import { describeRole, GCP_IAM_TYPE_PATTERNS, gcpIamGrants, isGcpIamType, isGcsIamType, publicPrincipals } from "../lib/gcp-iam";
 import { ALWAYS_MANDATORY, ResourceRule, ResourceUnderTest } from "../lib/rule";
 
 /** `*`, and `<service>:*` in any case: every action, or every action of a service. Partial wildcards (`s3:Get*`) pass. */
@@ -25,7 +25,7 @@ function gcpPublicGrantViolations(resource: ResourceUnderTest): string[] {
     const grants = gcpIamGrants(resource);
     if (grants.kind === "unreadable") return [`${grants.subject} ${grants.reason}, so it cannot be checked for grants to allUsers or allAuthenticatedUsers`];
     return grants.grants.flatMap(({ subject, role, members }) =>
-        publicPrincipals(members).map((principal) => `${subject} grants ${typeof role === "string" ? role : "a role"} to ${principal}: anyone ${principal === "allUsers" ? "on the internet" : "with a Google account"} gets it`),
+        publicPrincipals(members).map((principal) => `${subject} grants ${describeRole(role)} to ${principal}: anyone ${principal === "allUsers" ? "on the internet" : "with a Google account"} gets it`),
     );
 }
 
