@@ -51,6 +51,9 @@ function cloudSqlViolations(name: string, props: Record<string, unknown>): strin
  * Dev is disposable by design (its tier defaults turn these off), so the check reports nothing in dev, whatever
  * the enforcement level there.
  * Exemptable, with an expiry: decommissioning a protected database means turning deletionProtection off first.
+ * On GCP: Cloud SQL (cloudSqlViolations) and GKE. Memorystore for Redis is not asked for RDB snapshots
+ * (persistenceConfig): the platform keeps only rebuildable cache data there, and its instances keep the
+ * provider's deletionProtection default.
  */
 export const deletionProtectionAndBackups: ResourceRule = {
     kind: "resource",
