@@ -119,6 +119,32 @@ describe("policy no-public-data-stores on GCP", function () {
         });
     });
 
+    describe("Compute Engine data hosts", function () {
+        const instance = (labels: Record<string, string>, networkInterface: Record<string, unknown>): TestResource => ({
+            type: "gcp:compute/instance:Instance",
+            name: "kafka-0",
+            props: { machineType: "n2-standard-4", zone: "europe-west1-b", bootDisk: { initializeParams: { image: "debian-cloud/debian-12" } }, labels, networkInterfaces: [{ subnetwork: "platform-prod", ...networkInterface }] },
+        });
+
+        it("flags an external IP on an instance or template labelled as holding data", function () {
+            assert.deepEqual(messages(instance({ role: "kafka-broker" }, { accessConfigs: [{ networkTier: "PREMIUM" }] })), [
+                "Compute Engine instance kafka-0 is a data host (label role=kafka-broker) with an external IP address (networkInterfaces[0].accessConfigs)",
+            ]);
+            const template: TestResource = {
+                type: "gcp:compute/instanceTemplate:InstanceTemplate",
+                name: "db",
+                props: { machineType: "n2-standard-4", disks: [{ sourceImage: "debian-cloud/debian-12" }], labels: { "data-classification": "confidential" }, networkInterfaces: [{ network: "platform-prod", ipv6AccessConfigs: [{ networkTier: "PREMIUM" }] }] },
+            };
+            assert.deepEqual(messages(template), ["instance template db is a data host (label data-classification=confidential) with an external IP address (networkInterfaces[0].ipv6AccessConfigs)"]);
+        });
+
+        it("passes a data host without an external IP, and a web server with one", function () {
+            assert.deepEqual(messages(instance({ role: "postgres" }, {})), []);
+            assert.deepEqual(messages(instance({ role: "postgres" }, { accessConfigs: [] })), []);
+            assert.deepEqual(messages(instance({ role: "web", "data-classification": "public" }, { accessConfigs: [{}] })), []);
+        });
+    });
+
     it("does not judge Memorystore, which has no public address", function () {
         assert.deepEqual(messages(memorystoreRedis({ authorizedNetwork: "projects/acme/global/networks/default", connectMode: "DIRECT_PEERING" })), []);
     });

@@ -1,4 +1,4 @@
-import { INSTANCE, LAUNCH_TEMPLATE, publicIpViolations } from "../lib/ec2-hosts";
+import { GCE_HOST_TYPES, gcePublicIpViolations, INSTANCE, LAUNCH_TEMPLATE, publicIpViolations } from "../lib/ec2-hosts";
 import { GCS_PUBLIC_ACCESS_TYPES, gcsPublicAccessViolations, isGcsPublicAccessType } from "../lib/gcs-public-access";
 import { ALWAYS_MANDATORY, ResourceRule, ResourceUnderTest } from "../lib/rule";
 import { aclViolations, policyViolations, publicAccessBlockViolations, S3_PUBLIC_ACCESS_TYPES, websiteViolations } from "../lib/s3-public-access";
@@ -160,7 +160,9 @@ function exposures(ingress: Ingress): string | undefined {
  *   "enforced", IAM grants (member, binding, policy) to allUsers / allAuthenticatedUsers on a bucket or a managed
  *   folder, and legacy ACLs naming them (lib/gcs-public-access.ts);
  * - no firewall rule admitting a data-store port from 0.0.0.0/0 or ::/0 through its sourceRanges (rules that
- *   admit source tags or service accounts only are not public).
+ *   admit source tags or service accounts only are not public);
+ * - no external IP address on a Compute Engine data host (an instance or instance template whose labels say it
+ *   holds data, read as EC2 tags are).
  * Memorystore is not judged here: an instance has no public address and is reachable only from the VPC it is
  * peered or connected to (authorizedNetwork); its safeguards are AUTH and TLS (cache-authentication,
  * encryption-in-transit).
@@ -173,7 +175,7 @@ export const noPublicDataStores: ResourceRule = {
     rationale:
         "A data store reachable from the internet is one leaked or guessed credential, or one unpatched CVE, away from a breach; it is also scanned and brute-forced around the clock.",
     remediation:
-        "Set publiclyAccessible: false on RDS instances and Aurora cluster instances and admit data-store ports only from the clients' security groups (as components/postgres/aws.ts and components/redis/aws.ts do), never from 0.0.0.0/0 or ::/0. Keep S3 buckets private: no public ACL or grant, bucket policies for named principals or with aws:SourceVpce / aws:PrincipalOrgID conditions, all four public access block settings true, CloudFront with origin access control instead of website hosting. Cloud SQL: settings.ipConfiguration {ipv4Enabled: false, privateNetwork} and no authorizedNetworks of 0.0.0.0/0. Cloud Storage: uniformBucketLevelAccess: true, publicAccessPrevention: \"enforced\", no role for allUsers or allAuthenticatedUsers (serve public files through Cloud CDN or signed URLs). GCP firewalls: admit data-store ports from the clients' ranges, tags or service accounts, never 0.0.0.0/0. Put data hosts in private subnets without public IPs (a data host is an EC2 instance or launch template tagged data-classification with a value other than public/none, or role, workload, component or data-store naming a data store: db, postgres, redis, mongodb, kafka...).",
+        "Set publiclyAccessible: false on RDS instances and Aurora cluster instances and admit data-store ports only from the clients' security groups (as components/postgres/aws.ts and components/redis/aws.ts do), never from 0.0.0.0/0 or ::/0. Keep S3 buckets private: no public ACL or grant, bucket policies for named principals or with aws:SourceVpce / aws:PrincipalOrgID conditions, all four public access block settings true, CloudFront with origin access control instead of website hosting. Cloud SQL: settings.ipConfiguration {ipv4Enabled: false, privateNetwork} and no authorizedNetworks of 0.0.0.0/0. Cloud Storage: uniformBucketLevelAccess: true, publicAccessPrevention: \"enforced\", no role for allUsers or allAuthenticatedUsers (serve public files through Cloud CDN or signed URLs). GCP firewalls: admit data-store ports from the clients' ranges, tags or service accounts, never 0.0.0.0/0. Put data hosts in private subnets without public IPs (on Compute Engine: network interfaces without accessConfigs, reaching out through Cloud NAT) (a data host is an EC2 instance or launch template tagged data-classification with a value other than public/none, or role, workload, component or data-store naming a data store: db, postgres, redis, mongodb, kafka...).",
     resourceTypes: [
         "aws:rds/instance:Instance",
         "aws:rds/clusterInstance:ClusterInstance",
@@ -186,6 +188,7 @@ export const noPublicDataStores: ResourceRule = {
         CLOUD_SQL,
         GCP_FIREWALL,
         ...GCS_PUBLIC_ACCESS_TYPES,
+        ...Object.keys(GCE_HOST_TYPES),
     ],
     enforcement: ALWAYS_MANDATORY,
     exemptable: true,
@@ -201,6 +204,7 @@ export const noPublicDataStores: ResourceRule = {
         }
         if (resource.type === INSTANCE || resource.type === LAUNCH_TEMPLATE) return publicIpViolations(resource);
         if (resource.type === CLOUD_SQL) return cloudSqlViolations(resource);
+        if (Object.hasOwn(GCE_HOST_TYPES, resource.type)) return gcePublicIpViolations(resource);
         if (isGcsPublicAccessType(resource.type)) return gcsPublicAccessViolations(resource);
         return ingressesOf(resource)
             .map(exposures)
