@@ -12,6 +12,9 @@ const regionalSecret = (props: Record<string, unknown>): TestResource => ({ type
 const redisCluster = (props: Record<string, unknown>): TestResource => ({ type: "gcp:redis/cluster:Cluster", name: "sessions", props: { shardCount: 3, ...props } });
 const valkey = (props: Record<string, unknown>): TestResource => ({ type: "gcp:memorystore/instance:Instance", name: "valkey", props: { shardCount: 1, ...props } });
 
+const vm = (props: Record<string, unknown>): TestResource => ({ type: "gcp:compute/instance:Instance", name: "vm", props: { machineType: "e2-small", zone: "europe-west1-b", networkInterfaces: [{ subnetwork: "platform-prod" }], ...props } });
+const template = (type: string, disks: unknown[]): TestResource => ({ type, name: "vm", props: { machineType: "e2-small", region: "europe-west1", disks, networkInterfaces: [{ network: "platform-prod" }] } });
+
 /** Each GCP type, encrypted with the project's key and without one. */
 const CASES: readonly { readonly encrypted: TestResource; readonly plain: TestResource; readonly message: string }[] = [
     { encrypted: cloudSql(), plain: cloudSql({ encryptionKeyName: undefined }), message: "Cloud SQL instance postgres is not encrypted with a customer-managed Cloud KMS key (encryptionKeyName is not set; prod requires CMEK)" },
@@ -54,6 +57,21 @@ const CASES: readonly { readonly encrypted: TestResource; readonly plain: TestRe
         plain: regionDisk({ diskEncryptionKey: {} }),
         message: "Compute Engine regional disk data is not encrypted with a customer-managed Cloud KMS key (diskEncryptionKey.kmsKeyName is not set; prod requires CMEK)",
     },
+    {
+        encrypted: vm({ bootDisk: { kmsKeySelfLink: KMS_KEY, initializeParams: { image: "debian-cloud/debian-12" } } }),
+        plain: vm({ bootDisk: { initializeParams: { image: "debian-cloud/debian-12" } } }),
+        message: "Compute Engine instance vm is not encrypted with a customer-managed Cloud KMS key (bootDisk.kmsKeySelfLink is not set; prod requires CMEK)",
+    },
+    {
+        encrypted: template("gcp:compute/instanceTemplate:InstanceTemplate", [{ boot: true, sourceImage: "debian-cloud/debian-12", diskEncryptionKey: { kmsKeySelfLink: KMS_KEY } }, { source: "data-disk" }]),
+        plain: template("gcp:compute/instanceTemplate:InstanceTemplate", [{ boot: true, sourceImage: "debian-cloud/debian-12", diskEncryptionKey: { kmsKeySelfLink: KMS_KEY } }, { diskSizeGb: 100 }]),
+        message: "instance template vm is not encrypted with a customer-managed Cloud KMS key (disks[].diskEncryptionKey.kmsKeySelfLink is not set; prod requires CMEK)",
+    },
+    {
+        encrypted: template("gcp:compute/regionInstanceTemplate:RegionInstanceTemplate", [{ boot: true, sourceImage: "debian-cloud/debian-12", diskEncryptionKey: { kmsKeySelfLink: KMS_KEY } }]),
+        plain: template("gcp:compute/regionInstanceTemplate:RegionInstanceTemplate", [{ boot: true, sourceImage: "debian-cloud/debian-12" }]),
+        message: "regional instance template vm is not encrypted with a customer-managed Cloud KMS key (disks[].diskEncryptionKey.kmsKeySelfLink is not set; prod requires CMEK)",
+    },
 ];
 
 describe("policy encryption-at-rest on GCP", function () {
@@ -86,6 +104,10 @@ describe("policy encryption-at-rest on GCP", function () {
         assert.deepEqual(messages(replicas(KMS_KEY, KMS_KEY)), []);
         assert.deepEqual(messages(replicas(KMS_KEY, undefined)).length, 1);
         assert.deepEqual(messages(disk({ diskEncryptionKey: { rsaEncryptedKey: "ieCx/NcW06PcT7Ep1X6LUTc/hLvUDYyzSZPPVCVPTVEohpeHASqC8uw5TzyO9U+Fka9JFHz0mBibXUInrC/jEk014kCK/NPjYgEMOyssZ4ZINPKxlUh2zn1bV+MCaTICrdmuSBTWlUUiFoDD6PYznLwh8ZNdaheCeZ8ewEXgFQ8V+sDroLaN3Xs3MDTXQEMMoNUXMCZEIpg9Vtp9x2oeQ5lAbtt7bYAAHf5l+gJWw3sUfs0/Glw5fpdjT8Uggrr+RMZezGrltJEF293rvTIjWOEB3z5OHyHwQkvdrPDFcTqsLfh+8Hr8g+mf+7zVPEC8nEbqpdl3GPv3A7AwpFp7MA==" } })), []);
+    });
+
+    it("leaves an instance's existing boot disk to the Disk resource that made it", function () {
+        assert.deepEqual(messages(vm({ bootDisk: { source: "projects/acme/zones/europe-west1-b/disks/vm-boot" } })), []);
     });
 
     it("reports the advisory can't-run result while a key is unknown during preview", function () {

@@ -71,6 +71,17 @@ function secretEncrypted(props: Record<string, unknown>): boolean {
 const diskEncrypted = (kmsField: string) => (props: Record<string, unknown>): boolean =>
     [kmsField, "rawKey", "rsaEncryptedKey"].some((field) => isSet(dig(props, ["diskEncryptionKey", field])));
 
+/** An instance's boot disk created with it (a `source` disk is a Disk resource, judged itself). Attached disks are always `source` disks. */
+function bootDiskEncrypted(props: Record<string, unknown>): boolean {
+    const boot = asRecord(props.bootDisk);
+    return isSet(boot?.source) || ["kmsKeySelfLink", "diskEncryptionKeyRaw", "diskEncryptionKeyRsa"].some((field) => isSet(boot?.[field]));
+}
+
+/** Every disk an instance template creates (not `source` disks) names a key. */
+function templateDisksEncrypted(props: Record<string, unknown>): boolean {
+    return asArray(props.disks).every((entry) => isSet(asRecord(entry)?.source) || hasKey("diskEncryptionKey", "kmsKeySelfLink")(asRecord(entry) ?? {}));
+}
+
 export const GCP_CMEK_INPUTS: Readonly<Record<string, CmekInput>> = {
     "gcp:sql/databaseInstance:DatabaseInstance": { label: "Cloud SQL instance", property: "encryptionKeyName", encrypted: hasKey("encryptionKeyName") },
     "gcp:redis/instance:Instance": { label: "Memorystore for Redis instance", property: "customerManagedKey", encrypted: hasKey("customerManagedKey") },
@@ -88,6 +99,9 @@ export const GCP_CMEK_INPUTS: Readonly<Record<string, CmekInput>> = {
     "gcp:pubsub/topic:Topic": { label: "Pub/Sub topic", property: "kmsKeyName", encrypted: hasKey("kmsKeyName") },
     "gcp:compute/disk:Disk": { label: "Compute Engine disk", property: "diskEncryptionKey.kmsKeySelfLink", encrypted: diskEncrypted("kmsKeySelfLink") },
     "gcp:compute/regionDisk:RegionDisk": { label: "Compute Engine regional disk", property: "diskEncryptionKey.kmsKeyName", encrypted: diskEncrypted("kmsKeyName") },
+    "gcp:compute/instance:Instance": { label: "Compute Engine instance", property: "bootDisk.kmsKeySelfLink", encrypted: bootDiskEncrypted },
+    "gcp:compute/instanceTemplate:InstanceTemplate": { label: "instance template", property: "disks[].diskEncryptionKey.kmsKeySelfLink", encrypted: templateDisksEncrypted },
+    "gcp:compute/regionInstanceTemplate:RegionInstanceTemplate": { label: "regional instance template", property: "disks[].diskEncryptionKey.kmsKeySelfLink", encrypted: templateDisksEncrypted },
 };
 
 /** Google encrypts every GCP resource at rest with its own keys; the tiers in CMEK_REQUIRED_TIERS need the project's own Cloud KMS key. */
@@ -161,7 +175,7 @@ export const encryptionAtRest: ResourceRule = {
     rationale:
         "Encryption at rest with a KMS key keeps data unreadable in snapshots, backups and disks that leave our control, and puts access to it behind the key's policy and audit trail.",
     remediation:
-        "RDS instance and Aurora cluster storageEncrypted: true; ElastiCache atRestEncryptionEnabled: true (on a ReplicationGroup: a standalone Redis cluster cannot encrypt); EKS encryptionConfig {resources: [\"secrets\"], provider: {keyArn}}; SNS kmsMasterKeyId; log group kmsKeyId; ECR encryptionConfigurations [{encryptionType: \"KMS\"}]; EBS encrypted: true (volumes, instance rootBlockDevice and ebsBlockDevices, launch template blockDeviceMappings ebs.encrypted \"true\"); S3 sseAlgorithm AES256 or aws:kms. GCP: the Cloud KMS key's name in Cloud SQL encryptionKeyName, Memorystore customerManagedKey (kmsKey on a Redis cluster or Valkey instance), GKE databaseEncryption {state: \"ENCRYPTED\", keyName}, Artifact Registry kmsKeyName, Secret Manager replication.auto.customerManagedEncryption.kmsKeyName (or on every user-managed replica), bucket encryption.defaultKmsKeyName, Pub/Sub kmsKeyName, disk diskEncryptionKey.kmsKeySelfLink, and grant the service agent roles/cloudkms.cryptoKeyEncrypterDecrypter on the key. The components under components/ pass the environment's KMS key.",
+        "RDS instance and Aurora cluster storageEncrypted: true; ElastiCache atRestEncryptionEnabled: true (on a ReplicationGroup: a standalone Redis cluster cannot encrypt); EKS encryptionConfig {resources: [\"secrets\"], provider: {keyArn}}; SNS kmsMasterKeyId; log group kmsKeyId; ECR encryptionConfigurations [{encryptionType: \"KMS\"}]; EBS encrypted: true (volumes, instance rootBlockDevice and ebsBlockDevices, launch template blockDeviceMappings ebs.encrypted \"true\"); S3 sseAlgorithm AES256 or aws:kms. GCP: the Cloud KMS key's name in Cloud SQL encryptionKeyName, Memorystore customerManagedKey (kmsKey on a Redis cluster or Valkey instance), GKE databaseEncryption {state: \"ENCRYPTED\", keyName}, Artifact Registry kmsKeyName, Secret Manager replication.auto.customerManagedEncryption.kmsKeyName (or on every user-managed replica), bucket encryption.defaultKmsKeyName, Pub/Sub kmsKeyName, disk diskEncryptionKey.kmsKeySelfLink (an instance's bootDisk.kmsKeySelfLink, a template's disks[].diskEncryptionKey.kmsKeySelfLink), and grant the service agent roles/cloudkms.cryptoKeyEncrypterDecrypter on the key. The components under components/ pass the environment's KMS key.",
     resourceTypes: [
         "aws:rds/instance:Instance",
         "aws:rds/cluster:Cluster",

@@ -174,6 +174,11 @@ const HANDMADE: readonly TestResource[] = [
     { type: "gcp:redis/cluster:Cluster", name: "sessions", props: { region: "europe-west1", shardCount: 3, authorizationMode: "AUTH_MODE_IAM_AUTH", transitEncryptionMode: "TRANSIT_ENCRYPTION_MODE_SERVER_AUTHENTICATION", kmsKey: KMS_KEY } },
     { type: "gcp:memorystore/instance:Instance", name: "valkey", props: { instanceId: "valkey", location: "europe-west1", shardCount: 1, authorizationMode: "IAM_AUTH", transitEncryptionMode: "SERVER_AUTHENTICATION", kmsKey: KMS_KEY } },
     { type: "gcp:container/nodePool:NodePool", name: "general", props: { cluster: "platform-prod", location: "europe-west1", nodeConfig: { machineType: "e2-standard-4" }, networkConfig: { enablePrivateNodes: true } } },
+    {
+        type: "gcp:compute/instance:Instance",
+        name: "kafka-0",
+        props: { machineType: "n2-standard-4", zone: "europe-west1-b", labels: { role: "kafka" }, bootDisk: { kmsKeySelfLink: KMS_KEY, initializeParams: { image: "debian-cloud/debian-12" } }, networkInterfaces: [{ subnetwork: "platform-prod" }] },
+    },
     { type: "gcp:pubsub/topic:Topic", name: "events", props: { name: "events", kmsKeyName: KMS_KEY } },
     { type: "gcp:compute/firewall:Firewall", name: "db", props: { network: "platform-prod", direction: "INGRESS", sourceRanges: ["10.30.0.0/16"], allows: [{ protocol: "tcp", ports: ["5432", "6379-6380"] }] } },
     { type: "gcp:storage/bucketACL:BucketACL", name: "assets", props: { bucket: "assets", predefinedAcl: "private", roleEntities: ["OWNER:project-owners-123456", "READER:group-web@acme.example"] } },
