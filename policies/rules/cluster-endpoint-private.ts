@@ -1,14 +1,10 @@
+import { isAnywhere } from "../lib/cidrs";
 import { ResourceRule, ResourceUnderTest, STRICT_OUTSIDE_DEV } from "../lib/rule";
 import { asArray, asRecord } from "../lib/values";
 
 const EKS_CLUSTER = "aws:eks/cluster:Cluster";
 const GKE_CLUSTER = "gcp:container/cluster:Cluster";
 const GKE_NODE_POOL = "gcp:container/nodePool:NodePool";
-
-/** 0.0.0.0/0, ::/0 and any other spelling of a prefix of length zero: every address. */
-function isAnywhere(cidr: unknown): boolean {
-    return typeof cidr === "string" && /\/0+$/.test(cidr.trim());
-}
 
 function gkeClusterViolations({ name, props }: ResourceUnderTest): string[] {
     const messages: string[] = [];

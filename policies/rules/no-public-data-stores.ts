@@ -1,3 +1,4 @@
+import { isAnywhere } from "../lib/cidrs";
 import { GCE_HOST_TYPES, gcePublicIpViolations, INSTANCE, LAUNCH_TEMPLATE, publicIpViolations } from "../lib/ec2-hosts";
 import { GCS_PUBLIC_ACCESS_TYPES, gcsPublicAccessViolations, isGcsPublicAccessType } from "../lib/gcs-public-access";
 import { ALWAYS_MANDATORY, ResourceRule, ResourceUnderTest } from "../lib/rule";
@@ -29,11 +30,6 @@ interface Ingress {
     readonly fromPort: unknown;
     readonly toPort: unknown;
     readonly cidrs: readonly unknown[];
-}
-
-/** 0.0.0.0/0, ::/0 and any other spelling of a prefix of length zero: every address. */
-function isAnywhere(cidr: unknown): cidr is string {
-    return typeof cidr === "string" && /\/0+$/.test(cidr.trim());
 }
 
 function isAllTraffic(protocol: unknown): boolean {
