@@ -1,3 +1,4 @@
+import { knownElements, knownEntries } from "./known-values";
 import { ResourceUnderTest } from "./rule";
 import { asArray, asRecord, isRecord } from "./values";
 
@@ -60,12 +61,22 @@ function policyGrants(subject: string, policyData: unknown): GcpIamGrants {
     return { kind: "grants", grants };
 }
 
-/** The grants a GCP IAM resource declares (none for any other type). */
+/**
+ * The grants a GCP IAM resource declares (none for any other type). Members unknown during a preview (a
+ * service account's email, computed by another resource) are left out: they are no literal allUsers, and a
+ * rule that asks only about the role still evaluates.
+ */
 export function gcpIamGrants(resource: ResourceUnderTest): GcpIamGrants {
     const { type, name, props } = resource;
     if (!isGcpIamType(type)) return { kind: "grants", grants: [] };
-    if (/Member$/.test(type)) return { kind: "grants", grants: [{ subject: `IAM member ${name}`, role: props.role, members: [props.member] }] };
-    if (/Binding$/.test(type)) return { kind: "grants", grants: [{ subject: `IAM binding ${name}`, role: props.role, members: asArray(props.members) }] };
+    if (/Member$/.test(type)) {
+        const members = knownEntries(props).filter(([key]) => key === "member").map(([, member]) => member);
+        return { kind: "grants", grants: [{ subject: `IAM member ${name}`, role: props.role, members }] };
+    }
+    if (/Binding$/.test(type)) {
+        const list = knownEntries(props).find(([key]) => key === "members")?.[1];
+        return { kind: "grants", grants: [{ subject: `IAM binding ${name}`, role: props.role, members: knownElements(list).map(([, member]) => member) }] };
+    }
     return policyGrants(`IAM policy ${name} (policyData)`, props.policyData);
 }
 

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { gkeCluster } from "../test-support/gcp-fixtures";
-import { checkResource, HarnessOptions, TestResource, violationMessages, verdictsOn } from "../test-support/policy-harness";
+import { checkResource, HarnessOptions, TestResource, UNKNOWN, violationMessages, verdictsOn } from "../test-support/policy-harness";
 import { clusterEndpointPrivate } from "./cluster-endpoint-private";
 
 const messages = (resource: TestResource, options?: HarnessOptions): string[] => violationMessages(checkResource(clusterEndpointPrivate, resource, options));
@@ -39,6 +39,13 @@ describe("policy cluster-endpoint-private on GKE", function () {
             "GKE cluster cluster authorizes every address to reach its API endpoint (masterAuthorizedNetworksConfig.cidrBlocks[0] is ::/00)",
         ]);
         assert.deepEqual(messages(gkeCluster({ masterAuthorizedNetworksConfig: { cidrBlocks: [{ cidrBlock: "100.64.0.0/10" }], gcpPublicCidrsAccessEnabled: false } })), []);
+    });
+
+    it("evaluates during a preview: an authorized network computed by another resource is no 0.0.0.0/0", function () {
+        assert.deepEqual(checkResource(clusterEndpointPrivate, gkeCluster({ masterAuthorizedNetworksConfig: { cidrBlocks: [{ cidrBlock: UNKNOWN, displayName: "nodes" }, UNKNOWN] } })), []);
+        assert.deepEqual(messages(gkeCluster({ masterAuthorizedNetworksConfig: { cidrBlocks: [{ cidrBlock: UNKNOWN }, { cidrBlock: "0.0.0.0/0" }] } })), [
+            "GKE cluster cluster authorizes every address to reach its API endpoint (masterAuthorizedNetworksConfig.cidrBlocks[1] is 0.0.0.0/0)",
+        ]);
     });
 
     it("reports nothing in dev (master authorized networks keep its public endpoint narrow), mandatory in staging and prod", function () {

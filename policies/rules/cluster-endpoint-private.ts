@@ -1,4 +1,5 @@
 import { isAnywhere } from "../lib/cidrs";
+import { knownElements, knownEntries } from "../lib/known-values";
 import { ResourceRule, ResourceUnderTest, STRICT_OUTSIDE_DEV } from "../lib/rule";
 import { asArray, asRecord } from "../lib/values";
 
@@ -15,8 +16,9 @@ function gkeClusterViolations({ name, props }: ResourceUnderTest): string[] {
         if (asRecord(asRecord(pool)?.networkConfig)?.enablePrivateNodes === false) messages.push(`GKE cluster ${name} nodePools[${index}] gives its nodes public IP addresses (networkConfig.enablePrivateNodes is false)`);
     });
     const authorized = asRecord(props.masterAuthorizedNetworksConfig);
-    asArray(authorized?.cidrBlocks).forEach((block, index) => {
-        const cidr = asRecord(block)?.cidrBlock;
+    // A block computed by another resource (a subnet's range, unknown during a preview) is no literal 0.0.0.0/0.
+    knownElements(authorized?.cidrBlocks).forEach(([index, block]) => {
+        const cidr = knownEntries(block).find(([key]) => key === "cidrBlock")?.[1];
         if (isAnywhere(cidr)) messages.push(`GKE cluster ${name} authorizes every address to reach its API endpoint (masterAuthorizedNetworksConfig.cidrBlocks[${index}] is ${String(cidr).trim()})`);
     });
     if (authorized?.gcpPublicCidrsAccessEnabled === true) messages.push(`GKE cluster ${name} authorizes every Google Cloud public IP address to reach its API endpoint (masterAuthorizedNetworksConfig.gcpPublicCidrsAccessEnabled is true)`);

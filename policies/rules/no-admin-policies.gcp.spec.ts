@@ -38,9 +38,11 @@ describe("policy no-admin-policies on GCP", function () {
         assert.deepEqual(messages({ type: "gcp:projects/iAMPolicy:IAMPolicy", name: "project", props: { project: "p", policyData: "roles/owner" } }), []);
     });
 
-    it("reports the advisory can't-run result while the role is unknown during preview", function () {
+    it("reports the advisory can't-run result while the role is unknown during preview, and judges a known role whose member is not known yet", function () {
         const [outcome] = checkResource(noAdminPolicies, projectMember(UNKNOWN));
         assert.equal(outcome.kind, "unknown");
+        assert.deepEqual(messages(projectMember("roles/cloudsql.client", UNKNOWN)), []);
+        assert.deepEqual(messages(projectMember("roles/owner", UNKNOWN)), ["IAM member ci grants roles/owner to members known only at deployment, which gives full control of every resource, IAM included"]);
     });
 
     it("is critical, mandatory in every tier, and exemptable", function () {

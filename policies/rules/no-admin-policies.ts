@@ -29,7 +29,7 @@ function gcpGrantViolations(resource: ResourceUnderTest): string[] {
         const granted = role.trim();
         const named = members.filter((member): member is string => typeof member === "string" && member.trim() !== "").map(describePrincipal);
         const who = named.length <= 3 ? named.join(", ") : `${named.slice(0, 3).join(", ")} and ${named.length - 3} more`;
-        return [`${subject} grants ${granted} to ${who || "its members"}, which gives ${ADMIN_GCP_ROLES[granted]}`];
+        return [`${subject} grants ${granted} to ${who || "members known only at deployment"}, which gives ${ADMIN_GCP_ROLES[granted]}`];
     });
 }
 

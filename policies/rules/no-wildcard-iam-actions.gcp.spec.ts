@@ -43,9 +43,10 @@ describe("policy no-wildcard-iam-actions on GCP", function () {
         assert.deepEqual(messages({ type: "gcp:storage/bucketIAMMember:BucketIAMMember", name: "public", props: { bucket: "b", role: "roles/storage.objectViewer", member: "allUsers" } }), []);
     });
 
-    it("reports the advisory can't-run result while a member is unknown during preview", function () {
-        const [outcome] = checkResource(noWildcardIamActions, invoker(UNKNOWN));
-        assert.equal(outcome.kind, "unknown");
+    it("evaluates during a preview: a member computed by another resource is no allUsers, a literal one beside it still is", function () {
+        assert.deepEqual(checkResource(noWildcardIamActions, invoker(UNKNOWN)), []);
+        const binding = { type: "gcp:projects/iAMBinding:IAMBinding", name: "viewers", props: { project: "p", role: "roles/viewer", members: [UNKNOWN, "allAuthenticatedUsers"] } };
+        assert.deepEqual(messages(binding), ["IAM binding viewers grants roles/viewer to allAuthenticatedUsers: anyone with a Google account gets it"]);
     });
 
     it("is critical, mandatory in every tier, and exemptable", function () {
