@@ -1,6 +1,8 @@
+import { promoteCommand } from "./promote";
 import { smokeCommand } from "./smoke";
 
 /** The release commands beside `plan` and `audit`; each parses its own options and has its own --help. */
 export const RELEASE_COMMANDS: Readonly<Record<string, (argv: readonly string[]) => Promise<number>>> = {
+    promote: promoteCommand,
     smoke: smokeCommand,
 };
