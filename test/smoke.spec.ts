@@ -2,6 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { CheckReport } from "../tools/checks";
+import { smoke } from "../tools/smoke";
 import { scratchDir } from "./support/prometheus";
 import { RunningService, startSampleService, startStub } from "./support/sample-service";
 import { runTool } from "./support/tools-cli";
@@ -60,9 +61,8 @@ describe("smoke", function () {
             response.writeHead(500).end("boom");
         });
         stubs.push(failing);
-        const run = await runTool(["smoke", "--url", failing.url, "--expect-sha", SHA, "--deadline", "1500ms", "--format", "json"]);
-        assert.equal(run.status, 1);
-        const report = parsed(run.stdout);
+        const report = await smoke({ baseUrl: new URL(failing.url), expectSha: SHA, deadlineMs: 1_500, requestTimeoutMs: 5_000 });
+        assert.equal(report.exitCode, 1);
         assert.deepEqual(statuses(report), { "GET /healthz": "failed", "GET /readyz": "failed", "GET /livez": "failed", "GET /version": "failed" });
         assert.match(report.checks[0].detail, /^\/healthz answered 500, expected 200 \([3-9] attempts\)$/);
         assert.ok(requests >= 12, `retried with backoff: ${requests} requests`);
@@ -71,9 +71,10 @@ describe("smoke", function () {
     it("gives up on a service that never answers at the deadline, not later", async function () {
         const hung = await startStub(() => undefined);
         stubs.push(hung);
-        const run = await runTool(["smoke", "--url", hung.url, "--expect-sha", SHA, "--deadline", "2s", "--request-timeout", "500ms", "--format", "json"]);
-        assert.equal(run.status, 1);
-        const report = parsed(run.stdout);
+        const started = Date.now();
+        const report = await smoke({ baseUrl: new URL(hung.url), expectSha: SHA, deadlineMs: 2_000, requestTimeoutMs: 500 });
+        assert.equal(report.exitCode, 1);
+        assert.ok(Date.now() - started < 2_500, `${Date.now() - started} ms`);
         assert.ok(report.checks.every((check) => check.status === "failed" && /^\/[a-z]+z?: no answer within 500 ms/.test(check.detail)), JSON.stringify(report.checks));
         assert.ok(report.checks.every((check) => (check.durationMs ?? 0) <= 2_300), JSON.stringify(report.checks));
     });
@@ -87,9 +88,9 @@ describe("smoke", function () {
             response.writeHead(200).end("ok");
         });
         stubs.push(rolling);
-        const run = await runTool(["smoke", "--url", rolling.url, "--expect-sha", SHA, "--deadline", "10s", "--format", "json"]);
-        assert.equal(run.status, 0, run.stdout);
-        assert.deepEqual(statuses(parsed(run.stdout)), { "GET /healthz": "passed", "GET /readyz": "passed", "GET /livez": "skipped", "GET /version": "passed" });
+        const report = await smoke({ baseUrl: new URL(rolling.url), expectSha: SHA, deadlineMs: 10_000, requestTimeoutMs: 5_000 });
+        assert.equal(report.exitCode, 0, JSON.stringify(report.checks));
+        assert.deepEqual(statuses(report), { "GET /healthz": "passed", "GET /readyz": "passed", "GET /livez": "skipped", "GET /version": "passed" });
     });
 
     it("the sample service counts requests per status code for Prometheus, /metrics itself left out", async function () {

@@ -16,6 +16,7 @@ import { Check, CHECK_FORMATS, CHECK_RENDERERS, checkReport, CheckReport, emitRe
 import { currentBaseline, formatBaseline } from "./parity-baseline";
 import { isBlocking } from "./report";
 import { planStacks } from "./plan";
+import { readBounded } from "./smoke";
 
 export const PREDEPLOY_HELP = `Usage: node tools/bin.js predeploy --stack <stack> (--prometheus-url <url> | --error-budget-file <file>) [options]
 
@@ -188,9 +189,9 @@ async function queryPrometheus(url: URL, query: string): Promise<unknown> {
     const endpoint = new URL(`${url.pathname.replace(/\/$/, "")}/api/v1/query`, url);
     endpoint.searchParams.set("query", query);
     const response = await fetch(endpoint, { signal: AbortSignal.timeout(PROMETHEUS_TIMEOUT_MS), redirect: "error" });
-    const text = await response.text();
-    if (text.length > MAX_ANSWER_BYTES) throw new Error("answer too large");
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const text = await readBounded(response, MAX_ANSWER_BYTES + 1);
+    if (Buffer.byteLength(text) > MAX_ANSWER_BYTES) throw new Error(`an answer over ${MAX_ANSWER_BYTES / 2 ** 20} MiB`);
     return JSON.parse(text) as unknown;
 }
 

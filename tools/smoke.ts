@@ -56,7 +56,8 @@ interface Answer {
     readonly problem?: string;
 }
 
-async function readBounded(response: Response): Promise<string> {
+/** The body of a response, cut at `maxBytes` (a caller that must know asks for one byte more). */
+export async function readBounded(response: Response, maxBytes = MAX_BODY_BYTES): Promise<string> {
     if (!response.body) return "";
     const reader = response.body.getReader();
     const chunks: Uint8Array[] = [];
@@ -65,7 +66,8 @@ async function readBounded(response: Response): Promise<string> {
         const { done, value } = await reader.read();
         if (done) break;
         size += value.byteLength;
-        if (size > MAX_BODY_BYTES) {
+        if (size > maxBytes) {
+            chunks.push(value.subarray(0, maxBytes - (size - value.byteLength)));
             await reader.cancel();
             break;
         }
