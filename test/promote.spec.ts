@@ -82,6 +82,28 @@ describe("promote", function () {
         assert.deepEqual(result.changes.map((change) => [change.service, change.after]), [["api", `123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/staging/api:3f2c9d0@${NEW_DIGEST}`]]);
     });
 
+    it("leaves every other byte alone: secure values, quoting, comments and their spacing", function () {
+        const dir = projectCopy();
+        const file = path.join(dir, "Pulumi.staging.yaml");
+        const extra = "  platform:jwtSecret:\n    secure: v1:c2FsdHNhbHQ=:dGhpcyBpcyBub3QgcmVhbA==\n  platform:apiKeys:\n    stripe:\n      secure: \"v1:abc:def\"   # two spaces before this comment\n";
+        fs.writeFileSync(file, `encryptionsalt: v1:Y2FmZWJhYmU=:v1:AAAA:BBBB\n${fs.readFileSync(file, "utf8").replace(`image: ${OLD_API}`, `image: "${OLD_API}"   # quoted`)}${extra}`);
+        const before = fs.readFileSync(file, "utf8");
+        promote(options(dir, { to: "staging", services: ["api"], digest: NEW_DIGEST }));
+        assert.deepEqual(changedLines(before, fs.readFileSync(file, "utf8")), [[
+            `      image: "${OLD_API}"   # quoted`,
+            `      image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/staging/api@${NEW_DIGEST}"   # quoted`,
+        ]]);
+    });
+
+    it("a service dev builds from source runs a published digest instead, in the place of its build entry", function () {
+        const dir = projectCopy();
+        const file = path.join(dir, "Pulumi.dev.yaml");
+        const before = fs.readFileSync(file, "utf8");
+        assert.throws(() => promote(options(dir, { to: "dev", services: ["api"], digest: NEW_DIGEST })), /dev builds api from source; pass --repository/);
+        promote(options(dir, { to: "dev", services: ["api"], digest: NEW_DIGEST, tag: "3f2c9d0", repository: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/dev/api" }));
+        assert.equal(fs.readFileSync(file, "utf8"), before.replace("      build:\n        context: services/api\n", `      image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/dev/api:3f2c9d0@${NEW_DIGEST}\n`));
+    });
+
     it("--previous rolls back to the newest earlier digest in the stack exports", function () {
         const dir = projectCopy();
         const current = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/prod/api:1.4.2@sha256:c2c4220412f068944be237fa885e20fb144076abe7a1d51ec56a015ce0da1287";

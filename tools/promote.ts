@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, YAMLMap } from "yaml";
+import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, YAMLMap } from "yaml";
 import { stackFileName } from "../config/load";
 import { InputFileError } from "../engine/input-error";
 import { readInputText, SIZE_LIMITS } from "../engine/input-files";
@@ -52,8 +52,6 @@ Examples:
   node tools/bin.js promote --to prod --service api --digest sha256:<64 hex>`;
 
 const SERVICES_KEY = "platform:services";
-/** The lines a promotion may change: a service's `image:`, or the `build:` block it replaces. */
-const EDITED_LINE = /^\s*(?:-\s+)?(?:image|build):|^\s+(?:context|dockerfile|target):/;
 
 export interface ImageChange {
     readonly service: string;
@@ -196,6 +194,29 @@ function wantedPrevious(options: PromoteOptions, service: string, current: strin
     throw new PromotionRefused(`no earlier digest of ${service} than the one ${options.to} runs in ${options.images.length} stack export${options.images.length === 1 ? "" : "s"}`);
 }
 
+interface TextEdit {
+    readonly start: number;
+    readonly end: number;
+    readonly text: string;
+}
+
+/** The text edit that makes a service run `image`: its `image:` value replaced, or its `build:` entry. */
+function imageEdit(stack: StackFile, service: YAMLMap, image: string): TextEdit {
+    const pair = service.items.find((item) => isScalar(item.key) && (item.key.value === "image" || item.key.value === "build"));
+    const value = pair?.value;
+    if (pair && isScalar(pair.key) && pair.key.value === "image" && isScalar(value) && value.range) {
+        const quote = stack.text[value.range[0]];
+        const text = quote === '"' || quote === "'" ? `${quote}${image}${quote}` : image;
+        return { start: value.range[0], end: value.range[1], text };
+    }
+    if (pair && isScalar(pair.key) && pair.key.range && isNode(value) && value.range) {
+        // `build:` and its block, up to the end of its last line, become one `image:` line.
+        const endsLine = stack.text[value.range[1] - 1] === "\n";
+        return { start: pair.key.range[0], end: value.range[1], text: `image: ${image}${endsLine ? "\n" : ""}` };
+    }
+    throw new InputFileError(stack.file, "a service whose image or build entry cannot be edited in place; edit it by hand");
+}
+
 /** Plans and (unless a dry run) writes the promotion; throws PromotionRefused, InputFileError. */
 export function promote(options: PromoteOptions): PromotionResult {
     const target = readStackFile(options.projectDir, options.to);
@@ -211,6 +232,7 @@ export function promote(options: PromoteOptions): PromotionResult {
 
     const changes: ImageChange[] = [];
     const unchanged: string[] = [];
+    const edits: TextEdit[] = [];
     for (const { service, digest, tag } of wanted) {
         const node = targetServices.get(service);
         if (!node) throw new PromotionRefused(`${stackFileName(options.to)} has no service named ${printable(service, true)}: a promotion changes images, it adds no services`);
@@ -231,18 +253,21 @@ export function promote(options: PromoteOptions): PromotionResult {
             continue;
         }
         changes.push({ service, before: current ?? "build from source", after, digest });
-        // In place of `build:` when the target built it from source, so that the entry reads as before.
-        const buildAt = node.items.findIndex((pair) => isScalar(pair.key) && pair.key.value === "build");
-        if (buildAt >= 0) node.items[buildAt] = target.document.createPair("image", after);
-        else node.set("image", after);
+        edits.push(imageEdit(target, node, after));
     }
 
     let written = false;
     if (changes.length > 0 && !options.dryRun) {
-        const text = target.document.toString({ lineWidth: 0, flowCollectionPadding: false });
-        // The Document keeps comments and order; prove the rest of the file came back as it was.
-        const otherLines = (yaml: string): string => yaml.split("\n").filter((line) => !EDITED_LINE.test(line)).join("\n");
-        if (otherLines(text) !== otherLines(target.text)) throw new InputFileError(target.file, "rewriting it would change more than its images (unusual layout); edit it by hand");
+        // The Document API locates each node; the text is edited only there, so comments, quoting and
+        // spacing elsewhere stay byte for byte. Then the result must read back as intended.
+        let text = target.text;
+        for (const edit of [...edits].sort((a, b) => b.start - a.start)) text = text.slice(0, edit.start) + edit.text + text.slice(edit.end);
+        const reread = parseDocument(text, { prettyErrors: false, logLevel: "silent" });
+        const rereadServices = reread.errors.length === 0 ? serviceNodes({ ...target, text, document: reread }) : undefined;
+        for (const change of changes) {
+            const node = rereadServices?.get(change.service);
+            if (!node || imageOf(node) !== change.after || node.has("build")) throw new InputFileError(target.file, "rewriting its images in place did not give the intended file (unusual layout); edit it by hand");
+        }
         fs.writeFileSync(target.file, text);
         written = true;
     }
