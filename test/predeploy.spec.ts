@@ -29,7 +29,7 @@ async function traffic(service: RunningService, rounds: number, perRound: number
     for (let round = 0; round < rounds; round++) {
         const requests: Promise<unknown>[] = [];
         for (let index = 0; index < perRound; index++) {
-            const failing = index % every === every - 1 && Math.floor(index / every) < errors;
+            const failing = index % every === Math.floor(every / 2) && Math.floor(index / every) < errors;
             requests.push(fetch(`${service.url}${failing ? "/status/500" : "/status/200"}`).then((response) => response.arrayBuffer()));
             if (requests.length >= 50) await Promise.all(requests.splice(0));
         }
@@ -99,7 +99,7 @@ describe("predeploy", function () {
         it("the recording rules measure the mix that was sent: api 0.25%, worker 1.5%", async function () {
             const ratios = await query(prometheus as RunningPrometheus, "service:http_errors:ratio_rate7d");
             const byService = Object.fromEntries(ratios.map((sample) => [sample.metric.service, Number(sample.value[1]) * 100]));
-            assert.ok(Math.abs(byService.api - 0.25) < 0.05, JSON.stringify(byService));
+            assert.ok(Math.abs(byService.api - 0.25) < 0.1, JSON.stringify(byService));
             assert.ok(Math.abs(byService.worker - 1.5) < 0.3, JSON.stringify(byService));
         });
 
@@ -108,13 +108,15 @@ describe("predeploy", function () {
             assert.equal(run.status, 0, run.stdout + run.stderr);
             const [check] = report(run.stdout).checks;
             assert.equal(check.status, "passed");
-            assert.match(check.detail, /^api 0\.2\d% 5xx over 7d \(budget 0\.5%\)$/);
+            const measured = /^api (\d\.\d\d)% 5xx over 7d \(budget 0\.5%\)$/.exec(check.detail);
+            assert.ok(measured && Math.abs(Number(measured[1]) - 0.25) < 0.1, check.detail);
         });
 
         it("over budget, the stack is frozen with one line naming the ratio, the window, the budget and the service", async function () {
             const run = await budgetRun([]);
             assert.equal(run.status, 1, run.stdout + run.stderr);
-            assert.match(lastLine(run.stdout), /^deploy freeze: 1\.\d\d% 5xx over 7d > 0\.5% budget \(worker\)$/);
+            const freeze = /^deploy freeze: (\d\.\d\d)% 5xx over 7d > 0\.5% budget \(worker\)$/.exec(lastLine(run.stdout));
+            assert.ok(freeze && Math.abs(Number(freeze[1]) - 1.5) < 0.3, run.stdout);
         });
 
         it("the freeze yields only to --override-freeze with an incident id, which the output records", async function () {
@@ -122,7 +124,7 @@ describe("predeploy", function () {
             assert.equal(run.status, 0, run.stdout + run.stderr);
             const result = report(run.stdout);
             assert.equal(result.checks[0].status, "overridden");
-            assert.match(result.notes[0], /^deploy freeze overridden for incident INC-4711( by \S+)?: 1\.\d\d% 5xx over 7d > 0\.5% budget \(worker\)$/);
+            assert.match(result.notes[0], /^deploy freeze overridden for incident INC-4711( by \S+)?: \d\.\d\d% 5xx over 7d > 0\.5% budget \(worker\)$/);
             assert.equal(result.verdict, "predeploy passed: prod may deploy (deploy freeze overridden for incident INC-4711)");
         });
     });
