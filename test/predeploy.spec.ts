@@ -165,6 +165,17 @@ describe("predeploy", function () {
             assert.match(report(outside.stdout).checks[1].detail, /^worker's destructive migration is allowed only inside the maintenance window .* it is 20/);
         });
 
+        it("an invalid stack file fails the config check with its first problem, and the checks that need it are skipped", async function () {
+            const dir = scratchDir("platform-predeploy-");
+            for (const file of ["Pulumi.yaml", "Pulumi.prod.yaml"]) fs.copyFileSync(path.join(PROJECT_DIR, file), path.join(dir, file));
+            fs.appendFileSync(path.join(dir, "Pulumi.prod.yaml"), "  platform:postgres:\n    multiAz: false\n");
+            const run = await runTool(["predeploy", "--stack", "prod", "--project-dir", dir, "--only", "config,secrets,migrations", "--format", "json"]);
+            assert.equal(run.status, 1);
+            const result = report(run.stdout);
+            assert.deepEqual(result.checks.map((check) => check.status), ["failed", "skipped", "skipped"]);
+            assert.equal(result.verdict, "predeploy failed: Pulumi.prod.yaml: platform:postgres.multiAz: expected true in the prod tier; found false");
+        });
+
         const usage: [string, string[], RegExp][] = [
             ["no budget source", ["--stack", "prod"], /^error: the error-budget check needs --prometheus-url <url> or --error-budget-file <file> \(see --help\)$/],
             ["an override without an incident id", ["--stack", "prod", "--error-budget-file", "x.json", "--override-freeze", ""], /^error: --override-freeze takes an incident id/],

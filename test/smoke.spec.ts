@@ -93,6 +93,14 @@ describe("smoke", function () {
         assert.deepEqual(statuses(report), { "GET /healthz": "passed", "GET /readyz": "passed", "GET /livez": "skipped", "GET /version": "passed" });
     });
 
+    it("fails a service that does not know what it runs (no BUILD_SHA)", async function () {
+        const unlabelled = await startSampleService({});
+        stubs.push(unlabelled);
+        const report = await smoke({ baseUrl: new URL(unlabelled.url), expectSha: SHA, deadlineMs: 800, requestTimeoutMs: 500 });
+        assert.equal(report.exitCode, 1);
+        assert.match(report.verdict, /^smoke failed: \/version has no "sha" \(\d+ attempts?\)$/);
+    });
+
     it("the sample service counts requests per status code for Prometheus, /metrics itself left out", async function () {
         for (const status of ["503", "503", "404"]) await fetch(`${service.url}/status/${status}`);
         const text = await (await fetch(`${service.url}/metrics`)).text();
