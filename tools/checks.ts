@@ -89,6 +89,10 @@ function junitReport(report: CheckReport): string {
     const total = report.checks.reduce((sum, check) => sum + (check.durationMs ?? 0), 0);
     const root = create({ version: "1.0", encoding: "UTF-8" }).ele("testsuites", { name: report.command, tests: report.checks.length, failures, errors: 0, skipped, time: seconds(total) });
     const suite = root.ele("testsuite", { name: `${report.command} ${printable(report.subject, true)}`, tests: report.checks.length, failures, errors: 0, skipped, time: seconds(total) });
+    if (report.notes.length > 0) {
+        const properties = suite.ele("properties");
+        for (const note of report.notes) properties.ele("property", { name: "note", value: printable(note, true) });
+    }
     for (const check of report.checks) {
         const testCase = suite.ele("testcase", { name: printable(check.name, true), classname: report.command, time: seconds(check.durationMs) });
         const detail = printable(check.detail, true);
@@ -96,7 +100,6 @@ function junitReport(report: CheckReport): string {
         else if (check.status === "skipped") testCase.ele("skipped", { message: detail });
         else if (check.status === "overridden") testCase.ele("system-out").txt(`overridden: ${detail}`);
     }
-    for (const note of report.notes) suite.ele("properties").ele("property", { name: "note", value: printable(note, true) });
     return `${root.end({ prettyPrint: true })}\n`;
 }
 
