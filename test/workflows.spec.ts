@@ -409,6 +409,8 @@ function releaseProblems(text: string): string[] {
         expect(from === undefined || (job.env as Inputs | undefined)?.FROM_STACK === from, `${id} promotes what ${from} runs`);
         const predeploy = stepIndex(job, runs(/tools\/bin\.js predeploy --stack "\$STACK"/));
         const up = stepIndex(job, pulumiUp);
+        const forward = stepIndex(job, runs(/scripts\/prometheus-forward\.sh "\$STACK"/));
+        expect(forward >= 0 && forward < predeploy, `${id}: the stack's Prometheus is reached before predeploy`);
         const smoke = stepIndex(job, runs(/tools\/bin\.js smoke .*--expect-sha "\$GITHUB_SHA"/));
         const summary = stepIndex(job, runs(/\$GITHUB_STEP_SUMMARY/));
         expect(promote >= 0 && promote < predeploy && predeploy < up && up < smoke && smoke < summary, `${id}: promote -> predeploy -> pulumi up -> smoke -> summary (${[promote, predeploy, up, smoke, summary].join(", ")})`);
@@ -480,7 +482,7 @@ describe("the release flow (release.yml, rollback.yml)", function () {
         { name: "prod deployed even when staging failed", from: "    needs: deploy-staging\n    runs-on", to: "    needs: deploy-staging\n    if: always()\n    runs-on", problem: /deploy-prod runs only when staging succeeded/ },
         { name: "a rebuild in the staging job", from: "      - name: Promote the digests dev runs (no rebuild)\n", to: "      - run: docker build -t api services/api\n      - name: Promote the digests dev runs (no rebuild)\n", problem: /deploy-staging builds an image/ },
         { name: "pulumi up of prod without the policy pack", from: "          stack-name: prod\n          policyPacks: policies\n", to: "          stack-name: prod\n", problem: /deploy-prod: pulumi up of prod with the policy pack/ },
-        { name: "the predeploy check left out of staging", from: "      - name: Predeploy checks\n        env:\n          PROMETHEUS_URL: ${{ vars.PROMETHEUS_URL }}\n        run: |\n          node tools/bin.js predeploy --stack \"$STACK\" --prometheus-url \"$PROMETHEUS_URL\" \\\n            --output markdown=reports/predeploy.md --output junit=reports/predeploy.xml\n      - uses: pulumi/actions@8582a9e8cc630786854029b4e09281acd6794b58 # v6.6.1\n        with:\n          command: up\n          stack-name: staging", to: "      - uses: pulumi/actions@8582a9e8cc630786854029b4e09281acd6794b58 # v6.6.1\n        with:\n          command: up\n          stack-name: staging", problem: /deploy-staging: promote -> predeploy -> pulumi up/ },
+        { name: "the predeploy check left out of staging", from: "      - name: Predeploy checks\n        run: |\n          node tools/bin.js predeploy --stack \"$STACK\" --prometheus-url \"$PROMETHEUS_URL\" \\\n            --output markdown=reports/predeploy.md --output junit=reports/predeploy.xml\n      - uses: pulumi/actions@8582a9e8cc630786854029b4e09281acd6794b58 # v6.6.1\n        with:\n          command: up\n          stack-name: staging", to: "      - uses: pulumi/actions@8582a9e8cc630786854029b4e09281acd6794b58 # v6.6.1\n        with:\n          command: up\n          stack-name: staging", problem: /deploy-staging: promote -> predeploy -> pulumi up/ },
         { name: "a critical finding that no longer fails the build", from: 'exit-code: "1"', to: 'exit-code: "0"', problem: /critical finding/ },
         { name: "a concurrency group shared by every stack", from: "      group: deploy-staging\n", to: "      group: deploy\n", problem: /deploy-staging: concurrency group deploy-staging/ },
     ];
