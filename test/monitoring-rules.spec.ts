@@ -3,7 +3,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
 import { AlertRule, alertRuleGroups } from "../components/monitoring/rules";
-import { prometheusOrSkip, PrometheusTools, runPromtool, scratchDir, writeDeployedRules } from "./support/prometheus";
+import { prometheusOrSkip, PrometheusTools, runPromtool, writeDeployedRules } from "./support/prometheus";
+import { scratchDir } from "./support/scratch";
 
 /*
  * The rules the program deploys (components/monitoring/rules.ts, in its PrometheusRule) judged by the real
@@ -81,9 +82,11 @@ describe("the deployed Prometheus rules, under promtool", function () {
         const week = (perMille: number, labels: Labels) => traffic(labels, [[MINUTES_PER_WEEK, perMille]]);
         const quiet = { ...API, service: "quiet" };
         const spent = { ...API, service: "spent" };
+        const clean = { ...API, service: "clean" };
         const result = promtoolTest("5m", [{
             interval: "1m",
-            input_series: [...week(4, quiet), ...week(6, spent)],
+            // `clean` never answered a 5xx: it has no 5xx series at all, and still a ratio of 0.
+            input_series: [...week(4, quiet), ...week(6, spent), { series: series("http_requests_total", { ...clean, code: "200" }), values: `0+1000x${MINUTES_PER_WEEK}` }],
             alert_rule_test: BUDGET_ALERTS.map((alertname) => ({
                 eval_time: "7d",
                 alertname,
@@ -92,7 +95,7 @@ describe("the deployed Prometheus rules, under promtool", function () {
             promql_expr_test: [{
                 expr: "round(service:http_errors:ratio_rate7d * 100000)",
                 eval_time: "7d",
-                exp_samples: [{ labels: `{namespace="apps",service="quiet"}`, value: 400 }, { labels: `{namespace="apps",service="spent"}`, value: 600 }],
+                exp_samples: [{ labels: `{namespace="apps",service="clean"}`, value: 0 }, { labels: `{namespace="apps",service="quiet"}`, value: 400 }, { labels: `{namespace="apps",service="spent"}`, value: 600 }],
             }],
         }]);
         assert.equal(result.status, 0, result.output);

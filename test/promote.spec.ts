@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { promote, PromoteOptions, PromotionRefused } from "../tools/promote";
-import { scratchDir } from "./support/prometheus";
+import { scratchDir } from "./support/scratch";
 import { PROJECT_DIR } from "./support/stacks";
 import { runTool } from "./support/tools-cli";
 
@@ -116,6 +116,12 @@ describe("promote", function () {
         const result = promote(options(dir, { services: ["api"], previous: true, images: [exportOf(current, 12), exportOf(current, 11), exportOf(previous, 10)] }));
         assert.equal(result.changes[0].after, previous);
         assert.throws(() => promote(options(dir, { services: ["api"], previous: true, images: [exportOf(previous, 9)] })), /no earlier digest of api/);
+    });
+
+    it("reads --images only from a regular file of bounded size, or stdin", function () {
+        const dir = projectCopy();
+        assert.throws(() => promote(options(dir, { from: "dev", to: "staging", images: ["/dev/zero"] })), /\/dev\/zero: is a character device; expected a regular file/);
+        assert.throws(() => promote(options(dir, { from: "dev", to: "staging", images: [dir] })), /is a directory/);
     });
 
     it("on the command line: markdown for the pull request, exit 1 for a refusal, exit 2 for a tag given as a digest", async function () {

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { CheckReport } from "../tools/checks";
 import { smoke } from "../tools/smoke";
-import { scratchDir } from "./support/prometheus";
+import { scratchDir } from "./support/scratch";
 import { RunningService, startSampleService, startStub } from "./support/sample-service";
 import { runTool } from "./support/tools-cli";
 

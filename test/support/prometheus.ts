@@ -1,7 +1,6 @@
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
-import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
 import { alertRuleGroups } from "../../components/monitoring/rules";
@@ -39,12 +38,6 @@ export function prometheusOrSkip(context: Mocha.Context): PrometheusTools {
     if (engineSpecsRequired()) throw new Error(`PLATFORM_ENGINE_SPECS=required but ${reason}`);
     console.log(`    skipped: ${reason}`);
     return context.skip();
-}
-
-export function scratchDir(prefix: string): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-    process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
-    return dir;
 }
 
 /** The rules the program deploys in its PrometheusRule, as a Prometheus rule file. */
