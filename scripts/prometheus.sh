@@ -17,26 +17,27 @@ if command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1;
   exit 0
 fi
 
+mode="${1:-}"
 unavailable() {
-  if [[ "${1:-}" == "--for-tests" && "${PLATFORM_ENGINE_SPECS:-}" != "required" ]]; then
-    echo "prometheus: $2: the Prometheus specs will be skipped"
+  if [[ "$mode" == "--for-tests" && "${PLATFORM_ENGINE_SPECS:-}" != "required" ]]; then
+    echo "prometheus: $1: the Prometheus specs will be skipped"
     exit 0
   fi
-  echo "prometheus: $2; cannot install the Debian package prometheus" >&2
+  echo "prometheus: $1; cannot install the Debian package prometheus" >&2
   exit 1
 }
 
 sudo_cmd=()
 if [[ "$(id -u)" != "0" ]]; then
-  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo_cmd=(sudo -n); else unavailable "${1:-}" "not root and no password-less sudo"; fi
+  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo_cmd=(sudo -n); else unavailable "not root and no password-less sudo"; fi
 fi
-command -v apt-get >/dev/null 2>&1 || unavailable "${1:-}" "no apt-get"
+command -v apt-get >/dev/null 2>&1 || unavailable "no apt-get"
 
 export DEBIAN_FRONTEND=noninteractive
 # The specs start their own server on a free port with a temp data dir; the package's service is not used.
 if ! "${sudo_cmd[@]}" apt-get install -y --no-install-recommends prometheus >/tmp/prometheus-apt.log 2>&1; then
   "${sudo_cmd[@]}" apt-get update >/dev/null
-  "${sudo_cmd[@]}" apt-get install -y --no-install-recommends prometheus >/tmp/prometheus-apt.log 2>&1 || { tail -n 20 /tmp/prometheus-apt.log >&2; unavailable "" "apt-get install failed"; }
+  "${sudo_cmd[@]}" apt-get install -y --no-install-recommends prometheus >/tmp/prometheus-apt.log 2>&1 || { tail -n 20 /tmp/prometheus-apt.log >&2; unavailable "apt-get install failed"; }
 fi
-command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 || unavailable "" "installed, but prometheus/promtool are not on PATH"
+command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 || unavailable "installed, but prometheus/promtool are not on PATH"
 echo "prometheus: installed $(prometheus --version 2>&1 | head -n1) ($(elapsed))"
