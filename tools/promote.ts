@@ -1,10 +1,11 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, YAMLMap } from "yaml";
+import { Document, isMap, isNode, isScalar, isSeq, parseDocument, YAMLMap } from "yaml";
 import { stackFileName } from "../config/load";
 import { InputFileError } from "../engine/input-error";
 import { readInputText, SIZE_LIMITS } from "../engine/input-files";
+import { parseYamlDocument } from "../engine/yaml-text";
 import { parseJson } from "../engine/state-files/json-errors";
 import { describeFound } from "../policies/lib/found-value";
 import { imagePinning, isSha256Digest, quoteReference } from "../policies/lib/image-reference";
@@ -77,19 +78,13 @@ export class PromotionRefused extends Error {}
 interface StackFile {
     readonly file: string;
     readonly text: string;
-    readonly document: ReturnType<typeof parseDocument>;
+    readonly document: Document.Parsed;
 }
 
 function readStackFile(projectDir: string, stack: string): StackFile {
     const file = path.join(projectDir, stackFileName(stack));
     const text = readInputText(file, { maxBytes: SIZE_LIMITS.stackFile });
-    const lineCounter = new LineCounter();
-    const document = parseDocument(text, { lineCounter, prettyErrors: false, logLevel: "silent", keepSourceTokens: false });
-    if (document.errors.length > 0) {
-        const position = lineCounter.linePos(document.errors[0].pos[0]);
-        throw new InputFileError(file, `is not valid YAML (line ${position.line}, column ${position.col})`);
-    }
-    return { file, text, document };
+    return { file, text, document: parseYamlDocument(text, file).document };
 }
 
 /** The service entries of a stack file, by name, as YAML map nodes (so that edits keep the layout). */
