@@ -14,8 +14,6 @@ import { runTool } from "./support/tools-cli";
  * program deploys, after bounded local traffic with 5xx: api under the 0.5% budget, worker over it.
  */
 
-const PROD_BUDGET_PERCENT = 0.5;
-
 function report(stdout: string): CheckReport {
     return JSON.parse(stdout) as CheckReport;
 }
@@ -64,7 +62,7 @@ describe("predeploy", function () {
         before(async function () {
             const tools = prometheusOrSkip(this);
             const dir = scratchDir("platform-prometheus-");
-            const rules = writeDeployedRules(dir, PROD_BUDGET_PERCENT);
+            const rules = await writeDeployedRules(dir, "prod");
             const api = await startSampleService({ BUILD_SHA: "a".repeat(40) });
             const worker = await startSampleService({ BUILD_SHA: "b".repeat(40) });
             services.push(api, worker);

@@ -3,8 +3,8 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import { stringify } from "yaml";
-import { alertRuleGroups } from "../../components/monitoring/rules";
 import { engineSpecsRequired } from "./pulumi-cli";
+import { plainInputs, renderedStack, single } from "./stacks";
 
 /** Prometheus and promtool from the Debian package (scripts/prometheus.sh installs it; .ci/run calls it). */
 export interface PrometheusTools {
@@ -40,10 +40,15 @@ export function prometheusOrSkip(context: Mocha.Context): PrometheusTools {
     return context.skip();
 }
 
-/** The rules the program deploys in its PrometheusRule, as a Prometheus rule file. */
-export function writeDeployedRules(dir: string, errorBudgetPercent: number): string {
-    const file = path.join(dir, "platform-rules.yml");
-    fs.writeFileSync(file, stringify({ groups: alertRuleGroups(errorBudgetPercent) }, { lineWidth: 0 }));
+/**
+ * The rules the program deploys, as a Prometheus rule file: the `spec.groups` of the PrometheusRule in the
+ * stack rendered from its real stack file (so the stack's own error budget is in the thresholds).
+ */
+export async function writeDeployedRules(dir: string, stack = "prod"): Promise<string> {
+    const rule = single(await renderedStack(stack), "kubernetes:monitoring.coreos.com/v1:PrometheusRule");
+    const groups = (plainInputs(rule).spec as { groups: unknown[] }).groups;
+    const file = path.join(dir, `platform-rules-${stack}.yml`);
+    fs.writeFileSync(file, stringify({ groups }, { lineWidth: 0 }));
     return file;
 }
 
