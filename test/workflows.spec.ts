@@ -435,6 +435,20 @@ describe("the release flow (release.yml, rollback.yml)", function () {
         assert.deepEqual(((release.jobs.build.strategy as Inputs).matrix as Inputs).service, services);
     });
 
+    it("every service's Dockerfile pins its base by digest and puts the build args the workflow passes into the environment", function () {
+        const args = String(release.jobs.build.steps.find(uses("docker/build-push-action"))?.with?.["build-args"]).trim().split("\n").map((line) => line.split("=")[0].trim());
+        assert.deepEqual(args, ["BUILD_SHA", "BUILD_DATE", "BUILD_ACTOR"]);
+        for (const service of ((release.jobs.build.strategy as Inputs).matrix as { service: string[] }).service) {
+            const instructions = fs.readFileSync(path.join(PROJECT_DIR, "services", service, "Dockerfile"), "utf8").split("\n").filter((line) => /^[A-Z]+ /.test(line));
+            assert.ok(instructions.filter((line) => line.startsWith("FROM ")).every((line) => /@sha256:[0-9a-f]{64}\b/.test(line)), `${service}: FROM pinned by digest`);
+            const env = instructions.filter((line) => line.startsWith("ENV ")).join(" ");
+            for (const arg of args) {
+                assert.ok(instructions.some((line) => line.startsWith(`ARG ${arg}`)), `${service}: ARG ${arg}`);
+                assert.ok(env.includes(`${arg}=$${arg}`), `${service}: ENV ${arg}=$${arg}`);
+            }
+        }
+    });
+
     it("prod waits for a reviewer of its environment, on the VPC runner; dev needs no runner in the VPC", function () {
         assert.equal(release.jobs["deploy-prod"].environment, "prod");
         for (const id of ["deploy-staging", "deploy-prod"]) assert.match(String(release.jobs[id]["runs-on"]), /"self-hosted", "platform-vpc"/);
