@@ -124,7 +124,7 @@ function secretsCheck(options: PredeployOptions, config: PlatformConfig): Omit<C
         }
     }
     if (missing.length > 0) return { status: "failed", detail: `${missing[0]}${missing.length > 1 ? ` (and ${missing.length - 1} more)` : ""}` };
-    return { status: "passed", detail: `${platform} platform-managed secret reference${platform === 1 ? "" : "s"} (generated), ${keys} API key${keys === 1 ? "" : "s"} set as secure values` };
+    return { status: "passed", detail: `every secret the services read is set: ${platform} from the platform's secret store, ${keys} API key${keys === 1 ? "" : "s"} as secure values` };
 }
 
 async function policyCheck(options: PredeployOptions): Promise<Omit<Check, "name">> {
