@@ -164,6 +164,18 @@ describe("predeploy", function () {
             assert.match(report(outside.stdout).checks[1].detail, /^worker's destructive migration is allowed only inside the maintenance window .* it is 20/);
         });
 
+        it("an API key a service reads counts as set only as a secure value in platform:apiKeys", async function () {
+            const dir = scratchDir("platform-predeploy-");
+            for (const file of ["Pulumi.yaml", "Pulumi.staging.yaml"]) fs.copyFileSync(path.join(PROJECT_DIR, file), path.join(dir, file));
+            const stackFile = path.join(dir, "Pulumi.staging.yaml");
+            const text = fs.readFileSync(stackFile, "utf8").replace("secrets: [databaseUrl, redisUrl, jwtSecret]", "secrets: [databaseUrl, redisUrl, jwtSecret, apiKeys.stripe]");
+            fs.writeFileSync(stackFile, `${text}  platform:apiKeys:\n    stripe:\n      secure: v1:c2FsdHNhbHQ=:dGhpcyBpcyBub3QgcmVhbA==\n`);
+            const run = await runTool(["predeploy", "--stack", "staging", "--project-dir", dir, "--only", "config,secrets", "--format", "json"]);
+            assert.equal(run.status, 0, run.stdout + run.stderr);
+            assert.equal(report(run.stdout).checks[1].detail, "every secret the services read is set: 5 from the platform's secret store, 1 API key as secure values");
+            assert.ok(!run.stdout.includes("dGhpcyBpcyBub3QgcmVhbA"), "no ciphertext in the output");
+        });
+
         it("an invalid stack file fails the config check with its first problem, and the checks that need it are skipped", async function () {
             const dir = scratchDir("platform-predeploy-");
             for (const file of ["Pulumi.yaml", "Pulumi.prod.yaml"]) fs.copyFileSync(path.join(PROJECT_DIR, file), path.join(dir, file));
