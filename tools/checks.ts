@@ -1,4 +1,4 @@
-import { create } from "xmlbuilder2";
+import type * as Xmlbuilder2 from "xmlbuilder2";
 import { InputFileError } from "../engine/input-error";
 import { guardProcessOutput } from "../engine/redaction";
 import { describeFound } from "../policies/lib/found-value";
@@ -87,7 +87,9 @@ function junitReport(report: CheckReport): string {
     const skipped = report.checks.filter((check) => check.status === "skipped").length;
     const seconds = (ms: number | undefined): string => ((ms ?? 0) / 1000).toFixed(3);
     const total = report.checks.reduce((sum, check) => sum + (check.durationMs ?? 0), 0);
-    const root = create({ version: "1.0", encoding: "UTF-8" }).ele("testsuites", { name: report.command, tests: report.checks.length, failures, errors: 0, skipped, time: seconds(total) });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { create } = require("xmlbuilder2") as typeof Xmlbuilder2; // loaded only when JUnit is asked for
+    const root = create({ version: "1.0", encoding: "UTF-8", invalidCharReplacement: "\uFFFD" }).ele("testsuites", { name: report.command, tests: report.checks.length, failures, errors: 0, skipped, time: seconds(total) });
     const suite = root.ele("testsuite", { name: `${report.command} ${printable(report.subject, true)}`, tests: report.checks.length, failures, errors: 0, skipped, time: seconds(total) });
     if (report.notes.length > 0) {
         const properties = suite.ele("properties");

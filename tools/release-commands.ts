@@ -1,10 +1,12 @@
-import { predeployCommand } from "./predeploy";
-import { promoteCommand } from "./promote";
-import { smokeCommand } from "./smoke";
-
-/** The release commands beside `plan` and `audit`; each parses its own options and has its own --help. */
+/**
+ * The release commands beside `plan` and `audit`; each parses its own options and has its own --help.
+ * Loaded on use: a `plan` or `audit` run never loads them.
+ */
 export const RELEASE_COMMANDS: Readonly<Record<string, (argv: readonly string[]) => Promise<number>>> = {
-    predeploy: predeployCommand,
-    promote: promoteCommand,
-    smoke: smokeCommand,
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    predeploy: (argv) => (require("./predeploy") as typeof import("./predeploy")).predeployCommand(argv),
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    promote: (argv) => (require("./promote") as typeof import("./promote")).promoteCommand(argv),
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    smoke: (argv) => (require("./smoke") as typeof import("./smoke")).smokeCommand(argv),
 };
