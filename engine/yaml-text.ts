@@ -1,4 +1,4 @@
-import { ErrorCode, LineCounter, parseDocument, YAMLError } from "yaml";
+import { Document, ErrorCode, LineCounter, parseDocument, YAMLError } from "yaml";
 import { InputFileError } from "./input-error";
 
 /**
@@ -44,10 +44,16 @@ export interface ParsedYaml {
     readonly warnings: readonly string[];
 }
 
-export function parseYamlText(text: string, file: string): ParsedYaml {
+/** The YAML Document (for tools that edit a file in place), or the same one-line error as parseYamlText. */
+export function parseYamlDocument(text: string, file: string): { document: Document.Parsed; lines: LineCounter } {
     const lines = new LineCounter();
     const document = parseDocument(text, { lineCounter: lines, prettyErrors: false, logLevel: "silent" });
     if (document.errors.length > 0) throw new InputFileError(file, `is not valid YAML: ${describe(document.errors[0], lines)}`);
+    return { document, lines };
+}
+
+export function parseYamlText(text: string, file: string): ParsedYaml {
+    const { document, lines } = parseYamlDocument(text, file);
     const warnings = document.warnings.map((warning) => `${file}: ${describe(warning, lines)}`);
     try {
         return { value: document.toJS({ maxAliasCount: 100 }) as unknown, warnings };

@@ -286,8 +286,9 @@ describe("components, per tier", function () {
 
                 const rule = single(stack, "kubernetes:monitoring.coreos.com/v1:PrometheusRule");
                 assert.ok(rule.dependencies.includes(urnOf(stack, "kubernetes:helm.sh/v3:Release")), "rules wait for the chart's CRDs");
-                const alerts = ((plainInputs(rule).spec as Inputs).groups as { rules: { alert: string }[] }[]).flatMap((group) => group.rules.map((entry) => entry.alert));
-                assert.deepEqual(alerts, ["ErrorBudgetFastBurn", "ErrorBudgetSlowBurn", "ErrorBudgetExhausted", "HealthProbeFailing", "ContainerNotReady"]);
+                const rules = ((plainInputs(rule).spec as Inputs).groups as { rules: { alert?: string; record?: string }[] }[]).flatMap((group) => group.rules);
+                assert.deepEqual(rules.flatMap((entry) => entry.alert ?? []), ["ErrorBudgetFastBurn", "ErrorBudgetSlowBurn", "ErrorBudgetExhausted", "HealthProbeFailing", "ContainerNotReady"]);
+                assert.ok(rules.some((entry) => entry.record === "service:http_errors:ratio_rate7d"), "the budget ratio the alerts and predeploy read is recorded");
             });
 
             it("exports the outputs an engineer needs, with the kubeconfig secret", function () {
@@ -321,7 +322,7 @@ describe("component helpers", function () {
     it("error-budget thresholds follow the budget", function () {
         const [budget] = alertRuleGroups(0.5);
         assert.match(budget.rules[0].expr, /> 0\.07 and/);
-        assert.match(budget.rules[2].expr, /\[7d\]\)\)\) > 0\.005$/);
+        assert.equal(budget.rules[2].expr, "service:http_errors:ratio_rate7d > 0.005");
     });
 
     it("children of a component are what it documents", async function () {

@@ -17,7 +17,7 @@ describe("parity baseline", function () {
         const gcp = (JSON.parse(fs.readFileSync(PARITY_BASELINE_FILES.gcp, "utf8")) as { generatedFrom: string; fingerprint: Record<string, unknown> });
         assert.equal(gcp.generatedFrom, "Pulumi.gcp-prod.yaml, rendered offline");
         assert.equal(gcp.fingerprint["security.cluster.privateNodes"], true);
-        assert.equal(gcp.fingerprint["security.postgres.tls"], "ENCRYPTED_ONLY");
+        assert.equal(gcp.fingerprint["security.postgres.tls"], true);
         assert.equal(gcp.fingerprint["size.postgres.instanceClass"], "db-custom-4-16384");
         const aws = (JSON.parse(fs.readFileSync(PARITY_BASELINE_FILES.aws, "utf8")) as { fingerprint: Record<string, unknown> });
         assert.equal(aws.fingerprint["size.postgres.instanceClass"], "db.r6g.large");

@@ -182,7 +182,7 @@ const SEEDED_CASES: SeededCase[] = [
         base: PULL_REQUEST_WORKFLOW,
         from: "TITLE: ${{ github.event.pull_request.title }}",
         to: "AWS_SECRET_ACCESS_KEY: ${{ secrets.AWS_SECRET_ACCESS_KEY }}",
-        rules: ["credentials-behind-environment"],
+        rules: ["credentials-behind-environment", "oidc-credentials"],
     },
     { name: "pull_request_target", base: PULL_REQUEST_WORKFLOW, from: "  pull_request:\n", to: "  pull_request_target:\n", rules: ["no-pull-request-target"] },
     { name: "pulumi up without concurrency", base: DEPLOY_WORKFLOW, from: "    concurrency:\n      group: deploy-${{ matrix.stack }}\n      cancel-in-progress: false\n", to: "", rules: ["deploy-concurrency"] },
@@ -337,4 +337,184 @@ describe("GitHub Actions workflows", function () {
             assert.ok(Date.now() - started < 5_000);
         });
     });
+});
+
+type Job = Inputs & { steps: (Inputs & { uses?: string; run?: string; with?: Inputs; env?: Inputs })[] };
+type Workflow = { on: Inputs; jobs: Record<string, Job> };
+
+const RELEASE_WORKFLOW = path.join(WORKFLOWS_DIR, "release.yml");
+const ROLLBACK_WORKFLOW = path.join(WORKFLOWS_DIR, "rollback.yml");
+const DEPLOY_JOBS: Readonly<Record<string, { stack: string; from?: string }>> = {
+    "deploy-dev": { stack: "dev" },
+    "deploy-staging": { stack: "staging", from: "dev" },
+    "deploy-prod": { stack: "prod", from: "staging" },
+};
+
+function needsOf(job: Job | undefined): string[] {
+    const needs = job?.needs;
+    return typeof needs === "string" ? [needs] : Array.isArray(needs) ? needs.map(String) : [];
+}
+
+/** Index of the first step matching, -1 when none. */
+function stepIndex(job: Job, matches: (step: Job["steps"][number]) => boolean): number {
+    return job.steps.findIndex(matches);
+}
+
+const runs = (command: RegExp) => (step: Job["steps"][number]): boolean => typeof step.run === "string" && command.test(step.run);
+const uses = (action: string) => (step: Job["steps"][number]): boolean => typeof step.uses === "string" && step.uses.startsWith(`${action}@`);
+const pulumiUp = (step: Job["steps"][number]): boolean => uses("pulumi/actions")(step) && step.with?.command === "up";
+
+/**
+ * What the release flow must be, beyond the hygiene rules: the job graph of the seed order (test -> build
+ * -> publish -> deploy, prod after staging), images built only in `build`, each deploy gated in order
+ * (promotion, predeploy, pulumi up with the pack, smoke, summary), one concurrency group per stack.
+ */
+function releaseProblems(text: string): string[] {
+    const workflow = parseYaml(text) as Workflow;
+    const problems: string[] = [];
+    const expect = (condition: boolean, problem: string): void => void (condition || problems.push(problem));
+    const jobs = workflow.jobs;
+    expect(Object.keys(workflow.on).join() === "push" && JSON.stringify((workflow.on.push as Inputs).branches) === '["main"]', "runs on pushes to main only");
+    expect(needsOf(jobs.build).join() === "test", "build needs test");
+    expect(needsOf(jobs.publish).join() === "build", "publish needs build");
+    expect(needsOf(jobs["deploy-dev"]).join() === "publish", "deploy-dev needs publish");
+    expect(needsOf(jobs["deploy-staging"]).join() === "deploy-dev", "deploy-staging needs deploy-dev");
+    expect(needsOf(jobs["deploy-prod"]).join() === "deploy-staging", "deploy-prod needs deploy-staging");
+    expect(jobs["deploy-prod"]?.if === undefined, "deploy-prod runs only when staging succeeded (no if: always())");
+    for (const [id, job] of Object.entries(jobs)) {
+        const builds = job.steps.some((step) => uses("docker/build-push-action")(step) || runs(/\bdocker (?:build|buildx build)\b/)(step));
+        expect(id === "build" || !builds, `${id} builds an image: only build does, deploys promote digests`);
+    }
+    const build = jobs.build;
+    if (build) {
+        const buildStep = build.steps.find(uses("docker/build-push-action"));
+        const args = String(buildStep?.with?.["build-args"] ?? "");
+        expect(["BUILD_SHA=${{ github.sha }}", "BUILD_DATE=", "BUILD_ACTOR=${{ github.actor }}"].every((arg) => args.includes(arg)), "the build passes BUILD_SHA, BUILD_DATE and BUILD_ACTOR");
+        const scans = build.steps.filter(uses("aquasecurity/trivy-action"));
+        expect(scans.some((step) => step.with?.format === "cyclonedx"), "the build writes an SBOM");
+        expect(scans.some((step) => step.with?.severity === "CRITICAL" && step.with?.["exit-code"] === "1"), "the scan fails the build on a critical finding");
+        expect(stepIndex(build, runs(/tools\/bin\.js smoke/)) > stepIndex(build, uses("docker/build-push-action")), "the built image is tested");
+    }
+    expect(String((jobs.publish?.outputs as Inputs | undefined)?.digests ?? "").includes("steps.push.outputs.digests"), "publish's output is the pushed digests");
+    for (const [id, { stack, from }] of Object.entries(DEPLOY_JOBS)) {
+        const job = jobs[id];
+        if (!job) {
+            problems.push(`no job ${id}`);
+            continue;
+        }
+        expect(job.environment === stack, `${id} runs in the environment ${stack}`);
+        const concurrency = job.concurrency as Inputs | undefined;
+        expect(concurrency?.group === `deploy-${stack}` && concurrency["cancel-in-progress"] === false, `${id}: concurrency group deploy-${stack}, never cancelled`);
+        const promote = stepIndex(job, runs(from ? new RegExp(`promote --from "\\$FROM_STACK" --to "\\$STACK"`) : /promote --to "\$STACK" --service "\$service" --digest/));
+        expect(from === undefined || (job.env as Inputs | undefined)?.FROM_STACK === from, `${id} promotes what ${from} runs`);
+        const predeploy = stepIndex(job, runs(/tools\/bin\.js predeploy --stack "\$STACK"/));
+        const up = stepIndex(job, pulumiUp);
+        const forward = stepIndex(job, runs(/scripts\/prometheus-forward\.sh "\$STACK"/));
+        expect(forward >= 0 && forward < predeploy, `${id}: the stack's Prometheus is reached before predeploy`);
+        const smoke = stepIndex(job, runs(/tools\/bin\.js smoke .*--expect-sha "\$GITHUB_SHA"/));
+        const summary = stepIndex(job, runs(/\$GITHUB_STEP_SUMMARY/));
+        expect(promote >= 0 && promote < predeploy && predeploy < up && up < smoke && smoke < summary, `${id}: promote -> predeploy -> pulumi up -> smoke -> summary (${[promote, predeploy, up, smoke, summary].join(", ")})`);
+        const upStep = job.steps[up];
+        expect(upStep?.with?.["stack-name"] === stack && upStep.with?.policyPacks === "policies", `${id}: pulumi up of ${stack} with the policy pack`);
+        expect(job.steps[summary]?.if === "always()", `${id}: the summary is written whatever happened`);
+    }
+    return problems;
+}
+
+describe("the release flow (release.yml, rollback.yml)", function () {
+    const releaseText = fs.readFileSync(RELEASE_WORKFLOW, "utf8");
+    const release = parseYaml(releaseText) as Workflow;
+    const rollback = parseYaml(fs.readFileSync(ROLLBACK_WORKFLOW, "utf8")) as Workflow;
+
+    it("release.yml: test -> build -> publish -> dev -> staging -> prod, each deploy gated in order, images built once", function () {
+        assert.deepEqual(releaseProblems(releaseText), []);
+    });
+
+    it("builds exactly the services under services/ that have a Dockerfile", function () {
+        const services = fs.readdirSync(path.join(PROJECT_DIR, "services")).filter((name) => fs.existsSync(path.join(PROJECT_DIR, "services", name, "Dockerfile"))).sort();
+        assert.deepEqual(((release.jobs.build.strategy as Inputs).matrix as Inputs).service, services);
+    });
+
+    it("every service's Dockerfile pins its base by digest and puts the build args the workflow passes into the environment", function () {
+        const args = String(release.jobs.build.steps.find(uses("docker/build-push-action"))?.with?.["build-args"]).trim().split("\n").map((line) => line.split("=")[0].trim());
+        assert.deepEqual(args, ["BUILD_SHA", "BUILD_DATE", "BUILD_ACTOR"]);
+        for (const service of ((release.jobs.build.strategy as Inputs).matrix as { service: string[] }).service) {
+            const instructions = fs.readFileSync(path.join(PROJECT_DIR, "services", service, "Dockerfile"), "utf8").split("\n").filter((line) => /^[A-Z]+ /.test(line));
+            assert.ok(instructions.filter((line) => line.startsWith("FROM ")).every((line) => /@sha256:[0-9a-f]{64}\b/.test(line)), `${service}: FROM pinned by digest`);
+            const env = instructions.filter((line) => line.startsWith("ENV ")).join(" ");
+            for (const arg of args) {
+                assert.ok(instructions.some((line) => line.startsWith(`ARG ${arg}`)), `${service}: ARG ${arg}`);
+                assert.ok(env.includes(`${arg}=$${arg}`), `${service}: ENV ${arg}=$${arg}`);
+            }
+        }
+    });
+
+    it("prod waits for a reviewer of its environment, on the VPC runner; dev needs no runner in the VPC", function () {
+        assert.equal(release.jobs["deploy-prod"].environment, "prod");
+        for (const id of ["deploy-staging", "deploy-prod"]) assert.match(String(release.jobs[id]["runs-on"]), /"self-hosted", "platform-vpc"/);
+        assert.equal(release.jobs["deploy-dev"]["runs-on"], "ubuntu-latest");
+    });
+
+    it("cloud credentials only through OIDC roles from environment variables; the only secret is the Pulumi token", function () {
+        for (const workflow of [release, rollback]) {
+            for (const [id, job] of Object.entries(workflow.jobs)) {
+                for (const step of job.steps.filter(uses("aws-actions/configure-aws-credentials"))) {
+                    assert.match(String(step.with?.["role-to-assume"]), /^\$\{\{ vars\.AWS_(?:DEPLOY|PUBLISH)_ROLE_ARN \}\}$/, id);
+                    assert.equal((job.permissions as Inputs)["id-token"], "write", id);
+                }
+                const secrets = [...JSON.stringify(job).matchAll(/secrets\.([A-Za-z_]+)/g)].map((match) => match[1]);
+                assert.ok(secrets.every((name) => name === "PULUMI_ACCESS_TOKEN"), `${id}: ${secrets.join(", ")}`);
+            }
+        }
+    });
+
+    it("the jobs that write to the repository run no cloud credentials and none of its code", function () {
+        for (const workflow of [release, rollback]) {
+            const record = workflow.jobs.record;
+            assert.deepEqual(record.permissions, { contents: "write", "pull-requests": "write" });
+            assert.ok(!record.steps.some((step) => typeof step.run === "string" && /node|npm|bash scripts/.test(step.run)));
+        }
+    });
+
+    it("rollback.yml: a service and a digest or `previous`, the same gates, the same concurrency group as deploys", function () {
+        const inputs = ((rollback.on.workflow_dispatch as Inputs).inputs as Record<string, Inputs>);
+        assert.deepEqual(Object.keys(inputs), ["stack", "service", "digest", "sha", "incident"]);
+        assert.equal(inputs.digest.default, "previous");
+        const job = rollback.jobs.rollback;
+        assert.deepEqual(job.concurrency, { group: "deploy-${{ inputs.stack }}", "cancel-in-progress": false });
+        assert.equal(job.environment, "${{ inputs.stack }}");
+        const choose = stepIndex(job, runs(/--previous "\$\{args\[@\]\}"/));
+        const predeploy = stepIndex(job, runs(/tools\/bin\.js predeploy --stack "\$STACK"/));
+        const up = stepIndex(job, pulumiUp);
+        const smoke = stepIndex(job, runs(/tools\/bin\.js smoke/));
+        assert.ok(choose >= 0 && choose < predeploy && predeploy < up && up < smoke, [choose, predeploy, up, smoke].join());
+        assert.match(String(job.steps[predeploy].run), /--override-freeze "\$INCIDENT"/);
+    });
+
+    const regressions: { name: string; from: string; to: string; problem: RegExp }[] = [
+        { name: "prod deployed straight after dev", from: "    needs: deploy-staging\n    runs-on", to: "    needs: deploy-dev\n    runs-on", problem: /deploy-prod needs deploy-staging/ },
+        { name: "prod deployed even when staging failed", from: "    needs: deploy-staging\n    runs-on", to: "    needs: deploy-staging\n    if: always()\n    runs-on", problem: /deploy-prod runs only when staging succeeded/ },
+        { name: "a rebuild in the staging job", from: "      - name: Promote the digests dev runs (no rebuild)\n", to: "      - run: docker build -t api services/api\n      - name: Promote the digests dev runs (no rebuild)\n", problem: /deploy-staging builds an image/ },
+        { name: "pulumi up of prod without the policy pack", from: "          stack-name: prod\n          policyPacks: policies\n", to: "          stack-name: prod\n", problem: /deploy-prod: pulumi up of prod with the policy pack/ },
+        { name: "the predeploy check left out of staging", from: "      - name: Predeploy checks\n        run: |\n          node tools/bin.js predeploy --stack \"$STACK\" --prometheus-url \"$PROMETHEUS_URL\" \\\n            --output markdown=reports/predeploy.md --output junit=reports/predeploy.xml\n      - uses: pulumi/actions@8582a9e8cc630786854029b4e09281acd6794b58 # v6.6.1\n        with:\n          command: up\n          stack-name: staging", to: "      - uses: pulumi/actions@8582a9e8cc630786854029b4e09281acd6794b58 # v6.6.1\n        with:\n          command: up\n          stack-name: staging", problem: /deploy-staging: promote -> predeploy -> pulumi up/ },
+        { name: "a critical finding that no longer fails the build", from: 'exit-code: "1"', to: 'exit-code: "0"', problem: /critical finding/ },
+        { name: "a concurrency group shared by every stack", from: "      group: deploy-staging\n", to: "      group: deploy\n", problem: /deploy-staging: concurrency group deploy-staging/ },
+    ];
+    for (const regression of regressions) {
+        it(`the spec catches ${regression.name}`, function () {
+            const problems = releaseProblems(seeded(releaseText, regression.from, regression.to));
+            assert.ok(problems.some((problem) => regression.problem.test(problem)), problems.join("\n"));
+        });
+    }
+
+    const oidcCases: { name: string; from: string; to: string }[] = [
+        { name: "an access key given to configure-aws-credentials", from: "          role-to-assume: ${{ vars.AWS_PUBLISH_ROLE_ARN }}\n", to: "          aws-access-key-id: ${{ vars.AWS_ACCESS_KEY_ID }}\n" },
+        { name: "a credentials action in a job without id-token: write", from: "      id-token: write           # OIDC to AWS: the publish role pushes to ECR and nothing else\n", to: "      contents: read\n" },
+        { name: "a stored secret key in the environment", from: "          REGISTRY: ${{ vars.ECR_REGISTRY }}\n        run: |\n          digests=", to: "          REGISTRY: ${{ vars.ECR_REGISTRY }}\n          AWS_SECRET_ACCESS_KEY: ${{ secrets.AWS_SECRET_ACCESS_KEY }}\n        run: |\n          digests=" },
+    ];
+    for (const oidcCase of oidcCases) {
+        it(`the oidc-credentials rule reports ${oidcCase.name}`, function () {
+            assert.ok(rulesOf(seeded(releaseText, oidcCase.from, oidcCase.to)).includes("oidc-credentials"));
+        });
+    }
 });

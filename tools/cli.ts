@@ -19,6 +19,7 @@ import { writeRulesIntoReadme } from "./rules-doc";
 import { parityRows } from "./parity-report";
 import { ALL_STACKS, planStacks } from "./plan";
 import { buildReport, EXIT_CODES, Report } from "./report";
+import { RELEASE_COMMANDS } from "./release-commands";
 
 const HELP = `Usage: npm run plan -- [options]            offline plan of every stack, with policy verdicts
        node tools/bin.js plan [options]
@@ -26,6 +27,8 @@ const HELP = `Usage: npm run plan -- [options]            offline plan of every 
                                                     a checkpoint, or \`pulumi preview --json\` output
        node tools/bin.js parity-baseline           regenerate policies/parity/baseline.json from prod (baseline-gcp.json from gcp-prod)
        node tools/bin.js docs                      regenerate the README's rule reference
+       node tools/bin.js promote|predeploy|smoke   the release flow: copy a digest to the next stack, gate a
+                                                    deploy, check what was deployed (each has --help)
 
 plan renders the real Pulumi program for each stack offline, from its Pulumi.<stack>.yaml, under the
 Pulumi runtime's mocks — no cloud credentials, no Pulumi CLI, nothing deployed — and judges the result
@@ -185,6 +188,8 @@ function reportError(message: string): void {
 
 export async function main(argv: string[]): Promise<number> {
     guardProcessOutput();
+    const release = Object.hasOwn(RELEASE_COMMANDS, argv[0] ?? "") ? RELEASE_COMMANDS[argv[0]] : undefined;
+    if (release) return release(argv.slice(1));
     let options: Options;
     try {
         options = parse(argv);
@@ -222,7 +227,7 @@ export async function main(argv: string[]): Promise<number> {
                 return report.summary.exitCode;
             }
             default:
-                reportError(`unknown command ${describeFound(options.command, { keyword: true })}; commands: plan, audit, parity-baseline, docs (see --help)`);
+                reportError(`unknown command ${describeFound(options.command, { keyword: true })}; commands: plan, audit, parity-baseline, docs, promote, predeploy, smoke (see --help)`);
                 return EXIT_CODES.badInput;
         }
     } catch (error) {

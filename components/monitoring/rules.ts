@@ -1,6 +1,7 @@
 /**
- * Prometheus alert rules: error-budget burn for HTTP 5xx responses and failing health probes.
- * Multi-window burn-rate alerts (Google SRE workbook, ch. 5) sized for a weekly budget.
+ * Prometheus rules: recorded 5xx ratios per service, error-budget burn alerts built on them, and failing
+ * health probes. Multi-window burn-rate alerts (Google SRE workbook, ch. 5) sized for a weekly budget.
+ * The same recorded series answer `predeploy`'s error-budget check (tools/predeploy.ts).
  */
 export interface AlertRule {
     readonly alert: string;
@@ -10,21 +11,51 @@ export interface AlertRule {
     readonly annotations: Readonly<Record<string, string>>;
 }
 
+export interface RecordingRule {
+    readonly record: string;
+    readonly expr: string;
+}
+
 export interface AlertRuleGroup {
     readonly name: string;
-    readonly rules: readonly AlertRule[];
+    readonly rules: readonly (AlertRule | RecordingRule)[];
+}
+
+/** The window the 5xx error budget is spent over. */
+export const ERROR_BUDGET_WINDOW = "7d";
+
+/** Recorded per (namespace, service): requests per second and 5xx responses per second, over 5 minutes. */
+export const REQUEST_RATE = "service:http_requests:rate5m";
+export const ERROR_RATE = "service:http_requests_5xx:rate5m";
+
+/** The recorded 5xx ratio over a window, e.g. `service:http_errors:ratio_rate1h`. */
+export function errorRatioSeries(window: string): string {
+    return `service:http_errors:ratio_rate${window}`;
+}
+
+const BY_SERVICE = "sum by (namespace, service)";
+
+/** 5xx per second; a service that served no 5xx has a 0 series rather than none. */
+function errorRate(window: string): string {
+    return `(${BY_SERVICE} (rate(http_requests_total{code=~"5.."}[${window}])) or ${BY_SERVICE} (rate(http_requests_total[${window}])) * 0)`;
 }
 
 function errorRatio(window: string): string {
-    return (
-        `sum by (namespace, service) (rate(http_requests_total{code=~"5.."}[${window}]))` +
-        ` / sum by (namespace, service) (rate(http_requests_total[${window}]))`
-    );
+    return `${errorRate(window)} / ${BY_SERVICE} (rate(http_requests_total[${window}]))`;
+}
+
+/**
+ * The share of requests answered 5xx over a long window, from the recorded 5-minute rates (a raw rate
+ * over days would read every sample of the window at each evaluation). `predeploy` asks for exactly this.
+ */
+export function errorBudgetRatioQuery(window: string, selector = ""): string {
+    return `sum_over_time(${ERROR_RATE}${selector}[${window}]) / sum_over_time(${REQUEST_RATE}${selector}[${window}])`;
 }
 
 /** Burn rates at which a 7-day budget is gone in about 12 hours (page) and in about 1.2 days (ticket). */
 const FAST_BURN = 14;
 const SLOW_BURN = 6;
+const SHORT_WINDOWS = ["5m", "30m", "1h", "6h"];
 
 export function alertRuleGroups(errorBudgetPercent: number): AlertRuleGroup[] {
     const budget = errorBudgetPercent / 100;
@@ -35,7 +66,7 @@ export function alertRuleGroups(errorBudgetPercent: number): AlertRuleGroup[] {
             rules: [
                 {
                     alert: "ErrorBudgetFastBurn",
-                    expr: `(${errorRatio("1h")}) > ${threshold(FAST_BURN)} and (${errorRatio("5m")}) > ${threshold(FAST_BURN)}`,
+                    expr: `${errorRatioSeries("1h")} > ${threshold(FAST_BURN)} and ${errorRatioSeries("5m")} > ${threshold(FAST_BURN)}`,
                     for: "2m",
                     labels: { severity: "critical" },
                     annotations: {
@@ -45,7 +76,7 @@ export function alertRuleGroups(errorBudgetPercent: number): AlertRuleGroup[] {
                 },
                 {
                     alert: "ErrorBudgetSlowBurn",
-                    expr: `(${errorRatio("6h")}) > ${threshold(SLOW_BURN)} and (${errorRatio("30m")}) > ${threshold(SLOW_BURN)}`,
+                    expr: `${errorRatioSeries("6h")} > ${threshold(SLOW_BURN)} and ${errorRatioSeries("30m")} > ${threshold(SLOW_BURN)}`,
                     for: "15m",
                     labels: { severity: "warning" },
                     annotations: {
@@ -55,7 +86,7 @@ export function alertRuleGroups(errorBudgetPercent: number): AlertRuleGroup[] {
                 },
                 {
                     alert: "ErrorBudgetExhausted",
-                    expr: `(${errorRatio("7d")}) > ${threshold(1)}`,
+                    expr: `${errorRatioSeries(ERROR_BUDGET_WINDOW)} > ${threshold(1)}`,
                     for: "5m",
                     labels: { severity: "warning" },
                     annotations: {
@@ -80,7 +111,8 @@ export function alertRuleGroups(errorBudgetPercent: number): AlertRuleGroup[] {
                 },
                 {
                     alert: "ContainerNotReady",
-                    expr: `sum by (namespace, pod, container) (kube_pod_container_status_ready == 0) > 0`,
+                    // `sum(x == 0) > 0` would never fire: the sum of zeros is 0 (promtool showed it).
+                    expr: `max by (namespace, pod, container) (kube_pod_container_status_ready) == 0`,
                     for: "10m",
                     labels: { severity: "warning" },
                     annotations: {
@@ -88,6 +120,16 @@ export function alertRuleGroups(errorBudgetPercent: number): AlertRuleGroup[] {
                         description: "A container failed its readiness probe long enough to leave the load balancer.",
                     },
                 },
+            ],
+        },
+        // Last: recording groups evaluate independently of the alert groups, and readers find the alerts first.
+        {
+            name: "http-error-ratios",
+            rules: [
+                { record: REQUEST_RATE, expr: `${BY_SERVICE} (rate(http_requests_total[5m]))` },
+                { record: ERROR_RATE, expr: errorRate("5m") },
+                ...SHORT_WINDOWS.map((window) => ({ record: errorRatioSeries(window), expr: errorRatio(window) })),
+                { record: errorRatioSeries(ERROR_BUDGET_WINDOW), expr: errorBudgetRatioQuery(ERROR_BUDGET_WINDOW) },
             ],
         },
     ];

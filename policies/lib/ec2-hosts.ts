@@ -38,16 +38,19 @@ const MAX_NETWORK_INTERFACES = 64;
 
 const normalisedKey = (key: string): string => key.toLowerCase().replace(/[^a-z0-9]/g, "");
 
-/** Why the tags make this a data host (e.g. `tag role=postgres`), or undefined. Never more of the value than the tag itself. */
-function dataHostReason(tags: Record<string, unknown>): string | undefined {
+/**
+ * Why the tags (or GCP labels, `noun` "label") make this a data host (e.g. `tag role=postgres`), or undefined.
+ * Never more of the value than the tag itself.
+ */
+export function dataHostReason(tags: Record<string, unknown>, noun = "tag"): string | undefined {
     for (const key of Object.keys(tags).slice(0, MAX_TAGS)) {
         const value = tags[key];
         if (typeof value !== "string" || key.length > MAX_TAG_CHARS || value.length > MAX_TAG_CHARS) continue;
         const normalised = normalisedKey(key);
-        if (normalised === CLASSIFICATION_KEY && !NOT_CLASSIFIED.includes(value.trim().toLowerCase())) return `tag ${key}=${value}`;
+        if (normalised === CLASSIFICATION_KEY && !NOT_CLASSIFIED.includes(value.trim().toLowerCase())) return `${noun} ${key}=${value}`;
         if (ROLE_KEYS.includes(normalised)) {
             const words = value.toLowerCase().split(/[^a-z0-9]+/);
-            if (words.some((word) => DATA_STORE_WORDS.includes(word))) return `tag ${key}=${value}`;
+            if (words.some((word) => DATA_STORE_WORDS.includes(word))) return `${noun} ${key}=${value}`;
         }
     }
     return undefined;
@@ -95,6 +98,29 @@ export function publicIpViolations(resource: ResourceUnderTest): string[] {
     if (reason === undefined) return [];
     const label = resource.type === INSTANCE ? "EC2 instance" : "launch template";
     return requested.map((what) => `${label} ${resource.name} is a data host (${reason}) with a public IP address (${what})`);
+}
+
+/** Compute Engine instances and instance templates: data hosts by their labels, public by an access config on a network interface. */
+export const GCE_HOST_TYPES: Readonly<Record<string, string>> = {
+    "gcp:compute/instance:Instance": "Compute Engine instance",
+    "gcp:compute/instanceTemplate:InstanceTemplate": "instance template",
+    "gcp:compute/regionInstanceTemplate:RegionInstanceTemplate": "regional instance template",
+};
+
+/** External addresses a Compute Engine data host asks for: an access config (IPv4) or an IPv6 access config. */
+export function gcePublicIpViolations(resource: ResourceUnderTest): string[] {
+    const label = GCE_HOST_TYPES[resource.type];
+    if (label === undefined) return [];
+    const requested = asArray(resource.props.networkInterfaces)
+        .slice(0, MAX_NETWORK_INTERFACES)
+        .flatMap((entry, index) => {
+            const nic = asRecord(entry) ?? {};
+            return ["accessConfigs", "ipv6AccessConfigs"].filter((field) => asArray(nic[field]).length > 0).map((field) => `networkInterfaces[${index}].${field}`);
+        });
+    if (requested.length === 0) return [];
+    const reason = isRecord(resource.props.labels) ? dataHostReason(resource.props.labels, "label") : undefined;
+    if (reason === undefined) return [];
+    return requested.map((what) => `${label} ${resource.name} is a data host (${reason}) with an external IP address (${what})`);
 }
 
 /** Block devices that are not encrypted, as `<path> (<why>)`. */

@@ -63,7 +63,80 @@ function imageParts(text: string): { repository: string; digest: string } {
     return { repository, digest: pinning.kind === "unpinned" ? `unpinned ${text}` : pinning.digest };
 }
 
-/** The clouds the fingerprint knows; each has its own committed prod baseline. */
+const GCP_NETWORK = "gcp:compute/network:Network";
+const GCP_SECRET = "gcp:secretmanager/secret:Secret";
+const GCP_NOTIFICATION_CHANNEL = "gcp:monitoring/notificationChannel:NotificationChannel";
+/** Cloud SQL SSL modes that refuse unencrypted connections. */
+const CLOUD_SQL_TLS_MODES: readonly unknown[] = ["ENCRYPTED_ONLY", "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"];
+
+interface GcpResources {
+    readonly clusters: ResourceUnderTest[];
+    readonly nodePools: ResourceUnderTest[];
+    readonly databases: ResourceUnderTest[];
+    readonly caches: ResourceUnderTest[];
+    readonly repositories: ResourceUnderTest[];
+}
+
+function gcpResources(resources: readonly ResourceUnderTest[]): GcpResources {
+    return {
+        clusters: ofType(resources, "gcp:container/cluster:Cluster"),
+        nodePools: ofType(resources, "gcp:container/nodePool:NodePool"),
+        databases: ofType(resources, "gcp:sql/databaseInstance:DatabaseInstance").filter((db) => db.props.masterInstanceName === undefined || db.props.masterInstanceName === null),
+        caches: ofType(resources, "gcp:redis/instance:Instance"),
+        repositories: ofType(resources, "gcp:artifactregistry/repository:Repository"),
+    };
+}
+
+/**
+ * The same properties on GCP (GKE, Cloud SQL primaries, Memorystore for Redis, Artifact Registry), under the
+ * same names where they mean the same, and set only where the stack has the resources: an AWS stack's
+ * fingerprint is unchanged by them. Provider defaults count as written (deletion protection defaults to true,
+ * a public IPv4 address to on, seven days of transaction logs).
+ */
+function gcpFingerprint(gcp: GcpResources, set: (key: string, value: unknown) => void): void {
+    const { clusters, nodePools, databases, caches, repositories } = gcp;
+    if (clusters.length > 0) {
+        set("engines.kubernetes", uniform(clusters.map((cluster) => cluster.props.minMasterVersion ?? get(cluster.props, "releaseChannel", "channel"))));
+        set("security.cluster.publicEndpoint", uniform(clusters.map((cluster) => get(cluster.props, "privateClusterConfig", "enablePrivateEndpoint") !== true)));
+        set("security.cluster.privateNodes", uniform(clusters.map((cluster) => get(cluster.props, "privateClusterConfig", "enablePrivateNodes") === true)));
+        set("security.cluster.secretsEncrypted", uniform(clusters.map((cluster) => get(cluster.props, "databaseEncryption", "state") === "ENCRYPTED")));
+        set("security.cluster.deletionProtection", uniform(clusters.map((cluster) => cluster.props.deletionProtection ?? true)));
+        set("security.cluster.workloadIdentity", uniform(clusters.map((cluster) => typeof get(cluster.props, "workloadIdentityConfig", "workloadPool") === "string")));
+        set("security.cluster.regional", uniform(clusters.map((cluster) => typeof cluster.props.location === "string" && !/-[a-z]$/.test(cluster.props.location))));
+    }
+    if (nodePools.length > 0) set("size.cluster.nodeInstanceTypes", uniform(nodePools.map((pool) => get(pool.props, "nodeConfig", "machineType"))));
+    if (databases.length > 0) {
+        const backups = (db: ResourceUnderTest): unknown => get(db.props, "settings", "backupConfiguration");
+        set("engines.postgres", uniform(databases.map((db) => String(db.props.databaseVersion ?? "").replace(/^POSTGRES_/, ""))));
+        set("security.postgres.customerManagedKey", uniform(databases.map((db) => typeof db.props.encryptionKeyName === "string" && db.props.encryptionKeyName !== "")));
+        set("security.postgres.public", uniform(databases.map((db) => get(db.props, "settings", "ipConfiguration", "ipv4Enabled") !== false)));
+        set("security.postgres.tls", uniform(databases.map((db) => CLOUD_SQL_TLS_MODES.includes(get(db.props, "settings", "ipConfiguration", "sslMode")))));
+        set("security.postgres.multiAz", uniform(databases.map((db) => get(db.props, "settings", "availabilityType") === "REGIONAL")));
+        set("security.postgres.deletionProtection", uniform(databases.map((db) => db.props.deletionProtection ?? true)));
+        set(
+            `security.postgres.pointInTimeRecovery${MIN_BACKUP_RETENTION_DAYS}d`,
+            uniform(databases.map((db) => get(backups(db), "enabled") === true && get(backups(db), "pointInTimeRecoveryEnabled") === true && Number(get(backups(db), "transactionLogRetentionDays") ?? MIN_BACKUP_RETENTION_DAYS) >= MIN_BACKUP_RETENTION_DAYS)),
+        );
+        set("size.postgres.instanceClass", uniform(databases.map((db) => get(db.props, "settings", "tier"))));
+        set("size.postgres.storageGb", uniform(databases.map((db) => get(db.props, "settings", "diskSize"))));
+        set("size.postgres.retainedBackups", uniform(databases.map((db) => get(backups(db), "backupRetentionSettings", "retainedBackups"))));
+    }
+    if (caches.length > 0) {
+        set("engines.redis", uniform(caches.map((cache) => cache.props.redisVersion)));
+        set("security.redis.customerManagedKey", uniform(caches.map((cache) => typeof cache.props.customerManagedKey === "string" && cache.props.customerManagedKey !== "")));
+        set("security.redis.tls", uniform(caches.map((cache) => cache.props.transitEncryptionMode === "SERVER_AUTHENTICATION")));
+        set("security.redis.multiAz", uniform(caches.map((cache) => cache.props.tier === "STANDARD_HA")));
+        set("security.redis.authToken", uniform(caches.map((cache) => cache.props.authEnabled === true)));
+        set("size.redis.nodeType", uniform(caches.map((cache) => cache.props.memorySizeGb)));
+        set("size.redis.nodes", uniform(caches.map((cache) => cache.props.replicaCount)));
+    }
+    if (repositories.length > 0) {
+        set("security.registry.immutableTags", uniform(repositories.map((repository) => get(repository.props, "dockerConfig", "immutableTags") === true)));
+        set("security.registry.customerManagedKey", uniform(repositories.map((repository) => typeof repository.props.kmsKeyName === "string" && repository.props.kmsKeyName !== "")));
+    }
+}
+
+/** The clouds a stack can run on; each has its own committed prod baseline. */
 export const PARITY_CLOUDS = ["aws", "gcp"] as const;
 export type ParityCloud = (typeof PARITY_CLOUDS)[number];
 
@@ -72,20 +145,12 @@ export function cloudOf(resources: readonly ResourceUnderTest[]): ParityCloud {
     return resources.some((resource) => resource.type.startsWith("gcp:")) ? "gcp" : "aws";
 }
 
-type Setter = (key: string, value: unknown) => void;
-
 export function fingerprint(resources: readonly ResourceUnderTest[]): Fingerprint {
     const result: Fingerprint = {};
-    const set: Setter = (key, value) => {
+    const set = (key: string, value: unknown): void => {
         result[key] = scalar(value);
     };
-    if (cloudOf(resources) === "gcp") gcpInfrastructure(resources, set);
-    else awsInfrastructure(resources, set);
-    services(resources, set);
-    return result;
-}
 
-function awsInfrastructure(resources: readonly ResourceUnderTest[], set: Setter): void {
     const clusters = ofType(resources, "aws:eks/cluster:Cluster");
     const databases = ofType(resources, "aws:rds/instance:Instance");
     const caches = ofType(resources, "aws:elasticache/replicationGroup:ReplicationGroup");
@@ -94,14 +159,15 @@ function awsInfrastructure(resources: readonly ResourceUnderTest[], set: Setter)
     const natGateways = ofType(resources, "aws:ec2/natGateway:NatGateway");
     const subnets = ofType(resources, "aws:ec2/subnet:Subnet");
 
+    const gcp = gcpResources(resources);
     set("capabilities", [
-        ofType(resources, "aws:ec2/vpc:Vpc").length > 0 && "network",
-        repositories.length > 0 && "registry",
-        clusters.length > 0 && "cluster",
-        ofType(resources, "aws:secretsmanager/secret:Secret").length > 0 && "secrets",
-        databases.length > 0 && "postgres",
-        caches.length > 0 && "redis",
-        ofType(resources, "aws:sns/topic:Topic").length > 0 && "alerting",
+        (ofType(resources, "aws:ec2/vpc:Vpc").length > 0 || ofType(resources, GCP_NETWORK).length > 0) && "network",
+        (repositories.length > 0 || gcp.repositories.length > 0) && "registry",
+        (clusters.length > 0 || gcp.clusters.length > 0) && "cluster",
+        (ofType(resources, "aws:secretsmanager/secret:Secret").length > 0 || ofType(resources, GCP_SECRET).length > 0) && "secrets",
+        (databases.length > 0 || gcp.databases.length > 0) && "postgres",
+        (caches.length > 0 || gcp.caches.length > 0) && "redis",
+        (ofType(resources, "aws:sns/topic:Topic").length > 0 || ofType(resources, GCP_NOTIFICATION_CHANNEL).length > 0) && "alerting",
         releases.some((release) => release.props.chart === "kube-prometheus-stack") && "prometheus",
     ].filter(Boolean).join(", "));
 
@@ -140,74 +206,8 @@ function awsInfrastructure(resources: readonly ResourceUnderTest[], set: Setter)
     set("size.redis.nodes", uniform(caches.map((cache) => cache.props.numCacheClusters)));
     set("size.cluster.nodeInstanceTypes", uniform(ofType(resources, "aws:eks/nodeGroup:NodeGroup").map((group) => (group.props.instanceTypes as string[] | undefined)?.join(","))));
 
-}
+    gcpFingerprint(gcp, set);
 
-/** The same properties on Google Cloud, under the same paths where they mean the same thing. */
-function gcpInfrastructure(resources: readonly ResourceUnderTest[], set: Setter): void {
-    const clusters = ofType(resources, "gcp:container/cluster:Cluster");
-    const databases = ofType(resources, "gcp:sql/databaseInstance:DatabaseInstance");
-    const caches = ofType(resources, "gcp:redis/instance:Instance");
-    const repositories = ofType(resources, "gcp:artifactregistry/repository:Repository");
-    const releases = ofType(resources, "kubernetes:helm.sh/v3:Release");
-    const settings = (db: ResourceUnderTest): unknown => db.props.settings;
-
-    set("capabilities", [
-        ofType(resources, "gcp:compute/network:Network").length > 0 && "network",
-        repositories.length > 0 && "registry",
-        clusters.length > 0 && "cluster",
-        ofType(resources, "gcp:secretmanager/secret:Secret").length > 0 && "secrets",
-        databases.length > 0 && "postgres",
-        caches.length > 0 && "redis",
-        ofType(resources, "gcp:monitoring/alertPolicy:AlertPolicy").length > 0 && "alerting",
-        releases.some((release) => release.props.chart === "kube-prometheus-stack") && "prometheus",
-    ].filter(Boolean).join(", "));
-
-    set("engines.kubernetes", uniform(clusters.map((cluster) => cluster.props.minMasterVersion)));
-    set("engines.postgres", uniform(databases.map((db) => String(db.props.databaseVersion ?? "").replace(/^POSTGRES_/, ""))));
-    set("engines.redis", uniform(caches.map((cache) => String(cache.props.redisVersion ?? "").replace(/^REDIS_/, "").replace("_", ".").toLowerCase())));
-    set("engines.monitoringChart", uniform(releases.map((release) => `${String(release.props.chart)}@${String(release.props.version)}`)));
-
-    set("security.cluster.publicEndpoint", uniform(clusters.map((cluster) => get(cluster.props, "privateClusterConfig", "enablePrivateEndpoint") !== true)));
-    set("security.cluster.privateNodes", uniform(clusters.map((cluster) => get(cluster.props, "privateClusterConfig", "enablePrivateNodes") === true)));
-    set("security.cluster.regional", uniform(clusters.map((cluster) => /^[a-z]+-[a-z]+\d+$/.test(String(cluster.props.location ?? "")))));
-    set("security.cluster.secretsEncrypted", uniform(clusters.map((cluster) => get(cluster.props, "databaseEncryption", "state") === "ENCRYPTED")));
-    set("security.cluster.deletionProtection", uniform(clusters.map((cluster) => cluster.props.deletionProtection ?? true)));
-    set("security.cluster.workloadIdentity", uniform(clusters.map((cluster) => typeof get(cluster.props, "workloadIdentityConfig", "workloadPool") === "string")));
-    set("security.cluster.networkPolicy", uniform(clusters.map((cluster) => cluster.props.datapathProvider === "ADVANCED_DATAPATH")));
-    set("security.cluster.controlPlaneLogs", uniform(clusters.map((cluster) => [...((get(cluster.props, "loggingConfig", "enableComponents") as string[] | undefined) ?? [])].sort().join(","))));
-
-    set("security.postgres.encrypted", uniform(databases.map((db) => typeof db.props.encryptionKeyName === "string" && db.props.encryptionKeyName.length > 0)));
-    set("security.postgres.public", uniform(databases.map((db) => get(settings(db), "ipConfiguration", "ipv4Enabled") ?? true)));
-    set("security.postgres.tls", uniform(databases.map((db) => get(settings(db), "ipConfiguration", "sslMode") ?? null)));
-    set("security.postgres.multiAz", uniform(databases.map((db) => get(settings(db), "availabilityType") === "REGIONAL")));
-    set("security.postgres.deletionProtection", uniform(databases.map((db) => (db.props.deletionProtection ?? true) === true && get(settings(db), "deletionProtectionEnabled") === true)));
-    set(`security.postgres.pointInTimeRecovery${MIN_BACKUP_RETENTION_DAYS}d`, uniform(databases.map((db) =>
-        get(settings(db), "backupConfiguration", "pointInTimeRecoveryEnabled") === true &&
-        Number(get(settings(db), "backupConfiguration", "backupRetentionSettings", "retainedBackups") ?? 7) >= MIN_BACKUP_RETENTION_DAYS)));
-    set("security.postgres.finalSnapshot", uniform(databases.map((db) => get(settings(db), "retainBackupsOnDelete") === true)));
-    set("security.postgres.iamAuthentication", uniform(databases.map((db) =>
-        ((get(settings(db), "databaseFlags") as unknown[] | undefined) ?? []).some((flag) => get(flag, "name") === "cloudsql.iam_authentication" && get(flag, "value") === "on"))));
-
-    set("security.redis.encryptedAtRest", uniform(caches.map((cache) => typeof cache.props.customerManagedKey === "string" && cache.props.customerManagedKey.length > 0)));
-    set("security.redis.tls", uniform(caches.map((cache) => cache.props.transitEncryptionMode === "SERVER_AUTHENTICATION")));
-    set("security.redis.automaticFailover", uniform(caches.map((cache) => cache.props.tier === "STANDARD_HA")));
-    set("security.redis.authToken", uniform(caches.map((cache) => cache.props.authEnabled === true)));
-
-    set("security.registry.immutableTags", uniform(repositories.map((repository) => get(repository.props, "dockerConfig", "immutableTags") === true)));
-    set("security.registry.encrypted", uniform(repositories.map((repository) => typeof repository.props.kmsKeyName === "string" && repository.props.kmsKeyName.length > 0)));
-    set("security.registry.scanOnPush", uniform(repositories.map((repository) => get(repository.props, "vulnerabilityScanningConfig", "enablementConfig") !== "DISABLED")));
-    set("security.network.nat", ofType(resources, "gcp:compute/routerNat:RouterNat").length > 0);
-    set("network.availabilityZones", uniform(clusters.map((cluster) => (cluster.props.nodeLocations as unknown[] | undefined)?.length ?? 1)));
-
-    set("size.postgres.instanceClass", uniform(databases.map((db) => get(settings(db), "tier"))));
-    set("size.postgres.storageGb", uniform(databases.map((db) => get(settings(db), "diskSize"))));
-    set("size.redis.nodeType", uniform(caches.map((cache) => cache.props.memorySizeGb)));
-    set("size.redis.nodes", uniform(caches.map((cache) => Number(cache.props.replicaCount ?? 0) + 1)));
-    set("size.cluster.nodeInstanceTypes", uniform(ofType(resources, "gcp:container/nodePool:NodePool").map((pool) => get(pool.props, "nodeConfig", "machineType"))));
-}
-
-/** Services: what each runs and how it rolls out, the same on every cloud. */
-function services(resources: readonly ResourceUnderTest[], set: Setter): void {
     const hostnames = new Map<string, string>();
     for (const ingress of ofType(resources, "kubernetes:networking.k8s.io/v1:Ingress")) {
         const service = get(ingress.props, "spec", "rules", 0, "http", "paths", 0, "backend", "service", "name");
@@ -223,6 +223,7 @@ function services(resources: readonly ResourceUnderTest[], set: Setter): void {
         set(`services.${name}.hostname`, hostnames.get(name) ?? null);
         set(`services.${name}.zeroDowntimeRollout`, get(deployment.props, "spec", "strategy", "rollingUpdate", "maxUnavailable") === 0);
     }
+    return result;
 }
 
 /** Whether the allowlist lets environments differ at a fingerprint path. */

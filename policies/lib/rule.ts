@@ -31,7 +31,10 @@ export interface RuleMetadata {
     readonly rationale: string;
     /** How to fix a violation. */
     readonly remediation: string;
-    /** Resource types the rule inspects; `*` for all. */
+    /**
+     * Resource types the rule inspects: exact type tokens; `*` for all; or `<prefix>*<suffix>` for a family of
+     * types (`gcp:*IamMember`: every one of the provider's hundreds of IAM member types).
+     */
     readonly resourceTypes: readonly string[];
     /** Enforcement per tier when the pack config does not override it. */
     readonly enforcement: Readonly<Record<Tier, EnforcementLevel>>;
@@ -64,6 +67,15 @@ export const STRICT_OUTSIDE_DEV: Readonly<Record<Tier, EnforcementLevel>> = { de
 /** Mandatory everywhere. */
 export const ALWAYS_MANDATORY: Readonly<Record<Tier, EnforcementLevel>> = { dev: "mandatory", staging: "mandatory", prod: "mandatory" };
 
+/** Whether a type token matches a resourceTypes entry: the token itself, `*`, or `<prefix>*<suffix>` (one star, compared by ends: linear). */
+export function matchesTypePattern(pattern: string, type: string): boolean {
+    const star = pattern.indexOf("*");
+    if (star < 0) return pattern === type;
+    const prefix = pattern.slice(0, star);
+    const suffix = pattern.slice(star + 1);
+    return type.length >= prefix.length + suffix.length && type.startsWith(prefix) && type.endsWith(suffix);
+}
+
 export function appliesTo(rule: RuleMetadata, type: string): boolean {
-    return rule.resourceTypes.includes("*") || rule.resourceTypes.includes(type);
+    return rule.resourceTypes.some((pattern) => matchesTypePattern(pattern, type));
 }

@@ -14,6 +14,7 @@ export const RESOURCE_SECRET_SINKS: Readonly<Record<string, readonly string[]>> 
     "aws:elasticache/replicationGroup:ReplicationGroup": ["authToken", "authTokenWo"],
     "aws:secretsmanager/secretVersion:SecretVersion": ["secretString", "secretBinary"],
     "gcp:secretmanager/secretVersion:SecretVersion": ["secretData", "secretDataWo"],
+    "gcp:secretmanager/regionalSecretVersion:RegionalSecretVersion": ["secretData"],
     "azure:keyvault/secret:Secret": ["value", "valueWo"],
     "kubernetes:core/v1:Secret": ["data", "stringData"],
     "kubernetes:core/v1:SecretPatch": ["data", "stringData"],

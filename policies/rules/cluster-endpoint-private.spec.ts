@@ -37,7 +37,7 @@ describe("policy cluster-endpoint-private", function () {
 
     it("flags a GKE cluster without a private endpoint", function () {
         const expected = ["GKE cluster gke exposes its API endpoint to the internet (privateClusterConfig.enablePrivateEndpoint is not true)"];
-        assert.deepEqual(messages(gke()), expected);
+        assert.deepEqual(messages(gke()), [...expected, "GKE cluster gke gives its nodes public IP addresses (privateClusterConfig.enablePrivateNodes is not true)"]);
         assert.deepEqual(messages(gke({ enablePrivateNodes: true, enablePrivateEndpoint: false })), expected);
     });
 

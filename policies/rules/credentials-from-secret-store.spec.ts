@@ -128,6 +128,10 @@ describe("policy credentials-from-secret-store", function () {
             const others: TestResource[] = [
                 { type: "gcp:storage/bucket:Bucket", props: { labels: { "deploy-token": P } } },
                 { type: "gcp:secretmanager/secretVersion:SecretVersion", props: { secret: "projects/p/secrets/s", secretData: P } },
+                { type: "gcp:secretmanager/regionalSecretVersion:RegionalSecretVersion", props: { secret: "projects/p/locations/europe-west1/secrets/s", secretData: P } },
+                // The version names its secret; a secret named like a credential is still a name.
+                { type: "gcp:secretmanager/secretVersion:SecretVersion", props: { secret: "platform-prod-postgres-password", secretData: P } },
+                { type: "aws:secretsmanager/secretVersion:SecretVersion", props: { secretId: "platform/prod/api-token", secretString: P } },
                 { type: "aws:ssm/parameter:Parameter", props: { name: "/platform/prod/db-password", type: "SecureString", value: P } },
                 { type: "docker:index/image:Image", props: { imageName: "registry.example.com/api:1", registry: { server: "registry.example.com", username: "AWS", password: P } } },
                 { type: "pulumi:providers:azure-native", props: { clientSecret: P } },

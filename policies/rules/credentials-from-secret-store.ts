@@ -149,7 +149,8 @@ function namedLiterals(value: unknown, path: readonly PathSegment[], name: strin
 
 function literalCredentialViolations(resource: ResourceUnderTest): StackViolation[] {
     const [pkg] = resource.type.split(":");
-    if (UNWALKED_PACKAGES.includes(pkg) || HELM_RELEASE_TYPES.includes(resource.type)) return [];
+    // A secret store's own resources: their values are sinks, and their other inputs name secrets (a Secret Manager version's `secret`).
+    if (UNWALKED_PACKAGES.includes(pkg) || HELM_RELEASE_TYPES.includes(resource.type) || isSecretSourceType(resource.type)) return [];
     const isSink = (path: readonly PathSegment[]): boolean =>
         isSecretSinkPath(resource.type, resource.props, path.map((segment) => (typeof segment === "object" ? segment.entry : segment)));
     const violations: StackViolation[] = [];

@@ -73,8 +73,8 @@ describe("policy environment-parity", function () {
             },
         });
         assert.deepEqual(violationMessages(checkStack(environmentParityRule, toPolicyResources(rendered.resources), { tier: "staging", stack: "gcp-staging" })), [
-            "gcp-staging differs from gcp prod at security.cluster.publicEndpoint: gcp-staging true, gcp prod false",
-            "gcp-staging differs from gcp prod at security.postgres.multiAz: gcp-staging false, gcp prod true",
+            "gcp-staging differs from prod at security.cluster.publicEndpoint: gcp-staging true, prod false",
+            "gcp-staging differs from prod at security.postgres.multiAz: gcp-staging false, prod true",
         ]);
     });
 

@@ -64,15 +64,13 @@ export function environmentParity(baseline: (cloud: ParityCloud) => Baseline): S
         enforcement: { dev: "advisory", staging: "mandatory", prod: "advisory" },
         exemptable: false,
         check(resources, context) {
-            const cloud = cloudOf(resources);
-            const reference = baseline(cloud);
+            const reference = baseline(cloudOf(resources));
             // Tools that can say so (audit) report why as a note; here it is simply not a violation.
             if (parityNotJudged(resources, reference) !== undefined) return [];
             const differences = compareFingerprints(fingerprint(resources), reference.fingerprint).filter((difference) => !difference.allowed);
-            const prod = cloud === "aws" ? "prod" : `${cloud} prod`;
-            const subject = context.tier === "prod" ? `${context.stack} differs from the committed ${prod} baseline (regenerate it if prod changed on purpose)` : `${context.stack} differs from ${prod}`;
+            const subject = context.tier === "prod" ? `${context.stack} differs from the committed prod baseline (regenerate it if prod changed on purpose)` : `${context.stack} differs from prod`;
             return differences.map((difference) => ({
-                message: `${subject} at ${difference.path}: ${context.stack} ${show(difference.stack)}, ${prod} ${show(difference.baseline)}`,
+                message: `${subject} at ${difference.path}: ${context.stack} ${show(difference.stack)}, prod ${show(difference.baseline)}`,
             }));
         },
     };

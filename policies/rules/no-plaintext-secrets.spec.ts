@@ -74,6 +74,7 @@ describe("policy no-plaintext-secrets", function () {
                 { type: "aws:secretsmanager/secretVersion:SecretVersion", props: { secretString: FAKE.githubClassic, secretBinary: base64(FAKE.pemRsa) } },
                 { type: "random:index/randomPassword:RandomPassword", props: { length: 32, result: P, bcryptHash: P } },
                 { type: "gcp:secretmanager/secretVersion:SecretVersion", props: { secret: "projects/platform-prod/secrets/stripe-key", secretData: FAKE.stripeSecret } },
+                { type: "gcp:secretmanager/regionalSecretVersion:RegionalSecretVersion", props: { secret: "projects/platform-prod/locations/europe-west1/secrets/stripe-key", secretData: FAKE.stripeSecret } },
                 { type: "azure:keyvault/secret:Secret", props: { name: "storage-key", value: FAKE.githubClassic, keyVaultId: "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv" } },
                 { type: "kubernetes:core/v1:Secret", props: { metadata: { name: "api" }, data: { password: base64(P) }, stringData: { token: FAKE.slackBot, "id_rsa": FAKE.pemRsa } } },
                 { type: "kubernetes:core/v1:SecretPatch", props: { metadata: { name: "api" }, stringData: { "tls.key": FAKE.pemRsa } } },
@@ -303,7 +304,7 @@ describe("policy no-plaintext-secrets", function () {
     });
 
     describe("every other package", function () {
-        it("reads GCP labels and Cloud Run env, v1 and v2, by name; a secret reference passes", function () {
+        it("reads GCP labels and Cloud Run env (v1 and v2 services, v2 jobs) by name and args by line; a secret reference passes", function () {
             assert.deepEqual(violations({ type: "gcp:storage/bucket:Bucket", props: { name: "platform-prod-assets", location: "EU", labels: { team: "web", "deploy-token": P } } }, [P]), ["labels.deploy-token holds a plaintext token"]);
             const v2 = {
                 type: "gcp:cloudrunv2/service:Service",
@@ -324,6 +325,13 @@ describe("policy no-plaintext-secrets", function () {
             assert.deepEqual(violations(v2, [P]), ["template.containers[0].envs[DB_PASSWORD] holds a plaintext password"]);
             const v1 = { type: "gcp:cloudrun/service:Service", props: { location: "europe-west1", template: { spec: { containers: [{ image: "gcr.io/platform/api:1", envs: [{ name: "GREETING", value: FAKE.googleApiKey }] }] } } } };
             assert.deepEqual(violations(v1, [FAKE.googleApiKey]), ["template.spec.containers[0].envs[GREETING] holds a Google API key"]);
+            const job = {
+                type: "gcp:cloudrunv2/job:Job",
+                props: { location: "europe-west1", template: { template: { containers: [{ image: "gcr.io/platform/migrate:1", envs: [{ name: "MODE", value: "apply" }, { name: "API_TOKEN", value: P }], args: [`--token=${P}`] }] } } },
+            };
+            assert.deepEqual(violations(job, [P]), ["template.template.containers[0].args[0] holds a plaintext token", "template.template.containers[0].envs[API_TOKEN] holds a plaintext token"]);
+            const cleanJob = { type: "gcp:cloudrunv2/job:Job", props: { location: "europe-west1", template: { template: { containers: [{ image: "gcr.io/platform/migrate:1", envs: [{ name: "API_TOKEN", valueSource: { secretKeyRef: { secret: "api-token", version: "3" } } }] }] } } } };
+            assert.deepEqual(violations(cleanJob, []), []);
         });
 
         it("reads docker container envs (`NAME=value` strings) and command lines", function () {

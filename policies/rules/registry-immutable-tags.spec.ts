@@ -18,6 +18,37 @@ describe("policy registry-immutable-tags", function () {
         ]);
     });
 
+    describe("Artifact Registry", function () {
+        const gcpRepository = (props: Record<string, unknown>) => ({
+            type: "gcp:artifactregistry/repository:Repository",
+            name: "services",
+            props: { repositoryId: "platform-prod-services", location: "europe-west1", format: "DOCKER", kmsKeyName: "projects/p/locations/europe-west1/keyRings/platform/cryptoKeys/data", ...props },
+        });
+
+        it("passes a Docker repository with immutable tags", function () {
+            assert.deepEqual(checkResource(registryImmutableTags, gcpRepository({ dockerConfig: { immutableTags: true } })), []);
+        });
+
+        it("flags a Docker repository whose tags can move: immutableTags false, or no dockerConfig (the default is mutable)", function () {
+            assert.deepEqual(violationMessages(checkResource(registryImmutableTags, gcpRepository({ dockerConfig: { immutableTags: false } }))), [
+                "Artifact Registry repository services allows tags to be overwritten (dockerConfig.immutableTags is false)",
+            ]);
+            assert.deepEqual(violationMessages(checkResource(registryImmutableTags, gcpRepository({ format: "docker", mode: "STANDARD_REPOSITORY" }))), [
+                "Artifact Registry repository services allows tags to be overwritten (dockerConfig.immutableTags is unset, which is false)",
+            ]);
+        });
+
+        it("leaves alone repositories without Docker tags of their own: other formats, remote and virtual repositories", function () {
+            assert.deepEqual(checkResource(registryImmutableTags, gcpRepository({ format: "NPM" })), []);
+            assert.deepEqual(checkResource(registryImmutableTags, gcpRepository({ mode: "REMOTE_REPOSITORY", remoteRepositoryConfig: { dockerRepository: { publicRepository: "DOCKER_HUB" } } })), []);
+            assert.deepEqual(checkResource(registryImmutableTags, gcpRepository({ mode: "VIRTUAL_REPOSITORY" })), []);
+        });
+
+        it("is mandatory in staging and prod, advisory in dev, and exemptable", function () {
+            assert.deepEqual(verdictsOn(registryImmutableTags, [gcpRepository({})]), { severity: "high", enforcement: { dev: "advisory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
+        });
+    });
+
     it("ignores other resource types", function () {
         assert.deepEqual(checkResource(registryImmutableTags, { type: "aws:s3/bucket:Bucket", props: { imageTagMutability: "MUTABLE" } }), []);
     });

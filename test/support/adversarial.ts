@@ -1,5 +1,6 @@
 import { unknownCheckingProxy } from "@pulumi/policy";
-import { ResourceUnderTest, Rule, RuleContext } from "../../policies/lib/rule";
+import { appliesTo, matchesTypePattern, ResourceUnderTest, Rule, RuleContext } from "../../policies/lib/rule";
+import { artifactRepository, bucket, cloudSql, cryptoKey, gkeCluster, KMS_KEY, memorystoreRedis, secret } from "../../policies/test-support/gcp-fixtures";
 import { RuleOutcome, runResourceRule, runStackRule } from "../../policies/lib/run";
 import { analyzerProps, TestResource } from "../../policies/test-support/policy-harness";
 import { plainInputs, renderedStack } from "./stacks";
@@ -163,6 +164,38 @@ const HANDMADE: readonly TestResource[] = [
         name: "uploads",
         props: { bucket: "acme-uploads-prod", blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
     },
+    cloudSql(),
+    memorystoreRedis(),
+    gkeCluster({ nodePools: [{ name: "general", networkConfig: { enablePrivateNodes: true } }] }),
+    artifactRepository(),
+    bucket(),
+    secret(),
+    cryptoKey(),
+    { type: "gcp:redis/cluster:Cluster", name: "sessions", props: { region: "europe-west1", shardCount: 3, authorizationMode: "AUTH_MODE_IAM_AUTH", transitEncryptionMode: "TRANSIT_ENCRYPTION_MODE_SERVER_AUTHENTICATION", kmsKey: KMS_KEY } },
+    { type: "gcp:memorystore/instance:Instance", name: "valkey", props: { instanceId: "valkey", location: "europe-west1", shardCount: 1, authorizationMode: "IAM_AUTH", transitEncryptionMode: "SERVER_AUTHENTICATION", kmsKey: KMS_KEY } },
+    { type: "gcp:container/nodePool:NodePool", name: "general", props: { cluster: "platform-prod", location: "europe-west1", nodeConfig: { machineType: "e2-standard-4" }, networkConfig: { enablePrivateNodes: true } } },
+    {
+        type: "gcp:compute/instance:Instance",
+        name: "kafka-0",
+        props: { machineType: "n2-standard-4", zone: "europe-west1-b", labels: { role: "kafka" }, bootDisk: { kmsKeySelfLink: KMS_KEY, initializeParams: { image: "debian-cloud/debian-12" } }, networkInterfaces: [{ subnetwork: "platform-prod" }] },
+    },
+    { type: "gcp:pubsub/topic:Topic", name: "events", props: { name: "events", kmsKeyName: KMS_KEY } },
+    { type: "gcp:compute/firewall:Firewall", name: "db", props: { network: "platform-prod", direction: "INGRESS", sourceRanges: ["10.30.0.0/16"], allows: [{ protocol: "tcp", ports: ["5432", "6379-6380"] }] } },
+    { type: "gcp:storage/bucketACL:BucketACL", name: "assets", props: { bucket: "assets", predefinedAcl: "private", roleEntities: ["OWNER:project-owners-123456", "READER:group-web@acme.example"] } },
+    { type: "gcp:storage/bucketIAMMember:BucketIAMMember", name: "assets-readers", props: { bucket: "assets", role: "roles/storage.objectViewer", member: "serviceAccount:api@acme.iam.gserviceaccount.com" } },
+    { type: "gcp:projects/iAMBinding:IAMBinding", name: "viewers", props: { project: "acme", role: "roles/viewer", members: ["group:eng@acme.example", "domain:acme.example"] } },
+    {
+        type: "gcp:projects/iAMPolicy:IAMPolicy",
+        name: "project",
+        props: { project: "acme", policyData: JSON.stringify({ bindings: [{ role: "roles/viewer", members: ["group:eng@acme.example"] }, { role: "roles/run.invoker", members: ["serviceAccount:web@acme.iam.gserviceaccount.com"] }] }) },
+    },
+    { type: "gcp:artifactregistry/repositoryIamBinding:RepositoryIamBinding", name: "pull", props: { repository: "services", location: "europe-west1", role: "roles/artifactregistry.reader", members: ["serviceAccount:nodes@acme.iam.gserviceaccount.com"] } },
+    {
+        type: "gcp:cloudrunv2/serviceIamPolicy:ServiceIamPolicy",
+        name: "api",
+        props: { name: "api", location: "europe-west1", policyData: JSON.stringify({ bindings: [{ role: "roles/run.invoker", members: ["serviceAccount:web@acme.iam.gserviceaccount.com"] }] }) },
+    },
+    { type: "gcp:cloudrunv2/serviceIamMember:ServiceIamMember", name: "api-invoker", props: { name: "api", location: "europe-west1", role: "roles/run.invoker", member: "serviceAccount:web@acme.iam.gserviceaccount.com" } },
     {
         type: "kubernetes:apps/v1:DeploymentPatch",
         name: "api",
@@ -215,7 +248,9 @@ function timedRun(rule: Rule, resource: TestResource, props: Record<string, unkn
 /** The resource types a rule judges that have a sample (`*`: every sample). */
 export function typesJudged(rule: Rule, samples: ReadonlyMap<string, TestResource>): { judged: string[]; withoutSample: string[] } {
     if (rule.resourceTypes.includes("*")) return { judged: [...samples.keys()], withoutSample: [] };
-    return { judged: rule.resourceTypes.filter((type) => samples.has(type)), withoutSample: rule.resourceTypes.filter((type) => !samples.has(type)) };
+    const types = [...samples.keys()];
+    // Patterns (`gcp:*IamMember`) judge every sampled type they match.
+    return { judged: types.filter((type) => appliesTo(rule, type)), withoutSample: rule.resourceTypes.filter((pattern) => !types.some((type) => matchesTypePattern(pattern, type))) };
 }
 
 /**

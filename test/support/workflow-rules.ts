@@ -18,7 +18,8 @@ export type WorkflowRule =
     | "checkout-credentials"
     | "credentials-behind-environment"
     | "no-pull-request-target"
-    | "deploy-concurrency";
+    | "deploy-concurrency"
+    | "oidc-credentials";
 
 export interface WorkflowFinding {
     readonly rule: WorkflowRule;
@@ -56,8 +57,8 @@ export const WRITE_SCOPE_USERS: Readonly<Record<string, readonly ScopeUser[]>> =
     "id-token": [...cloudCredentialUsers, { action: "actions/attest-build-provenance" }, { action: "actions/attest-sbom" }],
     attestations: [{ action: "actions/attest-build-provenance" }, { action: "actions/attest-sbom" }],
     "security-events": [{ action: "github/codeql-action/upload-sarif" }, { action: "github/codeql-action/analyze" }],
-    "pull-requests": [{ action: "marocchino/sticky-pull-request-comment" }, { action: "pulumi/actions", input: "comment-on-pr" }],
-    contents: [{ action: "softprops/action-gh-release" }],
+    "pull-requests": [{ action: "marocchino/sticky-pull-request-comment" }, { action: "pulumi/actions", input: "comment-on-pr" }, { action: "peter-evans/create-pull-request" }],
+    contents: [{ action: "softprops/action-gh-release" }, { action: "peter-evans/create-pull-request" }],
     packages: [{ action: "docker/login-action" }],
 };
 
@@ -73,6 +74,10 @@ const INLINE_EXPRESSION = /\$\{\{([^{}]*)\}\}/g;
 const SECRET_REFERENCE = /\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)/g;
 const TOKEN_REFERENCE = /\bgithub\.token\b/;
 const PULL_REQUEST_EVENTS = ["pull_request", "pull_request_target"];
+/** Inputs of the credential actions that take a long-lived key instead of the job's OIDC token. */
+const LONG_LIVED_KEY_INPUTS = ["aws-access-key-id", "aws-secret-access-key", "aws-session-token", "credentials_json", "creds", "client-secret"];
+/** Secret names that hold a cloud's long-lived key. */
+const LONG_LIVED_KEY_SECRET = /\bsecrets\.(?:AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|[A-Z_]*SERVICE_ACCOUNT_KEY|GCP_CREDENTIALS|GOOGLE_CREDENTIALS|AZURE_CREDENTIALS|AZURE_CLIENT_SECRET|ARM_CLIENT_SECRET)\b/;
 
 type YamlPath = readonly (string | number)[];
 type Permissions = "read-all" | "write-all" | Readonly<Record<string, string>>;
@@ -184,6 +189,7 @@ class WorkflowChecker {
             this.checkCheckouts(job, events);
             this.checkEnvironmentGate(job, events);
             this.checkDeployConcurrency(job, workflow);
+            this.checkOidcCredentials(job);
         }
         return this.findings;
     }
@@ -326,6 +332,22 @@ class WorkflowChecker {
         }
     }
 
+    /** Cloud credentials come from the job's OIDC token (`id-token: write`), never from a stored key. */
+    private checkOidcCredentials(job: Job): void {
+        for (const step of job.steps) {
+            if (!usesAction(step, CLOUD_CREDENTIAL_ACTIONS)) continue;
+            const at: YamlPath = ["jobs", job.id, "steps", step.index, "with"];
+            const keyInput = LONG_LIVED_KEY_INPUTS.find((input) => step.with[input] !== undefined);
+            if (keyInput !== undefined) this.report("oidc-credentials", at, `\`${actionName(step.uses as string)}\` is given a long-lived key (\`${keyInput}\`): assume a role with the job's OIDC token`, job.id);
+            if (!writeScopes(job.permissions).some((scope) => scope === "id-token" || scope === "*")) {
+                this.report("oidc-credentials", ["jobs", job.id], `\`${actionName(step.uses as string)}\` without \`id-token: write\`: it can only have been given a stored key`, job.id);
+            }
+        }
+        if (LONG_LIVED_KEY_SECRET.test(JSON.stringify(job.raw))) {
+            this.report("oidc-credentials", ["jobs", job.id], "reads a cloud's long-lived key from secrets: use OIDC (id-token: write) and a role", job.id);
+        }
+    }
+
     /** Which stacks the job's `pulumi` commands name: literals or expression bodies. */
     private stacksOf(job: Job, workflow: Record<string, unknown>): string[] {
         const stacks: string[] = [];
@@ -334,7 +356,10 @@ class WorkflowChecker {
         for (const step of job.steps) {
             if (usesAction(step, ["pulumi/actions"]) && typeof step.with["stack-name"] === "string") stacks.push(step.with["stack-name"]);
             const script = (step.run ?? "").replace(INLINE_EXPRESSION, (_, body: string) => `\${{${body.replace(/\s/g, "")}}}`);
-            for (const match of script.matchAll(STACK_FLAG)) {
+            // Only the commands that change a stack: reading another stack (`pulumi stack output --stack dev`)
+            // in a job that deploys staging is what promotion does.
+            const mutating = script.replace(/\\\r?\n/g, " ").split(/[;&|\n]+/).filter(runsMutatingPulumi).join("\n");
+            for (const match of mutating.matchAll(STACK_FLAG)) {
                 const variable = SHELL_VARIABLE.exec(match[1]);
                 const value = variable ? (step.env[variable[1]] ?? jobEnv[variable[1]] ?? workflowEnv[variable[1]]) : match[1];
                 if (typeof value === "string") stacks.push(value);

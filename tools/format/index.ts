@@ -131,7 +131,15 @@ export function writeOutputs(report: Report, specs: readonly OutputSpec[], optio
         if (previous !== undefined) throw new OutputError(`--output: ${file} is given twice (${previous} and ${format})`);
         seen.set(key, format);
     }
-    const rendered = specs.map(({ format, file }) => ({ file, text: scrubOutput(FORMATS[format].render(report, { tree: options.tree })) }));
+    return writeRenderedOutputs(specs.map(({ format, file }) => ({ file, text: FORMATS[format].render(report, { tree: options.tree }) })));
+}
+
+/**
+ * Writes texts already rendered (by any command: `plan`, `predeploy`, `smoke`, `promote`) with the same
+ * guarantees: every target checked before anything is written, every text through the output scrubber.
+ */
+export function writeRenderedOutputs(outputs: readonly { readonly file: string; readonly text: string }[]): string[] {
+    const rendered = outputs.map(({ file, text }) => ({ file, text: scrubOutput(text) }));
     for (const { file } of rendered) {
         try {
             prepareTarget(file);

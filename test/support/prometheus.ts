@@ -1,0 +1,111 @@
+import { ChildProcess, spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as net from "net";
+import * as path from "path";
+import { stringify } from "yaml";
+import { engineSpecsRequired } from "./pulumi-cli";
+import { plainInputs, renderedStack, single } from "./stacks";
+
+/** Prometheus and promtool from the Debian package (scripts/prometheus.sh installs it; .ci/run calls it). */
+export interface PrometheusTools {
+    readonly prometheus: string;
+    readonly promtool: string;
+}
+
+function onPath(name: string): string | undefined {
+    for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+        if (!dir) continue;
+        const candidate = path.join(dir, name);
+        try {
+            fs.accessSync(candidate, fs.constants.X_OK);
+            if (fs.statSync(candidate).isFile()) return candidate;
+        } catch {
+            continue;
+        }
+    }
+    return undefined;
+}
+
+/**
+ * The tools for a spec's `before` hook: skips the suite when they are missing (counted as skipped), or fails
+ * it when CI requires the real parts (PLATFORM_ENGINE_SPECS=required, as for the Pulumi CLI).
+ */
+export function prometheusOrSkip(context: Mocha.Context): PrometheusTools {
+    const prometheus = onPath("prometheus");
+    const promtool = onPath("promtool");
+    if (prometheus && promtool) return { prometheus, promtool };
+    const reason = "prometheus and promtool are not on PATH: run scripts/prometheus.sh (Debian package prometheus)";
+    if (engineSpecsRequired()) throw new Error(`PLATFORM_ENGINE_SPECS=required but ${reason}`);
+    console.log(`    skipped: ${reason}`);
+    return context.skip();
+}
+
+/**
+ * The rules the program deploys, as a Prometheus rule file: the `spec.groups` of the PrometheusRule in the
+ * stack rendered from its real stack file (so the stack's own error budget is in the thresholds).
+ */
+export async function writeDeployedRules(dir: string, stack = "prod"): Promise<string> {
+    const rule = single(await renderedStack(stack), "kubernetes:monitoring.coreos.com/v1:PrometheusRule");
+    const groups = (plainInputs(rule).spec as { groups: unknown[] }).groups;
+    const file = path.join(dir, `platform-rules-${stack}.yml`);
+    fs.writeFileSync(file, stringify({ groups }, { lineWidth: 0 }));
+    return file;
+}
+
+export function runPromtool(tools: PrometheusTools, args: readonly string[], cwd: string): { status: number | null; output: string } {
+    const result = spawnSync(tools.promtool, args, { cwd, encoding: "utf8", timeout: 120_000 });
+    return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+export function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const server = net.createServer();
+        server.once("error", reject);
+        server.listen(0, "127.0.0.1", () => {
+            const { port } = server.address() as net.AddressInfo;
+            server.close(() => resolve(port));
+        });
+    });
+}
+
+export interface RunningPrometheus {
+    readonly url: string;
+    stop(): Promise<void>;
+}
+
+/** A real Prometheus server on 127.0.0.1 (free port, temp data dir) with a config; stopped by `stop()`. */
+export async function startPrometheus(tools: PrometheusTools, config: unknown, dir: string): Promise<RunningPrometheus> {
+    const port = await freePort();
+    const configFile = path.join(dir, "prometheus.yml");
+    fs.writeFileSync(configFile, stringify(config));
+    const child: ChildProcess = spawn(tools.prometheus, [
+        `--config.file=${configFile}`,
+        `--storage.tsdb.path=${path.join(dir, "data")}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        "--log.level=warn",
+    ], { stdio: ["ignore", "ignore", "pipe"] });
+    let log = "";
+    child.stderr?.on("data", (chunk: Buffer) => (log = (log + chunk.toString("utf8")).slice(-4000)));
+    const url = `http://127.0.0.1:${port}`;
+    const stop = async (): Promise<void> => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+        await exited;
+        clearTimeout(timer);
+    };
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+        if (child.exitCode !== null) throw new Error(`prometheus exited with ${child.exitCode}: ${log}`);
+        try {
+            const response = await fetch(`${url}/-/ready`);
+            if (response.ok) return { url, stop };
+        } catch {
+            // not listening yet
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await stop();
+    throw new Error(`prometheus did not become ready in 20 s: ${log}`);
+}

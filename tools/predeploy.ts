@@ -1,0 +1,331 @@
+import * as fs from "fs";
+import * as path from "path";
+import { parseArgs } from "util";
+import { ERROR_BUDGET_WINDOW, errorBudgetRatioQuery } from "../components/monitoring/rules";
+import { ConfigError, parsePlatformConfig, PlatformConfig, stackFileName } from "../config/load";
+import { apiKeyOf } from "../config/schema";
+import { InputFileError } from "../engine/input-error";
+import { readInputText, SIZE_LIMITS } from "../engine/input-files";
+import { readStackConfig } from "../engine/stack-files";
+import { parseJson } from "../engine/state-files/json-errors";
+import { describeFound } from "../policies/lib/found-value";
+import { isRecord } from "../policies/lib/values";
+import { ALL_RULES } from "../policies/rules";
+import { PARITY_BASELINE_FILE } from "../policies/rules/environment-parity";
+import { Check, CHECK_FORMATS, CHECK_RENDERERS, checkReport, CheckReport, emitRendered, formatChoice, isOneOf, runCommand, UsageError } from "./checks";
+import { currentBaseline, formatBaseline } from "./parity-baseline";
+import { isBlocking } from "./report";
+import { planStacks } from "./plan";
+import { readBounded } from "./smoke";
+
+export const PREDEPLOY_HELP = `Usage: node tools/bin.js predeploy --stack <stack> (--prometheus-url <url> | --error-budget-file <file>) [options]
+
+What must hold before \`pulumi up\` of a stack, checked in this order:
+  config         the stack file is a valid configuration (the same validation the program runs)
+  secrets        every secret a service reads is set: platform-managed ones are generated, an
+                 apiKeys.<name> must be a secure value in platform:apiKeys
+  policy         the offline plan of the stack passes the policy pack with the stack's enforcement
+  parity         policies/parity/baseline.json is what prod renders today (else: npm run parity:baseline)
+  migrations     each service's migration contract is allowed: in prod, requires_maintenance_window and
+                 destructive only inside platform:release.maintenanceWindow, which must then hold the
+                 window as an ISO interval, e.g. "CHG-1234 2026-12-06T02:00Z/2026-12-06T04:00Z"
+  error-budget   the share of 5xx responses over the budget window is within platform:monitoring.
+                 errorBudgetPercent, read from the recording rules the program deploys
+                 (service:http_requests_5xx:rate5m / service:http_requests:rate5m, summed over the window)
+
+Over budget, the deploy is frozen: exit 1 with one line such as
+  deploy freeze: 0.72% 5xx over 7d > 0.5% budget (api)
+Only --override-freeze "<incident id>" lets it through, and the output records the override.
+
+Options:
+  --stack <stack>                  the stack to deploy (its Pulumi.<stack>.yaml)
+  --prometheus-url <url>           the stack's Prometheus (HTTP API), e.g. http://prometheus.monitoring:9090
+  --error-budget-file <file>       instead: a saved answer of Prometheus' /api/v1/query to the same query
+                                   (curl -G <url>/api/v1/query --data-urlencode query=...), "-" for stdin
+  --window <duration>              the budget window (default ${ERROR_BUDGET_WINDOW}, the rules' own; e.g. 1h, 30m)
+  --service <name>                 only this service's budget (repeatable; default every service)
+  --namespace <name>               the services' namespace (default apps)
+  --override-freeze <incident id>  deploy although the budget is spent, for this incident (recorded)
+  --only <check,...>               run only these checks (e.g. --only error-budget)
+  --project-dir <dir>              folder holding Pulumi.yaml (default: the repository root)
+  --format <format>                stdout: human, json, junit or markdown (default human)
+  --output <format>=<file>         also write the result in that format; repeatable
+  -h, --help                       this text
+
+Exit codes: 0 every check passed (or a freeze was overridden); 1 a check failed, including a deploy
+freeze; 2 bad usage or a file that cannot be read.
+
+Example (what the deploy workflow runs before pulumi up):
+  node tools/bin.js predeploy --stack prod --prometheus-url "$PROMETHEUS_URL" \\
+    --output markdown=reports/predeploy.md --output junit=reports/predeploy.xml`;
+
+export const PREDEPLOY_CHECKS = ["config", "secrets", "policy", "parity", "migrations", "error-budget"] as const;
+export type PredeployCheck = (typeof PREDEPLOY_CHECKS)[number];
+
+export type BudgetSource = { readonly prometheusUrl: URL } | { readonly file: string };
+
+export interface PredeployOptions {
+    readonly projectDir: string;
+    readonly stack: string;
+    readonly checks: readonly PredeployCheck[];
+    readonly budgetSource?: BudgetSource;
+    readonly window: string;
+    readonly services: readonly string[];
+    readonly namespace: string;
+    readonly overrideFreeze?: string;
+    readonly now?: Date;
+}
+
+const PROMETHEUS_TIMEOUT_MS = 15_000;
+const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+const ISO_MINUTE = "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(?::\\d{2})?Z";
+const WINDOW_INTERVAL = new RegExp(`(${ISO_MINUTE})/(${ISO_MINUTE})`);
+const INCIDENT_ID = /^[A-Za-z0-9][A-Za-z0-9 _#:./-]{0,79}$/;
+const LABEL_VALUE = /^[a-z0-9-]{1,63}$/;
+
+function timed(name: string, run: () => Omit<Check, "name" | "durationMs">): Check {
+    const started = Date.now();
+    return { name, ...run(), durationMs: Date.now() - started };
+}
+
+async function timedAsync(name: string, run: () => Promise<Omit<Check, "name" | "durationMs">>): Promise<Check> {
+    const started = Date.now();
+    return { name, ...(await run()), durationMs: Date.now() - started };
+}
+
+function loadConfig(options: PredeployOptions): PlatformConfig {
+    const raw = readStackConfig(options.projectDir, options.stack);
+    return parsePlatformConfig({ stack: options.stack, project: raw.project, values: raw.values, secretKeys: new Set(raw.secretKeys), now: options.now });
+}
+
+function secretsCheck(options: PredeployOptions, config: PlatformConfig): Omit<Check, "name"> {
+    const raw = readStackConfig(options.projectDir, options.stack);
+    const apiKeysKey = `${raw.project}:apiKeys`;
+    let declared: Record<string, unknown> = {};
+    try {
+        const value = raw.values[apiKeysKey] === undefined ? {} : (JSON.parse(raw.values[apiKeysKey]) as unknown);
+        declared = isRecord(value) ? value : {};
+    } catch {
+        declared = {};
+    }
+    const missing: string[] = [];
+    let platform = 0;
+    let keys = 0;
+    for (const service of config.services) {
+        for (const secret of service.secrets) {
+            const apiKey = apiKeyOf(secret);
+            if (apiKey === undefined) {
+                platform += 1;
+                continue;
+            }
+            keys += 1;
+            if (!(apiKey in declared)) missing.push(`${service.name} reads ${secret}, which platform:apiKeys does not set`);
+            else if (!raw.secretKeys.includes(apiKeysKey)) missing.push(`${service.name} reads ${secret}, which is not a secure value`);
+        }
+    }
+    if (missing.length > 0) return { status: "failed", detail: `${missing[0]}${missing.length > 1 ? ` (and ${missing.length - 1} more)` : ""}` };
+    return { status: "passed", detail: `every secret the services read is set: ${platform} from the platform's secret store, ${keys} API key${keys === 1 ? "" : "s"} as secure values` };
+}
+
+async function policyCheck(options: PredeployOptions): Promise<Omit<Check, "name">> {
+    const [report] = await planStacks({ projectDir: options.projectDir, stacks: [options.stack], rules: ALL_RULES, now: options.now });
+    if (report.error !== undefined) return { status: "failed", detail: `the plan cannot render: ${report.error.split("\n")[0]}` };
+    const blocking = report.findings.filter(isBlocking);
+    if (blocking.length > 0) return { status: "failed", detail: `${blocking.length} mandatory violation${blocking.length === 1 ? "" : "s"}, first ${blocking[0].rule}: ${blocking[0].message.split("\n")[0]}` };
+    return { status: "passed", detail: `${report.resources.length} resources, no mandatory violation (${report.findings.length} advisory)` };
+}
+
+async function parityCheck(options: PredeployOptions): Promise<Omit<Check, "name">> {
+    const file = path.join(options.projectDir, path.relative(path.join(__dirname, ".."), PARITY_BASELINE_FILE)); // policies/parity/baseline.json
+    const committed = fs.existsSync(file) ? readInputText(file, { maxBytes: SIZE_LIMITS.report }) : undefined;
+    if (committed === undefined) return { status: "failed", detail: `${path.relative(options.projectDir, file)} is missing: run npm run parity:baseline` };
+    const current = formatBaseline(await currentBaseline(options.projectDir));
+    return committed === current
+        ? { status: "passed", detail: `${path.relative(options.projectDir, file)} matches what prod renders` }
+        : { status: "failed", detail: `${path.relative(options.projectDir, file)} is stale: run npm run parity:baseline and commit it` };
+}
+
+function migrationsCheck(config: PlatformConfig, now: Date): Omit<Check, "name"> {
+    const migrations = config.services.flatMap((service) => (service.migration ? [{ service: service.name, contract: service.migration.contract }] : []));
+    if (migrations.length === 0) return { status: "passed", detail: "no service runs a migration" };
+    const listed = migrations.map((entry) => `${entry.service} ${entry.contract}`).join(", ");
+    const needWindow = migrations.filter((entry) => entry.contract !== "safe_online");
+    if (config.tier !== "prod" || needWindow.length === 0) return { status: "passed", detail: listed };
+    const declared = config.release.maintenanceWindow;
+    const first = needWindow[0];
+    if (declared === undefined) return { status: "failed", detail: `${first.service}'s ${first.contract} migration needs platform:release.maintenanceWindow in prod` };
+    const interval = WINDOW_INTERVAL.exec(declared);
+    if (!interval) return { status: "failed", detail: `${first.service}'s ${first.contract} migration: platform:release.maintenanceWindow states no window as <start>/<end> (ISO, UTC)` };
+    const [start, end] = [Date.parse(interval[1]), Date.parse(interval[2])];
+    if (Number.isNaN(start) || Number.isNaN(end) || end <= start) return { status: "failed", detail: "platform:release.maintenanceWindow: the window's end is not after its start" };
+    if (now.getTime() < start || now.getTime() > end) return { status: "failed", detail: `${first.service}'s ${first.contract} migration is allowed only inside the maintenance window ${interval[1]}/${interval[2]}; it is ${now.toISOString()}` };
+    return { status: "passed", detail: `${listed}; inside the maintenance window ${interval[1]}/${interval[2]}` };
+}
+
+interface ServiceRatio {
+    readonly service: string;
+    readonly ratio: number;
+}
+
+/** The per-service ratios of a Prometheus instant-query answer (`/api/v1/query`, result type vector). */
+function ratiosOf(answer: unknown, source: string): ServiceRatio[] {
+    const data = isRecord(answer) && answer.status === "success" && isRecord(answer.data) ? answer.data : undefined;
+    if (!data || data.resultType !== "vector" || !Array.isArray(data.result)) throw new InputFileError(source, "expected a Prometheus query answer: {\"status\": \"success\", \"data\": {\"resultType\": \"vector\", \"result\": [...]}}");
+    return data.result.flatMap((sample: unknown) => {
+        if (!isRecord(sample) || !isRecord(sample.metric) || !Array.isArray(sample.value)) throw new InputFileError(source, "a result without metric and value");
+        const ratio = Number(sample.value[1]);
+        // NaN: a service with no requests in the window has no ratio to judge.
+        if (Number.isNaN(ratio)) return [];
+        return [{ service: typeof sample.metric.service === "string" ? sample.metric.service : "(all)", ratio }];
+    });
+}
+
+export function budgetQuery(options: Pick<PredeployOptions, "window" | "namespace" | "services">): string {
+    const services = options.services.length > 0 ? `,service=~"${options.services.join("|")}"` : "";
+    return errorBudgetRatioQuery(options.window, `{namespace="${options.namespace}"${services}}`);
+}
+
+async function queryPrometheus(url: URL, query: string): Promise<unknown> {
+    const endpoint = new URL(`${url.pathname.replace(/\/$/, "")}/api/v1/query`, url);
+    endpoint.searchParams.set("query", query);
+    const response = await fetch(endpoint, { signal: AbortSignal.timeout(PROMETHEUS_TIMEOUT_MS), redirect: "error" });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const text = await readBounded(response, MAX_ANSWER_BYTES + 1);
+    if (Buffer.byteLength(text) > MAX_ANSWER_BYTES) throw new Error(`an answer over ${MAX_ANSWER_BYTES / 2 ** 20} MiB`);
+    return JSON.parse(text) as unknown;
+}
+
+function percent(ratio: number): string {
+    return `${(ratio * 100).toFixed(2)}%`;
+}
+
+async function budgetCheck(options: PredeployOptions, config: PlatformConfig | undefined, notes: string[]): Promise<Omit<Check, "name">> {
+    const source = options.budgetSource;
+    if (source === undefined) return { status: "skipped", detail: "no --prometheus-url or --error-budget-file" };
+    const budgetPercent = config?.monitoring.errorBudgetPercent;
+    if (budgetPercent === undefined) return { status: "failed", detail: "the budget is unknown: the stack configuration is invalid" };
+    let ratios: ServiceRatio[];
+    if ("file" in source) {
+        ratios = ratiosOf(parseJson(readInputText(source.file, { maxBytes: SIZE_LIMITS.report, allowStdin: true }), source.file), source.file);
+    } else {
+        try {
+            ratios = ratiosOf(await queryPrometheus(source.prometheusUrl, budgetQuery(options)), source.prometheusUrl.origin);
+        } catch (error) {
+            const reason = error instanceof InputFileError ? error.message : (error as Error).name === "TimeoutError" ? `no answer in ${PROMETHEUS_TIMEOUT_MS / 1000} s` : (error as Error).message;
+            return { status: "failed", detail: `cannot read the error budget from ${source.prometheusUrl.origin}: ${reason}` };
+        }
+    }
+    if (options.services.length > 0) ratios = ratios.filter((entry) => options.services.includes(entry.service));
+    if (ratios.length === 0) return { status: "passed", detail: `no requests recorded over ${options.window}` };
+    const worst = ratios.reduce((a, b) => (b.ratio > a.ratio ? b : a));
+    const within = `${ratios.map((entry) => `${entry.service} ${percent(entry.ratio)}`).join(", ")} 5xx over ${options.window} (budget ${budgetPercent}%)`;
+    if (worst.ratio * 100 <= budgetPercent) return { status: "passed", detail: within };
+    const freeze = `deploy freeze: ${percent(worst.ratio)} 5xx over ${options.window} > ${budgetPercent}% budget (${worst.service})`;
+    if (options.overrideFreeze === undefined) return { status: "failed", detail: freeze };
+    const actor = process.env.GITHUB_ACTOR ?? process.env.BUILD_ACTOR ?? process.env.USER;
+    notes.push(`deploy freeze overridden for incident ${options.overrideFreeze}${actor ? ` by ${actor}` : ""}: ${freeze.slice("deploy freeze: ".length)}`);
+    return { status: "overridden", detail: `${freeze}; overridden for incident ${options.overrideFreeze}` };
+}
+
+export async function predeploy(options: PredeployOptions): Promise<CheckReport> {
+    const now = options.now ?? new Date();
+    const wanted = (check: PredeployCheck): boolean => options.checks.includes(check);
+    const checks: Check[] = [];
+    const notes: string[] = [];
+    let config: PlatformConfig | undefined;
+    let configProblem: string | undefined;
+    try {
+        config = loadConfig(options);
+    } catch (error) {
+        if (!(error instanceof ConfigError || error instanceof InputFileError)) throw error;
+        const problems = error instanceof ConfigError ? error.problems.map((problem) => `${problem.key}: expected ${problem.expected}; found ${problem.found}`) : [error.message];
+        configProblem = `${stackFileName(options.stack)}: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ""}`;
+    }
+    const needsConfig = (name: PredeployCheck, run: (valid: PlatformConfig) => Omit<Check, "name">): void => {
+        if (!wanted(name)) return;
+        checks.push(config ? timed(name, () => run(config as PlatformConfig)) : { name, status: "skipped", detail: "the stack configuration is invalid" });
+    };
+    if (wanted("config")) checks.push(config ? { name: "config", status: "passed", detail: `${stackFileName(options.stack)} is valid (tier ${config.tier}, ${config.services.length} services)` } : { name: "config", status: "failed", detail: configProblem ?? "" });
+    needsConfig("secrets", (valid) => secretsCheck(options, valid));
+    if (wanted("policy")) checks.push(await timedAsync("policy", () => policyCheck(options)));
+    if (wanted("parity")) checks.push(await timedAsync("parity", () => parityCheck(options)));
+    needsConfig("migrations", (valid) => migrationsCheck(valid, now));
+    if (wanted("error-budget")) checks.push(await timedAsync("error-budget", () => budgetCheck(options, config, notes)));
+    const overridden = options.overrideFreeze !== undefined && checks.some((check) => check.status === "overridden");
+    const report = checkReport("predeploy", options.stack, checks, notes, `predeploy passed: ${options.stack} may deploy${overridden ? ` (deploy freeze overridden for incident ${options.overrideFreeze})` : ""}`);
+    const freeze = checks.find((check) => check.name === "error-budget" && check.status === "failed" && check.detail.startsWith("deploy freeze:"));
+    // The freeze line stands alone, as the one line a reader (and the run summary) needs.
+    return freeze && report.checks.filter((check) => check.status === "failed").length === 1 ? { ...report, verdict: freeze.detail } : report;
+}
+
+function parsePredeployOptions(argv: string[]) {
+    let values;
+    try {
+        ({ values } = parseArgs({
+            args: argv,
+            allowPositionals: false,
+            options: {
+                stack: { type: "string" },
+                "prometheus-url": { type: "string" },
+                "error-budget-file": { type: "string" },
+                window: { type: "string", default: ERROR_BUDGET_WINDOW },
+                service: { type: "string", multiple: true, default: [] },
+                namespace: { type: "string", default: "apps" },
+                "override-freeze": { type: "string" },
+                only: { type: "string" },
+                "project-dir": { type: "string", default: path.join(__dirname, "..") },
+                format: { type: "string" },
+                output: { type: "string", multiple: true, default: [] },
+            },
+        }));
+    } catch (error) {
+        throw new UsageError((error as Error).message);
+    }
+    if (values.stack === undefined) throw new UsageError("predeploy needs --stack <stack>");
+    if (!/^[A-Za-z0-9_.-]{1,100}$/.test(values.stack) || /^\.+$/.test(values.stack)) throw new UsageError(`--stack takes a stack name; got ${describeFound(values.stack)}`);
+    const checks = values.only === undefined ? [...PREDEPLOY_CHECKS] : values.only.split(",").map((name) => name.trim());
+    for (const check of checks) if (!isOneOf(check, PREDEPLOY_CHECKS)) throw new UsageError(`--only takes checks among ${PREDEPLOY_CHECKS.join(", ")}; got ${describeFound(check, { keyword: true })}`);
+    const window = values.window ?? ERROR_BUDGET_WINDOW;
+    if (!/^\d{1,4}[mhdw]$/.test(window)) throw new UsageError(`--window takes a Prometheus duration such as 7d, 6h or 30m; got ${describeFound(window)}`);
+    const services = values.service ?? [];
+    for (const value of [...services, values.namespace ?? "apps"]) if (!LABEL_VALUE.test(value)) throw new UsageError(`--service and --namespace take names (a-z, 0-9, -); got ${describeFound(value)}`);
+    if (values["prometheus-url"] !== undefined && values["error-budget-file"] !== undefined) throw new UsageError("give --prometheus-url or --error-budget-file, not both");
+    let budgetSource: BudgetSource | undefined;
+    if (values["prometheus-url"] !== undefined) {
+        let url: URL;
+        try {
+            url = new URL(values["prometheus-url"]);
+        } catch {
+            throw new UsageError(`--prometheus-url takes an http:// or https:// URL; got ${describeFound(values["prometheus-url"])}`);
+        }
+        if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`--prometheus-url takes an http:// or https:// URL; got ${describeFound(values["prometheus-url"])}`);
+        budgetSource = { prometheusUrl: url };
+    } else if (values["error-budget-file"] !== undefined) {
+        budgetSource = { file: values["error-budget-file"] };
+    } else if ((checks as string[]).includes("error-budget")) {
+        throw new UsageError("the error-budget check needs --prometheus-url <url> or --error-budget-file <file>");
+    }
+    const override = values["override-freeze"];
+    if (override !== undefined && !INCIDENT_ID.test(override)) throw new UsageError(`--override-freeze takes an incident id (letters, digits, " _#:./-", up to 80); got ${describeFound(override)}`);
+    const options: PredeployOptions = {
+        projectDir: path.resolve(values["project-dir"] ?? "."),
+        stack: values.stack,
+        checks: checks as PredeployCheck[],
+        budgetSource,
+        window,
+        services,
+        namespace: values.namespace ?? "apps",
+        overrideFreeze: override,
+    };
+    if (!fs.existsSync(path.join(options.projectDir, stackFileName(options.stack)))) throw new UsageError(`no ${stackFileName(options.stack)} in ${options.projectDir}`);
+    return { options, choice: formatChoice(values.format, values.output ?? [], CHECK_FORMATS, "human") };
+}
+
+export function predeployCommand(argv: readonly string[]): Promise<number> {
+    return runCommand(argv, PREDEPLOY_HELP, async (args) => {
+        const { options, choice } = parsePredeployOptions(args);
+        const report = await predeploy(options);
+        emitRendered(report, choice, CHECK_RENDERERS);
+        return report.exitCode;
+    });
+}

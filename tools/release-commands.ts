@@ -1,0 +1,12 @@
+/**
+ * The release commands beside `plan` and `audit`; each parses its own options and has its own --help.
+ * Loaded on use: a `plan` or `audit` run never loads them.
+ */
+export const RELEASE_COMMANDS: Readonly<Record<string, (argv: readonly string[]) => Promise<number>>> = {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    predeploy: (argv) => (require("./predeploy") as typeof import("./predeploy")).predeployCommand(argv),
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    promote: (argv) => (require("./promote") as typeof import("./promote")).promoteCommand(argv),
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    smoke: (argv) => (require("./smoke") as typeof import("./smoke")).smokeCommand(argv),
+};

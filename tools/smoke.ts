@@ -1,0 +1,208 @@
+import { parseArgs } from "util";
+import { describeFound } from "../policies/lib/found-value";
+import { Check, CHECK_FORMATS, CHECK_RENDERERS, checkReport, CheckReport, emitRendered, formatChoice, runCommand, UsageError } from "./checks";
+
+export const SMOKE_HELP = `Usage: node tools/bin.js smoke --url <base URL> --expect-sha <commit sha> [options]
+
+Checks what was just deployed, from outside: GET /healthz and /readyz must answer 200, /livez too when the
+service has it (a 404 there is "not served", not a failure), and GET /version must answer JSON whose
+"sha" is the expected commit. Each endpoint is retried with exponential backoff (250 ms doubling to 4 s)
+until it passes or the deadline is over, so a rollout that is still replacing pods gets time to finish;
+every request has its own timeout, so a hung service fails at the deadline instead of hanging the job.
+
+Options:
+  --url <base>                   the service's base URL, http:// or https:// (e.g. https://api.example.com)
+  --expect-sha <sha>             the commit the deployment should run (hex, 7 to 64 characters)
+  --deadline <duration>          give up after this long in all (default 120s; e.g. 500ms, 30s, 5m)
+  --request-timeout <duration>   one request's limit (default 5s)
+  --format <format>              stdout: human, json, junit or markdown (default human)
+  --output <format>=<file>       also write the result as json, junit, markdown or human; repeatable
+  -h, --help                     this text
+
+Exit codes: 0 every check passed; 1 a check failed (the line says which and what was found); 2 bad usage.
+
+Example (what the deploy workflow runs after pulumi up):
+  node tools/bin.js smoke --url https://api.staging.example.com --expect-sha "$GITHUB_SHA" \\
+    --output junit=reports/smoke.xml --output markdown=reports/smoke.md`;
+
+const MAX_BODY_BYTES = 64 * 1024;
+const FIRST_BACKOFF_MS = 250;
+const MAX_BACKOFF_MS = 4_000;
+/** An attempt needs at least this long to mean anything. */
+const MIN_ATTEMPT_MS = 200;
+const DURATION = /^(\d{1,7})(ms|s|m)$/;
+const SHA = /^[0-9a-f]{7,64}$/i;
+
+/** `500ms`, `30s`, `2m` in milliseconds. */
+export function parseDuration(text: string, option: string): number {
+    const match = DURATION.exec(text.trim());
+    if (!match) throw new UsageError(`${option} takes a duration such as 500ms, 30s or 2m; got ${describeFound(text)}`);
+    const value = Number(match[1]) * (match[2] === "ms" ? 1 : match[2] === "s" ? 1_000 : 60_000);
+    if (value <= 0) throw new UsageError(`${option} must be more than 0; got ${describeFound(text)}`);
+    return value;
+}
+
+export interface SmokeOptions {
+    readonly baseUrl: URL;
+    readonly expectSha: string;
+    readonly deadlineMs: number;
+    readonly requestTimeoutMs: number;
+}
+
+interface Answer {
+    readonly status?: number;
+    readonly body?: string;
+    /** Why there was no answer: timeout, refused, ... */
+    readonly problem?: string;
+}
+
+/** The body of a response, cut at `maxBytes` (a caller that must know asks for one byte more). */
+export async function readBounded(response: Response, maxBytes = MAX_BODY_BYTES): Promise<string> {
+    if (!response.body) return "";
+    const reader = response.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        size += value.byteLength;
+        if (size > maxBytes) {
+            chunks.push(value.subarray(0, maxBytes - (size - value.byteLength)));
+            await reader.cancel();
+            break;
+        }
+        chunks.push(value);
+    }
+    return Buffer.concat(chunks).toString("utf8");
+}
+
+async function get(url: URL, timeoutMs: number): Promise<Answer> {
+    try {
+        const response = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(timeoutMs), headers: { "user-agent": "platform-smoke" } });
+        return { status: response.status, body: await readBounded(response) };
+    } catch (error) {
+        const name = (error as Error).name;
+        if (name === "TimeoutError" || name === "AbortError") return { problem: `no answer within ${timeoutMs} ms` };
+        const cause = (error as { cause?: { code?: string } }).cause;
+        return { problem: cause?.code ? `connection failed (${cause.code})` : "connection failed" };
+    }
+}
+
+interface Verdict {
+    readonly ok: boolean;
+    readonly detail: string;
+    /** The endpoint is optional and absent. */
+    readonly skip?: boolean;
+}
+
+/** Retries `judge(get(path))` with backoff until it passes, says it never will, or the deadline passes. */
+async function probe(name: string, url: URL, options: SmokeOptions, deadline: number, judge: (answer: Answer) => Verdict): Promise<Check> {
+    const started = Date.now();
+    let backoff = FIRST_BACKOFF_MS;
+    let attempts = 0;
+    const failed = (detail: string): Check => {
+        const durationMs = Date.now() - started;
+        return { name, status: "failed", detail: `${detail} (${attempts} attempt${attempts === 1 ? "" : "s"})`, durationMs };
+    };
+    for (;;) {
+        attempts += 1;
+        const timeoutMs = Math.max(MIN_ATTEMPT_MS, Math.min(options.requestTimeoutMs, deadline - Date.now()));
+        const answer = await get(url, timeoutMs);
+        // The last attempt may be cut short by the deadline: say so, rather than quote the shorter limit.
+        const verdict = answer.problem !== undefined && timeoutMs < options.requestTimeoutMs && answer.problem.startsWith("no answer")
+            ? { ok: false, detail: `${url.pathname}: no answer within ${options.requestTimeoutMs} ms or before the deadline` }
+            : judge(answer);
+        const durationMs = Date.now() - started;
+        if (verdict.skip) return { name, status: "skipped", detail: verdict.detail, durationMs };
+        if (verdict.ok) return { name, status: "passed", detail: verdict.detail, durationMs };
+        // Another attempt only with time left for an answer: a request cut short would only say "no answer".
+        const wait = Math.min(backoff, deadline - Date.now() - MIN_ATTEMPT_MS);
+        if (wait < 0) return failed(verdict.detail);
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+    }
+}
+
+function statusDetail(path: string, answer: Answer): string {
+    return answer.problem !== undefined ? `${path}: ${answer.problem}` : `${path} answered ${answer.status}, expected 200`;
+}
+
+function healthJudge(path: string, optional: boolean): (answer: Answer) => Verdict {
+    return (answer) => {
+        if (answer.status === 200) return { ok: true, detail: `${path} answered 200` };
+        if (optional && answer.status === 404) return { ok: true, skip: true, detail: `${path} is not served (404)` };
+        return { ok: false, detail: statusDetail(path, answer) };
+    };
+}
+
+function versionJudge(expected: string): (answer: Answer) => Verdict {
+    return (answer) => {
+        if (answer.status !== 200) return { ok: false, detail: statusDetail("/version", answer) };
+        let sha: unknown;
+        try {
+            sha = (JSON.parse(answer.body ?? "") as { sha?: unknown }).sha;
+        } catch {
+            return { ok: false, detail: "/version did not answer JSON" };
+        }
+        if (typeof sha !== "string" || sha === "") return { ok: false, detail: "/version has no \"sha\"" };
+        if (sha.toLowerCase() === expected.toLowerCase()) return { ok: true, detail: `/version sha is ${expected}` };
+        return { ok: false, detail: `/version sha is ${SHA.test(sha) ? sha : describeFound(sha)}, expected ${expected}` };
+    };
+}
+
+/** Runs every check at once, against one deadline. */
+export async function smoke(options: SmokeOptions): Promise<CheckReport> {
+    const deadline = Date.now() + options.deadlineMs;
+    const at = (path: string): URL => new URL(`${options.baseUrl.pathname.replace(/\/$/, "")}${path}`, options.baseUrl);
+    const checks = await Promise.all([
+        probe("GET /healthz", at("/healthz"), options, deadline, healthJudge("/healthz", false)),
+        probe("GET /readyz", at("/readyz"), options, deadline, healthJudge("/readyz", false)),
+        probe("GET /livez", at("/livez"), options, deadline, healthJudge("/livez", true)),
+        probe("GET /version", at("/version"), options, deadline, versionJudge(options.expectSha)),
+    ]);
+    return checkReport("smoke", options.baseUrl.href, checks, [], `smoke passed: ${options.baseUrl.href} runs ${options.expectSha}`);
+}
+
+function parseSmokeOptions(argv: string[]) {
+    let values;
+    try {
+        ({ values } = parseArgs({
+            args: argv,
+            allowPositionals: false,
+            options: {
+                url: { type: "string" },
+                "expect-sha": { type: "string" },
+                deadline: { type: "string", default: "120s" },
+                "request-timeout": { type: "string", default: "5s" },
+                format: { type: "string" },
+                output: { type: "string", multiple: true, default: [] },
+            },
+        }));
+    } catch (error) {
+        throw new UsageError((error as Error).message);
+    }
+    if (values.url === undefined) throw new UsageError("smoke needs --url <base URL>");
+    if (values["expect-sha"] === undefined) throw new UsageError("smoke needs --expect-sha <commit sha>");
+    let baseUrl: URL;
+    try {
+        baseUrl = new URL(values.url);
+    } catch {
+        throw new UsageError(`--url takes an http:// or https:// URL; got ${describeFound(values.url)}`);
+    }
+    if (baseUrl.protocol !== "http:" && baseUrl.protocol !== "https:") throw new UsageError(`--url takes an http:// or https:// URL; got ${describeFound(values.url)}`);
+    if (baseUrl.username !== "" || baseUrl.password !== "") throw new UsageError("--url must not carry credentials");
+    if (!SHA.test(values["expect-sha"])) throw new UsageError(`--expect-sha takes a commit sha (7 to 64 hex digits); got ${describeFound(values["expect-sha"])}`);
+    return {
+        smoke: { baseUrl, expectSha: values["expect-sha"], deadlineMs: parseDuration(values.deadline ?? "120s", "--deadline"), requestTimeoutMs: parseDuration(values["request-timeout"] ?? "5s", "--request-timeout") },
+        choice: formatChoice(values.format, values.output ?? [], CHECK_FORMATS, "human"),
+    };
+}
+
+export function smokeCommand(argv: readonly string[]): Promise<number> {
+    return runCommand(argv, SMOKE_HELP, async (args) => {
+        const { smoke: options, choice } = parseSmokeOptions(args);
+        const report = await smoke(options);
+        emitRendered(report, choice, CHECK_RENDERERS);
+        return report.exitCode;
+    });
+}
