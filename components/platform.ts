@@ -13,6 +13,10 @@ import { AwsNetwork } from "./network/aws";
 import { AwsPostgres, POSTGRES_PORT } from "./postgres/aws";
 import { AwsRedis } from "./redis/aws";
 import { AwsContainerRegistry } from "./registry/aws";
+import { AwsDatabaseBackups } from "./backups/aws";
+import { AwsMessaging } from "./messaging/aws";
+import { AccessStatement, AwsObjectStorage } from "./storage/aws";
+import { UPLOADS_BUCKET_ENV } from "./storage/types";
 import { AwsBuiltImage } from "./registry/image-aws";
 import { AwsSecretStore } from "./secrets/aws";
 import { SecretSpec } from "./secrets/types";
@@ -175,6 +179,25 @@ export class Platform extends pulumi.ComponentResource {
             grafanaAdminPassword: secrets.values["grafana-admin-password"],
         }, child);
 
+        // Uploads storage, database backups and messaging: what each service is given (env, cloud rights).
+        const storage = new AwsObjectStorage(`${name}-storage`, {
+            environment: env,
+            kmsKeyArn: key.arn,
+            ...config.storage,
+            forceDestroy: !production,
+        }, child);
+        if (config.backups.snapshotRetentionDays > 0) {
+            new AwsDatabaseBackups(`${name}-backups`, { environment: env, kmsKeyArn: key.arn, databaseArn: postgres.arn, ...config.backups }, child);
+        }
+        const messaging = new AwsMessaging(`${name}-messaging`, { environment: env, kmsKeyArn: key.arn, ...config.messaging }, child);
+        const platformEnv = (serviceName: string, storageAccess: boolean): Record<string, pulumi.Output<string>> => ({
+            ...(storageAccess ? { [UPLOADS_BUCKET_ENV]: storage.bucketName } : {}),
+            ...messaging.serviceEnv[serviceName],
+        });
+        const platformAccess = (serviceName: string, storageAccess: boolean): AccessStatement[] => [
+            ...new Set([...(storageAccess ? storage.readWriteStatements() : []), ...(messaging.serviceAccess[serviceName] ?? [])]),
+        ];
+
         const apps = new AppNamespace(`${name}-apps`, { environment: env, name: APP_NAMESPACE, ingressNamespace: INGRESS_NAMESPACE, kubernetesProvider: cluster.kubernetesProvider }, child);
         const connection = connectionSecrets(config, secrets.values, postgres, redis);
         const images: Record<string, pulumi.Output<string>> = {};
@@ -190,14 +213,15 @@ export class Platform extends pulumi.ComponentResource {
                     buildArgs: { BUILD_SHA: config.release.sha, BUILD_DATE: config.release.date },
                 }, child).reference
                 : pulumi.output(service.image ?? "");
-            const identity = service.cloudAccess
+            const grants = platformAccess(service.name, service.storage === true);
+            const identity = service.cloudAccess || grants.length > 0
                 ? new AwsWorkloadIdentity(`${serviceName}-identity`, {
                     environment: env,
                     oidcProviderArn: cluster.oidcProviderArn,
                     oidcIssuerUrl: cluster.oidcIssuerUrl,
                     namespace: APP_NAMESPACE,
                     serviceAccount: service.name,
-                    statements: service.cloudAccess,
+                    statements: [...(service.cloudAccess ?? []), ...grants],
                 }, child)
                 : undefined;
             const workload = new Service(serviceName, {
@@ -208,6 +232,8 @@ export class Platform extends pulumi.ComponentResource {
                 release: config.release,
                 secretEnv: Object.fromEntries(service.secrets.map((secret) => [secretEnvName(secret), connection[secret]])),
                 serviceAccountAnnotations: identity?.serviceAccountAnnotations,
+                platformEnv: platformEnv(service.name, service.storage === true),
+                callsCloudApis: grants.length > 0,
                 zeroDowntimeRollout: production,
                 podDisruptionBudget: production,
                 autoscaling: config.tier === "prod",
@@ -266,6 +292,14 @@ export class Platform extends pulumi.ComponentResource {
                         Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
                         Resource: "*",
                         Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": pulumi.interpolate`arn:aws:logs:${region}:${identity.accountId}:*` } },
+                    },
+                    {
+                        Sid: "SnsDeliversToEncryptedQueues",
+                        Effect: "Allow",
+                        Principal: { Service: "sns.amazonaws.com" },
+                        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+                        Resource: "*",
+                        Condition: { StringEquals: { "aws:SourceAccount": identity.accountId } },
                     },
                     {
                         Sid: "CloudWatchAlarmsPublishToEncryptedTopic",

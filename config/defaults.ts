@@ -10,6 +10,10 @@ const allControlPlaneLogs = [...CLUSTER_LOG_TYPES];
  * at a time, dev first; the vpc-cni add-on keeps its version until it is updated with the cluster.
  */
 const KUBERNETES_VERSION = "1.35";
+/** Nightly database snapshots at 02:00 UTC, before the RDS backup window (03:00-04:00). */
+const BACKUP_SCHEDULE = "cron(0 2 * * ? *)";
+/** Deliveries before a message moves to its dead-letter queue. */
+const MAX_RECEIVE_COUNT = 5;
 
 /**
  * The three tiers, side by side.
@@ -46,6 +50,9 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
         },
         redis: { engineVersion: "7.1", nodeType: "cache.t4g.micro", nodes: 1, multiAz: false, snapshotRetentionDays: 0 },
         monitoring: { alertEmails: [], logRetentionDays: 7, prometheusRetention: "3d", prometheusStorageGb: 20, errorBudgetPercent: 0.5 },
+        storage: { noncurrentVersionExpiryDays: 7, accessLogs: false, accessLogRetentionDays: 30 },
+        backups: { snapshotRetentionDays: 0, schedule: BACKUP_SCHEDULE, vaultLock: false },
+        messaging: { topics: {}, maxReceiveCount: MAX_RECEIVE_COUNT, messageRetentionDays: 4 },
         serviceDefaults: { replicas: 1, resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } } },
         release: {},
         ingressClassName: "nginx",
@@ -78,6 +85,9 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
         },
         redis: { engineVersion: "7.1", nodeType: "cache.t4g.small", nodes: 2, multiAz: true, snapshotRetentionDays: 3 },
         monitoring: { alertEmails: [], logRetentionDays: 30, prometheusRetention: "7d", prometheusStorageGb: 50, errorBudgetPercent: 0.5 },
+        storage: { noncurrentVersionExpiryDays: 30, accessLogs: false, accessLogRetentionDays: 90 },
+        backups: { snapshotRetentionDays: 30, schedule: BACKUP_SCHEDULE, vaultLock: false },
+        messaging: { topics: {}, maxReceiveCount: MAX_RECEIVE_COUNT, messageRetentionDays: 4 },
         serviceDefaults: { replicas: 2, resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } } },
         release: {},
         ingressClassName: "nginx",
@@ -110,6 +120,9 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
         },
         redis: { engineVersion: "7.1", nodeType: "cache.r7g.large", nodes: 3, multiAz: true, snapshotRetentionDays: 14 },
         monitoring: { alertEmails: [], logRetentionDays: 365, prometheusRetention: "15d", prometheusStorageGb: 200, errorBudgetPercent: 0.5 },
+        storage: { noncurrentVersionExpiryDays: 90, accessLogs: true, accessLogRetentionDays: 365 },
+        backups: { snapshotRetentionDays: 30, schedule: BACKUP_SCHEDULE, vaultLock: true },
+        messaging: { topics: {}, maxReceiveCount: MAX_RECEIVE_COUNT, messageRetentionDays: 4 },
         serviceDefaults: { replicas: 3, resources: { requests: { cpu: "500m", memory: "512Mi" }, limits: { cpu: "2", memory: "1Gi" } } },
         release: {},
         ingressClassName: "nginx",

@@ -333,6 +333,8 @@ function knownKeysAt(path: readonly PropertyKey[]): string[] {
 /** Whether the value at a path is a keyword (an enum, a format such as a CIDR, a switch, a number), so a keyword-shaped value may be shown. */
 function wantsKeyword(issue: z.core.$ZodIssue): boolean {
     if (issue.code === "invalid_value" || issue.code === "invalid_format") return true;
+    // A custom check that names something by a keyword (a service name) says so.
+    if (issue.code === "custom" && issue.params?.keyword === true) return true;
     const target = schemaAt(issue.path);
     return target instanceof z.ZodEnum || target instanceof z.ZodLiteral || target instanceof z.ZodBoolean || target instanceof z.ZodNumber;
 }

@@ -145,6 +145,35 @@ const OUTPUTS: Readonly<Record<string, OutputFactory>> = {
             outputs: { arn: `arn:aws:elasticache:${region}:${account}:replicationgroup:${groupId}`, primaryEndpointAddress: `master.${host}`, readerEndpointAddress: `replica.${host}`, memberClusters: members },
         };
     },
+    "aws:s3/bucket:Bucket": ({ name, inputs, seed, region }) => {
+        // The provider names a bucket from bucketPrefix plus 26 characters (a timestamp and a counter) when no name is given.
+        const bucket = typeof inputs.bucket === "string" ? inputs.bucket : `${typeof inputs.bucketPrefix === "string" ? inputs.bucketPrefix : `${name}-`}${hex(seed, 26)}`;
+        return {
+            id: bucket,
+            outputs: {
+                bucket,
+                arn: `arn:aws:s3:::${bucket}`,
+                bucketDomainName: `${bucket}.s3.amazonaws.com`,
+                bucketRegionalDomainName: `${bucket}.s3.${region}.amazonaws.com`,
+                hostedZoneId: "Z1BKCTXD74EZPE",
+                region,
+            },
+        };
+    },
+    "aws:sqs/queue:Queue": ({ name, inputs, seed, region }) => {
+        const queueName = autoName(inputs, name, seed);
+        const url = `https://sqs.${region}.amazonaws.com/${account}/${queueName}`;
+        return { id: url, outputs: { name: queueName, url, arn: `arn:aws:sqs:${region}:${account}:${queueName}` } };
+    },
+    "aws:backup/vault:Vault": ({ name, inputs, seed, region }) => {
+        const vaultName = autoName(inputs, name, seed);
+        return { id: vaultName, outputs: { name: vaultName, arn: `arn:aws:backup:${region}:${account}:backup-vault:${vaultName}`, recoveryPoints: 0 } };
+    },
+    "aws:backup/plan:Plan": ({ seed, region }) => {
+        const planId = [8, 4, 4, 4, 12].map((length, index) => hex(`${seed}${index}`, length)).join("-");
+        return { id: planId, outputs: { arn: `arn:aws:backup:${region}:${account}:backup-plan:${planId}`, version: hex(seed + "version", 32) } };
+    },
+    "aws:backup/selection:Selection": ({ seed }) => ({ id: [8, 4, 4, 4, 12].map((length, index) => hex(`${seed}${index}`, length)).join("-"), outputs: {} }),
     "docker:index/image:Image": ({ inputs, seed }) => {
         const imageName = String(inputs.imageName);
         const repository = imageName.slice(0, imageName.lastIndexOf(":") > imageName.lastIndexOf("/") ? imageName.lastIndexOf(":") : imageName.length);

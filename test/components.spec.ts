@@ -20,6 +20,17 @@ const UNTAGGABLE = new Set([
     "aws:kms/alias:Alias",
     "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
     "aws:iam/rolePolicy:RolePolicy",
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    "aws:s3/bucketVersioning:BucketVersioning",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    "aws:s3/bucketPolicy:BucketPolicy",
+    "aws:s3/bucketLogging:BucketLogging",
+    "aws:sqs/queuePolicy:QueuePolicy",
+    "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy",
+    "aws:backup/selection:Selection",
+    "aws:backup/vaultLockConfiguration:VaultLockConfiguration",
 ]);
 
 function component(stack: RenderedStack, type: string): RenderedResource {
@@ -74,11 +85,14 @@ describe("components, per tier", function () {
                 const types = stack.resources.filter((resource) => !resource.custom).map((resource) => resource.type).sort();
                 assert.deepEqual(types, [
                     "platform:app:AppNamespace", "platform:app:Service", "platform:app:Service",
-                    "platform:cluster:Cluster", "platform:cluster:WorkloadIdentity", "platform:data:Postgres", "platform:data:Redis", "platform:index:Platform",
-                    "platform:monitoring:Monitoring", "platform:network:Network",
+                    ...(stackName === "dev" ? [] : ["platform:backups:DatabaseBackups"]),
+                    // The cluster's own (EBS CSI driver), the api's and the worker's (uploads, topics, queues).
+                    "platform:cluster:Cluster", "platform:cluster:WorkloadIdentity", "platform:cluster:WorkloadIdentity", "platform:cluster:WorkloadIdentity",
+                    "platform:data:Postgres", "platform:data:Redis", "platform:index:Platform",
+                    "platform:messaging:Messaging", "platform:monitoring:Monitoring", "platform:network:Network",
                     ...(stackName === "dev" ? ["platform:registry:BuiltImage"] : []),
                     "platform:registry:ContainerRegistry",
-                    "platform:secrets:SecretStore", "pulumi:pulumi:Stack",
+                    "platform:secrets:SecretStore", "platform:storage:ObjectStorage", "pulumi:pulumi:Stack",
                 ]);
             });
 
@@ -256,7 +270,7 @@ describe("components, per tier", function () {
             });
 
             it("Monitoring: alert topic, Postgres and Redis alarms, pinned kube-prometheus-stack and alert rules", function () {
-                const topic = single(stack, "aws:sns/topic:Topic");
+                const [topic] = ofType(stack, "aws:sns/topic:Topic").filter((candidate) => candidate.name.endsWith("-monitoring-alerts"));
                 assert.equal(plainInputs(topic).kmsMasterKeyId, single(stack, "aws:kms/key:Key").outputs.arn);
                 const alarms = ofType(stack, "aws:cloudwatch/metricAlarm:MetricAlarm").map(plainInputs);
                 const redisNodes = Number(plainInputs(single(stack, "aws:elasticache/replicationGroup:ReplicationGroup")).numCacheClusters);

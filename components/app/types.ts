@@ -38,6 +38,10 @@ export interface ServiceArgs {
     readonly release: { readonly sha: string; readonly date: string; readonly actor: string };
     /** Secret environment variables (name -> secret output), delivered through a Kubernetes Secret. */
     readonly secretEnv: Readonly<Record<string, pulumi.Output<string>>>;
+    /** Plain variables the platform gives the service (uploads bucket, topics, queues, telemetry endpoint). */
+    readonly platformEnv?: Readonly<Record<string, pulumi.Input<string>>>;
+    /** The service calls cloud APIs (storage, messaging), so its network policy lets it out on HTTPS. */
+    readonly callsCloudApis?: boolean;
     /** Annotations that bind the service account to a cloud identity (workload identity). */
     readonly serviceAccountAnnotations?: pulumi.Input<Record<string, string>>;
     /** Pods that may never be unavailable during a rollout (staging, prod). */
