@@ -22,7 +22,7 @@ const MAX_RECEIVE_COUNT = 5;
  *   on its own VPC and cluster.
  * - prod: highly available across three AZs, deletion protection, long retention.
  */
-export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
+const CLOUD_TIER_DEFAULTS: Readonly<Record<Exclude<Tier, "local">, TierDefaults>> = {
     dev: {
         cloud: "aws",
         costCentre: "platform-engineering",
@@ -129,3 +129,12 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
         apiKeys: {},
     },
 };
+
+/**
+ * local: a developer's Docker (components/local/environment.ts) with dev's engine versions and service
+ * defaults. The cloud settings (network, cluster, sizes) are unused there; the local containers keep
+ * what they need (Postgres and Redis versions, topics, the uploads bucket's versioning).
+ */
+const LOCAL_DEFAULTS: TierDefaults = { ...CLOUD_TIER_DEFAULTS.dev, monitoring: { ...CLOUD_TIER_DEFAULTS.dev.monitoring, logRetentionDays: 1 } };
+
+export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = { local: LOCAL_DEFAULTS, ...CLOUD_TIER_DEFAULTS };

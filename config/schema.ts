@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { imagePinning } from "../policies/lib/image-reference";
 import { MIN_BACKUP_RETENTION_DAYS, MIN_SNAPSHOT_RETENTION_DAYS } from "../policies/lib/guardrails";
-import { TIERS } from "../policies/lib/tiers";
+import { isDisposable, Tier, TIERS } from "../policies/lib/tiers";
 
 /**
  * The shape of one stack's configuration after the tier defaults are applied.
@@ -169,7 +169,7 @@ export function topicResourceName(topic: string): string {
 
 /** Issue-14 checks: services named by topics exist; backups and access logs meet their tier's promise. */
 function refineStorageBackupsMessaging(config: {
-    tier: string;
+    tier: Tier;
     services: readonly { name: string }[];
     storage: z.infer<typeof StorageSchema>;
     backups: z.infer<typeof BackupsSchema>;
@@ -187,7 +187,7 @@ function refineStorageBackupsMessaging(config: {
             });
         }
     }
-    if (config.tier === "dev") return;
+    if (isDisposable(config.tier)) return;
     const inTier = `in the ${config.tier} tier`;
     if (config.backups.snapshotRetentionDays < MIN_SNAPSHOT_RETENTION_DAYS) {
         issue(["backups", "snapshotRetentionDays"], `at least ${MIN_SNAPSHOT_RETENTION_DAYS} ${inTier}`, config.backups.snapshotRetentionDays);
@@ -312,7 +312,7 @@ export const PlatformConfigSchema = z
             if ((service.image === undefined) === (service.build === undefined)) {
                 issue(["services", index], "expected exactly one of image (a prebuilt reference) or build (a source context)", service.image ?? service.build);
             }
-            if (service.image !== undefined && config.tier !== "dev" && imagePinning(service.image).kind !== "pinned") {
+            if (service.image !== undefined && !isDisposable(config.tier) && imagePinning(service.image).kind !== "pinned") {
                 issue(["services", index, "image"], `expected a reference pinned by digest (...@sha256:<64 hex>) in the ${config.tier} tier`, service.image);
             }
             if (service.migration?.contract === "destructive" && config.tier === "prod" && config.release.maintenanceWindow === undefined) {

@@ -180,6 +180,24 @@ const OUTPUTS: Readonly<Record<string, OutputFactory>> = {
         const digest = `sha256:${createHash("sha256").update(seed + imageName).digest("hex")}`;
         return { id: `${imageName}@${digest}`, outputs: { imageName, repoDigest: `${repository}@${digest}`, digest } };
     },
+    "docker:index/network:Network": ({ inputs, seed }) => ({ id: hex(seed, 64), outputs: { name: inputs.name, driver: inputs.driver ?? "bridge", scope: "local", internal: false, ipamConfigs: [{ subnet: `172.${18 + (parseInt(hex(seed, 2), 16) % 10)}.0.0/16`, gateway: `172.${18 + (parseInt(hex(seed, 2), 16) % 10)}.0.1` }] } }),
+    "docker:index/volume:Volume": ({ inputs }) => ({ id: String(inputs.name), outputs: { name: inputs.name, driver: "local", mountpoint: `/var/lib/docker/volumes/${String(inputs.name)}/_data` } }),
+    "docker:index/remoteImage:RemoteImage": ({ inputs, seed }) => {
+        // A pulled image's repo digest is the one its name pins; a built one has none until pushed. The image id is the config digest.
+        const name = String(inputs.name);
+        const at = name.indexOf("@");
+        const repository = name.slice(0, at === -1 ? name.length : at).replace(/:[^/:]+$/, "");
+        const imageId = `sha256:${createHash("sha256").update(seed + name).digest("hex")}`;
+        return { id: `${imageId}${name}`, outputs: { imageId, repoDigest: at === -1 ? "" : `${repository}${name.slice(at)}` } };
+    },
+    "docker:index/container:Container": ({ inputs, seed }) => ({
+        id: hex(seed, 64),
+        outputs: {
+            name: inputs.name,
+            exitCode: null,
+            networkDatas: [{ networkName: String(((inputs.networksAdvanced as State[] | undefined)?.[0] ?? {}).name ?? "bridge"), ipAddress: `172.18.0.${2 + (parseInt(hex(seed, 2), 16) % 250)}`, gateway: "172.18.0.1" }],
+        },
+    }),
     "random:index/randomPassword:RandomPassword": ({ inputs, seed }) => {
         const length = Number(inputs.length ?? 16);
         const value = createHash("sha512").update(seed).digest("base64").replace(/[^A-Za-z0-9]/g, "").padEnd(length, "x").slice(0, length);

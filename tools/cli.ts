@@ -39,7 +39,7 @@ audit reads what is deployed (or what a preview would deploy) and judges it like
 Secrets in the file are never decrypted and never printed.
 
 Options:
-  --stack <name>                 plan: dev, staging, prod or all (default: all)
+  --stack <name>                 plan: local, dev, staging, prod or all (default: all)
   --tier <tier>                  audit: the tier whose enforcement applies (default: from the stack
                                  name in the file's URNs, else prod, the strictest)
   --policy-pack-config <file>    per-rule enforcement and exemptions, the file pulumi's

@@ -10,7 +10,8 @@ import { ParityRow, StackReport } from "./report";
  */
 export function parityRows(stacks: readonly StackReport[]): ParityRow[] {
     const columns = new Map<string, Fingerprint>();
-    for (const stack of stacks.filter((entry) => entry.error === undefined)) {
+    // A local stack (Docker on a laptop) mirrors nothing; parity never compares it.
+    for (const stack of stacks.filter((entry) => entry.error === undefined && entry.tier !== "local")) {
         columns.set(stack.stack, fingerprint(stack.resources.map(reportedAsPolicyResource)));
     }
     if (!columns.has("prod")) columns.set("prod (baseline)", readBaseline().fingerprint);

@@ -1,3 +1,4 @@
+import { isDisposable } from "../lib/tiers";
 import { ResourceRule, STRICT_OUTSIDE_DEV } from "../lib/rule";
 import { asRecord } from "../lib/values";
 
@@ -19,7 +20,7 @@ export const clusterEndpointPrivate: ResourceRule = {
     enforcement: STRICT_OUTSIDE_DEV,
     exemptable: true,
     check({ type, name, props }, context) {
-        if (context.tier === "dev") return [];
+        if (isDisposable(context.tier)) return [];
         if (type === "aws:eks/cluster:Cluster") {
             // AWS turns the public endpoint on when endpointPublicAccess is not given.
             const publicAccess = asRecord(props.vpcConfig)?.endpointPublicAccess;

@@ -228,7 +228,7 @@ describe("policy credentials-from-secret-store", function () {
         const stack = await renderStack({
             projectDir: PROJECT_DIR,
             stack: "prod",
-            configOverrides: { "platform:services": services, "platform:apiKeys": JSON.stringify({ stripe: "provided-by-secure-config-0000" }) },
+            configOverrides: { "platform:services": services, "platform:messaging": JSON.stringify({ topics: {} }), "platform:apiKeys": JSON.stringify({ stripe: "provided-by-secure-config-0000" }) },
             extraSecretKeys: ["platform:apiKeys"],
         });
         const resources = stack.resources
@@ -243,7 +243,7 @@ describe("policy credentials-from-secret-store", function () {
     it("is a critical stack rule, mandatory in every tier, that cannot be exempted", function () {
         assert.equal(credentialsFromSecretStore.kind, "stack");
         assert.equal(credentialsFromSecretStore.name, "credentials-from-secret-store");
-        assert.deepEqual(verdictsOn(credentialsFromSecretStore, [rds({ password: P })]), { severity: "critical", enforcement: { dev: "mandatory", staging: "mandatory", prod: "mandatory" }, exemptable: false });
+        assert.deepEqual(verdictsOn(credentialsFromSecretStore, [rds({ password: P })]), { severity: "critical", enforcement: { local: "mandatory", dev: "mandatory", staging: "mandatory", prod: "mandatory" }, exemptable: false });
         assert.deepEqual(credentialsFromSecretStore.resourceTypes, ["*"]);
     });
 });

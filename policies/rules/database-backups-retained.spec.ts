@@ -92,6 +92,6 @@ describe("policy database-backups-retained", function () {
 
     it("reports nothing in dev, which is disposable; is high severity, mandatory outside dev and cannot be exempted", function () {
         assert.deepEqual(messages([database({ backupRetentionPeriod: 1 })], "dev"), []);
-        assert.deepEqual(verdictsOn(databaseBackupsRetained, [database({ backupRetentionPeriod: 1 })]), { severity: "high", enforcement: { dev: "none", staging: "mandatory", prod: "mandatory" }, exemptable: false });
+        assert.deepEqual(verdictsOn(databaseBackupsRetained, [database({ backupRetentionPeriod: 1 })]), { severity: "high", enforcement: { local: "none", dev: "none", staging: "mandatory", prod: "mandatory" }, exemptable: false });
     });
 });

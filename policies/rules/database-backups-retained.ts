@@ -1,3 +1,4 @@
+import { isDisposable } from "../lib/tiers";
 import { MIN_BACKUP_RETENTION_DAYS, MIN_SNAPSHOT_RETENTION_DAYS } from "../lib/guardrails";
 import { ResourceUnderTest, StackRule, StackViolation, STRICT_OUTSIDE_DEV } from "../lib/rule";
 import { asArray, asRecord } from "../lib/values";
@@ -66,7 +67,7 @@ export const databaseBackupsRetained: StackRule = {
     enforcement: STRICT_OUTSIDE_DEV,
     exemptable: false,
     check(resources, context) {
-        if (context.tier === "dev") return [];
+        if (isDisposable(context.tier)) return [];
         const violations: StackViolation[] = [];
         const plans = resources.filter((resource) => resource.type === BACKUP_PLAN);
         const selections = resources.filter((resource) => resource.type === BACKUP_SELECTION);

@@ -29,6 +29,14 @@ describe("policy environment-parity", function () {
         assert.equal(environmentParityRule.enforcement.staging, "mandatory");
     });
 
+    it("a local stack (Docker on a laptop) is never compared with prod, and the rule is disabled there", async function () {
+        const local = await stackResources("local");
+        assert.deepEqual(checkStack(environmentParityRule, local, { tier: "local", stack: "local" }), []);
+        // The same resources in a dev stack are compared, and differ everywhere.
+        assert.ok(violationMessages(checkStack(environmentParityRule, local, { tier: "dev", stack: "dev" })).length > 5);
+        assert.equal(environmentParityRule.enforcement.local, "disabled");
+    });
+
     it("staging on an older Postgres than prod fails with the path and both versions", async function () {
         const rendered = await renderStack({
             projectDir: PROJECT_DIR,
