@@ -17,6 +17,8 @@ import { AwsDatabaseBackups } from "./backups/aws";
 import { AwsMessaging } from "./messaging/aws";
 import { AccessStatement, AwsObjectStorage } from "./storage/aws";
 import { UPLOADS_BUCKET_ENV } from "./storage/types";
+import { AwsTelemetry } from "./telemetry/aws";
+import { OTLP_PORTS } from "./telemetry/types";
 import { AwsBuiltImage } from "./registry/image-aws";
 import { AwsSecretStore } from "./secrets/aws";
 import { SecretSpec } from "./secrets/types";
@@ -190,9 +192,22 @@ export class Platform extends pulumi.ComponentResource {
             new AwsDatabaseBackups(`${name}-backups`, { environment: env, kmsKeyArn: key.arn, databaseArn: postgres.arn, ...config.backups }, child);
         }
         const messaging = new AwsMessaging(`${name}-messaging`, { environment: env, kmsKeyArn: key.arn, ...config.messaging }, child);
-        const platformEnv = (serviceName: string, storageAccess: boolean): Record<string, pulumi.Output<string>> => ({
+        const telemetry = new AwsTelemetry(`${name}-telemetry`, {
+            environment: env,
+            kubernetesProvider: cluster.kubernetesProvider,
+            traceSamplingPercent: config.telemetry.traceSamplingPercent,
+            logRetentionDays: config.telemetry.logRetentionDays,
+            traceRetentionDays: config.telemetry.traceRetentionDays,
+            storage: { className: cluster.storageClassName, lokiGb: config.telemetry.lokiStorageGb, tempoGb: config.telemetry.tempoStorageGb, ready: cluster.storageReady },
+            grafanaNamespace: monitoring.namespace,
+            grafanaReady: monitoring.crdsReady,
+        }, child);
+        const platformEnv = (serviceName: string, storageAccess: boolean): Record<string, pulumi.Input<string>> => ({
             ...(storageAccess ? { [UPLOADS_BUCKET_ENV]: storage.bucketName } : {}),
             ...messaging.serviceEnv[serviceName],
+            OTEL_EXPORTER_OTLP_ENDPOINT: telemetry.otlpEndpoint,
+            OTEL_SERVICE_NAME: serviceName,
+            OTEL_RESOURCE_ATTRIBUTES: `deployment.environment=${env.stack}`,
         });
         const platformAccess = (serviceName: string, storageAccess: boolean): AccessStatement[] => [
             ...new Set([...(storageAccess ? storage.readWriteStatements() : []), ...(messaging.serviceAccess[serviceName] ?? [])]),
@@ -234,6 +249,7 @@ export class Platform extends pulumi.ComponentResource {
                 serviceAccountAnnotations: identity?.serviceAccountAnnotations,
                 platformEnv: platformEnv(service.name, service.storage === true),
                 callsCloudApis: grants.length > 0,
+                telemetry: { namespace: telemetry.namespace, ports: [OTLP_PORTS.grpc, OTLP_PORTS.http] },
                 zeroDowntimeRollout: production,
                 podDisruptionBudget: production,
                 autoscaling: config.tier === "prod",

@@ -121,7 +121,7 @@ export const MonitoringSchema = z.strictObject({
     errorBudgetPercent: z.number().gt(0).lt(100),
 });
 
-// Uploads storage, backups and messaging (issue 14).
+// Uploads storage, backups, messaging, logs and traces (issue 14).
 
 export const StorageSchema = z.strictObject({
     /** Days a replaced or deleted upload version is kept before it expires. */
@@ -139,6 +139,19 @@ export const BackupsSchema = z.strictObject({
     schedule: z.string().regex(/^cron\([0-9*?,/ LW#A-Z-]{9,80}\)$/, { error: "expected an AWS cron expression such as cron(0 2 * * ? *)" }),
     /** Lock the vault in compliance mode: nobody, root included, can delete a snapshot before it expires (prod). */
     vaultLock: z.boolean(),
+});
+
+export const TelemetrySchema = z.strictObject({
+    /** Percent of traces the collector keeps (tail sampling); traces with an error are always kept. */
+    traceSamplingPercent: z.number().gt(0).max(100),
+    /** Days Loki keeps logs. */
+    logRetentionDays: z.number().int().min(1).max(3650),
+    /** Days Tempo keeps traces. */
+    traceRetentionDays: z.number().int().min(1).max(365),
+    /** Size of Loki's encrypted persistent volume, GiB. */
+    lokiStorageGb: z.number().int().min(10).max(4096),
+    /** Size of Tempo's encrypted persistent volume, GiB. */
+    tempoStorageGb: z.number().int().min(10).max(4096),
 });
 
 /** A domain event name: dot-separated lowercase words such as user.created. */
@@ -284,6 +297,7 @@ export const PlatformConfigSchema = z
         storage: StorageSchema,
         backups: BackupsSchema,
         messaging: MessagingSchema,
+        telemetry: TelemetrySchema,
         services: z.array(ServiceSchema).min(1),
         serviceDefaults: ServiceDefaultsSchema,
         release: ReleaseSchema,

@@ -48,6 +48,13 @@ function logGroupNamed(stack: RenderedStack, name: string): RenderedResource {
     return found[0];
 }
 
+/** The kube-prometheus-stack release (the telemetry charts are specified in program-storage-messaging.spec.ts). */
+function monitoringRelease(stack: RenderedStack): RenderedResource {
+    const found = ofType(stack, "kubernetes:helm.sh/v3:Release").filter((release) => plainInputs(release).chart === "kube-prometheus-stack");
+    assert.equal(found.length, 1, `one kube-prometheus-stack release in ${stack.stack}`);
+    return found[0];
+}
+
 const RETENTION_DAYS = { dev: 7, staging: 30, prod: 365 } as const;
 
 
@@ -92,7 +99,7 @@ describe("components, per tier", function () {
                     "platform:messaging:Messaging", "platform:monitoring:Monitoring", "platform:network:Network",
                     ...(stackName === "dev" ? ["platform:registry:BuiltImage"] : []),
                     "platform:registry:ContainerRegistry",
-                    "platform:secrets:SecretStore", "platform:storage:ObjectStorage", "pulumi:pulumi:Stack",
+                    "platform:secrets:SecretStore", "platform:storage:ObjectStorage", "platform:telemetry:Telemetry", "pulumi:pulumi:Stack",
                 ]);
             });
 
@@ -198,7 +205,7 @@ describe("components, per tier", function () {
                 const storageClass = plainInputs(single(stack, "kubernetes:storage.k8s.io/v1:StorageClass"));
                 assert.deepEqual(storageClass.parameters, { type: "gp3", encrypted: "true", kmsKeyId: keyArn });
                 assert.equal(storageClass.reclaimPolicy, stackName === "dev" ? "Delete" : "Retain");
-                const values = plainInputs(single(stack, "kubernetes:helm.sh/v3:Release")).values as { prometheus: { prometheusSpec: { storageSpec: { volumeClaimTemplate: { spec: Inputs } } } } };
+                const values = plainInputs(monitoringRelease(stack)).values as { prometheus: { prometheusSpec: { storageSpec: { volumeClaimTemplate: { spec: Inputs } } } } };
                 const claim = values.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec;
                 assert.equal(claim.storageClassName, "gp3-encrypted");
                 assert.deepEqual(claim.resources, { requests: { storage: `${{ dev: 20, staging: 50, prod: 200 }[stackName]}Gi` } });
@@ -290,15 +297,15 @@ describe("components, per tier", function () {
                 const redisDimensions = alarms.filter((alarm) => alarm.namespace === "AWS/ElastiCache").map((alarm) => (alarm.dimensions as Inputs).CacheClusterId);
                 assert.ok(redisDimensions.includes(`platform-${stackName}-redis-001`));
 
-                const release = plainInputs(single(stack, "kubernetes:helm.sh/v3:Release"));
+                const release = plainInputs(monitoringRelease(stack));
                 assert.equal(release.chart, "kube-prometheus-stack");
                 assert.match(String(release.version), /^\d+\.\d+\.\d+$/);
                 assert.equal(release.version, KUBE_PROMETHEUS_STACK_CHART.version);
                 // One secret inside makes the whole values object secret, as the engine would store it.
-                assert.ok(isSecretEnvelope(single(stack, "kubernetes:helm.sh/v3:Release").inputs.values), "release values holding the Grafana password are secret");
+                assert.ok(isSecretEnvelope(monitoringRelease(stack).inputs.values), "release values holding the Grafana password are secret");
 
                 const rule = single(stack, "kubernetes:monitoring.coreos.com/v1:PrometheusRule");
-                assert.ok(rule.dependencies.includes(urnOf(stack, "kubernetes:helm.sh/v3:Release")), "rules wait for the chart's CRDs");
+                assert.ok(rule.dependencies.includes(monitoringRelease(stack).urn), "rules wait for the chart's CRDs");
                 const alerts = ((plainInputs(rule).spec as Inputs).groups as { rules: { alert: string }[] }[]).flatMap((group) => group.rules.map((entry) => entry.alert));
                 assert.deepEqual(alerts, ["ErrorBudgetFastBurn", "ErrorBudgetSlowBurn", "ErrorBudgetExhausted", "HealthProbeFailing", "ContainerNotReady"]);
             });

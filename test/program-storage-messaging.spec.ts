@@ -125,6 +125,71 @@ describe("uploads storage, backups and messaging, per tier", function () {
     }
 });
 
+describe("logs and traces, per tier", function () {
+    const SAMPLING = { dev: 100, staging: 20, prod: 10 } as const;
+    const LOG_DAYS = { dev: 7, staging: 30, prod: 30 } as const;
+    const TRACE_DAYS = { dev: 3, staging: 7, prod: 14 } as const;
+    for (const stackName of STACKS) {
+        describe(stackName, function () {
+            let stack: RenderedStack;
+            before(async function () {
+                stack = await renderedStack(stackName);
+            });
+            const release = (chart: string): Inputs => {
+                const found = ofType(stack, "kubernetes:helm.sh/v3:Release").map(plainInputs).filter((inputs) => inputs.chart === chart);
+                assert.equal(found.length, 1, chart);
+                return found[0];
+            };
+
+            it("the collector, Loki and Tempo run from pinned charts in the telemetry namespace, images by digest", function () {
+                assert.deepEqual(
+                    ["opentelemetry-collector", "loki", "tempo"].map((chart) => [chart, release(chart).version, release(chart).namespace]),
+                    [["opentelemetry-collector", "0.173.1", "telemetry"], ["loki", "6.29.0", "telemetry"], ["tempo", "1.24.4", "telemetry"]],
+                );
+                assert.match(String((release("opentelemetry-collector").values as { image: Inputs }).image.digest), /^sha256:[0-9a-f]{64}$/);
+                assert.match(String(((release("loki").values as { loki: { image: Inputs } }).loki.image.digest)), /^sha256:[0-9a-f]{64}$/);
+                assert.match(String(((release("tempo").values as { tempo: Inputs }).tempo.tag)), /^2\.9\.0@sha256:[0-9a-f]{64}$/);
+            });
+
+            it(`keeps every trace with an error and ${SAMPLING[stackName]}% of the others (tail sampling)`, function () {
+                const config = (release("opentelemetry-collector").values as { config: { processors: { tail_sampling: { policies: Inputs[] } }; service: { pipelines: Record<string, { processors: string[] }> } } }).config;
+                assert.deepEqual(config.processors.tail_sampling.policies, [
+                    { name: "errors", type: "status_code", status_code: { status_codes: ["ERROR"] } },
+                    { name: "ratio", type: "probabilistic", probabilistic: { sampling_percentage: SAMPLING[stackName] } },
+                ]);
+                assert.ok(config.service.pipelines.traces.processors.includes("tail_sampling"));
+                assert.ok(!config.service.pipelines.logs.processors.includes("tail_sampling"), "logs are never sampled");
+            });
+
+            it("Loki and Tempo keep their data on encrypted persistent volumes for the tier's retention", function () {
+                const storageClass = ofType(stack, "kubernetes:storage.k8s.io/v1:StorageClass").map(plainInputs)[0];
+                assert.equal((storageClass.parameters as Inputs).encrypted, "true");
+                const className = (storageClass.metadata as Inputs).name;
+                const loki = release("loki").values as { loki: { limits_config: Inputs }; singleBinary: { persistence: Inputs } };
+                assert.equal(loki.loki.limits_config.retention_period, `${LOG_DAYS[stackName] * 24}h`);
+                assert.equal(loki.singleBinary.persistence.storageClass, className);
+                const tempo = release("tempo").values as { tempo: Inputs; persistence: Inputs };
+                assert.equal(tempo.tempo.retention, `${TRACE_DAYS[stackName] * 24}h`);
+                assert.deepEqual([tempo.persistence.enabled, tempo.persistence.storageClassName], [true, className]);
+            });
+
+            it("every service gets the OTLP endpoint and may reach the collector; Grafana gets Loki and Tempo", function () {
+                for (const service of ["api", "worker"]) {
+                    assert.equal(deploymentEnv(stack, service).OTEL_EXPORTER_OTLP_ENDPOINT, "http://otel-collector.telemetry.svc.cluster.local:4318");
+                    const policy = ofType(stack, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map(plainInputs).find((inputs) => (inputs.metadata as Inputs).name === service);
+                    const egress = (policy?.spec as { egress: Inputs[] }).egress;
+                    const toCollector = egress.filter((rule) => JSON.stringify(rule.to ?? []).includes("telemetry"));
+                    assert.deepEqual(toCollector, [{ to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "telemetry" } } }], ports: [{ protocol: "TCP", port: 4317 }, { protocol: "TCP", port: 4318 }] }], service);
+                }
+                const datasources = ofType(stack, "kubernetes:core/v1:ConfigMap").map(plainInputs).find((inputs) => (inputs.metadata as Inputs).name === "telemetry-datasources");
+                assert.equal(((datasources?.metadata as Inputs).labels as Inputs).grafana_datasource, "1");
+                const names = (JSON.parse(String((datasources?.data as Inputs)["telemetry.yaml"])) as { datasources: Inputs[] }).datasources.map((source) => source.type);
+                assert.deepEqual(names, ["loki", "tempo"]);
+            });
+        });
+    }
+});
+
 describe("storage, backups and messaging config", function () {
     const DIGEST = `sha256:${"c".repeat(64)}`;
     const service = (name: string): Inputs => ({ name, image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/${name}@${DIGEST}`, port: 8080, health: { liveness: "/healthz", readiness: "/readyz" } });

@@ -113,7 +113,9 @@ describe("application services on the cluster", function () {
                     assert.deepEqual(Object.keys((stringData as { value: Inputs }).value).sort(), [...referenced].sort());
                     assert.match(String(((stringData as { value: Inputs }).value).DATABASE_URL), /^postgresql:\/\/app_admin:.+@.+\.rds\.amazonaws\.com:5432\/app\?sslmode=require$/);
                 }
-                assert.equal(ofType(stack, "kubernetes:core/v1:ConfigMap").length, 0, "no ConfigMaps carry configuration");
+                // The one ConfigMap is Grafana's data sources (Loki and Tempo), outside the services' namespace.
+                const configMaps = ofType(stack, "kubernetes:core/v1:ConfigMap").map((configMap) => (plainInputs(configMap).metadata as Inputs).name);
+                assert.deepEqual(configMaps, ["telemetry-datasources"], "no ConfigMaps carry the services' configuration");
             });
 
             it("build metadata and the standard labels reach the workload", function () {
@@ -146,7 +148,7 @@ describe("application services on the cluster", function () {
                 for (const autoscaler of autoscalers) assert.deepEqual([(autoscaler.spec as Inputs).minReplicas, (autoscaler.spec as Inputs).maxReplicas], [3, 9]);
                 const monitors = ofType(stack, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor");
                 assert.equal(monitors.length, 2);
-                const release = ofType(stack, "kubernetes:helm.sh/v3:Release")[0];
+                const release = ofType(stack, "kubernetes:helm.sh/v3:Release").find((candidate) => plainInputs(candidate).chart === "kube-prometheus-stack")!;
                 for (const monitor of monitors) assert.ok(monitor.dependencies.includes(release.urn), "ServiceMonitors wait for the chart's CRDs");
                 const ingresses = ofType(stack, "kubernetes:networking.k8s.io/v1:Ingress").map(plainInputs);
                 assert.equal(ingresses.length, stackName === "dev" ? 0 : 1);

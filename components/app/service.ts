@@ -191,6 +191,10 @@ export class Service extends pulumi.ComponentResource {
                         to: args.dataStores.cidrs.map((cidr) => ({ ipBlock: { cidr } })),
                         ports: dataStorePorts.map((port) => ({ protocol: "TCP", port })),
                     }]),
+                    ...(args.telemetry ? [{
+                        to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.telemetry.namespace } } }],
+                        ports: args.telemetry.ports.map((port) => ({ protocol: "TCP", port })),
+                    }] : []),
                     // HTTPS out for cloud APIs (IRSA) and third-party APIs whose keys the service holds.
                     ...(service.cloudAccess || args.callsCloudApis || service.secrets.some((secret) => secret.startsWith("apiKeys.")) ? [{ ports: [{ protocol: "TCP", port: 443 }] }] : []),
                 ],

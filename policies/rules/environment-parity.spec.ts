@@ -63,7 +63,7 @@ describe("policy environment-parity", function () {
         const rule = environmentParity(() => readBaseline());
         const withoutRedis = (await stackResources("staging")).filter((resource) => resource.type !== "aws:elasticache/replicationGroup:ReplicationGroup");
         const messages = violationMessages(checkStack(rule, withoutRedis, { tier: "staging" }));
-        assert.equal(messages[0], "staging differs from prod at capabilities: staging network, registry, cluster, secrets, postgres, alerting, prometheus, prod network, registry, cluster, secrets, postgres, redis, alerting, prometheus");
+        assert.equal(messages[0], "staging differs from prod at capabilities: staging network, registry, cluster, secrets, postgres, alerting, prometheus, object-storage, backups, messaging, telemetry, prod network, registry, cluster, secrets, postgres, redis, alerting, prometheus, object-storage, backups, messaging, telemetry");
     });
 
     it("an unknown engine version during preview gives the advisory can't-run result", async function () {
