@@ -142,13 +142,15 @@ export class LocalEnvironment extends pulumi.ComponentResource implements LocalE
             env: { SERVICES: "sns,sqs", AWS_DEFAULT_REGION: args.region },
             volumes: { "/var/lib/localstack": volume("localstack-data") },
             files: { "/etc/localstack/init/ready.d/10-topics.sh": localstackInitScript(resourceName(env), args.topics, args.maxReceiveCount, args.region) },
-            healthcheck: healthcheck("curl", "-fsS", `http://127.0.0.1:${LOCAL_PORTS.localstack}/_localstack/init/ready`),
+            // Healthy once the ready hook (the topics and queues) has run, not merely when the API answers.
+            healthcheck: healthcheck("sh", "-c", `curl -fsS http://127.0.0.1:${LOCAL_PORTS.localstack}/_localstack/init/ready | grep -Eq '"completed": ?true'`),
         });
         const mailpit = container("mailpit", {
             image: image("mailpit"),
             ports: [LOCAL_PORTS.smtp, LOCAL_PORTS.mailUi],
             healthcheck: healthcheck("/mailpit", "readyz"),
         });
+        // Loki's and Tempo's images carry no shell or HTTP client for a health check; they answer /ready on their ports.
         const loki = container("loki", {
             image: image("loki"),
             ports: [LOCAL_PORTS.loki],

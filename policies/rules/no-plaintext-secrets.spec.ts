@@ -420,7 +420,7 @@ describe("policy no-plaintext-secrets", function () {
                 const outcomes = resources.flatMap((resource) => checkResource(noPlaintextSecrets, { type: resource.type, name: resource.name, urn: resource.urn, props: plainInputs(resource) }, { tier: stackName }));
                 assert.deepEqual(outcomes, []);
                 // The sink is really there: the monitoring release carries the generated password in its values.
-                const release = resources.find((resource) => resource.type === "kubernetes:helm.sh/v3:Release");
+                const release = resources.find((resource) => resource.type === "kubernetes:helm.sh/v3:Release" && plainInputs(resource).chart === "kube-prometheus-stack");
                 const values = release && (plainInputs(release).values as { grafana?: { adminPassword?: unknown } });
                 assert.equal(typeof values?.grafana?.adminPassword, "string");
             });
