@@ -1,6 +1,9 @@
 import * as assert from "node:assert/strict";
 import { ConfigError, parsePlatformConfig } from "../config/load";
 import { RenderedResource, RenderedStack } from "../engine/render";
+import { toPolicyResources } from "../engine/resource-views";
+import { evaluate } from "../policies/lib/evaluate";
+import { ALL_RULES } from "../policies/rules";
 import { ofType, plainInputs, renderedStack, single } from "./support/stacks";
 
 type Inputs = Record<string, unknown>;
@@ -48,6 +51,20 @@ describe("uploads storage, backups and messaging, per tier", function () {
                 assert.deepEqual({ Effect: deny.Effect, Principal: deny.Principal, Condition: deny.Condition }, { Effect: "Deny", Principal: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } });
                 const lifecycle = plainInputs(named(stack, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "-uploads-lifecycle")).rules as Inputs[];
                 assert.deepEqual(lifecycle[0].noncurrentVersionExpiration, { noncurrentDays: { dev: 7, staging: 30, prod: 90 }[stackName] });
+            });
+
+            it("the pack judges the bucket: it passes as rendered, and fails without its public access block or with a public policy", function () {
+                const context = { stack: stackName, tier: stackName, now: new Date("2026-12-01T00:00:00Z") };
+                const judge = (resources: ReturnType<typeof toPolicyResources>): string[] =>
+                    evaluate(resources, { context, rules: ALL_RULES }).findings.filter((finding) => finding.rule !== "environment-parity").map((finding) => `${finding.rule}: ${finding.message}`);
+                const resources = toPolicyResources(stack.resources);
+                assert.deepEqual(judge(resources), []);
+                const withoutBlock = resources.filter((resource) => !resource.name.endsWith("-uploads-public-access"));
+                assert.deepEqual(judge(withoutBlock).filter((finding) => finding.startsWith("s3-public-access-block-declared")).length, 1);
+                const publicRead = resources.map((resource) => resource.name.endsWith("-uploads-policy")
+                    ? { ...resource, props: { ...resource.props, policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::uploads/*" }] }) } }
+                    : resource);
+                assert.ok(judge(publicRead).some((finding) => finding.startsWith("no-public-data-stores")), "a public bucket policy is a violation");
             });
 
             it(`access logs go to a log bucket of their own ${stackName === "prod" ? "in prod" : "in prod only"}`, function () {
