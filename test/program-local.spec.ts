@@ -5,7 +5,8 @@ import { evaluate } from "../policies/lib/evaluate";
 import { toPolicyResources } from "../engine/resource-views";
 import { ALL_RULES } from "../policies/rules";
 import { imagePinning } from "../policies/lib/image-reference";
-import { ofType, plainInputs, renderedStack } from "./support/stacks";
+import { renderStack } from "../engine/render";
+import { ofType, plainInputs, PROJECT_DIR, renderedStack } from "./support/stacks";
 
 type Inputs = Record<string, unknown>;
 
@@ -75,6 +76,21 @@ describe("the local stack (Docker on a laptop)", function () {
         assert.equal(worker.UPLOADS_BUCKET, undefined, "only services with storage: true get the bucket");
         assert.equal(worker.JWT_SECRET, undefined, "only services that ask for jwtSecret get it");
         assert.equal(worker.QUEUE_USER_CREATED_URL, "http://localstack:4566/000000000000/platform-local-user-created-worker");
+    });
+
+    it("a service with a prebuilt image is pulled by its pinned reference instead of built", async function () {
+        const image = `ghcr.io/example/worker:2.0.0@sha256:${"d".repeat(64)}`;
+        const rendered = await renderStack({
+            projectDir: PROJECT_DIR,
+            stack: "local",
+            configOverrides: {
+                "platform:services": JSON.stringify([{ name: "worker", image, port: 8081, health: { liveness: "/healthz", readiness: "/readyz" } }]),
+                "platform:messaging": JSON.stringify({ topics: {} }),
+            },
+        });
+        const pulled = ofType(rendered, "docker:index/remoteImage:RemoteImage").find((resource) => plainInputs(resource).name === image);
+        assert.ok(pulled && plainInputs(pulled).build === undefined);
+        assert.equal(plainInputs(containerOf(rendered, "worker")).image, pulled.outputs.imageId);
     });
 
     it("health checks on the data stores, the emulators, Grafana and the services", function () {

@@ -172,7 +172,8 @@ async function plan(options: Options): Promise<Report> {
             process.stderr.write(report.error ? `  ${report.stack}: cannot render\n` : `  ${report.stack}: ${report.resources.length} resources, ${report.findings.length} findings in ${report.durationMs} ms\n`),
     });
     return buildReport("plan", stacks, ALL_RULES, {
-        parity: stacks.some((stack) => !stack.error) ? parityRows(stacks) : undefined,
+        // A local stack is never compared: a plan of it alone has no parity table.
+        parity: stacks.some((stack) => !stack.error && stack.tier !== "local") ? parityRows(stacks) : undefined,
         diff: previous ? diffReports(previous, { stacks }) : undefined,
     });
 }

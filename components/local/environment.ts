@@ -197,18 +197,20 @@ export class LocalEnvironment extends pulumi.ComponentResource implements LocalE
         };
 
         for (const service of args.services) {
-            const context = path.resolve(args.projectRoot, service.build?.context ?? ".");
-            // Built on the laptop from the service's source; the container runs the image by its ID (content-addressed).
-            const built = new docker.RemoteImage(`${name}-${service.name}-build`, {
-                name: `${prefix}/${service.name}:${args.release.sha.slice(0, 12)}`,
-                build: {
-                    context,
-                    dockerfile: service.build?.dockerfile ?? "Dockerfile",
-                    target: service.build?.target,
-                    buildArgs: { BUILD_SHA: args.release.sha, BUILD_DATE: args.release.date },
-                },
-                keepLocally: true,
-            }, child);
+            // Built on the laptop from the service's source (or pulled, for a prebuilt image); the container runs
+            // the image by its ID, which is content-addressed.
+            const built = service.build
+                ? new docker.RemoteImage(`${name}-${service.name}-build`, {
+                    name: `${prefix}/${service.name}:${args.release.sha.slice(0, 12)}`,
+                    build: {
+                        context: path.resolve(args.projectRoot, service.build.context),
+                        dockerfile: service.build.dockerfile ?? "Dockerfile",
+                        target: service.build.target,
+                        buildArgs: { BUILD_SHA: args.release.sha, BUILD_DATE: args.release.date },
+                    },
+                    keepLocally: true,
+                }, child)
+                : new docker.RemoteImage(`${name}-${service.name}-image`, { name: service.image ?? "", keepLocally: true }, child);
             const secrets = new Set(service.secrets);
             container(service.name, {
                 image: built.imageId,
