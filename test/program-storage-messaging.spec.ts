@@ -1,10 +1,12 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { ConfigError, parsePlatformConfig } from "../config/load";
 import { RenderedResource, RenderedStack } from "../engine/render";
 import { toPolicyResources } from "../engine/resource-views";
 import { evaluate } from "../policies/lib/evaluate";
 import { ALL_RULES } from "../policies/rules";
-import { ofType, plainInputs, renderedStack, single } from "./support/stacks";
+import { ofType, plainInputs, PROJECT_DIR, renderedStack, single } from "./support/stacks";
 
 type Inputs = Record<string, unknown>;
 const STACKS = ["dev", "staging", "prod"] as const;
@@ -108,6 +110,17 @@ describe("uploads storage, backups and messaging, per tier", function () {
                 assert.equal(locks.length, stackName === "prod" ? 1 : 0);
                 if (locks.length === 1) assert.equal(plainInputs(locks[0]).minRetentionDays, 30);
             });
+
+            if (stackName !== "dev") {
+                it("the restore runbook names the vault, the plan and the database as this stack creates them", function () {
+                    const runbook = fs.readFileSync(path.join(PROJECT_DIR, "docs", "runbooks", "restore.md"), "utf8").replace(/\$STACK/g, stackName).replace(/\$DB\b/g, `platform-${stackName}-postgres`);
+                    const vault = String(single(stack, "aws:backup/vault:Vault").outputs.name);
+                    const plan = String(plainInputs(single(stack, "aws:backup/plan:Plan")).name);
+                    const identifier = String(plainInputs(single(stack, "aws:rds/instance:Instance")).identifier);
+                    for (const name of [vault, plan, identifier]) assert.ok(runbook.includes(name), `restore.md names ${name}`);
+                    assert.ok(runbook.includes("restore-db-instance-to-point-in-time") && runbook.includes("restore-db-instance-from-db-snapshot"));
+                });
+            }
 
             it("each topic is an encrypted SNS topic; each subscriber gets an encrypted queue with a dead-letter queue, subscribed to it", function () {
                 const key = single(stack, "aws:kms/key:Key");
