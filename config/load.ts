@@ -311,13 +311,14 @@ function boundText(origin: string, direction: "at least" | "at most", bound: num
     return `a number ${direction === "at least" ? "greater than" : "less than"} ${limit}`;
 }
 
-/** The schema of the value at a path, when the path leads through objects and lists only. */
+/** The schema of the value at a path, when the path leads through objects, lists and maps only. */
 function schemaAt(path: readonly PropertyKey[]): z.core.$ZodType | undefined {
     let schema: z.core.$ZodType = PlatformConfigSchema;
     for (const segment of path) {
         const unwrapped = unwrapOptional(schema);
         if (unwrapped instanceof z.ZodObject) schema = (Object.hasOwn(unwrapped.shape, String(segment)) ? unwrapped.shape[String(segment)] : undefined) as z.core.$ZodType;
         else if (unwrapped instanceof z.ZodArray) schema = unwrapped.element as z.core.$ZodType;
+        else if (unwrapped instanceof z.ZodRecord) schema = unwrapped.valueType as z.core.$ZodType;
         else return undefined;
         if (!schema) return undefined;
     }

@@ -248,6 +248,13 @@ describe("storage, backups and messaging config", function () {
         ]);
     });
 
+    it("an unknown key in a topic names the keys a topic takes", function () {
+        assert.deepEqual(problems("dev", { "platform:messaging": { topics: { "user.created": { publishers: ["api"], subscriber: ["worker"] } } } }), [
+            "platform:messaging.topics.user.created.subscribers: expected a list; found nothing",
+            "platform:messaging.topics.user.created.subscriber: expected one of the known keys (publishers, subscribers); found an unknown key",
+        ]);
+    });
+
     it("a topic name that is not dot-separated lowercase words is refused", function () {
         const [problem] = problems("dev", { "platform:messaging": { topics: { UserCreated: { publishers: ["api"], subscribers: ["worker"] } } } });
         assert.match(problem, /^platform:messaging\.topics\.UserCreated: expected a name that is a topic name of dot-separated lowercase words such as user\.created/);
