@@ -134,10 +134,9 @@ const CLOUD_TIER_DEFAULTS: Readonly<Record<Exclude<Tier, "local">, TierDefaults>
 };
 
 /**
- * local: a developer's Docker (components/local/environment.ts) with dev's engine versions and service
- * defaults. The cloud settings (network, cluster, sizes) are unused there; the local containers keep
- * what they need (Postgres and Redis versions, topics, the uploads bucket's versioning).
+ * local: a developer's Docker (components/local/environment.ts) with dev's defaults. It reads the services,
+ * the topics and `maxReceiveCount`; the cloud settings (network, cluster, sizes, retention) are unused there.
  */
-const LOCAL_DEFAULTS: TierDefaults = { ...CLOUD_TIER_DEFAULTS.dev, monitoring: { ...CLOUD_TIER_DEFAULTS.dev.monitoring, logRetentionDays: 1 } };
+const LOCAL_DEFAULTS: TierDefaults = CLOUD_TIER_DEFAULTS.dev;
 
 export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = { local: LOCAL_DEFAULTS, ...CLOUD_TIER_DEFAULTS };
