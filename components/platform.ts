@@ -6,10 +6,14 @@ import { AppNamespace } from "./app/namespace";
 import { Service } from "./app/service";
 import { CLOUD_FACTORIES } from "./clouds";
 import { CloudEnvironment } from "./clouds/types";
+import { AccessStatement } from "./cluster/types";
 import { EnvironmentContext } from "./naming";
 import { POSTGRES_PORT, PostgresRef } from "./postgres/types";
 import { RedisRef } from "./redis/types";
 import { SecretSpec } from "./secrets/types";
+import { UPLOADS_BUCKET_ENV } from "./storage/types";
+import { Telemetry } from "./telemetry/collector";
+import { OTLP_PORTS } from "./telemetry/types";
 
 export interface PlatformArgs {
     /** The validated stack configuration; the only input. */
@@ -170,6 +174,38 @@ export class Platform extends pulumi.ComponentResource {
             grafanaAdminPassword: secrets.values["grafana-admin-password"],
         });
 
+        // Uploads storage, database backups and messaging: what each service is given (env, cloud rights).
+        const storage = cloud.objectStorage?.(`${name}-storage`, {
+            environment: env,
+            kmsKeyArn: cloud.kmsKeyId,
+            ...config.storage,
+            forceDestroy: !production,
+        });
+        if (config.backups.snapshotRetentionDays > 0) {
+            cloud.databaseBackups?.(`${name}-backups`, { environment: env, kmsKeyArn: cloud.kmsKeyId, ...config.backups });
+        }
+        const messaging = cloud.messaging?.(`${name}-messaging`, { environment: env, kmsKeyArn: cloud.kmsKeyId, ...config.messaging });
+        const telemetry = new Telemetry(`${name}-telemetry`, {
+            environment: env,
+            kubernetesProvider: cluster.kubernetesProvider,
+            traceSamplingPercent: config.telemetry.traceSamplingPercent,
+            logRetentionDays: config.telemetry.logRetentionDays,
+            traceRetentionDays: config.telemetry.traceRetentionDays,
+            storage: { className: cluster.storageClassName, lokiGb: config.telemetry.lokiStorageGb, tempoGb: config.telemetry.tempoStorageGb, ready: cluster.storageReady },
+            grafanaNamespace: monitoring.namespace,
+            grafanaReady: monitoring.crdsReady,
+        }, cloud.childOptions);
+        const platformEnv = (serviceName: string, storageAccess: boolean): Record<string, pulumi.Input<string>> => ({
+            ...(storageAccess && storage ? { [UPLOADS_BUCKET_ENV]: storage.bucketName } : {}),
+            ...messaging?.serviceEnv[serviceName],
+            OTEL_EXPORTER_OTLP_ENDPOINT: telemetry.otlpEndpoint,
+            OTEL_SERVICE_NAME: serviceName,
+            OTEL_RESOURCE_ATTRIBUTES: `deployment.environment=${env.stack}`,
+        });
+        const platformAccess = (serviceName: string, storageAccess: boolean): AccessStatement[] => [
+            ...new Set([...(storageAccess && storage ? storage.readWriteStatements() : []), ...(messaging?.serviceAccess[serviceName] ?? [])]),
+        ];
+
         const apps = new AppNamespace(`${name}-apps`, { environment: env, name: APP_NAMESPACE, ingressNamespace: INGRESS_NAMESPACE, kubernetesProvider: cluster.kubernetesProvider }, cloud.childOptions);
         const connection = connectionSecrets(config, secrets.values, postgres, redis);
         const images: Record<string, pulumi.Output<string>> = {};
@@ -185,12 +221,13 @@ export class Platform extends pulumi.ComponentResource {
                     buildArgs: { BUILD_SHA: config.release.sha, BUILD_DATE: config.release.date },
                 }).reference
                 : pulumi.output(service.image ?? "");
-            const identity = service.cloudAccess
+            const grants = platformAccess(service.name, service.storage === true);
+            const identity = service.cloudAccess || grants.length > 0
                 ? cloud.workloadIdentity(`${serviceName}-identity`, {
                     environment: env,
                     namespace: APP_NAMESPACE,
                     serviceAccount: service.name,
-                    statements: service.cloudAccess,
+                    statements: [...(service.cloudAccess ?? []), ...grants],
                 })
                 : undefined;
             const workload = new Service(serviceName, {
@@ -202,6 +239,9 @@ export class Platform extends pulumi.ComponentResource {
                 secretEnv: Object.fromEntries(service.secrets.map((secret) => [secretEnvName(secret), connection[secret]])),
                 serviceAccountAnnotations: identity?.serviceAccountAnnotations,
                 identityEgress: identity ? cloud.workloadIdentityEgress : [],
+                platformEnv: platformEnv(service.name, service.storage === true),
+                callsCloudApis: grants.length > 0,
+                telemetry: { namespace: telemetry.namespace, ports: [OTLP_PORTS.grpc, OTLP_PORTS.http] },
                 zeroDowntimeRollout: production,
                 podDisruptionBudget: production,
                 autoscaling: config.tier === "prod",

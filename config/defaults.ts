@@ -22,6 +22,10 @@ const allControlPlaneLogs = [...CLUSTER_LOG_TYPES];
  * at a time, dev first; the vpc-cni add-on keeps its version until it is updated with the cluster.
  */
 const KUBERNETES_VERSION = "1.35";
+/** Nightly database snapshots at 02:00 UTC, before the RDS backup window (03:00-04:00). */
+const BACKUP_SCHEDULE = "cron(0 2 * * ? *)";
+/** Deliveries before a message moves to its dead-letter queue. */
+const MAX_RECEIVE_COUNT = 5;
 
 /**
  * The three tiers, side by side.
@@ -30,7 +34,7 @@ const KUBERNETES_VERSION = "1.35";
  *   on its own VPC and cluster.
  * - prod: highly available across three AZs, deletion protection, long retention.
  */
-export const TIER_TABLES: Readonly<Record<Tier, TierTable>> = {
+const CLOUD_TIER_TABLES: Readonly<Record<Exclude<Tier, "local">, TierTable>> = {
     dev: {
         costCentre: "platform-engineering",
         network: { cidr: "10.10.0.0/16", availabilityZones: 2, natGateways: "single" },
@@ -55,6 +59,10 @@ export const TIER_TABLES: Readonly<Record<Tier, TierTable>> = {
         },
         redis: { nodes: 1, multiAz: false, snapshotRetentionDays: 0 },
         monitoring: { alertEmails: [], logRetentionDays: 7, prometheusRetention: "3d", prometheusStorageGb: 20, errorBudgetPercent: 0.5 },
+        storage: { noncurrentVersionExpiryDays: 7, accessLogs: false, accessLogRetentionDays: 30 },
+        backups: { snapshotRetentionDays: 0, schedule: BACKUP_SCHEDULE, vaultLock: false },
+        messaging: { topics: {}, maxReceiveCount: MAX_RECEIVE_COUNT, messageRetentionDays: 4 },
+        telemetry: { traceSamplingPercent: 100, logRetentionDays: 7, traceRetentionDays: 3, lokiStorageGb: 10, tempoStorageGb: 10 },
         serviceDefaults: { replicas: 1, resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } } },
         release: {},
         ingressClassName: "nginx",
@@ -88,6 +96,10 @@ export const TIER_TABLES: Readonly<Record<Tier, TierTable>> = {
         },
         redis: { nodes: 2, multiAz: true, snapshotRetentionDays: 3 },
         monitoring: { alertEmails: [], logRetentionDays: 30, prometheusRetention: "7d", prometheusStorageGb: 50, errorBudgetPercent: 0.5 },
+        storage: { noncurrentVersionExpiryDays: 30, accessLogs: false, accessLogRetentionDays: 90 },
+        backups: { snapshotRetentionDays: 30, schedule: BACKUP_SCHEDULE, vaultLock: false },
+        messaging: { topics: {}, maxReceiveCount: MAX_RECEIVE_COUNT, messageRetentionDays: 4 },
+        telemetry: { traceSamplingPercent: 20, logRetentionDays: 30, traceRetentionDays: 7, lokiStorageGb: 20, tempoStorageGb: 20 },
         serviceDefaults: { replicas: 2, resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } } },
         release: {},
         ingressClassName: "nginx",
@@ -121,6 +133,10 @@ export const TIER_TABLES: Readonly<Record<Tier, TierTable>> = {
         },
         redis: { nodes: 3, multiAz: true, snapshotRetentionDays: 14 },
         monitoring: { alertEmails: [], logRetentionDays: 365, prometheusRetention: "15d", prometheusStorageGb: 200, errorBudgetPercent: 0.5 },
+        storage: { noncurrentVersionExpiryDays: 90, accessLogs: true, accessLogRetentionDays: 365 },
+        backups: { snapshotRetentionDays: 30, schedule: BACKUP_SCHEDULE, vaultLock: true },
+        messaging: { topics: {}, maxReceiveCount: MAX_RECEIVE_COUNT, messageRetentionDays: 4 },
+        telemetry: { traceSamplingPercent: 10, logRetentionDays: 30, traceRetentionDays: 14, lokiStorageGb: 100, tempoStorageGb: 50 },
         serviceDefaults: { replicas: 3, resources: { requests: { cpu: "500m", memory: "512Mi" }, limits: { cpu: "2", memory: "1Gi" } } },
         release: {},
         ingressClassName: "nginx",
@@ -131,6 +147,12 @@ export const TIER_TABLES: Readonly<Record<Tier, TierTable>> = {
         },
     },
 };
+
+/**
+ * local: a developer's Docker (components/local/environment.ts) with dev's defaults. It reads the services,
+ * the topics and `maxReceiveCount`; the cloud settings (network, cluster, sizes, retention) are unused there.
+ */
+export const TIER_TABLES: Readonly<Record<Tier, TierTable>> = { local: CLOUD_TIER_TABLES.dev, ...CLOUD_TIER_TABLES };
 
 /** A tier's defaults on one cloud: the shared table with that cloud's column laid over it. */
 export function tierDefaults(tier: Tier, cloud: Cloud): TierDefaults {

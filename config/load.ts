@@ -320,13 +320,14 @@ function boundText(origin: string, direction: "at least" | "at most", bound: num
     return `a number ${direction === "at least" ? "greater than" : "less than"} ${limit}`;
 }
 
-/** The schema of the value at a path, when the path leads through objects and lists only. */
+/** The schema of the value at a path, when the path leads through objects, lists and maps only. */
 function schemaAt(path: readonly PropertyKey[]): z.core.$ZodType | undefined {
     let schema: z.core.$ZodType = PlatformConfigSchema;
     for (const segment of path) {
         const unwrapped = unwrapOptional(schema);
         if (unwrapped instanceof z.ZodObject) schema = (Object.hasOwn(unwrapped.shape, String(segment)) ? unwrapped.shape[String(segment)] : undefined) as z.core.$ZodType;
         else if (unwrapped instanceof z.ZodArray) schema = unwrapped.element as z.core.$ZodType;
+        else if (unwrapped instanceof z.ZodRecord) schema = unwrapped.valueType as z.core.$ZodType;
         else return undefined;
         if (!schema) return undefined;
     }
@@ -342,6 +343,8 @@ function knownKeysAt(path: readonly PropertyKey[]): string[] {
 /** Whether the value at a path is a keyword (an enum, a format such as a CIDR, a switch, a number), so a keyword-shaped value may be shown. */
 function wantsKeyword(issue: z.core.$ZodIssue): boolean {
     if (issue.code === "invalid_value" || issue.code === "invalid_format") return true;
+    // A custom check that names something by a keyword (a service name) says so.
+    if (issue.code === "custom" && issue.params?.keyword === true) return true;
     const target = schemaAt(issue.path);
     return target instanceof z.ZodEnum || target instanceof z.ZodLiteral || target instanceof z.ZodBoolean || target instanceof z.ZodNumber;
 }

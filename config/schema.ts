@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { imagePinning } from "../policies/lib/image-reference";
-import { MIN_BACKUP_RETENTION_DAYS } from "../policies/lib/guardrails";
-import { TIERS } from "../policies/lib/tiers";
+import { MIN_BACKUP_RETENTION_DAYS, MIN_SNAPSHOT_RETENTION_DAYS } from "../policies/lib/guardrails";
+import { isDisposable, Tier, TIERS } from "../policies/lib/tiers";
 
 /**
  * The shape of one stack's configuration after the tier defaults are applied.
@@ -126,6 +126,104 @@ export const MonitoringSchema = z.strictObject({
     errorBudgetPercent: z.number().gt(0).lt(100),
 });
 
+// Uploads storage, backups, messaging, logs and traces (issue 14).
+
+export const StorageSchema = z.strictObject({
+    /** Days a replaced or deleted upload version is kept before it expires. */
+    noncurrentVersionExpiryDays: z.number().int().min(1).max(3650),
+    /** Server access logs to a log bucket of their own (required in prod). */
+    accessLogs: z.boolean(),
+    /** Days access logs are kept. */
+    accessLogRetentionDays: z.number().int().min(1).max(3650),
+});
+
+export const BackupsSchema = z.strictObject({
+    /** Days nightly snapshots of the database are kept in the backup vault; 0: no backup plan (dev). */
+    snapshotRetentionDays: z.number().int().min(0).max(3650),
+    /** When the nightly snapshot starts, as an AWS cron expression in UTC. */
+    schedule: z.string().regex(/^cron\([0-9*?,/ LW#A-Z-]{9,80}\)$/, { error: "expected an AWS cron expression such as cron(0 2 * * ? *)" }),
+    /** Lock the vault in compliance mode: nobody, root included, can delete a snapshot before it expires (prod). */
+    vaultLock: z.boolean(),
+});
+
+export const TelemetrySchema = z.strictObject({
+    /** Percent of traces the collector keeps (tail sampling); traces with an error are always kept. */
+    traceSamplingPercent: z.number().gt(0).max(100),
+    /** Days Loki keeps logs. */
+    logRetentionDays: z.number().int().min(1).max(3650),
+    /** Days Tempo keeps traces. */
+    traceRetentionDays: z.number().int().min(1).max(365),
+    /** Size of Loki's encrypted persistent volume, GiB. */
+    lokiStorageGb: z.number().int().min(10).max(4096),
+    /** Size of Tempo's encrypted persistent volume, GiB. */
+    tempoStorageGb: z.number().int().min(10).max(4096),
+});
+
+/** A domain event name: dot-separated lowercase words such as user.created. */
+const topicName = z.string().regex(/^[a-z][a-z0-9-]{0,30}(\.[a-z][a-z0-9-]{0,30}){1,3}$/, {
+    error: "expected a topic name of dot-separated lowercase words such as user.created",
+});
+
+export const TopicSchema = z.strictObject({
+    /** Services that publish to the topic. */
+    publishers: z.array(dnsLabel),
+    /** Services that each get a queue of their own subscribed to the topic. */
+    subscribers: z.array(dnsLabel),
+});
+
+export const MessagingSchema = z.strictObject({
+    /** Domain events by name, with the services that publish and subscribe to each. */
+    topics: z.record(topicName, TopicSchema),
+    /** Deliveries of a message before it moves to the subscriber's dead-letter queue. */
+    maxReceiveCount: z.number().int().min(1).max(1000),
+    /** Days a message waits in a queue, and in its dead-letter queue, before it expires (SQS allows 1-14). */
+    messageRetentionDays: z.number().int().min(1).max(14),
+});
+
+/** SNS and SQS names allow letters, digits, '-' and '_': `user.created` -> `user-created`. */
+export function topicResourceName(topic: string): string {
+    return topic.replace(/\./g, "-");
+}
+
+/** Issue-14 checks: services named by topics exist; backups and access logs meet their tier's promise. */
+function refineStorageBackupsMessaging(config: {
+    tier: Tier;
+    services: readonly { name: string }[];
+    storage: z.infer<typeof StorageSchema>;
+    backups: z.infer<typeof BackupsSchema>;
+    messaging: z.infer<typeof MessagingSchema>;
+}, ctx: z.RefinementCtx): void {
+    const issue = (path: PropertyKey[], message: string, input: unknown): void => {
+        ctx.addIssue({ code: "custom", path, message, input, params: { keyword: true } });
+    };
+    const names = config.services.map((service) => service.name);
+    for (const [topic, { publishers, subscribers }] of Object.entries(config.messaging.topics)) {
+        for (const [role, members] of [["publishers", publishers], ["subscribers", subscribers]] as const) {
+            members.forEach((member, index) => {
+                if (!names.includes(member)) issue(["messaging", "topics", topic, role, index], `a service declared in platform:services (${names.join(", ")})`, member);
+                else if (members.indexOf(member) !== index) issue(["messaging", "topics", topic, role, index], "each service once", member);
+            });
+        }
+    }
+    if (isDisposable(config.tier)) return;
+    const inTier = `in the ${config.tier} tier`;
+    if (config.backups.snapshotRetentionDays < MIN_SNAPSHOT_RETENTION_DAYS) {
+        issue(["backups", "snapshotRetentionDays"], `at least ${MIN_SNAPSHOT_RETENTION_DAYS} ${inTier}`, config.backups.snapshotRetentionDays);
+    }
+    if (config.tier === "prod" && !config.backups.vaultLock) issue(["backups", "vaultLock"], `true ${inTier}`, config.backups.vaultLock);
+    if (config.tier === "prod" && !config.storage.accessLogs) issue(["storage", "accessLogs"], `true ${inTier}`, config.storage.accessLogs);
+}
+
+/** Uploads storage and messaging have no GCP implementation yet (components/clouds/gcp.ts): asking for them is an error, not a silent no-op. */
+function refuseUnimplementedOnGcp(config: { services: readonly { storage?: boolean }[]; messaging: z.infer<typeof MessagingSchema> }, ctx: z.RefinementCtx): void {
+    const expected = "not set on gcp (uploads storage and messaging are implemented on aws only)";
+    config.services.forEach((service, index) => {
+        if (service.storage === true) ctx.addIssue({ code: "custom", path: ["services", index, "storage"], message: expected, input: true, params: { keyword: true } });
+    });
+    const topics = Object.keys(config.messaging.topics);
+    if (topics.length > 0) ctx.addIssue({ code: "custom", path: ["messaging", "topics"], message: expected, input: config.messaging.topics, params: { keyword: true } });
+}
+
 const quantity = z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G)?$/, { error: "expected a Kubernetes quantity such as 250m, 1 or 512Mi" });
 const httpPath = z.string().regex(/^\/[A-Za-z0-9._~/-]*$/, { error: "expected an HTTP path starting with /" });
 
@@ -177,6 +275,8 @@ export const ServiceSchema = z.strictObject({
     hostname: z.string().regex(/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$/, { error: "expected a DNS hostname such as api.example.com" }).optional(),
     /** AWS permissions for the service's own IAM role (IRSA); no entry, no role. */
     cloudAccess: z.array(z.strictObject({ actions: z.array(z.string().min(3)).min(1), resources: z.array(z.string().min(1)).min(1) })).optional(),
+    /** Read and write to the environment's uploads bucket (its name in UPLOADS_BUCKET). */
+    storage: z.boolean().optional(),
 });
 
 export const ServiceDefaultsSchema = z.strictObject({
@@ -211,6 +311,10 @@ export const PlatformConfigSchema = z
         postgres: PostgresSchema,
         redis: RedisSchema,
         monitoring: MonitoringSchema,
+        storage: StorageSchema,
+        backups: BackupsSchema,
+        messaging: MessagingSchema,
+        telemetry: TelemetrySchema,
         services: z.array(ServiceSchema).min(1),
         serviceDefaults: ServiceDefaultsSchema,
         release: ReleaseSchema,
@@ -239,7 +343,7 @@ export const PlatformConfigSchema = z
             if ((service.image === undefined) === (service.build === undefined)) {
                 issue(["services", index], "expected exactly one of image (a prebuilt reference) or build (a source context)", service.image ?? service.build);
             }
-            if (service.image !== undefined && config.tier !== "dev" && imagePinning(service.image).kind !== "pinned") {
+            if (service.image !== undefined && !isDisposable(config.tier) && imagePinning(service.image).kind !== "pinned") {
                 issue(["services", index, "image"], `expected a reference pinned by digest (...@sha256:<64 hex>) in the ${config.tier} tier`, service.image);
             }
             if (service.migration?.contract === "destructive" && config.tier === "prod" && config.release.maintenanceWindow === undefined) {
@@ -260,7 +364,8 @@ export const PlatformConfigSchema = z
             issue(["cluster", "publicAccessCidrs"], "expected at least one CIDR when endpointAccess is public-and-private", []);
         }
         if (config.tier === "prod") requireProductionProfile(config, issue);
-    });
+    })
+    .superRefine(refineStorageBackupsMessaging);
 
 /** The guarantees a prod stack cannot opt out of, whatever its stack file says. */
 function requireProductionProfile(
@@ -325,5 +430,5 @@ export const PLATFORM_CONFIG_SCHEMAS: Readonly<Record<Cloud, z.ZodType<Validated
         postgres: GcpPostgresSchema,
         redis: GcpRedisSchema,
         services: z.array(GcpServiceSchema).min(1),
-    }),
+    }).superRefine(refuseUnimplementedOnGcp),
 };

@@ -298,6 +298,35 @@ const OUTPUTS: Readonly<Record<string, OutputFactory>> = {
             outputs: { arn: `arn:aws:elasticache:${region}:${account}:replicationgroup:${groupId}`, primaryEndpointAddress: `master.${host}`, readerEndpointAddress: `replica.${host}`, memberClusters: members },
         };
     },
+    "aws:s3/bucket:Bucket": ({ name, inputs, seed, region }) => {
+        // The provider names a bucket from bucketPrefix plus 26 characters (a timestamp and a counter) when no name is given.
+        const bucket = typeof inputs.bucket === "string" ? inputs.bucket : `${typeof inputs.bucketPrefix === "string" ? inputs.bucketPrefix : `${name}-`}${hex(seed, 26)}`;
+        return {
+            id: bucket,
+            outputs: {
+                bucket,
+                arn: `arn:aws:s3:::${bucket}`,
+                bucketDomainName: `${bucket}.s3.amazonaws.com`,
+                bucketRegionalDomainName: `${bucket}.s3.${region}.amazonaws.com`,
+                hostedZoneId: "Z1BKCTXD74EZPE",
+                region,
+            },
+        };
+    },
+    "aws:sqs/queue:Queue": ({ name, inputs, seed, region }) => {
+        const queueName = autoName(inputs, name, seed);
+        const url = `https://sqs.${region}.amazonaws.com/${account}/${queueName}`;
+        return { id: url, outputs: { name: queueName, url, arn: `arn:aws:sqs:${region}:${account}:${queueName}` } };
+    },
+    "aws:backup/vault:Vault": ({ name, inputs, seed, region }) => {
+        const vaultName = autoName(inputs, name, seed);
+        return { id: vaultName, outputs: { name: vaultName, arn: `arn:aws:backup:${region}:${account}:backup-vault:${vaultName}`, recoveryPoints: 0 } };
+    },
+    "aws:backup/plan:Plan": ({ seed, region }) => {
+        const planId = [8, 4, 4, 4, 12].map((length, index) => hex(`${seed}${index}`, length)).join("-");
+        return { id: planId, outputs: { arn: `arn:aws:backup:${region}:${account}:backup-plan:${planId}`, version: hex(seed + "version", 32) } };
+    },
+    "aws:backup/selection:Selection": ({ seed }) => ({ id: [8, 4, 4, 4, 12].map((length, index) => hex(`${seed}${index}`, length)).join("-"), outputs: {} }),
     ...GCP_OUTPUTS,
     "docker:index/image:Image": ({ inputs, seed }) => {
         const imageName = String(inputs.imageName);
@@ -305,6 +334,24 @@ const OUTPUTS: Readonly<Record<string, OutputFactory>> = {
         const digest = `sha256:${createHash("sha256").update(seed + imageName).digest("hex")}`;
         return { id: `${imageName}@${digest}`, outputs: { imageName, repoDigest: `${repository}@${digest}`, digest } };
     },
+    "docker:index/network:Network": ({ inputs, seed }) => ({ id: hex(seed, 64), outputs: { name: inputs.name, driver: inputs.driver ?? "bridge", scope: "local", internal: false, ipamConfigs: [{ subnet: `172.${18 + (parseInt(hex(seed, 2), 16) % 10)}.0.0/16`, gateway: `172.${18 + (parseInt(hex(seed, 2), 16) % 10)}.0.1` }] } }),
+    "docker:index/volume:Volume": ({ inputs }) => ({ id: String(inputs.name), outputs: { name: inputs.name, driver: "local", mountpoint: `/var/lib/docker/volumes/${String(inputs.name)}/_data` } }),
+    "docker:index/remoteImage:RemoteImage": ({ inputs, seed }) => {
+        // A pulled image's repo digest is the one its name pins; a built one has none until pushed. The image id is the config digest.
+        const name = String(inputs.name);
+        const at = name.indexOf("@");
+        const repository = name.slice(0, at === -1 ? name.length : at).replace(/:[^/:]+$/, "");
+        const imageId = `sha256:${createHash("sha256").update(seed + name).digest("hex")}`;
+        return { id: `${imageId}${name}`, outputs: { imageId, repoDigest: at === -1 ? "" : `${repository}${name.slice(at)}` } };
+    },
+    "docker:index/container:Container": ({ inputs, seed }) => ({
+        id: hex(seed, 64),
+        outputs: {
+            name: inputs.name,
+            exitCode: null,
+            networkDatas: [{ networkName: String(((inputs.networksAdvanced as State[] | undefined)?.[0] ?? {}).name ?? "bridge"), ipAddress: `172.18.0.${2 + (parseInt(hex(seed, 2), 16) % 250)}`, gateway: "172.18.0.1" }],
+        },
+    }),
     "random:index/randomPassword:RandomPassword": ({ inputs, seed }) => {
         const length = Number(inputs.length ?? 16);
         const value = createHash("sha512").update(seed).digest("base64").replace(/[^A-Za-z0-9]/g, "").padEnd(length, "x").slice(0, length);

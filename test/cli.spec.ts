@@ -43,7 +43,7 @@ describe("the plan command", function () {
     it("bad usage exits 2 with one line", function () {
         const stack = run(["plan", "--stack", "qa"]);
         assert.equal(stack.code, 2);
-        assertOneLineError(stack.stderr, /^error: --stack must be one of dev, staging, prod, gcp-dev, gcp-staging, gcp-prod, all or a stack with a Pulumi\.<stack>\.yaml; got "qa"/);
+        assertOneLineError(stack.stderr, /^error: --stack must be one of local, dev, staging, prod, gcp-dev, gcp-staging, gcp-prod, all or a stack with a Pulumi\.<stack>\.yaml; got "qa"/);
         const output = run(["plan", "--output", "pdf=report.pdf"]);
         assert.equal(output.code, 2);
         assertOneLineError(output.stderr, /unknown format "pdf"; known formats: human, json, sarif, junit, markdown/);

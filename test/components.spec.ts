@@ -21,6 +21,17 @@ const UNTAGGABLE = new Set([
     "aws:kms/alias:Alias",
     "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
     "aws:iam/rolePolicy:RolePolicy",
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    "aws:s3/bucketVersioning:BucketVersioning",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    "aws:s3/bucketPolicy:BucketPolicy",
+    "aws:s3/bucketLogging:BucketLogging",
+    "aws:sqs/queuePolicy:QueuePolicy",
+    "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy",
+    "aws:backup/selection:Selection",
+    "aws:backup/vaultLockConfiguration:VaultLockConfiguration",
 ]);
 
 function component(stack: RenderedStack, type: string): RenderedResource {
@@ -35,6 +46,13 @@ function urnOf(stack: RenderedStack, type: string): string {
 function logGroupNamed(stack: RenderedStack, name: string): RenderedResource {
     const found = ofType(stack, "aws:cloudwatch/logGroup:LogGroup").filter((group) => plainInputs(group).name === name);
     assert.equal(found.length, 1, `one log group named ${name} in ${stack.stack}`);
+    return found[0];
+}
+
+/** The kube-prometheus-stack release (the telemetry charts are specified in program-storage-messaging.spec.ts). */
+function monitoringRelease(stack: RenderedStack): RenderedResource {
+    const found = ofType(stack, "kubernetes:helm.sh/v3:Release").filter((release) => plainInputs(release).chart === "kube-prometheus-stack");
+    assert.equal(found.length, 1, `one kube-prometheus-stack release in ${stack.stack}`);
     return found[0];
 }
 
@@ -75,11 +93,14 @@ describe("components, per tier", function () {
                 const types = stack.resources.filter((resource) => !resource.custom).map((resource) => resource.type).sort();
                 assert.deepEqual(types, [
                     "platform:app:AppNamespace", "platform:app:Service", "platform:app:Service",
-                    "platform:cluster:Cluster", "platform:cluster:WorkloadIdentity", "platform:data:Postgres", "platform:data:Redis", "platform:index:Platform",
-                    "platform:monitoring:Monitoring", "platform:network:Network",
+                    ...(stackName === "dev" ? [] : ["platform:backups:DatabaseBackups"]),
+                    // The cluster's own (EBS CSI driver), the api's and the worker's (uploads, topics, queues).
+                    "platform:cluster:Cluster", "platform:cluster:WorkloadIdentity", "platform:cluster:WorkloadIdentity", "platform:cluster:WorkloadIdentity",
+                    "platform:data:Postgres", "platform:data:Redis", "platform:index:Platform",
+                    "platform:messaging:Messaging", "platform:monitoring:Monitoring", "platform:network:Network",
                     ...(stackName === "dev" ? ["platform:registry:BuiltImage"] : []),
                     "platform:registry:ContainerRegistry",
-                    "platform:secrets:SecretStore", "pulumi:pulumi:Stack",
+                    "platform:secrets:SecretStore", "platform:storage:ObjectStorage", "platform:telemetry:Telemetry", "pulumi:pulumi:Stack",
                 ]);
             });
 
@@ -185,7 +206,7 @@ describe("components, per tier", function () {
                 const storageClass = plainInputs(single(stack, "kubernetes:storage.k8s.io/v1:StorageClass"));
                 assert.deepEqual(storageClass.parameters, { type: "gp3", encrypted: "true", kmsKeyId: keyArn });
                 assert.equal(storageClass.reclaimPolicy, stackName === "dev" ? "Delete" : "Retain");
-                const values = plainInputs(single(stack, "kubernetes:helm.sh/v3:Release")).values as { prometheus: { prometheusSpec: { storageSpec: { volumeClaimTemplate: { spec: Inputs } } } } };
+                const values = plainInputs(monitoringRelease(stack)).values as { prometheus: { prometheusSpec: { storageSpec: { volumeClaimTemplate: { spec: Inputs } } } } };
                 const claim = values.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec;
                 assert.equal(claim.storageClassName, "gp3-encrypted");
                 assert.deepEqual(claim.resources, { requests: { storage: `${{ dev: 20, staging: 50, prod: 200 }[stackName]}Gi` } });
@@ -257,7 +278,7 @@ describe("components, per tier", function () {
             });
 
             it("Monitoring: alert topic, Postgres and Redis alarms, pinned kube-prometheus-stack and alert rules", function () {
-                const topic = single(stack, "aws:sns/topic:Topic");
+                const [topic] = ofType(stack, "aws:sns/topic:Topic").filter((candidate) => candidate.name.endsWith("-monitoring-alerts"));
                 assert.equal(plainInputs(topic).kmsMasterKeyId, single(stack, "aws:kms/key:Key").outputs.arn);
                 const alarms = ofType(stack, "aws:cloudwatch/metricAlarm:MetricAlarm").map(plainInputs);
                 const redisNodes = Number(plainInputs(single(stack, "aws:elasticache/replicationGroup:ReplicationGroup")).numCacheClusters);
@@ -277,15 +298,15 @@ describe("components, per tier", function () {
                 const redisDimensions = alarms.filter((alarm) => alarm.namespace === "AWS/ElastiCache").map((alarm) => (alarm.dimensions as Inputs).CacheClusterId);
                 assert.ok(redisDimensions.includes(`platform-${stackName}-redis-001`));
 
-                const release = plainInputs(single(stack, "kubernetes:helm.sh/v3:Release"));
+                const release = plainInputs(monitoringRelease(stack));
                 assert.equal(release.chart, "kube-prometheus-stack");
                 assert.match(String(release.version), /^\d+\.\d+\.\d+$/);
                 assert.equal(release.version, KUBE_PROMETHEUS_STACK_CHART.version);
                 // One secret inside makes the whole values object secret, as the engine would store it.
-                assert.ok(isSecretEnvelope(single(stack, "kubernetes:helm.sh/v3:Release").inputs.values), "release values holding the Grafana password are secret");
+                assert.ok(isSecretEnvelope(monitoringRelease(stack).inputs.values), "release values holding the Grafana password are secret");
 
                 const rule = single(stack, "kubernetes:monitoring.coreos.com/v1:PrometheusRule");
-                assert.ok(rule.dependencies.includes(urnOf(stack, "kubernetes:helm.sh/v3:Release")), "rules wait for the chart's CRDs");
+                assert.ok(rule.dependencies.includes(monitoringRelease(stack).urn), "rules wait for the chart's CRDs");
                 const rules = ((plainInputs(rule).spec as Inputs).groups as { rules: { alert?: string; record?: string }[] }[]).flatMap((group) => group.rules);
                 assert.deepEqual(rules.flatMap((entry) => entry.alert ?? []), ["ErrorBudgetFastBurn", "ErrorBudgetSlowBurn", "ErrorBudgetExhausted", "HealthProbeFailing", "ContainerNotReady"]);
                 assert.ok(rules.some((entry) => entry.record === "service:http_errors:ratio_rate7d"), "the budget ratio the alerts and predeploy read is recorded");

@@ -63,7 +63,7 @@ function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => output.apply((value) => resolve(value)));
 }
 
-const TOP_LEVEL_KEYS = "tier, cloud, costCentre, network, cluster, registry, secretStore, postgres, redis, monitoring, services, serviceDefaults, release, ingressClassName, apiKeys, jwtSecret";
+const TOP_LEVEL_KEYS = "tier, cloud, costCentre, network, cluster, registry, secretStore, postgres, redis, monitoring, storage, backups, messaging, telemetry, services, serviceDefaults, release, ingressClassName, apiKeys, jwtSecret";
 const POSTGRES_KEYS = "engineVersion, instanceClass, storageGb, maxStorageGb, multiAz, deletionProtection, backupRetentionDays, performanceInsights";
 
 describe("stack configuration", () => {
@@ -289,7 +289,7 @@ describe("stack configuration", () => {
             assert.deepEqual(error.problems, [
                 {
                     key: "platform:tier",
-                    expected: "one of dev, staging, prod (set platform:tier when the stack name is not a tier)",
+                    expected: "one of local, dev, staging, prod (set platform:tier when the stack name is not a tier)",
                     found: "a secret value (not shown)",
                 },
             ]);
@@ -302,20 +302,20 @@ describe("stack configuration", () => {
             assert.deepEqual(error.problems, [
                 {
                     key: "platform:tier",
-                    expected: "one of dev, staging, prod (set platform:tier when the stack name is not a tier)",
+                    expected: "one of local, dev, staging, prod (set platform:tier when the stack name is not a tier)",
                     found: 'nothing, and the stack name "prod-eu" is not a tier',
                 },
             ]);
             assert.equal(
                 error.message,
                 "Pulumi.prod-eu.yaml: invalid stack configuration (1 problem):\n" +
-                    '  - platform:tier: expected one of dev, staging, prod (set platform:tier when the stack name is not a tier); found nothing, and the stack name "prod-eu" is not a tier',
+                    '  - platform:tier: expected one of local, dev, staging, prod (set platform:tier when the stack name is not a tier); found nothing, and the stack name "prod-eu" is not a tier',
             );
         });
 
         it("platform:tier that is not a tier", () => {
             assert.deepEqual(problemsOf({ stack: "prod-eu", values: { ...BASE, "platform:tier": "production" } }), [
-                { key: "platform:tier", expected: "one of dev, staging, prod (set platform:tier when the stack name is not a tier)", found: '"production"' },
+                { key: "platform:tier", expected: "one of local, dev, staging, prod (set platform:tier when the stack name is not a tier)", found: '"production"' },
             ]);
         });
 

@@ -125,6 +125,8 @@ describe("data stores and IAM on a stack export from another project", function 
     it("reports every mistake, once per rule, as mandatory in prod", function () {
         assert.deepEqual(findings.filter((finding) => !finding.startsWith("environment-parity")).sort(), [
             "cache-authentication | sessions | mandatory | ElastiCache replication group sessions accepts connections without authentication (no authToken, authTokenWo or userGroupIds)",
+            "database-backups-retained | orders | mandatory | RDS cluster orders has no nightly snapshots kept 30 days: no AWS Backup plan in this stack that keeps them that long selects it",
+            "database-backups-retained | orders | mandatory | RDS cluster orders keeps 1 days of point-in-time recovery (backupRetentionPeriod); at least 7 are required",
             "deletion-protection-and-backups | orders | mandatory | RDS cluster orders can be deleted (deletionProtection is not true)",
             "deletion-protection-and-backups | orders | mandatory | RDS cluster orders has backupRetentionPeriod 1; at least 7 days of automated backups are required",
             "encryption-at-rest | mongo | mandatory | EC2 instance mongo has an unencrypted block device: ebsBlockDevices[0] (/dev/sdf) (set encrypted: true)",

@@ -60,7 +60,12 @@ describe("releases: migrations, build metadata and network access", function () 
             stack: "staging",
             configOverrides: {
                 "platform:apiKeys": JSON.stringify({ stripe: "placeholder-stripe-key-for-tests" }),
-                "platform:services": stagingServices((services) => (services[0].secrets = ["databaseUrl", "apiKeys.stripe"])),
+                "platform:services": stagingServices((services) => {
+                    services[0].secrets = ["databaseUrl", "apiKeys.stripe"];
+                    delete services[0].storage;
+                }),
+                // No topics: neither service calls a cloud API here.
+                "platform:messaging": JSON.stringify({ topics: {} }),
             },
             extraSecretKeys: ["platform:apiKeys"],
         });
@@ -108,9 +113,11 @@ describe("network policy of a service and labels of every Kubernetes object", fu
             { podSelector: { matchLabels: { "app.kubernetes.io/part-of": "platform" } } },
         ]);
         assert.deepEqual(spec.ingress[0].ports, [{ protocol: "TCP", port: 8080 }]);
-        assert.equal(spec.egress.length, 1, "no internet egress without API keys or cloud access");
+        assert.equal(spec.egress.length, 3, "the data stores, the telemetry collector, and HTTPS for the cloud APIs it calls (uploads bucket, topics, queues)");
         assert.deepEqual(spec.egress[0].to?.map((peer) => peer.ipBlock.cidr), ["10.30.0.0/20", "10.30.16.0/20", "10.30.32.0/20"]);
         assert.deepEqual(spec.egress[0].ports, [{ protocol: "TCP", port: 5432 }, { protocol: "TCP", port: 6379 }]);
+        assert.deepEqual(spec.egress[1].ports, [{ protocol: "TCP", port: 4317 }, { protocol: "TCP", port: 4318 }]);
+        assert.deepEqual(spec.egress[2], { ports: [{ protocol: "TCP", port: 443 }] });
     });
 
     it("every Kubernetes object carries the platform's tags as labels", async function () {
@@ -124,7 +131,7 @@ describe("network policy of a service and labels of every Kubernetes object", fu
                     assert.equal(labels[key], value, `${object.urn} label ${key}`);
                 }
             }
-            const values = plainInputs(ofType(stack, "kubernetes:helm.sh/v3:Release")[0]).values as { commonLabels: Inputs };
+            const values = plainInputs(ofType(stack, "kubernetes:helm.sh/v3:Release").find((release) => plainInputs(release).chart === "kube-prometheus-stack")!).values as { commonLabels: Inputs };
             assert.equal(values.commonLabels.environment, stackName, "the chart's objects are labelled too");
         }
     });

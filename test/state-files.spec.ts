@@ -92,7 +92,7 @@ function probeRule(property: string, seen: unknown[] = []): ResourceRule {
         rationale: "test",
         remediation: "none",
         resourceTypes: ["*"],
-        enforcement: { dev: "mandatory", staging: "mandatory", prod: "mandatory" },
+        enforcement: { local: "mandatory", dev: "mandatory", staging: "mandatory", prod: "mandatory" },
         exemptable: false,
         check: (subject) => {
             const value = subject.props[property];

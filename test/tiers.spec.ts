@@ -5,6 +5,12 @@ import { RenderedStack } from "../engine/render";
 import { ofType, plainInputs, PROJECT_DIR, renderedStack, single } from "./support/stacks";
 
 type Inputs = Record<string, unknown>;
+/** The values of the one release of a chart. */
+function chartValues(stack: RenderedStack, chart: string): unknown {
+    const releases = ofType(stack, "kubernetes:helm.sh/v3:Release").filter((release) => plainInputs(release).chart === chart);
+    assert.equal(releases.length, 1, `one ${chart} release in ${stack.stack}`);
+    return plainInputs(releases[0]).values;
+}
 const yesNo = (value: unknown): string => (value === true ? "yes" : "no");
 const inputsOf = (stack: RenderedStack, type: string): Inputs => plainInputs(single(stack, type));
 
@@ -56,7 +62,7 @@ const EXTRACTORS: Readonly<Record<string, (stack: RenderedStack) => string>> = {
         return String(days[0]);
     },
     "Prometheus retention (volume GiB)": (stack) => {
-        const values = plainInputs(single(stack, "kubernetes:helm.sh/v3:Release")).values as { prometheus: { prometheusSpec: { retention: string; storageSpec: { volumeClaimTemplate: { spec: { resources: { requests: { storage: string } } } } } } } };
+        const values = chartValues(stack, "kube-prometheus-stack") as { prometheus: { prometheusSpec: { retention: string; storageSpec: { volumeClaimTemplate: { spec: { resources: { requests: { storage: string } } } } } } } };
         const spec = values.prometheus.prometheusSpec;
         return `${spec.retention} (${spec.storageSpec.volumeClaimTemplate.spec.resources.requests.storage.replace(/Gi$/, "")})`;
     },
@@ -77,6 +83,29 @@ const EXTRACTORS: Readonly<Record<string, (stack: RenderedStack) => string>> = {
         const values = new Set(ofType(stack, "kubernetes:apps/v1:Deployment").map((deployment) => (((plainInputs(deployment).spec as Inputs).strategy as Inputs).rollingUpdate as Inputs).maxUnavailable));
         assert.equal(values.size, 1);
         return String([...values][0]);
+    },
+    "uploads noncurrent versions kept days": (stack) => {
+        const days = ofType(stack, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+            .filter((lifecycle) => lifecycle.name.endsWith("-uploads-lifecycle"))
+            .map((lifecycle) => ((plainInputs(lifecycle).rules as Inputs[])[0].noncurrentVersionExpiration as Inputs).noncurrentDays);
+        return days.join(", ");
+    },
+    "uploads access logs": (stack) => yesNo(ofType(stack, "aws:s3/bucketLogging:BucketLogging").length > 0),
+    "nightly snapshots kept days (vault lock)": (stack) => {
+        const plans = ofType(stack, "aws:backup/plan:Plan");
+        if (plans.length === 0) return "none";
+        const days = ((plainInputs(plans[0]).rules as Inputs[])[0].lifecycle as Inputs).deleteAfter;
+        return `${String(days)} (${yesNo(ofType(stack, "aws:backup/vaultLockConfiguration:VaultLockConfiguration").length > 0)})`;
+    },
+    "trace sampling (errors always kept)": (stack) => {
+        const config = (chartValues(stack, "opentelemetry-collector") as { config: { processors: { tail_sampling: { policies: { probabilistic?: { sampling_percentage: number } }[] } } } }).config;
+        return `${String(config.processors.tail_sampling.policies.find((policy) => policy.probabilistic)?.probabilistic?.sampling_percentage)}%`;
+    },
+    "log / trace retention days": (stack) => {
+        const days = (value: unknown): number => parseInt(String(value), 10) / 24;
+        const loki = chartValues(stack, "loki") as { loki: { limits_config: Inputs } };
+        const tempo = chartValues(stack, "tempo") as { tempo: Inputs };
+        return `${days(loki.loki.limits_config.retention_period)} / ${days(tempo.tempo.retention)}`;
     },
     "PodDisruptionBudgets": (stack) => String(ofType(stack, "kubernetes:policy/v1:PodDisruptionBudget").length),
     "autoscalers": (stack) => String(ofType(stack, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler").length),

@@ -42,8 +42,8 @@ audit reads what is deployed (or what a preview would deploy) and judges it like
 Secrets in the file are never decrypted and never printed.
 
 Options:
-  --stack <name>                 plan: dev, staging, prod, gcp-dev, gcp-staging, gcp-prod, another stack
-                                 with a Pulumi.<name>.yaml, or all (default: all six)
+  --stack <name>                 plan: local, dev, staging, prod, gcp-dev, gcp-staging, gcp-prod, another
+                                 stack with a Pulumi.<name>.yaml, or all (default: all seven)
   --tier <tier>                  audit: the tier whose enforcement applies (default: from the stack
                                  name in the file's URNs, else prod, the strictest)
   --policy-pack-config <file>    per-rule enforcement and exemptions, the file pulumi's
@@ -176,7 +176,8 @@ async function plan(options: Options): Promise<Report> {
             process.stderr.write(report.error ? `  ${report.stack}: cannot render\n` : `  ${report.stack}: ${report.resources.length} resources, ${report.findings.length} findings in ${report.durationMs} ms\n`),
     });
     return buildReport("plan", stacks, ALL_RULES, {
-        parity: stacks.some((stack) => !stack.error) ? parityRows(stacks) : undefined,
+        // A local stack is never compared: a plan of it alone has no parity table.
+        parity: stacks.some((stack) => !stack.error && stack.tier !== "local") ? parityRows(stacks) : undefined,
         diff: previous ? diffReports(previous, { stacks }) : undefined,
     });
 }

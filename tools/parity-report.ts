@@ -14,7 +14,8 @@ const BASELINE_COLUMNS: Readonly<Record<ParityCloud, string>> = { aws: "prod (ba
  */
 export function parityRows(stacks: readonly StackReport[]): ParityRow[] {
     const byCloud = new Map<ParityCloud, Map<string, Fingerprint>>();
-    for (const stack of stacks.filter((entry) => entry.error === undefined)) {
+    // A local stack (Docker on a laptop) mirrors nothing; parity never compares it.
+    for (const stack of stacks.filter((entry) => entry.error === undefined && entry.tier !== "local")) {
         const resources = stack.resources.map(reportedAsPolicyResource);
         const cloud = cloudOf(resources);
         const columns = byCloud.get(cloud) ?? new Map<string, Fingerprint>();

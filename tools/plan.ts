@@ -12,7 +12,8 @@ import { describeStackConfigFinding, scanStackConfig } from "../policies/lib/sta
 import { StackReport } from "./report";
 
 /** The stacks `plan` renders by default: the AWS tiers, and the same tiers on Google Cloud. */
-export const ALL_STACKS: readonly string[] = [...TIERS, ...TIERS.map((tier) => `gcp-${tier}`)];
+// The local tier runs on Docker, not in a cloud: there is no gcp-local.
+export const ALL_STACKS: readonly string[] = [...TIERS, ...TIERS.filter((tier) => tier !== "local").map((tier) => `gcp-${tier}`)];
 
 export interface PlanOptions {
     readonly projectDir: string;

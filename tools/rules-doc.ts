@@ -10,8 +10,8 @@ const END = "<!-- rules:end -->";
 /** The README's rule reference, written from each rule's own metadata so that docs cannot drift. */
 export function rulesMarkdown(rules: readonly Rule[]): string {
     const lines = [
-        "| rule | severity | dev | staging | prod | exemptable | checks |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        `| rule | severity | ${TIERS.join(" | ")} | exemptable | checks |`,
+        `| --- | --- | ${TIERS.map(() => "---").join(" | ")} | --- | --- |`,
         ...rules.map((rule) => `| [\`${rule.name}\`](#${rule.name}) | ${rule.severity} | ${TIERS.map((tier) => rule.enforcement[tier]).join(" | ")} | ${rule.exemptable ? "yes" : "**no**"} | ${rule.description} |`),
         "",
     ];

@@ -58,13 +58,14 @@ export class Service extends pulumi.ComponentResource {
             stringData: Object.fromEntries(secretNames.map((key) => [key, args.secretEnv[key]])),
         }, k8sOpts);
 
-        const env_: { name: string; value?: string; valueFrom?: k8s.types.input.core.v1.EnvVarSource }[] = [
+        const env_: { name: string; value?: pulumi.Input<string>; valueFrom?: k8s.types.input.core.v1.EnvVarSource }[] = [
             { name: "PORT", value: String(service.port) },
             { name: "BUILD_SHA", value: args.release.sha },
             { name: "BUILD_DATE", value: args.release.date },
             { name: "BUILD_ACTOR", value: args.release.actor },
             { name: "APP_ENV", value: env.stack },
             ...Object.entries(service.env).sort(([a], [b]) => a.localeCompare(b)).map(([key, value]) => ({ name: key, value })),
+            ...Object.entries(args.platformEnv ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([key, value]) => ({ name: key, value })),
             ...secretNames.map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: `${service.name}-secrets`, key } } })),
         ];
         const resources = { requests: { ...service.resources.requests }, limits: { ...service.resources.limits } };
@@ -100,8 +101,9 @@ export class Service extends pulumi.ComponentResource {
                 "app.kubernetes.io/instance": `${service.name}-${env.stack}-migration`,
                 [MIGRATION_CONTRACT_LABEL]: contract,
             };
-            const suffix = image.apply((reference) =>
-                createHash("sha256").update(JSON.stringify({ reference, command, contract, env: migrationEnv })).digest("hex").slice(0, 8),
+            // Platform variables (bucket, topic, queue names) are outputs: hash their values, not the Output objects.
+            const suffix = pulumi.all([image, pulumi.output(migrationEnv)]).apply(([reference, resolvedEnv]) =>
+                createHash("sha256").update(JSON.stringify({ reference, command, contract, env: resolvedEnv })).digest("hex").slice(0, 8),
             );
             migration = new k8s.batch.v1.Job(`${name}-migrate`, {
                 metadata: { name: pulumi.interpolate`${service.name}-migrate-${suffix}`, namespace: args.namespace, labels: migrationLabels },
@@ -190,8 +192,12 @@ export class Service extends pulumi.ComponentResource {
                         ports: dataStorePorts.map((port) => ({ protocol: "TCP", port })),
                     }]),
                     ...(args.identityEgress ?? []).map(({ cidr, port }) => ({ to: [{ ipBlock: { cidr } }], ports: [{ protocol: "TCP", port }] })),
+                    ...(args.telemetry ? [{
+                        to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.telemetry.namespace } } }],
+                        ports: args.telemetry.ports.map((port) => ({ protocol: "TCP", port })),
+                    }] : []),
                     // HTTPS out for cloud APIs (IRSA) and third-party APIs whose keys the service holds.
-                    ...(service.cloudAccess || service.secrets.some((secret) => secret.startsWith("apiKeys.")) ? [{ ports: [{ protocol: "TCP", port: 443 }] }] : []),
+                    ...(service.cloudAccess || args.callsCloudApis || service.secrets.some((secret) => secret.startsWith("apiKeys.")) ? [{ ports: [{ protocol: "TCP", port: 443 }] }] : []),
                 ],
             },
         }, k8sOpts);

@@ -38,6 +38,12 @@ export interface ServiceArgs {
     readonly release: { readonly sha: string; readonly date: string; readonly actor: string };
     /** Secret environment variables (name -> secret output), delivered through a Kubernetes Secret. */
     readonly secretEnv: Readonly<Record<string, pulumi.Output<string>>>;
+    /** Plain variables the platform gives the service (uploads bucket, topics, queues, telemetry endpoint). */
+    readonly platformEnv?: Readonly<Record<string, pulumi.Input<string>>>;
+    /** Where the service sends logs and traces (OTLP): its network policy lets it reach the collector there. */
+    readonly telemetry?: { readonly namespace: string; readonly ports: readonly number[] };
+    /** The service calls cloud APIs (storage, messaging), so its network policy lets it out on HTTPS. */
+    readonly callsCloudApis?: boolean;
     /** Annotations that bind the service account to a cloud identity (workload identity). */
     readonly serviceAccountAnnotations?: pulumi.Input<Record<string, string>>;
     /** Where the pod gets its workload identity's credentials, when the cloud serves them in-cluster (GKE's metadata server). */

@@ -1,7 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AwsCluster } from "../cluster/aws";
+import { AwsDatabaseBackups } from "../backups/aws";
 import { AwsWorkloadIdentity } from "../cluster/workload-identity-aws";
+import { AwsMessaging } from "../messaging/aws";
 import { AwsMonitoring } from "../monitoring/aws";
 import { EnvironmentContext, resourceName, standardTags } from "../naming";
 import { AwsNetwork } from "../network/aws";
@@ -10,6 +12,7 @@ import { AwsRedis } from "../redis/aws";
 import { AwsContainerRegistry } from "../registry/aws";
 import { AwsBuiltImage } from "../registry/image-aws";
 import { AwsSecretStore } from "../secrets/aws";
+import { AwsObjectStorage } from "../storage/aws";
 import { CloudEnvironment, CloudEnvironmentArgs, required } from "./types";
 
 /**
@@ -21,6 +24,7 @@ export function awsEnvironment({ parent, name, config, environment }: CloudEnvir
     const child = { parent, providers: [provider] };
     const key = createKey(parent, name, environment, config.region, provider);
     let cluster: AwsCluster | undefined;
+    let database: AwsPostgres | undefined;
     const nodeSecurityGroups = (what: string): pulumi.Output<string>[] => [required(cluster, "the cluster", what).nodeSecurityGroupId];
 
     return {
@@ -32,7 +36,7 @@ export function awsEnvironment({ parent, name, config, environment }: CloudEnvir
         registry: (componentName, args) => new AwsContainerRegistry(componentName, args, child),
         cluster: (componentName, args) => (cluster = new AwsCluster(componentName, args, child)),
         secretStore: (componentName, args) => new AwsSecretStore(componentName, args, child),
-        postgres: (componentName, args) => new AwsPostgres(componentName, { ...args, clientSecurityGroupIds: nodeSecurityGroups("Postgres") }, child),
+        postgres: (componentName, args) => (database = new AwsPostgres(componentName, { ...args, clientSecurityGroupIds: nodeSecurityGroups("Postgres") }, child)),
         redis: (componentName, args) => new AwsRedis(componentName, {
             ...args,
             clientSecurityGroupIds: nodeSecurityGroups("Redis"),
@@ -44,6 +48,9 @@ export function awsEnvironment({ parent, name, config, environment }: CloudEnvir
             return new AwsWorkloadIdentity(componentName, { ...args, oidcProviderArn: oidc.oidcProviderArn, oidcIssuerUrl: oidc.oidcIssuerUrl }, child);
         },
         builtImage: (componentName, args) => new AwsBuiltImage(componentName, args, child),
+        objectStorage: (componentName, args) => new AwsObjectStorage(componentName, args, child),
+        databaseBackups: (componentName, args) => new AwsDatabaseBackups(componentName, { ...args, databaseArn: required(database, "Postgres", "its backups").arn }, child),
+        messaging: (componentName, args) => new AwsMessaging(componentName, args, child),
     };
 }
 
@@ -74,6 +81,14 @@ function createKey(parent: pulumi.Resource, name: string, env: EnvironmentContex
                     Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
                     Resource: "*",
                     Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": pulumi.interpolate`arn:aws:logs:${region}:${identity.accountId}:*` } },
+                },
+                {
+                    Sid: "SnsDeliversToEncryptedQueues",
+                    Effect: "Allow",
+                    Principal: { Service: "sns.amazonaws.com" },
+                    Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+                    Resource: "*",
+                    Condition: { StringEquals: { "aws:SourceAccount": identity.accountId } },
                 },
                 {
                     Sid: "CloudWatchAlarmsPublishToEncryptedTopic",

@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../../config/load";
 import { ClusterArgs, ClusterRef, WorkloadIdentityArgs, WorkloadIdentityRef } from "../cluster/types";
+import { DatabaseBackupsArgs, DatabaseBackupsRef } from "../backups/types";
+import { MessagingArgs, MessagingRef } from "../messaging/types";
 import { MonitoringArgs, MonitoringRef } from "../monitoring/types";
 import { EnvironmentContext } from "../naming";
 import { NetworkArgs, NetworkRef } from "../network/types";
@@ -8,6 +10,7 @@ import { PostgresArgs, PostgresRef } from "../postgres/types";
 import { RedisArgs, RedisRef } from "../redis/types";
 import { BuiltImageArgs, BuiltImageRef, ContainerRegistryArgs, ContainerRegistryRef } from "../registry/types";
 import { SecretStoreArgs, SecretStoreRef } from "../secrets/types";
+import { ObjectStorageArgs, ObjectStorageRef } from "../storage/types";
 
 /**
  * One cloud's implementation of every component, for one environment. The platform calls these in
@@ -33,6 +36,14 @@ export interface CloudEnvironment {
     monitoring(name: string, args: MonitoringArgs): MonitoringRef;
     workloadIdentity(name: string, args: WorkloadIdentityArgs): WorkloadIdentityRef;
     builtImage(name: string, args: BuiltImageArgs): BuiltImageRef;
+    /**
+     * Uploads storage, nightly database snapshots and messaging, where the cloud has them implemented (AWS).
+     * A stack that asks for one on a cloud without it is refused by the config (config/schema.ts).
+     */
+    objectStorage?(name: string, args: ObjectStorageArgs): ObjectStorageRef;
+    /** Snapshots of the database the `postgres` step created. */
+    databaseBackups?(name: string, args: Omit<DatabaseBackupsArgs, "databaseArn">): DatabaseBackupsRef;
+    messaging?(name: string, args: MessagingArgs): MessagingRef;
 }
 
 /** What a cloud's factory gets: the platform component (parent of everything), its name and the config. */

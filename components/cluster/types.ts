@@ -57,7 +57,13 @@ export interface WorkloadIdentityArgs {
      * Exactly what the workload may do: on AWS IAM actions on resource ARNs; on GCP IAM roles
      * (`roles/...`) on full resource names (`//storage.googleapis.com/projects/_/buckets/uploads`).
      */
-    readonly statements: readonly { readonly actions: readonly string[]; readonly resources: readonly pulumi.Input<string>[] }[];
+    readonly statements: readonly AccessStatement[];
+}
+
+/** One grant to a workload: IAM actions on resource ARNs (AWS), or IAM roles on full resource names (GCP). */
+export interface AccessStatement {
+    readonly actions: readonly string[];
+    readonly resources: readonly pulumi.Input<string>[];
 }
 
 export interface WorkloadIdentityRef {

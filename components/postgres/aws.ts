@@ -21,6 +21,8 @@ export class AwsPostgres extends pulumi.ComponentResource implements PostgresRef
     readonly databaseName: string;
     readonly username: string;
     readonly instanceIdentifier: pulumi.Output<string>;
+    /** The instance's ARN, which AWS Backup selects it by. */
+    readonly arn: pulumi.Output<string>;
 
     constructor(name: string, args: AwsPostgresArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:data:Postgres", name, args, opts);
@@ -102,6 +104,7 @@ export class AwsPostgres extends pulumi.ComponentResource implements PostgresRef
         this.address = instance.address;
         this.port = instance.port;
         this.instanceIdentifier = instance.identifier;
+        this.arn = instance.arn;
         this.databaseName = args.databaseName;
         this.username = args.username;
         this.registerOutputs({ address: this.address, port: this.port });

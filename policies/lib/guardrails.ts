@@ -20,3 +20,6 @@ export const MAX_KEY_ROTATION_DAYS = 90;
  * a key the project controls, audits and can revoke, which staging and prod data needs and dev does not.
  */
 export const CMEK_REQUIRED_TIERS: readonly Tier[] = ["staging", "prod"];
+
+/** Days nightly database snapshots are kept in the backup vault outside dev. */
+export const MIN_SNAPSHOT_RETENTION_DAYS = 30;

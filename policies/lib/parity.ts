@@ -156,6 +156,7 @@ export function fingerprint(resources: readonly ResourceUnderTest[]): Fingerprin
     const caches = ofType(resources, "aws:elasticache/replicationGroup:ReplicationGroup");
     const repositories = ofType(resources, "aws:ecr/repository:Repository");
     const releases = ofType(resources, "kubernetes:helm.sh/v3:Release");
+    const backupPlans = ofType(resources, "aws:backup/plan:Plan");
     const natGateways = ofType(resources, "aws:ec2/natGateway:NatGateway");
     const subnets = ofType(resources, "aws:ec2/subnet:Subnet");
 
@@ -169,12 +170,19 @@ export function fingerprint(resources: readonly ResourceUnderTest[]): Fingerprin
         (caches.length > 0 || gcp.caches.length > 0) && "redis",
         (ofType(resources, "aws:sns/topic:Topic").length > 0 || ofType(resources, GCP_NOTIFICATION_CHANNEL).length > 0) && "alerting",
         releases.some((release) => release.props.chart === "kube-prometheus-stack") && "prometheus",
+        ofType(resources, "aws:s3/bucket:Bucket").length > 0 && "object-storage",
+        backupPlans.length > 0 && "backups",
+        ofType(resources, "aws:sqs/queue:Queue").length > 0 && "messaging",
+        releases.some((release) => release.props.chart === "opentelemetry-collector") && "telemetry",
     ].filter(Boolean).join(", "));
 
     set("engines.kubernetes", uniform(clusters.map((cluster) => cluster.props.version)));
     set("engines.postgres", uniform(databases.map((db) => String(db.props.engineVersion ?? "").split(".")[0])));
     set("engines.redis", uniform(caches.map((cache) => cache.props.engineVersion)));
-    set("engines.monitoringChart", uniform(releases.map((release) => `${String(release.props.chart)}@${String(release.props.version)}`)));
+    set("engines.monitoringChart", uniform(releases.filter((release) => release.props.chart === "kube-prometheus-stack").map((release) => `${String(release.props.chart)}@${String(release.props.version)}`)));
+    set("engines.charts", releases.map((release) => `${String(release.props.chart)}@${String(release.props.version)}`).sort().join(", "));
+    // Nightly snapshots: how long the backup plans keep them (none in dev).
+    set("security.backups.snapshotRetentionDays", uniform(backupPlans.flatMap((plan) => (Array.isArray(plan.props.rules) ? plan.props.rules : []).map((rule) => get(rule, "lifecycle", "deleteAfter")))));
 
     set("security.cluster.publicEndpoint", uniform(clusters.map((cluster) => get(cluster.props, "vpcConfig", "endpointPublicAccess") ?? true)));
     set("security.cluster.secretsEncrypted", uniform(clusters.map((cluster) => JSON.stringify(get(cluster.props, "encryptionConfig", "resources") ?? []).includes("secrets"))));

@@ -62,10 +62,10 @@ export interface StackRule extends RuleMetadata {
 
 export type Rule = ResourceRule | StackRule;
 
-/** Mandatory in staging and prod, advisory in dev: the default for most guardrails. */
-export const STRICT_OUTSIDE_DEV: Readonly<Record<Tier, EnforcementLevel>> = { dev: "advisory", staging: "mandatory", prod: "mandatory" };
+/** Mandatory in staging and prod, advisory in dev and local: the default for most guardrails. */
+export const STRICT_OUTSIDE_DEV: Readonly<Record<Tier, EnforcementLevel>> = { local: "advisory", dev: "advisory", staging: "mandatory", prod: "mandatory" };
 /** Mandatory everywhere. */
-export const ALWAYS_MANDATORY: Readonly<Record<Tier, EnforcementLevel>> = { dev: "mandatory", staging: "mandatory", prod: "mandatory" };
+export const ALWAYS_MANDATORY: Readonly<Record<Tier, EnforcementLevel>> = { local: "mandatory", dev: "mandatory", staging: "mandatory", prod: "mandatory" };
 
 /** Whether a type token matches a resourceTypes entry: the token itself, `*`, or `<prefix>*<suffix>` (one star, compared by ends: linear). */
 export function matchesTypePattern(pattern: string, type: string): boolean {

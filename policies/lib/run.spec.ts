@@ -12,7 +12,7 @@ const rule: ResourceRule = {
     rationale: "For the test.",
     remediation: "None.",
     resourceTypes: ["*"],
-    enforcement: { dev: "advisory", staging: "mandatory", prod: "mandatory" },
+    enforcement: { local: "advisory", dev: "advisory", staging: "mandatory", prod: "mandatory" },
     exemptable: true,
     check: () => ["fails"],
 };

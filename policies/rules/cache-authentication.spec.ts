@@ -63,6 +63,6 @@ describe("policy cache-authentication", function () {
     });
 
     it("is high severity, mandatory in every tier and exemptable", function () {
-        assert.deepEqual(verdictsOn(cacheAuthentication, [redis({ authToken: undefined })]), { severity: "high", enforcement: { dev: "mandatory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
+        assert.deepEqual(verdictsOn(cacheAuthentication, [redis({ authToken: undefined })]), { severity: "high", enforcement: { local: "mandatory", dev: "mandatory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
     });
 });

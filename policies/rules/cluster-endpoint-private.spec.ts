@@ -44,7 +44,7 @@ describe("policy cluster-endpoint-private", function () {
     it("reports nothing in dev, where it is advisory", function () {
         assert.deepEqual(checkResource(clusterEndpointPrivate, eks({ subnetIds: SUBNETS, endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] }), { tier: "dev" }), []);
         assert.deepEqual(checkResource(clusterEndpointPrivate, gke(), { tier: "dev" }), []);
-        assert.deepEqual(verdictsOn(clusterEndpointPrivate, [eks({ subnetIds: SUBNETS, endpointPrivateAccess: true, endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] })]), { severity: "high", enforcement: { dev: "none", staging: "mandatory", prod: "mandatory" }, exemptable: true });
+        assert.deepEqual(verdictsOn(clusterEndpointPrivate, [eks({ subnetIds: SUBNETS, endpointPrivateAccess: true, endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] })]), { severity: "high", enforcement: { local: "none", dev: "none", staging: "mandatory", prod: "mandatory" }, exemptable: true });
     });
 
     it("ignores other resource types", function () {

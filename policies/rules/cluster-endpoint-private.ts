@@ -1,4 +1,5 @@
 import { isAnywhere } from "../lib/cidrs";
+import { isDisposable } from "../lib/tiers";
 import { knownElements, knownEntries } from "../lib/known-values";
 import { ResourceRule, ResourceUnderTest, STRICT_OUTSIDE_DEV } from "../lib/rule";
 import { asArray, asRecord } from "../lib/values";
@@ -44,7 +45,7 @@ export const clusterEndpointPrivate: ResourceRule = {
     enforcement: STRICT_OUTSIDE_DEV,
     exemptable: true,
     check(resource, context) {
-        if (context.tier === "dev") return [];
+        if (isDisposable(context.tier)) return [];
         const { type, name, props } = resource;
         if (type === GKE_CLUSTER) return gkeClusterViolations(resource);
         if (type === GKE_NODE_POOL) {

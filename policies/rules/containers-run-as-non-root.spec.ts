@@ -113,6 +113,6 @@ describe("policy containers-run-as-non-root", function () {
     });
 
     it("is high severity, mandatory in staging and prod, advisory in dev, and exemptable", function () {
-        assert.deepEqual(verdictsOn(containersRunAsNonRoot, [deployment(podSpec([container("api", null)], { securityContext: undefined }))]), { severity: "high", enforcement: { dev: "advisory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
+        assert.deepEqual(verdictsOn(containersRunAsNonRoot, [deployment(podSpec([container("api", null)], { securityContext: undefined }))]), { severity: "high", enforcement: { local: "advisory", dev: "advisory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
     });
 });

@@ -94,7 +94,7 @@ describe("policy deletion-protection-and-backups", function () {
         for (const resource of devDefaults) assert.deepEqual(checkResource(deletionProtectionAndBackups, resource, { tier: "dev" }), [], resource.type);
         // Unknown values are not even read in dev.
         assert.deepEqual(checkResource(deletionProtectionAndBackups, rds({ deletionProtection: UNKNOWN }), { tier: "dev" }), []);
-        assert.deepEqual(verdictsOn(deletionProtectionAndBackups, [rds({ deletionProtection: false })]), { severity: "high", enforcement: { dev: "none", staging: "mandatory", prod: "mandatory" }, exemptable: true });
+        assert.deepEqual(verdictsOn(deletionProtectionAndBackups, [rds({ deletionProtection: false })]), { severity: "high", enforcement: { local: "none", dev: "none", staging: "mandatory", prod: "mandatory" }, exemptable: true });
     });
 
     it("ignores other resource types", function () {

@@ -1,3 +1,4 @@
+import { isDisposable } from "../lib/tiers";
 import { MIN_BACKUP_RETENTION_DAYS } from "../lib/guardrails";
 import { ResourceRule, STRICT_OUTSIDE_DEV } from "../lib/rule";
 import { asRecord } from "../lib/values";
@@ -67,7 +68,7 @@ export const deletionProtectionAndBackups: ResourceRule = {
     enforcement: STRICT_OUTSIDE_DEV,
     exemptable: true,
     check({ type, name, props }, context) {
-        if (context.tier === "dev") return [];
+        if (isDisposable(context.tier)) return [];
         const messages: string[] = [];
         switch (type) {
             case "aws:rds/instance:Instance": {

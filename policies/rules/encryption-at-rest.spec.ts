@@ -187,7 +187,7 @@ describe("policy encryption-at-rest", function () {
     });
 
     it("is high severity, mandatory in every tier and exemptable", function () {
-        assert.deepEqual(verdictsOn(encryptionAtRest, [rds({ storageEncrypted: false })]), { severity: "high", enforcement: { dev: "mandatory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
+        assert.deepEqual(verdictsOn(encryptionAtRest, [rds({ storageEncrypted: false })]), { severity: "high", enforcement: { local: "mandatory", dev: "mandatory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
         assert.equal(encryptionAtRest.kind, "resource");
     });
 });

@@ -70,6 +70,6 @@ describe("policy encryption-in-transit", function () {
     });
 
     it("is high severity, mandatory in every tier and exemptable", function () {
-        assert.deepEqual(verdictsOn(encryptionInTransit, [redis({ transitEncryptionEnabled: false })]), { severity: "high", enforcement: { dev: "mandatory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
+        assert.deepEqual(verdictsOn(encryptionInTransit, [redis({ transitEncryptionEnabled: false })]), { severity: "high", enforcement: { local: "mandatory", dev: "mandatory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
     });
 });

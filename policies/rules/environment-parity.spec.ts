@@ -29,6 +29,14 @@ describe("policy environment-parity", function () {
         assert.equal(environmentParityRule.enforcement.staging, "mandatory");
     });
 
+    it("a local stack (Docker on a laptop) is never compared with prod, and the rule is disabled there", async function () {
+        const local = await stackResources("local");
+        assert.deepEqual(checkStack(environmentParityRule, local, { tier: "local", stack: "local" }), []);
+        // The same resources in a dev stack are compared, and differ everywhere.
+        assert.ok(violationMessages(checkStack(environmentParityRule, local, { tier: "dev", stack: "dev" })).length > 5);
+        assert.equal(environmentParityRule.enforcement.local, "disabled");
+    });
+
     it("staging on an older Postgres than prod fails with the path and both versions", async function () {
         const rendered = await renderStack({
             projectDir: PROJECT_DIR,
@@ -55,7 +63,7 @@ describe("policy environment-parity", function () {
         const rule = environmentParity(() => readBaseline());
         const withoutRedis = (await stackResources("staging")).filter((resource) => resource.type !== "aws:elasticache/replicationGroup:ReplicationGroup");
         const messages = violationMessages(checkStack(rule, withoutRedis, { tier: "staging" }));
-        assert.equal(messages[0], "staging differs from prod at capabilities: staging network, registry, cluster, secrets, postgres, alerting, prometheus, prod network, registry, cluster, secrets, postgres, redis, alerting, prometheus");
+        assert.equal(messages[0], "staging differs from prod at capabilities: staging network, registry, cluster, secrets, postgres, alerting, prometheus, object-storage, backups, messaging, telemetry, prod network, registry, cluster, secrets, postgres, redis, alerting, prometheus, object-storage, backups, messaging, telemetry");
     });
 
     it("a GCP stack is compared with the GCP prod baseline: gcp-staging and gcp-prod match theirs", async function () {

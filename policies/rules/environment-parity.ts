@@ -60,10 +60,12 @@ export function environmentParity(baseline: (cloud: ParityCloud) => Baseline): S
         remediation:
             "Make the stack match the prod baseline of its cloud (policies/parity/baseline.json; baseline-gcp.json for GCP stacks), or, when prod itself changed, regenerate the baseline with `npm run parity:baseline` and commit it. What may differ is listed in policies/lib/parity.ts (PARITY_ALLOWLIST).",
         resourceTypes: ["*"],
-        // Staging is held to prod; dev is reported; in prod a difference means the baseline is stale.
-        enforcement: { dev: "advisory", staging: "mandatory", prod: "advisory" },
+        // Staging is held to prod; dev is reported; in prod a difference means the baseline is stale. A local
+        // environment (Docker on a laptop) has nothing to mirror: it is never compared.
+        enforcement: { local: "disabled", dev: "advisory", staging: "mandatory", prod: "advisory" },
         exemptable: false,
         check(resources, context) {
+            if (context.tier === "local") return [];
             const reference = baseline(cloudOf(resources));
             // Tools that can say so (audit) report why as a note; here it is simply not a violation.
             if (parityNotJudged(resources, reference) !== undefined) return [];

@@ -481,7 +481,7 @@ describe("policy image-pinned-by-digest", function () {
     it("declares its metadata", function () {
         assert.equal(imagePinnedByDigest.kind, "resource");
         assert.equal(imagePinnedByDigest.name, "image-pinned-by-digest");
-        assert.deepEqual(verdictsOn(imagePinnedByDigest, [deployment(podSpec([{ name: "api", image: "nginx:1.27" }]))]), { severity: "high", enforcement: { dev: "advisory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
+        assert.deepEqual(verdictsOn(imagePinnedByDigest, [deployment(podSpec([{ name: "api", image: "nginx:1.27" }]))]), { severity: "high", enforcement: { local: "advisory", dev: "advisory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
         assert.deepEqual(imagePinnedByDigest.resourceTypes, [
             ...WORKLOADS,
             "docker:index/container:Container",

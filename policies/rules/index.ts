@@ -5,6 +5,7 @@ import { encryptionAtRest } from "./encryption-at-rest";
 import { encryptionInTransit } from "./encryption-in-transit";
 import { noPublicDataStores } from "./no-public-data-stores";
 import { deletionProtectionAndBackups } from "./deletion-protection-and-backups";
+import { databaseBackupsRetained } from "./database-backups-retained";
 import { workloadProbesAndLimits } from "./workload-probes-and-limits";
 import { containersRunAsNonRoot } from "./containers-run-as-non-root";
 import { workloadHardening } from "./workload-hardening";
@@ -28,6 +29,7 @@ export const ALL_RULES: readonly Rule[] = [
     encryptionInTransit,
     noPublicDataStores,
     deletionProtectionAndBackups,
+    databaseBackupsRetained,
     workloadProbesAndLimits,
     containersRunAsNonRoot,
     workloadHardening,

@@ -65,6 +65,6 @@ describe("policy kms-key-rotation", function () {
     });
 
     it("is medium severity, mandatory in staging and prod, advisory in dev, and exemptable", function () {
-        assert.deepEqual(verdictsOn(kmsKeyRotation, [key({ enableKeyRotation: false })]), { severity: "medium", enforcement: { dev: "advisory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
+        assert.deepEqual(verdictsOn(kmsKeyRotation, [key({ enableKeyRotation: false })]), { severity: "medium", enforcement: { local: "advisory", dev: "advisory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
     });
 });

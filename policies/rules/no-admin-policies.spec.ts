@@ -114,6 +114,6 @@ describe("policy no-admin-policies", function () {
     });
 
     it("is critical, mandatory in every tier and exemptable", function () {
-        assert.deepEqual(verdictsOn(noAdminPolicies, [attachment("arn:aws:iam::aws:policy/AdministratorAccess")]), { severity: "critical", enforcement: { dev: "mandatory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
+        assert.deepEqual(verdictsOn(noAdminPolicies, [attachment("arn:aws:iam::aws:policy/AdministratorAccess")]), { severity: "critical", enforcement: { local: "mandatory", dev: "mandatory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
     });
 });

@@ -428,7 +428,7 @@ describe("policy no-plaintext-secrets", function () {
                 const outcomes = resources.flatMap((resource) => checkResource(noPlaintextSecrets, { type: resource.type, name: resource.name, urn: resource.urn, props: plainInputs(resource) }, { tier: stackName }));
                 assert.deepEqual(outcomes, []);
                 // The sink is really there: the monitoring release carries the generated password in its values.
-                const release = resources.find((resource) => resource.type === "kubernetes:helm.sh/v3:Release");
+                const release = resources.find((resource) => resource.type === "kubernetes:helm.sh/v3:Release" && plainInputs(resource).chart === "kube-prometheus-stack");
                 const values = release && (plainInputs(release).values as { grafana?: { adminPassword?: unknown } });
                 assert.equal(typeof values?.grafana?.adminPassword, "string");
             });
@@ -438,7 +438,33 @@ describe("policy no-plaintext-secrets", function () {
     it("is critical, mandatory in every tier, covers every resource type and cannot be exempted", function () {
         assert.equal(noPlaintextSecrets.kind, "resource");
         assert.equal(noPlaintextSecrets.name, "no-plaintext-secrets");
-        assert.deepEqual(verdictsOn(noPlaintextSecrets, [deployment(podSpec([{ name: "DB_PASSWORD", value: P }]))]), { severity: "critical", enforcement: { dev: "mandatory", staging: "mandatory", prod: "mandatory" }, exemptable: false });
+        assert.deepEqual(verdictsOn(noPlaintextSecrets, [deployment(podSpec([{ name: "DB_PASSWORD", value: P }]))]), { severity: "critical", enforcement: { local: "mandatory", dev: "mandatory", staging: "mandatory", prod: "mandatory" }, exemptable: false });
         assert.deepEqual(noPlaintextSecrets.resourceTypes, ["*"]);
+    });
+
+    describe("declared development defaults of a local stack", function () {
+        const LABEL = "platform.io/development-defaults";
+        const container = (envs: string[], declared?: string, type = "docker:index/container:Container"): TestResource => ({
+            type,
+            name: "platform-local-postgres",
+            props: { image: "sha256:" + "a".repeat(64), envs, labels: declared === undefined ? [] : [{ label: LABEL, value: declared }] },
+        });
+        const local = (resource: TestResource): string[] => violationMessages(checkResource(noPlaintextSecrets, resource, { tier: "local", stack: "local" }));
+
+        it("passes a Docker container's declared variables whose values carry the marker, in the local tier", function () {
+            assert.deepEqual(local(container(["POSTGRES_USER=app", "POSTGRES_PASSWORD=local-development-only-password"], "POSTGRES_PASSWORD")), []);
+            assert.deepEqual(local(container(["DATABASE_URL=postgresql://app:local-development-only-password@postgres:5432/app", "JWT_SECRET=local-development-only-jwt"], "DATABASE_URL, JWT_SECRET")), []);
+        });
+
+        it("flags the same variables in any other tier, undeclared, without the marker, or outside a Docker container", function () {
+            const declared = container(["POSTGRES_PASSWORD=local-development-only-password"], "POSTGRES_PASSWORD");
+            assert.equal(violationMessages(checkResource(noPlaintextSecrets, declared, { tier: "dev" })).length, 1, "dev");
+            assert.equal(violationMessages(checkResource(noPlaintextSecrets, declared, { tier: "prod" })).length, 1, "prod");
+            assert.equal(local(container(["POSTGRES_PASSWORD=local-development-only-password"])).length, 1, "no label");
+            assert.equal(local(container(["POSTGRES_PASSWORD=local-development-only-password"], "MINIO_ROOT_PASSWORD")).length, 1, "another variable declared");
+            assert.equal(local(container(["POSTGRES_PASSWORD=hunter2-but-longer"], "POSTGRES_PASSWORD")).length, 1, "no marker in the value");
+            // A real credential format is flagged even beside a declared default.
+            assert.equal(local(container(["POSTGRES_PASSWORD=local-development-only-password", `GITHUB_TOKEN=${FAKE.githubClassic}`], "POSTGRES_PASSWORD")).length, 1, "undeclared token");
+        });
     });
 });

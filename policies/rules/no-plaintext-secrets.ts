@@ -1,6 +1,7 @@
 import { gunzipSync } from "zlib";
 import { knownElements, knownEntries } from "../lib/known-values";
 import { ALWAYS_MANDATORY, ResourceRule, ResourceUnderTest } from "../lib/rule";
+import { withoutDevelopmentDefaults } from "../lib/development-defaults";
 import { isRecord } from "../lib/values";
 import { detectSecret, detectSecretFormats, PathSegment, renderPath, scanText, SecretMatch } from "../lib/secret-detection";
 import { EXPOSED_INPUT_KEYS, HELM_RELEASE_TYPES, isHelmValueSink, isSecretSinkPath, SECRET_SINK_PACKAGES } from "../lib/secret-sinks";
@@ -387,5 +388,6 @@ export const noPlaintextSecrets: ResourceRule = {
     resourceTypes: ["*"],
     enforcement: ALWAYS_MANDATORY,
     exemptable: false,
-    check: plaintextSecretFindings,
+    // A local stack's declared development defaults (lib/development-defaults.ts) are the one exception.
+    check: (resource, context) => plaintextSecretFindings(withoutDevelopmentDefaults(resource, context.tier)),
 };

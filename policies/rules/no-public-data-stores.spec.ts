@@ -268,6 +268,6 @@ describe("policy no-public-data-stores", function () {
     });
 
     it("is critical, mandatory in every tier and exemptable", function () {
-        assert.deepEqual(verdictsOn(noPublicDataStores, [rds({ publiclyAccessible: true })]), { severity: "critical", enforcement: { dev: "mandatory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
+        assert.deepEqual(verdictsOn(noPublicDataStores, [rds({ publiclyAccessible: true })]), { severity: "critical", enforcement: { local: "mandatory", dev: "mandatory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
     });
 });

@@ -121,6 +121,6 @@ describe("policy no-wildcard-iam-actions", function () {
     });
 
     it("is critical, mandatory in every tier and exemptable", function () {
-        assert.deepEqual(verdictsOn(noWildcardIamActions, [policy(document({ Effect: "Allow", Action: "*", Resource: "*" }))]), { severity: "critical", enforcement: { dev: "mandatory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
+        assert.deepEqual(verdictsOn(noWildcardIamActions, [policy(document({ Effect: "Allow", Action: "*", Resource: "*" }))]), { severity: "critical", enforcement: { local: "mandatory", dev: "mandatory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
     });
 });

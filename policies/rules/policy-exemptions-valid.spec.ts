@@ -113,7 +113,7 @@ describe("policy policy-exemptions-valid", function () {
     });
 
     it("is medium severity, mandatory in every tier, not exemptable, and applies to every resource type", function () {
-        assert.deepEqual(verdictsOn(policyExemptionsValid, [tagged({ "policy.platform/exempt-typo": `2027-01-31 ${REASON}` })]), { severity: "medium", enforcement: { dev: "mandatory", staging: "mandatory", prod: "mandatory" }, exemptable: false });
+        assert.deepEqual(verdictsOn(policyExemptionsValid, [tagged({ "policy.platform/exempt-typo": `2027-01-31 ${REASON}` })]), { severity: "medium", enforcement: { local: "mandatory", dev: "mandatory", staging: "mandatory", prod: "mandatory" }, exemptable: false });
         assert.deepEqual(policyExemptionsValid.resourceTypes, ["*"]);
     });
 });

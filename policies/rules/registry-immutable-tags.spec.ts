@@ -72,6 +72,6 @@ describe("policy registry-immutable-tags", function () {
     });
 
     it("is mandatory in staging and prod, advisory in dev", function () {
-        assert.deepEqual(verdictsOn(registryImmutableTags, [repository({})]), { severity: "high", enforcement: { dev: "advisory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
+        assert.deepEqual(verdictsOn(registryImmutableTags, [repository({})]), { severity: "high", enforcement: { local: "advisory", dev: "advisory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
     });
 });

@@ -69,6 +69,6 @@ describe("policy s3-public-access-block-declared", function () {
 
     it("is medium severity, mandatory in staging and prod, advisory in dev, and cannot be exempted", function () {
         assert.equal(s3PublicAccessBlockDeclared.kind, "stack");
-        assert.deepEqual(verdictsOn(s3PublicAccessBlockDeclared, [bucket("uploads")]), { severity: "medium", enforcement: { dev: "advisory", staging: "mandatory", prod: "mandatory" }, exemptable: false });
+        assert.deepEqual(verdictsOn(s3PublicAccessBlockDeclared, [bucket("uploads")]), { severity: "medium", enforcement: { local: "advisory", dev: "advisory", staging: "mandatory", prod: "mandatory" }, exemptable: false });
     });
 });

@@ -68,6 +68,6 @@ describe("policy ssm-secure-string", function () {
     });
 
     it("is high severity, mandatory in every tier and exemptable", function () {
-        assert.deepEqual(verdictsOn(ssmSecureString, [parameter({ name: "/platform/prod/db-password", type: "String", value: PASSWORD })]), { severity: "high", enforcement: { dev: "mandatory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
+        assert.deepEqual(verdictsOn(ssmSecureString, [parameter({ name: "/platform/prod/db-password", type: "String", value: PASSWORD })]), { severity: "high", enforcement: { local: "mandatory", dev: "mandatory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
     });
 });

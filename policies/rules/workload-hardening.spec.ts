@@ -147,7 +147,7 @@ describe("policy workload-hardening", function () {
     it("reports the advisory can't-run result for an unknown field during preview, and can be exempted", function () {
         const [outcome] = checkResource(workloadHardening, deployment(podSpec([container("api")], { hostNetwork: UNKNOWN })));
         assert.equal(outcome.kind, "unknown");
-        assert.deepEqual(verdictsOn(workloadHardening, [deployment(podSpec([container("api")], { hostNetwork: true }))]), { severity: "high", enforcement: { dev: "advisory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
+        assert.deepEqual(verdictsOn(workloadHardening, [deployment(podSpec([container("api")], { hostNetwork: true }))]), { severity: "high", enforcement: { local: "advisory", dev: "advisory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
     });
 
     describe("on the platform's rendered stacks", function () {

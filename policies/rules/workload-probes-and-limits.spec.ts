@@ -139,7 +139,7 @@ describe("policy workload-probes-and-limits", function () {
     });
 
     it("is medium severity, mandatory in staging and prod, advisory in dev, and exemptable", function () {
-        assert.deepEqual(verdictsOn(workloadProbesAndLimits, [deployment(podSpec([api({ livenessProbe: undefined })]))]), { severity: "medium", enforcement: { dev: "advisory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
+        assert.deepEqual(verdictsOn(workloadProbesAndLimits, [deployment(podSpec([api({ livenessProbe: undefined })]))]), { severity: "medium", enforcement: { local: "advisory", dev: "advisory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
         // Advisory in dev, but the check itself is the same there.
         assert.deepEqual(messages(deployment(podSpec([api({ livenessProbe: undefined })])), { tier: "dev" }), ["Deployment api-deployment container api is missing livenessProbe"]);
     });
