@@ -145,6 +145,14 @@ describe("predeploy", function () {
             assert.match(fs.readFileSync(junit, "utf8"), /<testsuite name="predeploy prod" tests="6" failures="0"/);
         });
 
+        it("gcp-prod's config, policy and parity checks pass, its parity against the GCP baseline", async function () {
+            const run = await runTool(["predeploy", "--stack", "gcp-prod", "--only", "config,policy,parity", "--format", "json"]);
+            assert.equal(run.status, 0, run.stdout + run.stderr);
+            const result = report(run.stdout);
+            assert.deepEqual(result.checks.map((check) => [check.name, check.status]), [["config", "passed"], ["policy", "passed"], ["parity", "passed"]]);
+            assert.equal(result.checks[2].detail, "policies/parity/baseline-gcp.json matches what gcp-prod renders");
+        });
+
         it("a destructive migration in prod runs only inside the declared maintenance window", async function () {
             const dir = scratchDir("platform-predeploy-");
             for (const file of ["Pulumi.yaml", "Pulumi.prod.yaml"]) fs.copyFileSync(path.join(PROJECT_DIR, file), path.join(dir, file));

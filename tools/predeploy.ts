@@ -11,9 +11,10 @@ import { parseJson } from "../engine/state-files/json-errors";
 import { describeFound } from "../policies/lib/found-value";
 import { isRecord } from "../policies/lib/values";
 import { ALL_RULES } from "../policies/rules";
-import { PARITY_BASELINE_FILE } from "../policies/rules/environment-parity";
+import { ParityCloud } from "../policies/lib/parity";
+import { PARITY_BASELINE_FILES } from "../policies/rules/environment-parity";
 import { Check, CHECK_FORMATS, CHECK_RENDERERS, checkReport, CheckReport, emitRendered, formatChoice, isOneOf, runCommand, UsageError } from "./checks";
-import { currentBaseline, formatBaseline } from "./parity-baseline";
+import { currentBaseline, formatBaseline, PROD_STACKS } from "./parity-baseline";
 import { isBlocking } from "./report";
 import { planStacks } from "./plan";
 import { readBounded } from "./smoke";
@@ -135,13 +136,14 @@ async function policyCheck(options: PredeployOptions): Promise<Omit<Check, "name
     return { status: "passed", detail: `${report.resources.length} resources, no mandatory violation (${report.findings.length} advisory)` };
 }
 
-async function parityCheck(options: PredeployOptions): Promise<Omit<Check, "name">> {
-    const file = path.join(options.projectDir, path.relative(path.join(__dirname, ".."), PARITY_BASELINE_FILE)); // policies/parity/baseline.json
+/** The stack's cloud's baseline is checked (policies/parity/baseline.json, or baseline-gcp.json for a GCP stack). */
+async function parityCheck(options: PredeployOptions, cloud: ParityCloud): Promise<Omit<Check, "name">> {
+    const file = path.join(options.projectDir, path.relative(path.join(__dirname, ".."), PARITY_BASELINE_FILES[cloud]));
     const committed = fs.existsSync(file) ? readInputText(file, { maxBytes: SIZE_LIMITS.report }) : undefined;
     if (committed === undefined) return { status: "failed", detail: `${path.relative(options.projectDir, file)} is missing: run npm run parity:baseline` };
-    const current = formatBaseline(await currentBaseline(options.projectDir));
+    const current = formatBaseline(await currentBaseline(options.projectDir, cloud));
     return committed === current
-        ? { status: "passed", detail: `${path.relative(options.projectDir, file)} matches what prod renders` }
+        ? { status: "passed", detail: `${path.relative(options.projectDir, file)} matches what ${PROD_STACKS[cloud]} renders` }
         : { status: "failed", detail: `${path.relative(options.projectDir, file)} is stale: run npm run parity:baseline and commit it` };
 }
 
@@ -248,7 +250,7 @@ export async function predeploy(options: PredeployOptions): Promise<CheckReport>
     if (wanted("config")) checks.push(config ? { name: "config", status: "passed", detail: `${stackFileName(options.stack)} is valid (tier ${config.tier}, ${config.services.length} services)` } : { name: "config", status: "failed", detail: configProblem ?? "" });
     needsConfig("secrets", (valid) => secretsCheck(options, valid));
     if (wanted("policy")) checks.push(await timedAsync("policy", () => policyCheck(options)));
-    if (wanted("parity")) checks.push(await timedAsync("parity", () => parityCheck(options)));
+    if (wanted("parity")) checks.push(await timedAsync("parity", () => parityCheck(options, config?.cloud ?? "aws")));
     needsConfig("migrations", (valid) => migrationsCheck(valid, now));
     if (wanted("error-budget")) checks.push(await timedAsync("error-budget", () => budgetCheck(options, config, notes)));
     const overridden = options.overrideFreeze !== undefined && checks.some((check) => check.status === "overridden");
