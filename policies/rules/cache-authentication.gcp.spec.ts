@@ -31,7 +31,7 @@ describe("policy cache-authentication on GCP", function () {
     it("is mandatory in every tier, and exemptable", function () {
         assert.deepEqual(verdictsOn(cacheAuthentication, [memorystoreRedis({ authEnabled: false })]), {
             severity: "high",
-            enforcement: { dev: "mandatory", staging: "mandatory", prod: "mandatory" },
+            enforcement: { local: "mandatory", dev: "mandatory", staging: "mandatory", prod: "mandatory" },
             exemptable: true,
         });
     });

@@ -52,6 +52,6 @@ describe("policy cluster-endpoint-private on GKE", function () {
         const open = gkeCluster({ privateClusterConfig: { enablePrivateEndpoint: false, enablePrivateNodes: false }, masterAuthorizedNetworksConfig: { cidrBlocks: [{ cidrBlock: "0.0.0.0/0" }] } });
         assert.deepEqual(messages(open, { tier: "dev" }), []);
         assert.deepEqual(messages(nodePool({ enablePrivateNodes: false }), { tier: "dev" }), []);
-        assert.deepEqual(verdictsOn(clusterEndpointPrivate, [open, nodePool({ enablePrivateNodes: false })]), { severity: "high", enforcement: { dev: "none", staging: "mandatory", prod: "mandatory" }, exemptable: true });
+        assert.deepEqual(verdictsOn(clusterEndpointPrivate, [open, nodePool({ enablePrivateNodes: false })]), { severity: "high", enforcement: { local: "none", dev: "none", staging: "mandatory", prod: "mandatory" }, exemptable: true });
     });
 });

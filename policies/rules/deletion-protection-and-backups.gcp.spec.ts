@@ -68,7 +68,7 @@ describe("policy deletion-protection-and-backups on GCP", function () {
     it("is mandatory in staging and prod, and exemptable", function () {
         assert.deepEqual(verdictsOn(deletionProtectionAndBackups, [cloudSql({ deletionProtection: false }), gkeCluster({ deletionProtection: false })]), {
             severity: "high",
-            enforcement: { dev: "none", staging: "mandatory", prod: "mandatory" },
+            enforcement: { local: "none", dev: "none", staging: "mandatory", prod: "mandatory" },
             exemptable: true,
         });
     });

@@ -116,6 +116,6 @@ describe("policy encryption-at-rest on GCP", function () {
     });
 
     it("is mandatory wherever it reports, and exemptable", function () {
-        assert.deepEqual(verdictsOn(encryptionAtRest, [cloudSql({ encryptionKeyName: undefined })]), { severity: "high", enforcement: { dev: "none", staging: "mandatory", prod: "mandatory" }, exemptable: true });
+        assert.deepEqual(verdictsOn(encryptionAtRest, [cloudSql({ encryptionKeyName: undefined })]), { severity: "high", enforcement: { local: "none", dev: "none", staging: "mandatory", prod: "mandatory" }, exemptable: true });
     });
 });

@@ -57,7 +57,7 @@ describe("policy encryption-in-transit on GCP", function () {
     it("is mandatory in every tier, and exemptable", function () {
         assert.deepEqual(verdictsOn(encryptionInTransit, [cloudSql({ settings: { ipConfiguration: { sslMode: undefined } } }), memorystoreRedis({ transitEncryptionMode: undefined })]), {
             severity: "high",
-            enforcement: { dev: "mandatory", staging: "mandatory", prod: "mandatory" },
+            enforcement: { local: "mandatory", dev: "mandatory", staging: "mandatory", prod: "mandatory" },
             exemptable: true,
         });
     });

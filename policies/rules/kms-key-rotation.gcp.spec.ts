@@ -38,6 +38,6 @@ describe("policy kms-key-rotation on GCP", function () {
     });
 
     it("is mandatory in staging and prod, advisory in dev, and exemptable", function () {
-        assert.deepEqual(verdictsOn(kmsKeyRotation, [cryptoKey({ rotationPeriod: undefined })]), { severity: "medium", enforcement: { dev: "advisory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
+        assert.deepEqual(verdictsOn(kmsKeyRotation, [cryptoKey({ rotationPeriod: undefined })]), { severity: "medium", enforcement: { local: "advisory", dev: "advisory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
     });
 });

@@ -46,6 +46,6 @@ describe("policy no-admin-policies on GCP", function () {
     });
 
     it("is critical, mandatory in every tier, and exemptable", function () {
-        assert.deepEqual(verdictsOn(noAdminPolicies, [projectMember("roles/editor")]), { severity: "critical", enforcement: { dev: "mandatory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
+        assert.deepEqual(verdictsOn(noAdminPolicies, [projectMember("roles/editor")]), { severity: "critical", enforcement: { local: "mandatory", dev: "mandatory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
     });
 });

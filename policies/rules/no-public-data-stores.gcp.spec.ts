@@ -157,7 +157,7 @@ describe("policy no-public-data-stores on GCP", function () {
     it("is critical, mandatory in every tier, and exemptable", function () {
         assert.deepEqual(verdictsOn(noPublicDataStores, [cloudSql({ settings: { ipConfiguration: { ipv4Enabled: true } } }), bucket({ publicAccessPrevention: "inherited" })]), {
             severity: "critical",
-            enforcement: { dev: "mandatory", staging: "mandatory", prod: "mandatory" },
+            enforcement: { local: "mandatory", dev: "mandatory", staging: "mandatory", prod: "mandatory" },
             exemptable: true,
         });
     });

@@ -50,6 +50,6 @@ describe("policy no-wildcard-iam-actions on GCP", function () {
     });
 
     it("is critical, mandatory in every tier, and exemptable", function () {
-        assert.deepEqual(verdictsOn(noWildcardIamActions, [invoker("allUsers")]), { severity: "critical", enforcement: { dev: "mandatory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
+        assert.deepEqual(verdictsOn(noWildcardIamActions, [invoker("allUsers")]), { severity: "critical", enforcement: { local: "mandatory", dev: "mandatory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
     });
 });

@@ -45,7 +45,7 @@ describe("policy registry-immutable-tags", function () {
         });
 
         it("is mandatory in staging and prod, advisory in dev, and exemptable", function () {
-            assert.deepEqual(verdictsOn(registryImmutableTags, [gcpRepository({})]), { severity: "high", enforcement: { dev: "advisory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
+            assert.deepEqual(verdictsOn(registryImmutableTags, [gcpRepository({})]), { severity: "high", enforcement: { local: "advisory", dev: "advisory", staging: "mandatory", prod: "mandatory" }, exemptable: true });
         });
     });
 
