@@ -154,6 +154,11 @@ export function parsePlatformConfig(raw: RawStackConfig): PlatformConfig {
     merged.region = raw.values[`${cloud}:region`];
     if (cloud === "gcp") merged.gcpProject = raw.values["gcp:project"];
 
+    // zod's records silently drop a `__proto__` key (a topic or API key so named would vanish): refuse it by name.
+    for (const path of protoKeyPaths(overrides)) {
+        problems.push({ key: renderKeyPath(raw.project, path, cloud), expected: "a key other than __proto__, which a configuration map cannot hold", found: "__proto__" });
+    }
+
     const result = PLATFORM_CONFIG_SCHEMAS[cloud].safeParse(merged, { reportInput: true });
     if (!result.success) {
         // zod still runs length checks on a value of the wrong type (a list where a string belongs gets
@@ -244,6 +249,15 @@ function rotationWindowStart(now: Date, rotationDays: number): string {
     const windowMs = rotationDays * DAY_MS;
     const start = ROTATION_EPOCH + Math.floor((now.getTime() - ROTATION_EPOCH) / windowMs) * windowMs;
     return new Date(start).toISOString().slice(0, 10);
+}
+
+function* protoKeyPaths(value: unknown, path: PropertyKey[] = [], depth = 0): Generator<PropertyKey[]> {
+    if (depth > 32 || (!isRecord(value) && !Array.isArray(value))) return;
+    for (const [key, child] of Object.entries(value)) {
+        const childPath = [...path, Array.isArray(value) ? Number(key) : key];
+        if (key === "__proto__") yield childPath;
+        else yield* protoKeyPaths(child, childPath, depth + 1);
+    }
 }
 
 function renderPath(path: readonly PropertyKey[]): string {

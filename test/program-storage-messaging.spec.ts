@@ -255,6 +255,23 @@ describe("storage, backups and messaging config", function () {
         ]);
     });
 
+    it("a topic or API key named __proto__ is refused by name, not silently dropped", function () {
+        // Written as JSON text: an object literal's __proto__ would set the prototype, not a key.
+        const topics = '{"topics": {"user.created": {"publishers": ["api"], "subscribers": ["worker"]}, "__proto__": {"publishers": ["api"], "subscribers": ["worker"]}}}';
+        const withRaw = (key: string, json: string): string[] => {
+            try {
+                parsePlatformConfig({ stack: "dev", project: "platform", values: { ...values({}), [key]: json }, secretKeys: new Set(), detectedRelease: { sha: "0123456789abcdef0123456789abcdef01234567" } });
+            } catch (error) {
+                if (error instanceof ConfigError) return error.problems.map((problem) => `${problem.key}: expected ${problem.expected}; found ${problem.found}`);
+                throw error;
+            }
+            return [];
+        };
+        assert.deepEqual(withRaw("platform:messaging", topics), ["platform:messaging.topics.__proto__: expected a key other than __proto__, which a configuration map cannot hold; found __proto__"]);
+        assert.ok(withRaw("platform:apiKeys", '{"__proto__": "x"}').includes("platform:apiKeys.__proto__: expected a key other than __proto__, which a configuration map cannot hold; found __proto__"));
+        assert.deepEqual(withRaw("platform:messaging", topics.replace('"__proto__"', '"task.completed"')), []);
+    });
+
     it("a topic name that is not dot-separated lowercase words is refused", function () {
         const [problem] = problems("dev", { "platform:messaging": { topics: { UserCreated: { publishers: ["api"], subscribers: ["worker"] } } } });
         assert.match(problem, /^platform:messaging\.topics\.UserCreated: expected a name that is a topic name of dot-separated lowercase words such as user\.created/);
