@@ -198,6 +198,7 @@ describe("predeploy", function () {
 
         const usage: [string, string[], RegExp][] = [
             ["no budget source", ["--stack", "prod"], /^error: the error-budget check needs --prometheus-url <url> or --error-budget-file <file> \(see --help\)$/],
+            ["a Prometheus URL with credentials", ["--stack", "prod", "--prometheus-url", "http://admin:prom-canary-5e1f@127.0.0.1:9090"], /^error: --prometheus-url must not carry credentials \(reach Prometheus through scripts\/prometheus-forward\.sh\) \(see --help\)$/],
             ["an override without an incident id", ["--stack", "prod", "--error-budget-file", "x.json", "--override-freeze", ""], /^error: --override-freeze takes an incident id/],
         ];
         for (const [name, args, message] of usage) {
@@ -205,6 +206,7 @@ describe("predeploy", function () {
                 const run = await runTool(["predeploy", ...args]);
                 assert.equal(run.status, 2);
                 assert.match(run.stderr.trim(), message);
+                assert.ok(!`${run.stdout}${run.stderr}`.includes("prom-canary-5e1f"), "the credentials are never echoed");
             });
         }
     });

@@ -301,6 +301,8 @@ function parsePredeployOptions(argv: string[]) {
             throw new UsageError(`--prometheus-url takes an http:// or https:// URL; got ${describeFound(values["prometheus-url"])}`);
         }
         if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`--prometheus-url takes an http:// or https:// URL; got ${describeFound(values["prometheus-url"])}`);
+        // fetch refuses a URL with credentials; say so here, without echoing them.
+        if (url.username !== "" || url.password !== "") throw new UsageError("--prometheus-url must not carry credentials (reach Prometheus through scripts/prometheus-forward.sh)");
         budgetSource = { prometheusUrl: url };
     } else if (values["error-budget-file"] !== undefined) {
         budgetSource = { file: values["error-budget-file"] };
