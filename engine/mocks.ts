@@ -180,9 +180,9 @@ const GCP_OUTPUTS: Readonly<Record<string, OutputFactory>> = {
             },
         };
     },
-    "gcp:storage/bucket:Bucket": ({ inputs, project, seed }) => {
+    "gcp:storage/bucket:Bucket": ({ inputs, project }) => {
         const name = String(inputs.name);
-        return { id: name, outputs: { url: `gs://${name}`, selfLink: `${GOOGLE_APIS}/storage/v1/b/${name}`, projectNumber: Number(projectNumber), project, timeCreated: `2026-01-0${(parseInt(hex(seed, 1), 16) % 9) + 1}T00:00:00.000Z` } };
+        return { id: name, outputs: { url: `gs://${name}`, selfLink: `${GOOGLE_APIS}/storage/v1/b/${name}`, projectNumber: Number(projectNumber), project } };
     },
     "gcp:storage/bucketIAMMember:BucketIAMMember": ({ inputs, seed }) => ({ id: `b/${String(inputs.bucket)}/${String(inputs.role)}/${String(inputs.member)}`, outputs: { etag: `CAE${hex(seed, 6)}=` } }),
     "gcp:pubsub/topic:Topic": ({ inputs, project }) => {
@@ -193,8 +193,8 @@ const GCP_OUTPUTS: Readonly<Record<string, OutputFactory>> = {
         const subscriptionProject = typeof inputs.project === "string" ? inputs.project : project;
         return { id: `projects/${subscriptionProject}/subscriptions/${String(inputs.name)}`, outputs: { project: subscriptionProject } };
     },
-    "gcp:pubsub/topicIAMMember:TopicIAMMember": ({ inputs, seed, project }) => ({ id: `projects/${project}/topics/${String(inputs.topic)}/${String(inputs.role)}/${String(inputs.member)}`, outputs: { etag: `BwY${hex(seed, 9)}=` } }),
-    "gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember": ({ inputs, seed, project }) => ({ id: `projects/${project}/subscriptions/${String(inputs.subscription)}/${String(inputs.role)}/${String(inputs.member)}`, outputs: { etag: `BwY${hex(seed, 9)}=` } }),
+    "gcp:pubsub/topicIAMMember:TopicIAMMember": ({ inputs, seed, project }) => ({ id: `projects/${typeof inputs.project === "string" ? inputs.project : project}/topics/${String(inputs.topic)}/${String(inputs.role)}/${String(inputs.member)}`, outputs: { etag: `BwY${hex(seed, 9)}=` } }),
+    "gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember": ({ inputs, seed, project }) => ({ id: `projects/${typeof inputs.project === "string" ? inputs.project : project}/subscriptions/${String(inputs.subscription)}/${String(inputs.role)}/${String(inputs.member)}`, outputs: { etag: `BwY${hex(seed, 9)}=` } }),
     "gcp:monitoring/notificationChannel:NotificationChannel": ({ seed, project }) => {
         const name = `projects/${project}/notificationChannels/${digits(seed, 19)}`;
         return { id: name, outputs: { name, verificationStatus: "VERIFIED", project } };
