@@ -65,3 +65,11 @@ export function gcpResourceId(env: EnvironmentContext, max: number, ...parts: st
     const hash = createHash("sha256").update(full).digest("hex").slice(0, 6);
     return `${full.slice(0, max - 7).replace(/-+$/, "")}-${hash}`;
 }
+
+/**
+ * A Cloud Storage bucket name, unique across all of Google Cloud: the project id (itself globally unique)
+ * before the environment's name, at most 63 characters.
+ */
+export function gcsBucketName(env: EnvironmentContext, project: string, part: string): string {
+    return gcpResourceId({ ...env, project: `${project}-${env.project}` }, 63, part);
+}

@@ -175,7 +175,7 @@ export class Platform extends pulumi.ComponentResource {
         });
 
         // Uploads storage, database backups and messaging: what each service is given (env, cloud rights).
-        const storage = cloud.objectStorage?.(`${name}-storage`, {
+        const storage = cloud.objectStorage(`${name}-storage`, {
             environment: env,
             kmsKeyArn: cloud.kmsKeyId,
             ...config.storage,
@@ -184,7 +184,7 @@ export class Platform extends pulumi.ComponentResource {
         if (config.backups.snapshotRetentionDays > 0) {
             cloud.databaseBackups?.(`${name}-backups`, { environment: env, kmsKeyArn: cloud.kmsKeyId, ...config.backups });
         }
-        const messaging = cloud.messaging?.(`${name}-messaging`, { environment: env, kmsKeyArn: cloud.kmsKeyId, ...config.messaging });
+        const messaging = cloud.messaging(`${name}-messaging`, { environment: env, kmsKeyArn: cloud.kmsKeyId, ...config.messaging });
         const telemetry = new Telemetry(`${name}-telemetry`, {
             environment: env,
             kubernetesProvider: cluster.kubernetesProvider,
@@ -196,14 +196,14 @@ export class Platform extends pulumi.ComponentResource {
             grafanaReady: monitoring.crdsReady,
         }, cloud.childOptions);
         const platformEnv = (serviceName: string, storageAccess: boolean): Record<string, pulumi.Input<string>> => ({
-            ...(storageAccess && storage ? { [UPLOADS_BUCKET_ENV]: storage.bucketName } : {}),
-            ...messaging?.serviceEnv[serviceName],
+            ...(storageAccess ? { [UPLOADS_BUCKET_ENV]: storage.bucketName } : {}),
+            ...messaging.serviceEnv[serviceName],
             OTEL_EXPORTER_OTLP_ENDPOINT: telemetry.otlpEndpoint,
             OTEL_SERVICE_NAME: serviceName,
             OTEL_RESOURCE_ATTRIBUTES: `deployment.environment=${env.stack}`,
         });
         const platformAccess = (serviceName: string, storageAccess: boolean): AccessStatement[] => [
-            ...new Set([...(storageAccess && storage ? storage.readWriteStatements() : []), ...(messaging?.serviceAccess[serviceName] ?? [])]),
+            ...new Set([...(storageAccess ? storage.readWriteStatements() : []), ...(messaging.serviceAccess[serviceName] ?? [])]),
         ];
 
         const apps = new AppNamespace(`${name}-apps`, { environment: env, name: APP_NAMESPACE, ingressNamespace: INGRESS_NAMESPACE, kubernetesProvider: cluster.kubernetesProvider }, cloud.childOptions);

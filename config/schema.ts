@@ -214,16 +214,6 @@ function refineStorageBackupsMessaging(config: {
     if (config.tier === "prod" && !config.storage.accessLogs) issue(["storage", "accessLogs"], `true ${inTier}`, config.storage.accessLogs);
 }
 
-/** Uploads storage and messaging have no GCP implementation yet (components/clouds/gcp.ts): asking for them is an error, not a silent no-op. */
-function refuseUnimplementedOnGcp(config: { services: readonly { storage?: boolean }[]; messaging: z.infer<typeof MessagingSchema> }, ctx: z.RefinementCtx): void {
-    const expected = "not set on gcp (uploads storage and messaging are implemented on aws only)";
-    config.services.forEach((service, index) => {
-        if (service.storage === true) ctx.addIssue({ code: "custom", path: ["services", index, "storage"], message: expected, input: true, params: { keyword: true } });
-    });
-    const topics = Object.keys(config.messaging.topics);
-    if (topics.length > 0) ctx.addIssue({ code: "custom", path: ["messaging", "topics"], message: expected, input: config.messaging.topics, params: { keyword: true } });
-}
-
 const quantity = z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G)?$/, { error: "expected a Kubernetes quantity such as 250m, 1 or 512Mi" });
 const httpPath = z.string().regex(/^\/[A-Za-z0-9._~/-]*$/, { error: "expected an HTTP path starting with /" });
 
@@ -407,12 +397,27 @@ export const GcpRedisSchema = RedisSchema.extend({
     nodeType: z.string().regex(/^[1-9]\d{0,2}GB$/, { error: "expected a Memorystore capacity in GB such as 5GB" }),
 });
 
+/** Cloud SQL keeps at most 365 automated backups, which are the nightly snapshots on GCP. */
+export const GcpBackupsSchema = BackupsSchema.extend({
+    snapshotRetentionDays: z.number().int().min(0).max(365),
+});
+
+/** Pub/Sub keeps a message at most 7 days in a subscription and dead-letters after 5 to 100 delivery attempts. */
+export const GcpMessagingSchema = MessagingSchema.extend({
+    maxReceiveCount: z.number().int().min(5).max(100),
+    messageRetentionDays: z.number().int().min(1).max(7),
+});
+
 /** A predefined or custom IAM role, never a basic one (owner, editor, viewer grant everything of their kind). */
 const GCP_ROLE = z.string().regex(/^(roles\/[a-z][A-Za-z0-9_.]{2,127}|projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/roles\/[A-Za-z0-9_.]{3,64})$/, { error: "expected an IAM role such as roles/storage.objectViewer" })
     .refine((role) => !["roles/owner", "roles/editor", "roles/viewer"].includes(role), { error: "expected a predefined or custom role, not a basic role (owner, editor, viewer)" });
 
 export const GcpServiceSchema = ServiceSchema.extend({
-    /** GCP roles for the service's own Google service account (Workload Identity), each limited to resource names starting with one of `resources`. */
+    /**
+     * GCP roles for the service's own Google service account (Workload Identity): granted on the resource itself
+     * where `resources` names one bucket (`projects/_/buckets/<name>`), topic or subscription exactly, else limited
+     * by an IAM condition to resource names starting with one of `resources`.
+     */
     cloudAccess: z.array(z.strictObject({
         actions: z.array(GCP_ROLE).min(1),
         resources: z.array(z.string().regex(/^projects\/[A-Za-z0-9_/.-]{1,500}$/, { error: "expected a resource name such as projects/_/buckets/uploads-prod" })).min(1),
@@ -430,5 +435,7 @@ export const PLATFORM_CONFIG_SCHEMAS: Readonly<Record<Cloud, z.ZodType<Validated
         postgres: GcpPostgresSchema,
         redis: GcpRedisSchema,
         services: z.array(GcpServiceSchema).min(1),
-    }).superRefine(refuseUnimplementedOnGcp),
+        backups: GcpBackupsSchema,
+        messaging: GcpMessagingSchema,
+    }),
 };

@@ -63,6 +63,7 @@ const SERVICE_AGENT_DOMAINS: Readonly<Record<string, string>> = {
     "sqladmin.googleapis.com": "gcp-sa-cloud-sql",
     "artifactregistry.googleapis.com": "gcp-sa-artifactregistry",
     "secretmanager.googleapis.com": "gcp-sa-secretmanager",
+    "pubsub.googleapis.com": "gcp-sa-pubsub",
     "redis.googleapis.com": "cloud-redis",
     "container.googleapis.com": "container-engine-robot",
 };
@@ -179,6 +180,21 @@ const GCP_OUTPUTS: Readonly<Record<string, OutputFactory>> = {
             },
         };
     },
+    "gcp:storage/bucket:Bucket": ({ inputs, project }) => {
+        const name = String(inputs.name);
+        return { id: name, outputs: { url: `gs://${name}`, selfLink: `${GOOGLE_APIS}/storage/v1/b/${name}`, projectNumber: Number(projectNumber), project } };
+    },
+    "gcp:storage/bucketIAMMember:BucketIAMMember": ({ inputs, seed }) => ({ id: `b/${String(inputs.bucket)}/${String(inputs.role)}/${String(inputs.member)}`, outputs: { etag: `CAE${hex(seed, 6)}=` } }),
+    "gcp:pubsub/topic:Topic": ({ inputs, project }) => {
+        const topicProject = typeof inputs.project === "string" ? inputs.project : project;
+        return { id: `projects/${topicProject}/topics/${String(inputs.name)}`, outputs: { project: topicProject } };
+    },
+    "gcp:pubsub/subscription:Subscription": ({ inputs, project }) => {
+        const subscriptionProject = typeof inputs.project === "string" ? inputs.project : project;
+        return { id: `projects/${subscriptionProject}/subscriptions/${String(inputs.name)}`, outputs: { project: subscriptionProject } };
+    },
+    "gcp:pubsub/topicIAMMember:TopicIAMMember": ({ inputs, seed, project }) => ({ id: `projects/${typeof inputs.project === "string" ? inputs.project : project}/topics/${String(inputs.topic)}/${String(inputs.role)}/${String(inputs.member)}`, outputs: { etag: `BwY${hex(seed, 9)}=` } }),
+    "gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember": ({ inputs, seed, project }) => ({ id: `projects/${typeof inputs.project === "string" ? inputs.project : project}/subscriptions/${String(inputs.subscription)}/${String(inputs.role)}/${String(inputs.member)}`, outputs: { etag: `BwY${hex(seed, 9)}=` } }),
     "gcp:monitoring/notificationChannel:NotificationChannel": ({ seed, project }) => {
         const name = `projects/${project}/notificationChannels/${digits(seed, 19)}`;
         return { id: name, outputs: { name, verificationStatus: "VERIFIED", project } };
@@ -398,6 +414,10 @@ function invokeResult(token: string, region: string, project: string, args: Stat
         case "gcp:organizations/getProject:getProject": {
             const projectId = typeof args.projectId === "string" ? args.projectId : project;
             return { id: `projects/${projectId}`, projectId, number: projectNumber, name: projectId, labels: {}, effectiveLabels: {} };
+        }
+        case "gcp:storage/getProjectServiceAccount:getProjectServiceAccount": {
+            const emailAddress = `service-${projectNumber}@gs-project-accounts.iam.gserviceaccount.com`;
+            return { id: emailAddress, emailAddress, member: `serviceAccount:${emailAddress}`, project: typeof args.project === "string" ? args.project : project };
         }
         case "gcp:organizations/getClientConfig:getClientConfig":
             return { id: `projects/${project}/regions/${region}/zones/`, project, region, zone: "", accessToken: secretValue(`ya29.offline-${hex(project, 16)}`), defaultLabels: {} };

@@ -92,10 +92,12 @@ function seeded(mistake: StackResource): StackResource[] {
     return stack;
 }
 
-const MISTAKES: readonly { readonly mistake: string; readonly resource: StackResource; readonly rule: string }[] = [
+/** `also`: a rule whose own promise the same mistake breaks (PITR is both a backup setting and half of the backups promise). */
+const MISTAKES: readonly { readonly mistake: string; readonly resource: StackResource; readonly rule: string; readonly also?: string }[] = [
     { mistake: "Cloud SQL with a public IPv4 address", resource: cloudSql({ settings: { ipConfiguration: { ipv4Enabled: true } } }), rule: "no-public-data-stores" },
     { mistake: "Cloud SQL accepting plaintext", resource: cloudSql({ settings: { ipConfiguration: { sslMode: "ALLOW_UNENCRYPTED_AND_ENCRYPTED" } } }), rule: "encryption-in-transit" },
-    { mistake: "Cloud SQL without point-in-time recovery", resource: cloudSql({ settings: { backupConfiguration: { pointInTimeRecoveryEnabled: false } } }), rule: "deletion-protection-and-backups" },
+    { mistake: "Cloud SQL without point-in-time recovery", resource: cloudSql({ settings: { backupConfiguration: { pointInTimeRecoveryEnabled: false } } }), rule: "deletion-protection-and-backups", also: "database-backups-retained" },
+    { mistake: "Cloud SQL keeping a week of nightly backups", resource: cloudSql({ settings: { backupConfiguration: { backupRetentionSettings: { retainedBackups: 7 } } } }), rule: "database-backups-retained" },
     { mistake: "Cloud SQL without CMEK", resource: cloudSql({ encryptionKeyName: undefined }), rule: "encryption-at-rest" },
     { mistake: "Memorystore without AUTH", resource: memorystoreRedis({ authEnabled: false }), rule: "cache-authentication" },
     { mistake: "Memorystore without TLS", resource: memorystoreRedis({ transitEncryptionMode: "DISABLED" }), rule: "encryption-in-transit" },
@@ -123,11 +125,13 @@ describe("the pack on a GCP platform", function () {
         assert.deepEqual(findings(compliantStack(), "staging"), []);
     });
 
-    for (const { mistake, resource, rule } of MISTAKES) {
-        it(`reports ${mistake} under ${rule} alone, as mandatory in prod`, function () {
+    for (const { mistake, resource, rule, also } of MISTAKES) {
+        it(`reports ${mistake} under ${also === undefined ? `${rule} alone` : `${rule} and ${also}`}, as mandatory in prod`, function () {
             const reported = findings(seeded(resource));
             assert.ok(reported.length > 0, "nothing reported");
-            assert.deepEqual(reported.filter((finding) => !finding.startsWith(`${rule} (mandatory): `)), [], reported.join("\n"));
+            const expected = [rule, ...(also === undefined ? [] : [also])];
+            assert.deepEqual(reported.filter((finding) => !expected.some((name) => finding.startsWith(`${name} (mandatory): `))), [], reported.join("\n"));
+            for (const name of expected) assert.ok(reported.some((finding) => finding.startsWith(`${name} (mandatory): `)), `${name} reported nothing`);
         });
     }
 });

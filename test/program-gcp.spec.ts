@@ -136,7 +136,9 @@ describe("the program on Google Cloud (gcp-dev, gcp-staging, gcp-prod)", functio
                     "container-engine-robot.iam.gserviceaccount.com",
                     "gcp-sa-artifactregistry.iam.gserviceaccount.com",
                     "gcp-sa-cloud-sql.iam.gserviceaccount.com",
+                    "gcp-sa-pubsub.iam.gserviceaccount.com",
                     "gcp-sa-secretmanager.iam.gserviceaccount.com",
+                    "gs-project-accounts.iam.gserviceaccount.com",
                 ]);
             });
 
@@ -287,23 +289,33 @@ describe("the program on Google Cloud (gcp-dev, gcp-staging, gcp-prod)", functio
     });
 
     describe("services on GKE", function () {
-        it("cloudAccess becomes a Google service account bound through Workload Identity, with each role limited to the listed resources", async function () {
+        it("cloudAccess becomes a Google service account bound through Workload Identity: a role on an exact bucket on that bucket, any other under a condition on the names", async function () {
             const services = [{
                 name: "api",
                 image: `${REGION}-docker.pkg.dev/acme-platform-prod/platform-gcp-prod-images/api@sha256:${"a".repeat(64)}`,
                 port: 8080,
                 health: { liveness: "/healthz", readiness: "/readyz" },
-                cloudAccess: [{ actions: ["roles/storage.objectViewer"], resources: ["projects/_/buckets/uploads-prod"] }],
+                cloudAccess: [
+                    { actions: ["roles/storage.objectViewer"], resources: ["projects/_/buckets/uploads-prod"] },
+                    { actions: ["roles/secretmanager.secretAccessor"], resources: ["projects/acme-platform-prod/secrets/api-"] },
+                ],
             }];
-            const stack = await renderStack({ projectDir: PROJECT_DIR, stack: "gcp-prod", configOverrides: { "platform:services": JSON.stringify(services) } });
+            const stack = await renderStack({
+                projectDir: PROJECT_DIR,
+                stack: "gcp-prod",
+                configOverrides: { "platform:services": JSON.stringify(services), "platform:messaging": JSON.stringify({ topics: {} }) },
+            });
             const accounts = ofType(stack, "gcp:serviceaccount/account:Account").map((resource) => plainInputs(resource).accountId);
             assert.deepEqual(accounts.sort(), ["platform-gcp-prod-api", "platform-gcp-prod-gke-nodes"]);
             const binding = inputsOf(stack, "gcp:serviceaccount/iAMMember:IAMMember");
             assert.deepEqual([binding.role, binding.member], ["roles/iam.workloadIdentityUser", "serviceAccount:acme-platform-prod.svc.id.goog[apps/api]"]);
-            const grant = ofType(stack, "gcp:projects/iAMMember:IAMMember").map((resource) => plainInputs(resource)).find((candidate) => candidate.role === "roles/storage.objectViewer");
-            assert.ok(grant);
-            assert.equal(grant.member, "serviceAccount:platform-gcp-prod-api@acme-platform-prod.iam.gserviceaccount.com");
-            assert.equal(get(grant, "condition", "expression"), 'resource.name.startsWith("projects/_/buckets/uploads-prod")');
+            const member = "serviceAccount:platform-gcp-prod-api@acme-platform-prod.iam.gserviceaccount.com";
+            const bucketGrants = ofType(stack, "gcp:storage/bucketIAMMember:BucketIAMMember").map((resource) => plainInputs(resource)).filter((grant) => grant.member === member);
+            assert.deepEqual(bucketGrants.map((grant) => [grant.bucket, grant.role, grant.condition]), [["uploads-prod", "roles/storage.objectViewer", undefined]]);
+            const projectGrants = ofType(stack, "gcp:projects/iAMMember:IAMMember").map((resource) => plainInputs(resource)).filter((grant) => grant.member === member);
+            assert.deepEqual(projectGrants.map((grant) => [grant.role, get(grant, "condition", "expression")]), [
+                ["roles/secretmanager.secretAccessor", 'resource.name.startsWith("projects/acme-platform-prod/secrets/api-")'],
+            ]);
             const serviceAccount = ofType(stack, "kubernetes:core/v1:ServiceAccount").map((resource) => plainInputs(resource)).find((candidate) => get(candidate, "metadata", "name") === "api");
             assert.deepEqual(get(serviceAccount, "metadata", "annotations"), { "iam.gke.io/gcp-service-account": "platform-gcp-prod-api@acme-platform-prod.iam.gserviceaccount.com" });
             const policy = ofType(stack, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((resource) => plainInputs(resource)).find((candidate) => get(candidate, "metadata", "name") === "api");
@@ -314,8 +326,14 @@ describe("the program on Google Cloud (gcp-dev, gcp-staging, gcp-prod)", functio
             ]);
         });
 
-        it("a service without cloudAccess gets no Google identity and no metadata-server egress", async function () {
-            const stack = await renderedStack("gcp-prod");
+        it("a service without cloudAccess, storage or messaging gets no Google identity and no metadata-server egress", async function () {
+            const services = (parseYaml(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.gcp-prod.yaml"), "utf8")) as { config: Record<string, Inputs[]> }).config["platform:services"]
+                .map((service) => ({ ...service, storage: undefined }));
+            const stack = await renderStack({
+                projectDir: PROJECT_DIR,
+                stack: "gcp-prod",
+                configOverrides: { "platform:services": JSON.stringify(services), "platform:messaging": JSON.stringify({ topics: {} }) },
+            });
             assert.deepEqual(ofType(stack, "gcp:serviceaccount/account:Account").map((resource) => plainInputs(resource).accountId), ["platform-gcp-prod-gke-nodes"]);
             for (const policy of ofType(stack, "kubernetes:networking.k8s.io/v1:NetworkPolicy")) assert.ok(!JSON.stringify(policy.inputs).includes("169.254.169.254"));
         });

@@ -2,6 +2,7 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { GcpCluster } from "../cluster/gcp";
 import { GcpWorkloadIdentity } from "../cluster/workload-identity-gcp";
+import { GcpMessaging } from "../messaging/gcp";
 import { GcpMonitoring } from "../monitoring/gcp";
 import { EnvironmentContext, gcpLabels, resourceName } from "../naming";
 import { GcpNetwork } from "../network/gcp";
@@ -10,6 +11,7 @@ import { GcpRedis } from "../redis/gcp";
 import { GcpContainerRegistry } from "../registry/gcp";
 import { GcpBuiltImage } from "../registry/image-gcp";
 import { GcpSecretStore } from "../secrets/gcp";
+import { GcpObjectStorage } from "../storage/gcp";
 import { CloudEnvironment, CloudEnvironmentArgs, required } from "./types";
 
 /** Every API the program uses, enabled by the program so that a new project works at the first `pulumi up`. */
@@ -29,6 +31,8 @@ export const GCP_APIS = [
     "redis.googleapis.com",
     "monitoring.googleapis.com",
     "logging.googleapis.com",
+    "storage.googleapis.com",
+    "pubsub.googleapis.com",
 ] as const;
 
 /** The metadata server pods reach for Workload Identity tokens, which a default-deny egress policy must allow. */
@@ -38,12 +42,13 @@ const GKE_METADATA_SERVER = [{ cidr: "169.254.169.254/32", port: 80 }, { cidr: "
 const KEY_ROTATION_PERIOD = `${90 * 86_400}s`;
 
 /** Service agents that encrypt with the environment's key, by the component that needs them. */
-type KeyUser = "registry" | "secrets" | "postgres" | "redis" | "cluster";
-const SERVICE_AGENTS: Readonly<Record<Exclude<KeyUser, "cluster">, string>> = {
+type KeyUser = "registry" | "secrets" | "postgres" | "redis" | "messaging" | "cluster" | "storage";
+const SERVICE_AGENTS: Readonly<Record<Exclude<KeyUser, "cluster" | "storage">, string>> = {
     registry: "artifactregistry.googleapis.com",
     secrets: "secretmanager.googleapis.com",
     postgres: "sqladmin.googleapis.com",
     redis: "redis.googleapis.com",
+    messaging: "pubsub.googleapis.com",
 };
 
 /**
@@ -63,7 +68,7 @@ export function gcpEnvironment({ parent, name, config, environment }: CloudEnvir
         disableDependentServices: false,
     }, { parent, provider }));
     const key = createKey(parent, name, environment, region, provider, apis);
-    const keyUsers = grantKeyUse(parent, name, project, key, provider, apis);
+    const { grants: keyUsers, agents } = grantKeyUse(parent, name, project, key, provider, apis);
     const needs = (user: KeyUser): pulumi.Resource[] => [...apis, keyUsers[user]];
 
     let network: GcpNetwork | undefined;
@@ -85,7 +90,14 @@ export function gcpEnvironment({ parent, name, config, environment }: CloudEnvir
             apis: needs("cluster"),
         }, child)),
         secretStore: (componentName, args) => new GcpSecretStore(componentName, { ...args, region, apis: needs("secrets") }, child),
-        postgres: (componentName, args) => new GcpPostgres(componentName, { ...args, region, gcpNetwork: ownNetwork("Postgres"), apis: needs("postgres") }, child),
+        // Cloud SQL's automated backups are also the nightly snapshots: kept as many days as platform:backups asks.
+        postgres: (componentName, args) => new GcpPostgres(componentName, {
+            ...args,
+            region,
+            retainedBackups: Math.max(args.backupRetentionDays, config.backups.snapshotRetentionDays),
+            gcpNetwork: ownNetwork("Postgres"),
+            apis: needs("postgres"),
+        }, child),
         redis: (componentName, args) => new GcpRedis(componentName, { ...args, region, gcpNetwork: ownNetwork("Redis"), apis: needs("redis") }, child),
         monitoring: (componentName, args) => new GcpMonitoring(componentName, { ...args, project, region, apis }, child),
         workloadIdentity: (componentName, args) => new GcpWorkloadIdentity(componentName, {
@@ -95,6 +107,8 @@ export function gcpEnvironment({ parent, name, config, environment }: CloudEnvir
             apis,
         }, child),
         builtImage: (componentName, args) => new GcpBuiltImage(componentName, args, child),
+        objectStorage: (componentName, args) => new GcpObjectStorage(componentName, { ...args, project, region, apis: needs("storage") }, child),
+        messaging: (componentName, args) => new GcpMessaging(componentName, { ...args, project, region, serviceAgent: agents.messaging, apis: needs("messaging") }, child),
     };
 }
 
@@ -112,7 +126,10 @@ function createKey(parent: pulumi.Resource, name: string, env: EnvironmentContex
 }
 
 /** Encrypter/decrypter on the key for each service agent that writes encrypted data, by the component that needs it. */
-function grantKeyUse(parent: pulumi.Resource, name: string, project: string, key: gcp.kms.CryptoKey, provider: gcp.Provider, apis: readonly pulumi.Resource[]): Record<KeyUser, pulumi.Resource> {
+function grantKeyUse(parent: pulumi.Resource, name: string, project: string, key: gcp.kms.CryptoKey, provider: gcp.Provider, apis: readonly pulumi.Resource[]): {
+    grants: Record<KeyUser, pulumi.Resource>;
+    agents: Record<Exclude<KeyUser, "cluster" | "storage">, pulumi.Output<string>>;
+} {
     const grant = (id: string, members: pulumi.Input<string>[]): pulumi.Resource => {
         const grants = members.map((member, index) => new gcp.kms.CryptoKeyIAMMember(`${name}-key-${id}${members.length > 1 ? `-${index}` : ""}`, {
             cryptoKeyId: key.id,
@@ -121,16 +138,19 @@ function grantKeyUse(parent: pulumi.Resource, name: string, project: string, key
         }, { parent, provider }));
         return grants[grants.length - 1];
     };
-    const agents = Object.fromEntries(Object.entries(SERVICE_AGENTS).map(([user, service]) => {
+    const identities = Object.fromEntries(Object.entries(SERVICE_AGENTS).map(([user, service]) => {
         // Some agents (Cloud SQL's) exist only once asked for; ServiceIdentity creates them.
         const identity = new gcp.projects.ServiceIdentity(`${name}-agent-${service.split(".")[0]}`, { project, service }, { parent, provider, dependsOn: [...apis] });
-        return [user, grant(user, [identity.member])];
-    })) as Record<Exclude<KeyUser, "cluster">, pulumi.Resource>;
+        return [user, identity.member];
+    })) as Record<Exclude<KeyUser, "cluster" | "storage">, pulumi.Output<string>>;
+    const agentGrants = Object.fromEntries(Object.entries(identities).map(([user, member]) => [user, grant(user, [member])])) as Record<Exclude<KeyUser, "cluster" | "storage">, pulumi.Resource>;
     // GKE encrypts Secrets through its robot; Compute Engine encrypts node boot disks and persistent volumes.
     const projectNumber = gcp.organizations.getProjectOutput({ projectId: project }, { parent, provider }).number;
     const cluster = grant("cluster", [
         pulumi.interpolate`serviceAccount:service-${projectNumber}@container-engine-robot.iam.gserviceaccount.com`,
         pulumi.interpolate`serviceAccount:service-${projectNumber}@compute-system.iam.gserviceaccount.com`,
     ]);
-    return { ...agents, cluster };
+    // Cloud Storage's agent is not a ServiceIdentity; asking for it creates it on a new project.
+    const storage = grant("storage", [gcp.storage.getProjectServiceAccountOutput({ project }, { parent, provider, dependsOn: [...apis] }).member]);
+    return { grants: { ...agentGrants, cluster, storage }, agents: identities };
 }

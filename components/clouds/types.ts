@@ -36,14 +36,15 @@ export interface CloudEnvironment {
     monitoring(name: string, args: MonitoringArgs): MonitoringRef;
     workloadIdentity(name: string, args: WorkloadIdentityArgs): WorkloadIdentityRef;
     builtImage(name: string, args: BuiltImageArgs): BuiltImageRef;
+    /** The uploads bucket (S3 on AWS, Cloud Storage on GCP). */
+    objectStorage(name: string, args: ObjectStorageArgs): ObjectStorageRef;
     /**
-     * Uploads storage, nightly database snapshots and messaging, where the cloud has them implemented (AWS).
-     * A stack that asks for one on a cloud without it is refused by the config (config/schema.ts).
+     * Nightly snapshots of the database the `postgres` step created, apart from its own backups (AWS Backup).
+     * Absent where the database's own automated backups carry the snapshots' retention (Cloud SQL on GCP).
      */
-    objectStorage?(name: string, args: ObjectStorageArgs): ObjectStorageRef;
-    /** Snapshots of the database the `postgres` step created. */
     databaseBackups?(name: string, args: Omit<DatabaseBackupsArgs, "databaseArn">): DatabaseBackupsRef;
-    messaging?(name: string, args: MessagingArgs): MessagingRef;
+    /** Domain events: SNS topics and SQS queues on AWS, Pub/Sub topics and subscriptions on GCP. */
+    messaging(name: string, args: MessagingArgs): MessagingRef;
 }
 
 /** What a cloud's factory gets: the platform component (parent of everything), its name and the config. */

@@ -16,10 +16,53 @@ function celString(text: string): string {
     return `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 }
 
+/** A resource with an IAM policy of its own, named exactly: a bucket, a Pub/Sub topic or subscription. */
+type PolicyHolder =
+    | { readonly kind: "bucket"; readonly bucket: string }
+    | { readonly kind: "topic" | "subscription"; readonly project: string; readonly id: string };
+
+/** Linear-time: fixed prefixes, one character class per segment. */
+const EXACT_BUCKET = /^projects\/_\/buckets\/([a-z0-9][a-z0-9._-]{1,221})$/;
+const EXACT_PUBSUB = /^projects\/([a-z][a-z0-9-]{4,28}[a-z0-9])\/(topics|subscriptions)\/([A-Za-z][A-Za-z0-9._~+%-]{2,254})$/;
+
+/**
+ * Resource names given as plain strings that name one bucket, topic or subscription exactly are granted on
+ * that resource (its own IAM policy: nothing else matches, and Pub/Sub has no resource conditions at project
+ * level); every other name (a prefix, a kind without its own policy, a value known only at deployment) by a
+ * project-level grant conditioned on the name's prefix.
+ */
+function splitByPolicyHolder(resources: readonly pulumi.Input<string>[]): { exact: PolicyHolder[]; conditional: pulumi.Input<string>[] } {
+    const exact: PolicyHolder[] = [];
+    const conditional: pulumi.Input<string>[] = [];
+    for (const resource of resources) {
+        const bucket = typeof resource === "string" ? EXACT_BUCKET.exec(resource) : null;
+        const pubsub = typeof resource === "string" ? EXACT_PUBSUB.exec(resource) : null;
+        if (bucket) exact.push({ kind: "bucket", bucket: bucket[1] });
+        else if (pubsub) exact.push({ kind: pubsub[2] === "topics" ? "topic" : "subscription", project: pubsub[1], id: pubsub[3] });
+        else conditional.push(resource);
+    }
+    return { exact, conditional };
+}
+
+function grantOn(name: string, target: PolicyHolder, role: string, member: pulumi.Input<string>, parent: pulumi.Resource): void {
+    switch (target.kind) {
+        case "bucket":
+            new gcp.storage.BucketIAMMember(`${name}-${target.bucket}`, { bucket: target.bucket, role, member }, { parent });
+            return;
+        case "topic":
+            new gcp.pubsub.TopicIAMMember(`${name}-${target.id}`, { project: target.project, topic: target.id, role, member }, { parent });
+            return;
+        case "subscription":
+            new gcp.pubsub.SubscriptionIAMMember(`${name}-${target.id}`, { project: target.project, subscription: target.id, role, member }, { parent });
+            return;
+    }
+}
+
 /**
  * A Google service account that only the named Kubernetes service account can act as (Workload Identity:
- * `roles/iam.workloadIdentityUser` for `<pool>[<namespace>/<name>]`), granted exactly the listed roles,
- * each bound with an IAM condition that limits it to the listed resource names.
+ * `roles/iam.workloadIdentityUser` for `<pool>[<namespace>/<name>]`), granted exactly the listed roles:
+ * on the named bucket, topic or subscription itself, or else at project level with an IAM condition that
+ * limits it to the listed resource names.
  */
 export class GcpWorkloadIdentity extends pulumi.ComponentResource implements WorkloadIdentityRef {
     readonly email: pulumi.Output<string>;
@@ -36,16 +79,21 @@ export class GcpWorkloadIdentity extends pulumi.ComponentResource implements Wor
             role: "roles/iam.workloadIdentityUser",
             member: `serviceAccount:${args.workloadPool}[${args.namespace}/${args.serviceAccount}]`,
         }, { parent: this });
+        const member = pulumi.interpolate`serviceAccount:${account.email}`;
         args.statements.forEach((statement, index) => {
+            const { exact, conditional } = splitByPolicyHolder(statement.resources);
             for (const role of statement.actions) {
-                new gcp.projects.IAMMember(`${name}-${index}-${role.replace(/^roles\//, "").replace(/[^A-Za-z0-9]+/g, "-")}`, {
+                const roleId = `${index}-${role.replace(/^roles\//, "").replace(/[^A-Za-z0-9]+/g, "-")}`;
+                for (const target of exact) grantOn(`${name}-${roleId}`, target, role, member, this);
+                if (conditional.length === 0) continue;
+                new gcp.projects.IAMMember(`${name}-${roleId}`, {
                     project: args.project,
                     role,
-                    member: pulumi.interpolate`serviceAccount:${account.email}`,
+                    member,
                     condition: {
                         title: `${args.serviceAccount}-${index}`,
                         description: `Only the resources ${args.namespace}/${args.serviceAccount} is configured for`,
-                        expression: pulumi.all([...statement.resources]).apply((names) =>
+                        expression: pulumi.all([...conditional]).apply((names) =>
                             names.map((resource) => `resource.name.startsWith(${celString(resource)})`).join(" || ")),
                     },
                 }, { parent: this });

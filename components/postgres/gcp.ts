@@ -6,6 +6,11 @@ import { POSTGRES_PORT, PostgresArgs, PostgresRef } from "./types";
 
 export interface GcpPostgresArgs extends PostgresArgs {
     readonly region: string;
+    /**
+     * Automated backups kept (one a day): the point-in-time window's days, or more when the nightly snapshots
+     * of platform:backups must be kept longer (Cloud SQL's backups are GCP's nightly snapshots).
+     */
+    readonly retainedBackups: number;
     /** The environment's own network: private services access range and connection. */
     readonly gcpNetwork: GcpNetwork;
     /** The project APIs, and the key grant Cloud SQL's service agent needs for CMEK. */
@@ -17,8 +22,8 @@ const MAX_TRANSACTION_LOG_DAYS = 7;
 
 /**
  * Cloud SQL for PostgreSQL with a private IP only (through private services access) and no public IPv4,
- * TLS required (`ENCRYPTED_ONLY`), encrypted with the environment's key, automated backups kept for the
- * tier's retention with point-in-time recovery, REGIONAL (a standby in another zone) and deletion
+ * TLS required (`ENCRYPTED_ONLY`), encrypted with the environment's key, nightly automated backups kept
+ * `retainedBackups` days with point-in-time recovery over the last (up to) 7 days of transaction logs, REGIONAL (a standby in another zone) and deletion
  * protection where the tier asks, IAM database authentication, Query Insights, and a Sunday maintenance window.
  */
 export class GcpPostgres extends pulumi.ComponentResource implements PostgresRef {
@@ -59,7 +64,7 @@ export class GcpPostgres extends pulumi.ComponentResource implements PostgresRef
                     startTime: "03:00",
                     pointInTimeRecoveryEnabled: true,
                     transactionLogRetentionDays: Math.min(MAX_TRANSACTION_LOG_DAYS, args.backupRetentionDays),
-                    backupRetentionSettings: { retainedBackups: args.backupRetentionDays, retentionUnit: "COUNT" },
+                    backupRetentionSettings: { retainedBackups: args.retainedBackups, retentionUnit: "COUNT" },
                 },
                 retainBackupsOnDelete: args.keepBackupsOnDelete,
                 maintenanceWindow: { day: 7, hour: 4, updateTrack: "stable" },

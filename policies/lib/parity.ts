@@ -1,4 +1,4 @@
-import { MIN_BACKUP_RETENTION_DAYS } from "./guardrails";
+import { MIN_BACKUP_RETENTION_DAYS, MIN_SNAPSHOT_RETENTION_DAYS } from "./guardrails";
 import { ResourceUnderTest } from "./rule";
 import { TIERS } from "./tiers";
 import { isRecord } from "./values";
@@ -66,6 +66,8 @@ function imageParts(text: string): { repository: string; digest: string } {
 const GCP_NETWORK = "gcp:compute/network:Network";
 const GCP_SECRET = "gcp:secretmanager/secret:Secret";
 const GCP_NOTIFICATION_CHANNEL = "gcp:monitoring/notificationChannel:NotificationChannel";
+const GCP_BUCKET = "gcp:storage/bucket:Bucket";
+const GCP_SUBSCRIPTION = "gcp:pubsub/subscription:Subscription";
 /** Cloud SQL SSL modes that refuse unencrypted connections. */
 const CLOUD_SQL_TLS_MODES: readonly unknown[] = ["ENCRYPTED_ONLY", "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"];
 
@@ -85,6 +87,14 @@ function gcpResources(resources: readonly ResourceUnderTest[]): GcpResources {
         caches: ofType(resources, "gcp:redis/instance:Instance"),
         repositories: ofType(resources, "gcp:artifactregistry/repository:Repository"),
     };
+}
+
+/** Days of nightly backups a Cloud SQL instance keeps when they count as the month of snapshots (GCP's `backups`), else undefined. */
+function cloudSqlSnapshotDays(db: ResourceUnderTest): number | undefined {
+    const backups = get(db.props, "settings", "backupConfiguration");
+    const retained = get(backups, "backupRetentionSettings", "retainedBackups");
+    const unit = get(backups, "backupRetentionSettings", "retentionUnit") ?? "COUNT";
+    return get(backups, "enabled") === true && unit === "COUNT" && typeof retained === "number" && retained >= MIN_SNAPSHOT_RETENTION_DAYS ? retained : undefined;
 }
 
 /**
@@ -120,6 +130,8 @@ function gcpFingerprint(gcp: GcpResources, set: (key: string, value: unknown) =>
         set("size.postgres.instanceClass", uniform(databases.map((db) => get(db.props, "settings", "tier"))));
         set("size.postgres.storageGb", uniform(databases.map((db) => get(db.props, "settings", "diskSize"))));
         set("size.postgres.retainedBackups", uniform(databases.map((db) => get(backups(db), "backupRetentionSettings", "retainedBackups"))));
+        // Cloud SQL's automated backups are GCP's nightly snapshots.
+        set("security.backups.snapshotRetentionDays", uniform(databases.map(cloudSqlSnapshotDays).filter((days) => days !== undefined)));
     }
     if (caches.length > 0) {
         set("engines.redis", uniform(caches.map((cache) => cache.props.redisVersion)));
@@ -170,9 +182,9 @@ export function fingerprint(resources: readonly ResourceUnderTest[]): Fingerprin
         (caches.length > 0 || gcp.caches.length > 0) && "redis",
         (ofType(resources, "aws:sns/topic:Topic").length > 0 || ofType(resources, GCP_NOTIFICATION_CHANNEL).length > 0) && "alerting",
         releases.some((release) => release.props.chart === "kube-prometheus-stack") && "prometheus",
-        ofType(resources, "aws:s3/bucket:Bucket").length > 0 && "object-storage",
-        backupPlans.length > 0 && "backups",
-        ofType(resources, "aws:sqs/queue:Queue").length > 0 && "messaging",
+        (ofType(resources, "aws:s3/bucket:Bucket").length > 0 || ofType(resources, GCP_BUCKET).length > 0) && "object-storage",
+        (backupPlans.length > 0 || gcp.databases.some((db) => cloudSqlSnapshotDays(db) !== undefined)) && "backups",
+        (ofType(resources, "aws:sqs/queue:Queue").length > 0 || ofType(resources, GCP_SUBSCRIPTION).length > 0) && "messaging",
         releases.some((release) => release.props.chart === "opentelemetry-collector") && "telemetry",
     ].filter(Boolean).join(", "));
 

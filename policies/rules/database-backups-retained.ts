@@ -8,6 +8,7 @@ const RDS_CLUSTER = "aws:rds/cluster:Cluster";
 const BACKUP_PLAN = "aws:backup/plan:Plan";
 const BACKUP_SELECTION = "aws:backup/selection:Selection";
 const DATABASE_TYPES: readonly string[] = [RDS_INSTANCE, RDS_CLUSTER];
+const CLOUD_SQL = "gcp:sql/databaseInstance:DatabaseInstance";
 
 /** The days a plan rule keeps a recovery point: its lifecycle's deleteAfter; without one, AWS Backup keeps it for good. */
 function keptDays(rule: unknown): number | "forever" | "unset" {
@@ -48,22 +49,60 @@ function kindOf(database: ResourceUnderTest): string {
     return database.type === RDS_CLUSTER ? "RDS cluster" : "RDS instance";
 }
 
+/** Provider defaults: Cloud SQL keeps 7 backups and 7 days of transaction logs when they are not set. */
+const CLOUD_SQL_DEFAULT_RETAINED_BACKUPS = 7;
+const CLOUD_SQL_DEFAULT_TRANSACTION_LOG_DAYS = 7;
+
+const unset = (value: unknown): boolean => value === undefined || value === null;
+const shownFlag = (value: unknown): string => (unset(value) ? "unset, which is false" : JSON.stringify(value));
+
+/**
+ * A Cloud SQL primary's promise lives in its own backupConfiguration: automated backups on, kept by COUNT (one
+ * a day) at least the snapshot days, and point-in-time recovery over at least the PITR days of transaction logs.
+ * A read replica (masterInstanceName) has no backups of its own and is skipped.
+ */
+function cloudSqlViolations(instance: ResourceUnderTest): string[] {
+    if (typeof instance.props.masterInstanceName === "string" && instance.props.masterInstanceName !== "") return [];
+    const subject = `Cloud SQL instance ${instance.name}`;
+    const backups = asRecord(asRecord(instance.props.settings)?.backupConfiguration);
+    if (backups?.enabled !== true) return [`${subject} takes no automated backups (settings.backupConfiguration.enabled is ${shownFlag(backups?.enabled)})`];
+    const messages: string[] = [];
+    const retention = asRecord(backups.backupRetentionSettings);
+    const unit = retention?.retentionUnit ?? "COUNT";
+    const retained = retention?.retainedBackups ?? CLOUD_SQL_DEFAULT_RETAINED_BACKUPS;
+    if (unit !== "COUNT") {
+        messages.push(`${subject} counts retained backups in ${JSON.stringify(unit)} (backupRetentionSettings.retentionUnit); "COUNT" with at least ${MIN_SNAPSHOT_RETENTION_DAYS} is required`);
+    } else if (!(typeof retained === "number" && retained >= MIN_SNAPSHOT_RETENTION_DAYS)) {
+        messages.push(`${subject} keeps ${unset(retention?.retainedBackups) ? `the default ${CLOUD_SQL_DEFAULT_RETAINED_BACKUPS}` : JSON.stringify(retained)} nightly backups (backupRetentionSettings.retainedBackups); at least ${MIN_SNAPSHOT_RETENTION_DAYS} are required`);
+    }
+    if (backups.pointInTimeRecoveryEnabled !== true) {
+        messages.push(`${subject} has no point-in-time recovery (pointInTimeRecoveryEnabled is ${shownFlag(backups.pointInTimeRecoveryEnabled)})`);
+    } else {
+        const logDays = backups.transactionLogRetentionDays ?? CLOUD_SQL_DEFAULT_TRANSACTION_LOG_DAYS;
+        if (!(typeof logDays === "number" && logDays >= MIN_BACKUP_RETENTION_DAYS)) {
+            messages.push(`${subject} keeps ${String(logDays)} days of transaction logs for point-in-time recovery (transactionLogRetentionDays); at least ${MIN_BACKUP_RETENTION_DAYS} are required`);
+        }
+    }
+    return messages;
+}
+
 /**
  * Outside dev, every database can be restored to any point of the last week and to any night of the last
  * month: RDS automated backups (point-in-time recovery) of at least 7 days, and nightly snapshots in an AWS
  * Backup plan kept at least 30 days. A stack rule, because the promise spans resources: the database carries
  * its PITR window, while the snapshots come from a plan that a separate selection attaches to it; a database
- * that no plan selects is visible only from the whole stack. It cannot be exempted.
+ * that no plan selects is visible only from the whole stack. On GCP, Cloud SQL's automated backups are the
+ * nightly snapshots: the instance's backupConfiguration carries both numbers. It cannot be exempted.
  */
 export const databaseBackupsRetained: StackRule = {
     kind: "stack",
     name: "database-backups-retained",
-    description: `Outside dev, databases keep ${MIN_BACKUP_RETENTION_DAYS} days of point-in-time recovery and nightly snapshots in an AWS Backup plan kept ${MIN_SNAPSHOT_RETENTION_DAYS} days.`,
+    description: `Outside dev, databases keep ${MIN_BACKUP_RETENTION_DAYS} days of point-in-time recovery and nightly snapshots kept ${MIN_SNAPSHOT_RETENTION_DAYS} days (an AWS Backup plan; Cloud SQL's own automated backups on GCP).`,
     severity: "high",
     rationale:
         "Point-in-time recovery undoes last night's bad migration; only snapshots kept for a month, outside the database's own lifecycle, recover from corruption noticed late or from the instance and its automated backups being deleted.",
-    remediation: `Set backupRetentionPeriod >= ${MIN_BACKUP_RETENTION_DAYS} on the RDS instance or Aurora cluster, and select it (aws.backup.Selection resources: [db.arn]) in an aws.backup.Plan whose rules keep recovery points lifecycle.deleteAfter >= ${MIN_SNAPSHOT_RETENTION_DAYS} days; components/backups/aws.ts does, from platform:backups.`,
-    resourceTypes: [...DATABASE_TYPES, BACKUP_PLAN, BACKUP_SELECTION],
+    remediation: `Set backupRetentionPeriod >= ${MIN_BACKUP_RETENTION_DAYS} on the RDS instance or Aurora cluster, and select it (aws.backup.Selection resources: [db.arn]) in an aws.backup.Plan whose rules keep recovery points lifecycle.deleteAfter >= ${MIN_SNAPSHOT_RETENTION_DAYS} days; components/backups/aws.ts does, from platform:backups. On GCP set the Cloud SQL instance's settings.backupConfiguration: enabled, backupRetentionSettings {retainedBackups >= ${MIN_SNAPSHOT_RETENTION_DAYS}, retentionUnit: "COUNT"}, pointInTimeRecoveryEnabled with transactionLogRetentionDays >= ${MIN_BACKUP_RETENTION_DAYS}; components/postgres/gcp.ts does.`,
+    resourceTypes: [...DATABASE_TYPES, BACKUP_PLAN, BACKUP_SELECTION, CLOUD_SQL],
     enforcement: STRICT_OUTSIDE_DEV,
     exemptable: false,
     check(resources, context) {
@@ -94,6 +133,9 @@ export const databaseBackupsRetained: StackRule = {
                     urn: database.urn,
                 });
             }
+        }
+        for (const instance of resources.filter((resource) => resource.type === CLOUD_SQL)) {
+            violations.push(...cloudSqlViolations(instance).map((message) => ({ message, urn: instance.urn })));
         }
         return violations;
     },
