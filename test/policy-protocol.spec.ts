@@ -109,7 +109,7 @@ describe("the policy pack over the real analyzer protocol", function () {
     });
 
     it("loads as run-policy-pack loads it without the specs' launcher (ts-node in type-check mode): the same rules and levels", async function () {
-        const infoOf = async (asPulumiRuns: boolean): Promise<Record<string, EnforcementLevel>> => {
+        const infoOf = async (asPulumiRuns: boolean): Promise<Record<string, number>> => {
             const pack = await PolicyPackProcess.start({ stack: "dev", config: {}, asPulumiRuns });
             try {
                 const info = await pack.info();
