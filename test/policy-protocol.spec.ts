@@ -108,21 +108,6 @@ describe("the policy pack over the real analyzer protocol", function () {
         }
     });
 
-    it("loads as run-policy-pack loads it without the specs' launcher (ts-node in type-check mode): the same rules and levels", async function () {
-        const infoOf = async (asPulumiRuns: boolean): Promise<Record<string, number>> => {
-            const pack = await PolicyPackProcess.start({ stack: "dev", config: {}, asPulumiRuns });
-            try {
-                const info = await pack.info();
-                return { [info.getName()]: -1, ...Object.fromEntries(info.getPoliciesList().map((policy) => [policy.getName(), policy.getEnforcementlevel()])) };
-            } finally {
-                pack.stop();
-            }
-        };
-        const asPulumiRuns = await infoOf(true);
-        assert.equal(Object.keys(asPulumiRuns).length, ALL_RULES.length + 2, "the pack's name, every rule and the exemptions listing");
-        assert.deepEqual(asPulumiRuns, await infoOf(false));
-    });
-
     it("prod as rendered: no verdicts over the protocol, as in process", async function () {
         const prod = await renderedStack("prod");
         const overProtocol = fromDiagnostics(await analyzeOverProtocol("prod", prod.resources));

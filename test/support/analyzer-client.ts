@@ -82,18 +82,16 @@ const PACK_LAUNCHER = path.join(PROJECT_DIR, "scripts", "engine-bin", "pulumi-an
 /**
  * Starts the policy pack exactly as the Pulumi CLI does — its launcher with `<engine> .` in the pack
  * folder, stack identity and config in the environment, the port read from the first stdout line —
- * and speaks the analyzer protocol to it. `asPulumiRuns`: the pack's TypeScript loaded by ts-node as
- * run-policy-pack registers it, rather than by the launcher's cached transpiler (see the launcher).
+ * and speaks the analyzer protocol to it.
  */
 export class PolicyPackProcess {
     private constructor(private readonly child: ChildProcess, private readonly client: AnalyzerClient) {}
 
-    static async start(options: { stack: string; project?: string; config?: Record<string, string>; preview?: boolean; asPulumiRuns?: boolean }): Promise<PolicyPackProcess> {
+    static async start(options: { stack: string; project?: string; config?: Record<string, string>; preview?: boolean }): Promise<PolicyPackProcess> {
         const child = spawn(PACK_LAUNCHER, ["127.0.0.1:0", "."], {
             cwd: POLICY_PACK_DIR,
             env: {
                 ...process.env,
-                ...(options.asPulumiRuns ? { PLATFORM_PACK_TS_NODE: "1" } : {}),
                 PULUMI_CONFIG: JSON.stringify(options.config ?? {}),
                 PULUMI_NODEJS_PROJECT: options.project ?? "platform",
                 PULUMI_NODEJS_STACK: options.stack,
