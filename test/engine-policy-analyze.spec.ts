@@ -29,6 +29,8 @@ interface Case {
     readonly expectExemptions?: number;
     /** Run the `audit` command (JSON output, exit code) instead of `auditInput`. */
     readonly viaCommand?: boolean;
+    /** The CLI's pack loads its TypeScript with ts-node, exactly as run-policy-pack registers it (see the launcher). */
+    readonly packAsPulumiRuns?: boolean;
 }
 
 function deploymentOf(document: GeneratedExport): GeneratedResource[] {
@@ -88,7 +90,7 @@ describe("audit agrees with `pulumi policy analyze --file` (the real Pulumi engi
 
     function agree(testCase: Case): void {
         const configFile = testCase.packConfig ? write(`${testCase.name}.config.json`, testCase.packConfig) : undefined;
-        const engine = analyze(cli, testCase.file, configFile);
+        const engine = analyze(cli, testCase.file, configFile, { packAsPulumiRuns: testCase.packAsPulumiRuns });
         assert.ok(engine.summary, `policy analyze printed no summary event:\n${engine.stderr}`);
         // The CLI starts the pack without a stack for --file, so the pack applies prod enforcement to any file.
         const { report, exitCode } = offlineAudit(testCase, configFile);
@@ -132,7 +134,7 @@ describe("audit agrees with `pulumi policy analyze --file` (the real Pulumi engi
         const base = generateExport(90);
 
         it("the generated export: same verdicts", function () {
-            agree({ name: "generated", file: write("generated.json", base), expectRules: ["image-pinned-by-digest"] });
+            agree({ name: "generated", file: write("generated.json", base), expectRules: ["image-pinned-by-digest"], packAsPulumiRuns: true });
         });
 
         it("an image pinned by tag only, a plaintext password, a public RDS instance: same verdicts", function () {

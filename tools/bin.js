@@ -6,6 +6,7 @@
 const nodeModule = require("module");
 if (typeof nodeModule.enableCompileCache === "function") nodeModule.enableCompileCache();
 else require("v8-compile-cache");
+require("./defer-sdk-modules");
 require("./register");
 
 /** Exit only once stdout and stderr are flushed: writes to a pipe are asynchronous, and a report can be large. */

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import Ajv2020 from "ajv/dist/2020";
+import type * as Ajv2020Module from "ajv/dist/2020";
 import { InputFileError } from "../engine/input-error";
 import { readInputText, SIZE_LIMITS } from "../engine/input-files";
 import { isMaskedValue, maskReportInputs } from "../engine/redaction";
@@ -14,6 +14,9 @@ const SCHEMA_FILE = path.join(__dirname, "..", "docs", "report.schema.json");
 const MAX_INPUT_DEPTH = 1000;
 
 function schemaProblem(document: unknown): string | undefined {
+    // Loaded only when a report is read back (`--against`): a plan without it never needs a validator.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { default: Ajv2020 } = require("ajv/dist/2020") as typeof Ajv2020Module;
     const ajv = new Ajv2020({ allErrors: false, strict: false, allowUnionTypes: true });
     const validate = ajv.compile(JSON.parse(fs.readFileSync(SCHEMA_FILE, "utf8")) as object);
     if (validate(document)) return undefined;

@@ -76,17 +76,19 @@ function unary<Req, Res>(call: (request: Req, callback: (error: grpc.ServiceErro
     return new Promise((resolve, reject) => call(request, (error, response) => (error ? reject(error) : resolve(response))));
 }
 
+/** What the Pulumi CLI starts for a Node.js pack: the launcher on the engine specs' PATH, which runs `node <run-policy-pack>`. */
+const PACK_LAUNCHER = path.join(PROJECT_DIR, "scripts", "engine-bin", "pulumi-analyzer-policy-nodejs");
+
 /**
- * Starts the policy pack exactly as the Pulumi CLI does — `node <run-policy-pack> <engine> .` in the
- * pack folder, stack identity and config in the environment, the port read from the first stdout line —
+ * Starts the policy pack exactly as the Pulumi CLI does — its launcher with `<engine> .` in the pack
+ * folder, stack identity and config in the environment, the port read from the first stdout line —
  * and speaks the analyzer protocol to it.
  */
 export class PolicyPackProcess {
     private constructor(private readonly child: ChildProcess, private readonly client: AnalyzerClient) {}
 
     static async start(options: { stack: string; project?: string; config?: Record<string, string>; preview?: boolean }): Promise<PolicyPackProcess> {
-        const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack");
-        const child = spawn(process.execPath, [runner, "127.0.0.1:0", "."], {
+        const child = spawn(PACK_LAUNCHER, ["127.0.0.1:0", "."], {
             cwd: POLICY_PACK_DIR,
             env: {
                 ...process.env,
