@@ -80,13 +80,23 @@ export class GcpWorkloadIdentity extends pulumi.ComponentResource implements Wor
             member: `serviceAccount:${args.workloadPool}[${args.namespace}/${args.serviceAccount}]`,
         }, { parent: this });
         const member = pulumi.interpolate`serviceAccount:${account.email}`;
+        // A grant on a named resource is named by role and resource, not by its statement's position: the
+        // statements come from config maps (topics), whose key order the engine does not keep, and a
+        // position in the name would replace grants whenever that order changed.
+        const exactGrants = new Set<string>();
         args.statements.forEach((statement, index) => {
             const { exact, conditional } = splitByPolicyHolder(statement.resources);
             for (const role of statement.actions) {
-                const roleId = `${index}-${role.replace(/^roles\//, "").replace(/[^A-Za-z0-9]+/g, "-")}`;
-                for (const target of exact) grantOn(`${name}-${roleId}`, target, role, member, this);
+                const roleSlug = role.replace(/^roles\//, "").replace(/[^A-Za-z0-9]+/g, "-");
+                for (const target of exact) {
+                    const grantName = `${name}-${roleSlug}`;
+                    const key = `${grantName}-${target.kind}-${target.kind === "bucket" ? target.bucket : target.id}`;
+                    if (exactGrants.has(key)) continue;
+                    exactGrants.add(key);
+                    grantOn(grantName, target, role, member, this);
+                }
                 if (conditional.length === 0) continue;
-                new gcp.projects.IAMMember(`${name}-${roleId}`, {
+                new gcp.projects.IAMMember(`${name}-${index}-${roleSlug}`, {
                     project: args.project,
                     role,
                     member,
