@@ -3,27 +3,13 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import { stringify } from "yaml";
-import { engineSpecsRequired } from "./pulumi-cli";
+import { engineSpecsRequired, onPath } from "./pulumi-cli";
 import { plainInputs, renderedStack, single } from "./stacks";
 
 /** Prometheus and promtool from the Debian package (scripts/prometheus.sh installs it; .ci/run calls it). */
 export interface PrometheusTools {
     readonly prometheus: string;
     readonly promtool: string;
-}
-
-function onPath(name: string): string | undefined {
-    for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
-        if (!dir) continue;
-        const candidate = path.join(dir, name);
-        try {
-            fs.accessSync(candidate, fs.constants.X_OK);
-            if (fs.statSync(candidate).isFile()) return candidate;
-        } catch {
-            continue;
-        }
-    }
-    return undefined;
 }
 
 /**

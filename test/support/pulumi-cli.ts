@@ -41,7 +41,8 @@ function atLeastMinimum(version: string): boolean {
     return true;
 }
 
-function onPath(name: string): string | undefined {
+/** The executable file `name` in a folder of PATH, as a shell would find it. */
+export function onPath(name: string): string | undefined {
     for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
         if (!dir) continue;
         const candidate = path.join(dir, name);
