@@ -1,10 +1,10 @@
 import * as assert from "node:assert/strict";
 import { ConfigError, ConfigProblem, parsePlatformConfig } from "../config/load";
-import { RenderedResource, RenderedStack } from "../engine/render";
+import { RenderedStack } from "../engine/render";
 import { toPolicyResources } from "../engine/resource-views";
 import { evaluate } from "../policies/lib/evaluate";
 import { ALL_RULES } from "../policies/rules";
-import { ofType, plainInputs, renderedStack, single } from "./support/stacks";
+import { deploymentEnv, namedBySuffix, ofType, plainInputs, renderedStack, single } from "./support/stacks";
 
 /** Uploads storage, backups and messaging on Google Cloud, per tier: what test/program-storage-messaging.spec.ts checks on AWS. */
 
@@ -17,19 +17,6 @@ const keyName = (stackName: GcpStack): string => `projects/${project(stackName)}
 const accountOf = (stackName: GcpStack, service: string): string => `serviceAccount:platform-${stackName}-${service}@${project(stackName)}.iam.gserviceaccount.com`;
 const PUBSUB_AGENT = "serviceAccount:service-412345678901@gcp-sa-pubsub.iam.gserviceaccount.com";
 
-/** The resource of a type whose logical name ends with the suffix. */
-function named(stack: RenderedStack, type: string, suffix: string): RenderedResource {
-    const found = ofType(stack, type).filter((resource) => resource.name.endsWith(suffix));
-    assert.equal(found.length, 1, `one ${type} named *${suffix} in ${stack.stack}`);
-    return found[0];
-}
-/** Plain env of a service's Deployment container. */
-function deploymentEnv(stack: RenderedStack, service: string): Record<string, unknown> {
-    const deployment = ofType(stack, "kubernetes:apps/v1:Deployment").find((resource) => (plainInputs(resource).metadata as Inputs).name === service);
-    assert.ok(deployment, `${service} Deployment`);
-    const container = (((plainInputs(deployment).spec as Inputs).template as Inputs).spec as { containers: { env: { name: string; value?: unknown }[] }[] }).containers[0];
-    return Object.fromEntries(container.env.filter((entry) => entry.value !== undefined).map((entry) => [entry.name, entry.value]));
-}
 /** Every IAM grant to a member, on any resource or the project, as `<what>: <role> on <name>`. */
 function grantsTo(stack: RenderedStack, member: string): string[] {
     const kinds: [string, (inputs: Inputs) => string][] = [
@@ -52,7 +39,7 @@ describe("uploads storage, backups and messaging on Google Cloud, per tier", fun
             const bucketName = (): string => `${project(stackName)}-platform-${stackName}-uploads`;
 
             it("the uploads bucket is versioned, CMEK with the stack's key, never public, labelled, and deletes noncurrent versions by tier", function () {
-                const uploads = plainInputs(named(stack, "gcp:storage/bucket:Bucket", "-storage-uploads"));
+                const uploads = plainInputs(namedBySuffix(stack, "gcp:storage/bucket:Bucket", "-storage-uploads"));
                 assert.equal(uploads.name, bucketName());
                 assert.equal(uploads.location, "EUROPE-WEST1");
                 assert.deepEqual(uploads.versioning, { enabled: true });
@@ -68,7 +55,7 @@ describe("uploads storage, backups and messaging on Google Cloud, per tier", fun
             });
 
             it("Cloud Storage's service agent may use the key, and the bucket waits for that grant and the API", function () {
-                const uploads = named(stack, "gcp:storage/bucket:Bucket", "-storage-uploads");
+                const uploads = namedBySuffix(stack, "gcp:storage/bucket:Bucket", "-storage-uploads");
                 const grant = ofType(stack, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember").find((candidate) => String(plainInputs(candidate).member).endsWith("@gs-project-accounts.iam.gserviceaccount.com"));
                 assert.ok(grant, "a key grant to the Cloud Storage agent");
                 assert.equal(plainInputs(grant).role, "roles/cloudkms.cryptoKeyEncrypterDecrypter");
@@ -79,18 +66,18 @@ describe("uploads storage, backups and messaging on Google Cloud, per tier", fun
 
             it(`access logs go to a private, encrypted log bucket of their own ${stackName === "gcp-prod" ? "in prod" : "in prod only"}`, function () {
                 const buckets = ofType(stack, "gcp:storage/bucket:Bucket");
-                const uploads = plainInputs(named(stack, "gcp:storage/bucket:Bucket", "-storage-uploads"));
+                const uploads = plainInputs(namedBySuffix(stack, "gcp:storage/bucket:Bucket", "-storage-uploads"));
                 assert.equal(buckets.length, stackName === "gcp-prod" ? 2 : 1);
                 if (stackName !== "gcp-prod") {
                     assert.equal(uploads.logging, undefined);
                     return;
                 }
-                const logs = plainInputs(named(stack, "gcp:storage/bucket:Bucket", "-storage-access-logs"));
+                const logs = plainInputs(namedBySuffix(stack, "gcp:storage/bucket:Bucket", "-storage-access-logs"));
                 assert.equal(logs.name, `${bucketName()}-logs`);
                 assert.deepEqual(uploads.logging, { logBucket: logs.name, logObjectPrefix: "uploads" });
                 assert.deepEqual([logs.uniformBucketLevelAccess, logs.publicAccessPrevention, logs.encryption, logs.forceDestroy], [true, "enforced", { defaultKmsKeyName: keyName(stackName) }, false]);
                 assert.deepEqual(logs.lifecycleRules, [{ action: { type: "Delete" }, condition: { age: 365 } }]);
-                const writer = plainInputs(named(stack, "gcp:storage/bucketIAMMember:BucketIAMMember", "-access-logs-writer"));
+                const writer = plainInputs(namedBySuffix(stack, "gcp:storage/bucketIAMMember:BucketIAMMember", "-access-logs-writer"));
                 assert.deepEqual([writer.bucket, writer.role, writer.member], [logs.name, "roles/storage.objectCreator", "group:cloud-storage-analytics@google.com"]);
             });
 
@@ -143,7 +130,7 @@ describe("uploads storage, backups and messaging on Google Cloud, per tier", fun
                     assert.deepEqual(topic.messageStoragePolicy, { allowedPersistenceRegions: [REGION] });
                 }
                 const topicId = (name: string): string => `projects/${project(stackName)}/topics/${name}`;
-                const subscription = plainInputs(named(stack, "gcp:pubsub/subscription:Subscription", "-messaging-user-created-worker"));
+                const subscription = plainInputs(namedBySuffix(stack, "gcp:pubsub/subscription:Subscription", "-messaging-user-created-worker"));
                 assert.deepEqual(subscription, {
                     ...subscription,
                     name: `platform-${stackName}-user-created-worker`,
@@ -153,7 +140,7 @@ describe("uploads storage, backups and messaging on Google Cloud, per tier", fun
                     expirationPolicy: { ttl: "" },
                     deadLetterPolicy: { deadLetterTopic: topicId(`platform-${stackName}-user-created-worker-dlq`), maxDeliveryAttempts: 5 },
                 });
-                const kept = plainInputs(named(stack, "gcp:pubsub/subscription:Subscription", "-messaging-user-created-worker-dlq"));
+                const kept = plainInputs(namedBySuffix(stack, "gcp:pubsub/subscription:Subscription", "-messaging-user-created-worker-dlq"));
                 assert.deepEqual([kept.topic, kept.messageRetentionDuration, kept.expirationPolicy], [topicId(`platform-${stackName}-user-created-worker-dlq`), `${7 * 86_400}s`, { ttl: "" }]);
                 assert.equal(ofType(stack, "gcp:pubsub/subscription:Subscription").length, 6, "three topics, one subscriber each, a dead-letter subscription each");
                 const key = ofType(stack, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember").find((grant) => plainInputs(grant).member === PUBSUB_AGENT);

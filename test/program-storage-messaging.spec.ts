@@ -6,29 +6,16 @@ import { RenderedResource, RenderedStack } from "../engine/render";
 import { toPolicyResources } from "../engine/resource-views";
 import { evaluate } from "../policies/lib/evaluate";
 import { ALL_RULES } from "../policies/rules";
-import { ofType, plainInputs, PROJECT_DIR, renderedStack, single } from "./support/stacks";
+import { deploymentEnv, namedBySuffix, ofType, plainInputs, PROJECT_DIR, renderedStack, single } from "./support/stacks";
 
 type Inputs = Record<string, unknown>;
 const STACKS = ["dev", "staging", "prod"] as const;
 
 /** A JSON document input (bucket, queue and IAM policies arrive as JSON text). */
 const documentOf = (resource: RenderedResource, key = "policy"): { Statement: Inputs[] } => JSON.parse(String(plainInputs(resource)[key])) as { Statement: Inputs[] };
-/** The resource of a type whose logical name ends with the suffix. */
-function named(stack: RenderedStack, type: string, suffix: string): RenderedResource {
-    const found = ofType(stack, type).filter((resource) => resource.name.endsWith(suffix));
-    assert.equal(found.length, 1, `one ${type} named *${suffix} in ${stack.stack}`);
-    return found[0];
-}
-/** Plain env of a service's Deployment container. */
-function deploymentEnv(stack: RenderedStack, service: string): Record<string, unknown> {
-    const deployment = ofType(stack, "kubernetes:apps/v1:Deployment").find((resource) => (plainInputs(resource).metadata as Inputs).name === service);
-    assert.ok(deployment, `${service} Deployment`);
-    const container = (((plainInputs(deployment).spec as Inputs).template as Inputs).spec as { containers: { env: { name: string; value?: unknown }[] }[] }).containers[0];
-    return Object.fromEntries(container.env.filter((entry) => entry.value !== undefined).map((entry) => [entry.name, entry.value]));
-}
 /** Statements of a service's IRSA role policy. */
 function identityStatements(stack: RenderedStack, service: string): { Action: string[]; Resource: string[] }[] {
-    return documentOf(named(stack, "aws:iam/rolePolicy:RolePolicy", `-${service}-identity-policy`)).Statement as unknown as { Action: string[]; Resource: string[] }[];
+    return documentOf(namedBySuffix(stack, "aws:iam/rolePolicy:RolePolicy", `-${service}-identity-policy`)).Statement as unknown as { Action: string[]; Resource: string[] }[];
 }
 
 describe("uploads storage, backups and messaging, per tier", function () {
@@ -40,18 +27,18 @@ describe("uploads storage, backups and messaging, per tier", function () {
             });
 
             it("the uploads bucket is versioned, SSE-KMS with the stack's key, private, TLS-only, and expires noncurrent versions by tier", function () {
-                const uploads = named(stack, "aws:s3/bucket:Bucket", "-storage-uploads");
+                const uploads = namedBySuffix(stack, "aws:s3/bucket:Bucket", "-storage-uploads");
                 assert.match(String(plainInputs(uploads).bucketPrefix), new RegExp(`^platform-${stackName}-uploads-$`));
                 assert.equal(plainInputs(uploads).forceDestroy, stackName === "dev");
-                assert.deepEqual(plainInputs(named(stack, "aws:s3/bucketVersioning:BucketVersioning", "-uploads-versioning")).versioningConfiguration, { status: "Enabled" });
+                assert.deepEqual(plainInputs(namedBySuffix(stack, "aws:s3/bucketVersioning:BucketVersioning", "-uploads-versioning")).versioningConfiguration, { status: "Enabled" });
                 const key = single(stack, "aws:kms/key:Key");
-                const encryption = plainInputs(named(stack, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "-uploads-encryption"));
+                const encryption = plainInputs(namedBySuffix(stack, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "-uploads-encryption"));
                 assert.deepEqual(encryption.rules, [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.outputs.arn }, bucketKeyEnabled: true }]);
-                const block = plainInputs(named(stack, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "-uploads-public-access"));
+                const block = plainInputs(namedBySuffix(stack, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "-uploads-public-access"));
                 for (const setting of ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"]) assert.equal(block[setting], true, setting);
-                const [deny] = documentOf(named(stack, "aws:s3/bucketPolicy:BucketPolicy", "-uploads-policy")).Statement;
+                const [deny] = documentOf(namedBySuffix(stack, "aws:s3/bucketPolicy:BucketPolicy", "-uploads-policy")).Statement;
                 assert.deepEqual({ Effect: deny.Effect, Principal: deny.Principal, Condition: deny.Condition }, { Effect: "Deny", Principal: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } });
-                const lifecycle = plainInputs(named(stack, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "-uploads-lifecycle")).rules as Inputs[];
+                const lifecycle = plainInputs(namedBySuffix(stack, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "-uploads-lifecycle")).rules as Inputs[];
                 assert.deepEqual(lifecycle[0].noncurrentVersionExpiration, { noncurrentDays: { dev: 7, staging: 30, prod: 90 }[stackName] });
             });
 
@@ -74,14 +61,14 @@ describe("uploads storage, backups and messaging, per tier", function () {
                 assert.equal(logging.length, stackName === "prod" ? 1 : 0);
                 assert.equal(ofType(stack, "aws:s3/bucket:Bucket").length, stackName === "prod" ? 2 : 1);
                 if (stackName !== "prod") return;
-                const logs = named(stack, "aws:s3/bucket:Bucket", "-storage-access-logs");
+                const logs = namedBySuffix(stack, "aws:s3/bucket:Bucket", "-storage-access-logs");
                 assert.equal(plainInputs(logging[0]).targetBucket, logs.outputs.bucket);
-                const delivery = documentOf(named(stack, "aws:s3/bucketPolicy:BucketPolicy", "-access-logs-policy")).Statement[1];
+                const delivery = documentOf(namedBySuffix(stack, "aws:s3/bucketPolicy:BucketPolicy", "-access-logs-policy")).Statement[1];
                 assert.deepEqual(delivery.Principal, { Service: "logging.s3.amazonaws.com" });
             });
 
             it("a service with storage: true reads and writes that bucket alone through IRSA, and gets its name in UPLOADS_BUCKET", function () {
-                const uploads = named(stack, "aws:s3/bucket:Bucket", "-storage-uploads");
+                const uploads = namedBySuffix(stack, "aws:s3/bucket:Bucket", "-storage-uploads");
                 assert.equal(deploymentEnv(stack, "api").UPLOADS_BUCKET, uploads.outputs.bucket);
                 assert.equal(deploymentEnv(stack, "worker").UPLOADS_BUCKET, undefined);
                 const s3 = identityStatements(stack, "api").filter((statement) => statement.Action.some((action) => action.startsWith("s3:")));
@@ -127,20 +114,20 @@ describe("uploads storage, backups and messaging, per tier", function () {
                 const topics = ofType(stack, "aws:sns/topic:Topic").filter((topic) => topic.name.includes("-messaging-"));
                 assert.deepEqual(topics.map((topic) => plainInputs(topic).name).sort(), ["reflection-logged", "task-completed", "user-created"].map((stem) => `platform-${stackName}-${stem}`));
                 for (const topic of topics) assert.equal(plainInputs(topic).kmsMasterKeyId, key.outputs.arn);
-                const queue = named(stack, "aws:sqs/queue:Queue", "-messaging-user-created-worker");
-                const deadLetters = named(stack, "aws:sqs/queue:Queue", "-messaging-user-created-worker-dlq");
+                const queue = namedBySuffix(stack, "aws:sqs/queue:Queue", "-messaging-user-created-worker");
+                const deadLetters = namedBySuffix(stack, "aws:sqs/queue:Queue", "-messaging-user-created-worker-dlq");
                 for (const q of [queue, deadLetters]) assert.equal(plainInputs(q).kmsMasterKeyId, key.outputs.arn);
                 assert.deepEqual(JSON.parse(String(plainInputs(queue).redrivePolicy)), { deadLetterTargetArn: deadLetters.outputs.arn, maxReceiveCount: 5 });
-                const subscription = plainInputs(named(stack, "aws:sns/topicSubscription:TopicSubscription", "-messaging-user-created-worker"));
+                const subscription = plainInputs(namedBySuffix(stack, "aws:sns/topicSubscription:TopicSubscription", "-messaging-user-created-worker"));
                 assert.deepEqual({ protocol: subscription.protocol, endpoint: subscription.endpoint }, { protocol: "sqs", endpoint: queue.outputs.arn });
-                const [delivery] = documentOf(named(stack, "aws:sqs/queuePolicy:QueuePolicy", "-messaging-user-created-worker-policy")).Statement;
+                const [delivery] = documentOf(namedBySuffix(stack, "aws:sqs/queuePolicy:QueuePolicy", "-messaging-user-created-worker-policy")).Statement;
                 assert.deepEqual(delivery.Condition, { ArnEquals: { "aws:SourceArn": topics.find((topic) => plainInputs(topic).name === `platform-${stackName}-user-created`)?.outputs.arn } });
                 assert.equal(ofType(stack, "aws:sqs/queue:Queue").length, 6, "three topics, one subscriber each, a dead-letter queue each");
             });
 
             it("publishers may publish to their topics and subscribers read their own queues, nothing more", function () {
-                const arnOf = (stem: string): unknown => named(stack, "aws:sns/topic:Topic", `-messaging-${stem}`).outputs.arn;
-                const queueArn = (stem: string, subscriber: string): unknown => named(stack, "aws:sqs/queue:Queue", `-messaging-${stem}-${subscriber}`).outputs.arn;
+                const arnOf = (stem: string): unknown => namedBySuffix(stack, "aws:sns/topic:Topic", `-messaging-${stem}`).outputs.arn;
+                const queueArn = (stem: string, subscriber: string): unknown => namedBySuffix(stack, "aws:sqs/queue:Queue", `-messaging-${stem}-${subscriber}`).outputs.arn;
                 const rights = (service: string, prefix: string): unknown[] =>
                     identityStatements(stack, service).filter((statement) => statement.Action.some((action) => action.startsWith(prefix))).flatMap((statement) => statement.Resource).sort();
                 assert.deepEqual(rights("api", "sns:"), [arnOf("reflection-logged"), arnOf("user-created")].sort());
@@ -148,7 +135,7 @@ describe("uploads storage, backups and messaging, per tier", function () {
                 assert.deepEqual(rights("api", "sqs:"), [queueArn("task-completed", "api")]);
                 assert.deepEqual(rights("worker", "sqs:"), [queueArn("reflection-logged", "worker"), queueArn("user-created", "worker")].sort());
                 assert.equal(deploymentEnv(stack, "api").TOPIC_USER_CREATED_ARN, arnOf("user-created"));
-                assert.equal(deploymentEnv(stack, "worker").QUEUE_USER_CREATED_URL, named(stack, "aws:sqs/queue:Queue", "-messaging-user-created-worker").outputs.url);
+                assert.equal(deploymentEnv(stack, "worker").QUEUE_USER_CREATED_URL, namedBySuffix(stack, "aws:sqs/queue:Queue", "-messaging-user-created-worker").outputs.url);
                 assert.equal(deploymentEnv(stack, "worker").TOPIC_USER_CREATED_ARN, undefined);
             });
         });

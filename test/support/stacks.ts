@@ -1,3 +1,4 @@
+import { strict as assert } from "assert";
 import * as path from "path";
 import { RenderedResource, RenderedStack, renderStack } from "../../engine/render";
 import { unwrapSecrets } from "../../engine/secrets";
@@ -34,4 +35,19 @@ export function plainInputs(resource: RenderedResource): Record<string, unknown>
 
 export function childrenOf(stack: RenderedStack, parent: RenderedResource): RenderedResource[] {
     return stack.resources.filter((resource) => resource.parent === parent.urn);
+}
+
+/** The one resource of a type whose logical name ends with the suffix. */
+export function namedBySuffix(stack: RenderedStack, type: string, suffix: string): RenderedResource {
+    const found = ofType(stack, type).filter((resource) => resource.name.endsWith(suffix));
+    assert.equal(found.length, 1, `one ${type} named *${suffix} in ${stack.stack}`);
+    return found[0];
+}
+
+/** The plain (non-secret) env of a service's Deployment container. */
+export function deploymentEnv(stack: RenderedStack, service: string): Record<string, unknown> {
+    const deployment = ofType(stack, "kubernetes:apps/v1:Deployment").find((resource) => (plainInputs(resource).metadata as Record<string, unknown>).name === service);
+    assert.ok(deployment, `${service} Deployment`);
+    const spec = plainInputs(deployment).spec as { template: { spec: { containers: { env: { name: string; value?: unknown }[] }[] } } };
+    return Object.fromEntries(spec.template.spec.containers[0].env.filter((entry) => entry.value !== undefined).map((entry) => [entry.name, entry.value]));
 }
