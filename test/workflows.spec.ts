@@ -242,21 +242,36 @@ describe("GitHub Actions workflows", function () {
         const workflow = parseYaml(text) as { jobs: Record<string, Inputs & { steps: Inputs[] }> };
         const preview = workflow.jobs.preview;
 
-        it("the preview waits for the tests and for an approval in the stack's environment", function () {
-            assert.equal(preview.needs, "test");
-            assert.equal(preview.environment, "preview-${{ matrix.stack }}");
-            assert.deepEqual((preview.strategy as { matrix: { stack: string[] } }).matrix.stack, ["dev", "staging", "prod"]);
+        const previewGcp = workflow.jobs["preview-gcp"];
+
+        it("every stack file is previewed, each in its own stack's environment after the tests", function () {
+            const stacksOf = (job: Inputs): string[] => (job.strategy as { matrix: { stack: string[] } }).matrix.stack;
+            for (const job of [preview, previewGcp]) {
+                assert.equal(job.needs, "test");
+                assert.equal(job.environment, "preview-${{ matrix.stack }}");
+                assert.equal(job.if, preview.if, "the same fork guard");
+            }
+            const stackFiles = fs.readdirSync(PROJECT_DIR).flatMap((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1] ?? []).filter((stack) => stack !== "local");
+            assert.deepEqual([...stacksOf(preview), ...stacksOf(previewGcp)].sort(), stackFiles.sort(), "a stack file without a preview (local runs on a laptop's Docker)");
         });
 
-        it("the preview assumes the read-only preview role, after the dependencies are installed without their scripts", function () {
-            const uses = preview.steps.map((step) => String(step.uses ?? step.run));
-            const install = uses.findIndex((entry) => entry.startsWith("npm ci"));
-            const credentials = uses.findIndex((entry) => entry.startsWith("aws-actions/configure-aws-credentials@"));
-            assert.ok(install >= 0 && credentials > install, uses.join("\n"));
-            assert.equal((preview.steps[credentials].with as Inputs)["role-to-assume"], "${{ vars.AWS_PREVIEW_ROLE_ARN }}");
-            const pulumi = preview.steps.find((step) => String(step.uses).startsWith("pulumi/actions@"));
-            assert.equal((pulumi?.with as Inputs).command, "preview");
-            assert.deepEqual(Object.keys(pulumi?.env as Inputs), ["PULUMI_ACCESS_TOKEN"], "the Pulumi token reaches only the preview step");
+        it("each preview gets read-only cloud credentials by OIDC, after the dependencies are installed without their scripts", function () {
+            const expectations: [Inputs & { steps: Inputs[] }, string, Inputs][] = [
+                [preview, "aws-actions/configure-aws-credentials@", { "role-to-assume": "${{ vars.AWS_PREVIEW_ROLE_ARN }}", "aws-region": "eu-west-1" }],
+                [previewGcp, "google-github-actions/auth@", { workload_identity_provider: "${{ vars.GCP_WORKLOAD_IDENTITY_PROVIDER }}", service_account: "${{ vars.GCP_PREVIEW_SERVICE_ACCOUNT }}" }],
+            ];
+            for (const [job, action, inputs] of expectations) {
+                const uses = job.steps.map((step) => String(step.uses ?? step.run));
+                const install = uses.findIndex((entry) => entry.startsWith("npm ci"));
+                const credentials = uses.findIndex((entry) => entry.startsWith(action));
+                assert.ok(install >= 0 && credentials > install, uses.join("\n"));
+                assert.deepEqual(job.steps[credentials].with, inputs);
+                assert.equal((job.permissions as Inputs)["id-token"], "write");
+                const pulumi = job.steps.find((step) => String(step.uses).startsWith("pulumi/actions@"));
+                assert.equal((pulumi?.with as Inputs).command, "preview");
+                assert.equal((pulumi?.with as Inputs).policyPacks, "policies");
+                assert.deepEqual(Object.keys(pulumi?.env as Inputs), ["PULUMI_ACCESS_TOKEN"], "the Pulumi token reaches only the preview step");
+            }
         });
 
         it("no dependency install script runs anywhere in the workflow", function () {
@@ -282,6 +297,8 @@ describe("GitHub Actions workflows", function () {
             { name: "a tag instead of a SHA", from: "actions/setup-node@49933ea5288caeca8642d1e84afbd3f7d6820020 # v4.4.0", to: "actions/setup-node@v4", rule: "pinned-actions" },
             { name: "the preview without its environment", from: "    environment: preview-${{ matrix.stack }}\n", to: "", rule: "credentials-behind-environment" },
             { name: "the preview without its timeout", from: "    timeout-minutes: 30\n", to: "", rule: "job-timeout" },
+            { name: "the GCP preview without its environment", from: "    environment: preview-${{ matrix.stack }}\n    timeout-minutes: 30\n    concurrency:\n      group: preview-${{ matrix.stack }}-pr-${{ github.event.pull_request.number }}\n      cancel-in-progress: true\n    permissions:\n      contents: read\n      id-token: write           # OIDC to Google Cloud", to: "    timeout-minutes: 30\n    concurrency:\n      group: preview-${{ matrix.stack }}-pr-${{ github.event.pull_request.number }}\n      cancel-in-progress: true\n    permissions:\n      contents: read\n      id-token: write           # OIDC to Google Cloud", rule: "credentials-behind-environment" },
+            { name: "a service account key instead of OIDC", from: "          workload_identity_provider: ${{ vars.GCP_WORKLOAD_IDENTITY_PROVIDER }}\n          service_account: ${{ vars.GCP_PREVIEW_SERVICE_ACCOUNT }}", to: "          credentials_json: ${{ secrets.GCP_CREDENTIALS }}", rule: "oidc-credentials" },
             { name: "the base branch interpolated into the script again", from: 'git worktree add ../base "origin/${BASE_REF}"', to: 'git worktree add ../base "origin/${{ github.base_ref }}"', rule: "no-expression-in-run" },
             { name: "a checkout that keeps the token", from: "        with: { persist-credentials: false }\n", to: "", rule: "checkout-credentials" },
             { name: "write-all at the top", from: "permissions: {}\n", to: "permissions: write-all\n", rule: "top-level-permissions" },
