@@ -111,6 +111,11 @@ describe("the program on Google Cloud (gcp-dev, gcp-staging, gcp-prod)", functio
                 const sqlKeyGrant = ofType(stack, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember").find((grant) => String(plainInputs(grant).member).includes("gcp-sa-cloud-sql"));
                 assert.ok(sqlKeyGrant && dependsOn(database, sqlKeyGrant), "Cloud SQL waits until its service agent may use the key");
                 assert.ok(dependsOn(single(stack, "gcp:container/cluster:Cluster"), apiService(stack, "container.googleapis.com")));
+                // GKE encrypts Secrets through its robot and disks through Compute Engine's agent: both must hold the key first.
+                for (const agent of ["container-engine-robot", "compute-system"]) {
+                    const keyGrant = ofType(stack, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember").find((grant) => String(plainInputs(grant).member).includes(`@${agent}.`));
+                    assert.ok(keyGrant && dependsOn(single(stack, "gcp:container/cluster:Cluster"), keyGrant), `the cluster waits until ${agent} may use the key`);
+                }
                 assert.ok(dependsOn(single(stack, "gcp:redis/instance:Instance"), apiService(stack, "redis.googleapis.com")));
             });
 

@@ -69,7 +69,7 @@ export function gcpEnvironment({ parent, name, config, environment }: CloudEnvir
     }, { parent, provider }));
     const key = createKey(parent, name, environment, region, provider, apis);
     const { grants: keyUsers, agents } = grantKeyUse(parent, name, project, key, provider, apis);
-    const needs = (user: KeyUser): pulumi.Resource[] => [...apis, keyUsers[user]];
+    const needs = (user: KeyUser): pulumi.Resource[] => [...apis, ...keyUsers[user]];
 
     let network: GcpNetwork | undefined;
     let cluster: GcpCluster | undefined;
@@ -127,23 +127,24 @@ function createKey(parent: pulumi.Resource, name: string, env: EnvironmentContex
 
 /** Encrypter/decrypter on the key for each service agent that writes encrypted data, by the component that needs it. */
 function grantKeyUse(parent: pulumi.Resource, name: string, project: string, key: gcp.kms.CryptoKey, provider: gcp.Provider, apis: readonly pulumi.Resource[]): {
-    grants: Record<KeyUser, pulumi.Resource>;
+    grants: Record<KeyUser, pulumi.Resource[]>;
     agents: Record<Exclude<KeyUser, "cluster" | "storage">, pulumi.Output<string>>;
 } {
-    const grant = (id: string, members: pulumi.Input<string>[]): pulumi.Resource => {
+    // Every grant, not just the last: GKE needs both of its agents on the key before the cluster is created.
+    const grant = (id: string, members: pulumi.Input<string>[]): pulumi.Resource[] => {
         const grants = members.map((member, index) => new gcp.kms.CryptoKeyIAMMember(`${name}-key-${id}${members.length > 1 ? `-${index}` : ""}`, {
             cryptoKeyId: key.id,
             role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
             member,
         }, { parent, provider }));
-        return grants[grants.length - 1];
+        return grants;
     };
     const identities = Object.fromEntries(Object.entries(SERVICE_AGENTS).map(([user, service]) => {
         // Some agents (Cloud SQL's) exist only once asked for; ServiceIdentity creates them.
         const identity = new gcp.projects.ServiceIdentity(`${name}-agent-${service.split(".")[0]}`, { project, service }, { parent, provider, dependsOn: [...apis] });
         return [user, identity.member];
     })) as Record<Exclude<KeyUser, "cluster" | "storage">, pulumi.Output<string>>;
-    const agentGrants = Object.fromEntries(Object.entries(identities).map(([user, member]) => [user, grant(user, [member])])) as Record<Exclude<KeyUser, "cluster" | "storage">, pulumi.Resource>;
+    const agentGrants = Object.fromEntries(Object.entries(identities).map(([user, member]) => [user, grant(user, [member])])) as Record<Exclude<KeyUser, "cluster" | "storage">, pulumi.Resource[]>;
     // GKE encrypts Secrets through its robot; Compute Engine encrypts node boot disks and persistent volumes.
     const projectNumber = gcp.organizations.getProjectOutput({ projectId: project }, { parent, provider }).number;
     const cluster = grant("cluster", [
