@@ -1,3 +1,4 @@
+import { parseArgs, ParseArgsConfig } from "util";
 import type * as Xmlbuilder2 from "xmlbuilder2";
 import { InputFileError } from "../engine/input-error";
 import { guardProcessOutput } from "../engine/redaction";
@@ -14,6 +15,15 @@ import { EXIT_CODES } from "./report";
 
 /** Bad usage: a one-line error and exit 2. */
 export class UsageError extends Error {}
+
+/** A command's options (no positionals); what util.parseArgs refuses (an unknown option, a missing value) is bad usage. */
+export function parseOptions<O extends NonNullable<ParseArgsConfig["options"]>>(argv: string[], options: O) {
+    try {
+        return parseArgs({ args: argv, allowPositionals: false, options }).values;
+    } catch (error) {
+        throw new UsageError((error as Error).message);
+    }
+}
 
 export type CheckStatus = "passed" | "failed" | "skipped" | "overridden";
 

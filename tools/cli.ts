@@ -10,6 +10,7 @@ import { packConfigProblems } from "../policies/lib/run";
 import { isTier, Tier, TIERS } from "../policies/lib/tiers";
 import { ALL_RULES } from "../policies/rules";
 import { auditFiles } from "./audit";
+import { UsageError } from "./checks";
 import { diffReports, readReportFile } from "./diff";
 import { FormatName, FORMATS, isFormatName, OutputError, OutputSpec, parseOutputSpec, writeOutputs } from "./format";
 import { printable } from "./format/printable";
@@ -61,7 +62,6 @@ Options:
 Exit codes: 0 no mandatory violation; 1 mandatory violations; 2 bad usage or a stack that cannot be
 rendered (invalid config, unreadable file), reported in one line, never a stack trace.`;
 
-class UsageError extends Error {}
 
 /** Pulumi's stack names: letters, digits, `-`, `_` and `.`, optionally qualified as `org/project/stack`. */
 const STACK_NAME = /^(?:[A-Za-z0-9][A-Za-z0-9_.-]{0,99}\/){0,2}[A-Za-z0-9_.-]{1,100}$/;

@@ -1,6 +1,5 @@
 import * as fs from "fs";
 import * as path from "path";
-import { parseArgs } from "util";
 import { ERROR_BUDGET_WINDOW, errorBudgetRatioQuery } from "../components/monitoring/rules";
 import { ConfigError, parsePlatformConfig, PlatformConfig, stackFileName } from "../config/load";
 import { apiKeyOf } from "../config/schema";
@@ -13,7 +12,7 @@ import { isRecord } from "../policies/lib/values";
 import { ALL_RULES } from "../policies/rules";
 import { ParityCloud } from "../policies/lib/parity";
 import { PARITY_BASELINE_FILES } from "../policies/rules/environment-parity";
-import { Check, CHECK_FORMATS, CHECK_RENDERERS, checkReport, CheckReport, emitRendered, formatChoice, isOneOf, runCommand, UsageError } from "./checks";
+import { Check, CHECK_FORMATS, CHECK_RENDERERS, checkReport, CheckReport, emitRendered, formatChoice, isOneOf, runCommand, parseOptions, UsageError } from "./checks";
 import { currentBaseline, formatBaseline, PROD_STACKS } from "./parity-baseline";
 import { isBlocking } from "./report";
 import { planStacks } from "./plan";
@@ -261,28 +260,19 @@ export async function predeploy(options: PredeployOptions): Promise<CheckReport>
 }
 
 function parsePredeployOptions(argv: string[]) {
-    let values;
-    try {
-        ({ values } = parseArgs({
-            args: argv,
-            allowPositionals: false,
-            options: {
-                stack: { type: "string" },
-                "prometheus-url": { type: "string" },
-                "error-budget-file": { type: "string" },
-                window: { type: "string", default: ERROR_BUDGET_WINDOW },
-                service: { type: "string", multiple: true, default: [] },
-                namespace: { type: "string", default: "apps" },
-                "override-freeze": { type: "string" },
-                only: { type: "string" },
-                "project-dir": { type: "string", default: path.join(__dirname, "..") },
-                format: { type: "string" },
-                output: { type: "string", multiple: true, default: [] },
-            },
-        }));
-    } catch (error) {
-        throw new UsageError((error as Error).message);
-    }
+    const values = parseOptions(argv, {
+        stack: { type: "string" },
+        "prometheus-url": { type: "string" },
+        "error-budget-file": { type: "string" },
+        window: { type: "string", default: ERROR_BUDGET_WINDOW },
+        service: { type: "string", multiple: true, default: [] },
+        namespace: { type: "string", default: "apps" },
+        "override-freeze": { type: "string" },
+        only: { type: "string" },
+        "project-dir": { type: "string", default: path.join(__dirname, "..") },
+        format: { type: "string" },
+        output: { type: "string", multiple: true, default: [] },
+    });
     if (values.stack === undefined) throw new UsageError("predeploy needs --stack <stack>");
     if (!/^[A-Za-z0-9_.-]{1,100}$/.test(values.stack) || /^\.+$/.test(values.stack)) throw new UsageError(`--stack takes a stack name; got ${describeFound(values.stack)}`);
     const checks = values.only === undefined ? [...PREDEPLOY_CHECKS] : values.only.split(",").map((name) => name.trim());

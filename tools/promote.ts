@@ -1,6 +1,5 @@
 import * as fs from "fs";
 import * as path from "path";
-import { parseArgs } from "util";
 import { Document, isMap, isNode, isScalar, isSeq, parseDocument, YAMLMap } from "yaml";
 import { stackFileName } from "../config/load";
 import { InputFileError } from "../engine/input-error";
@@ -10,7 +9,7 @@ import { parseJson } from "../engine/state-files/json-errors";
 import { describeFound } from "../policies/lib/found-value";
 import { imagePinning, isSha256Digest, quoteReference } from "../policies/lib/image-reference";
 import { isRecord } from "../policies/lib/values";
-import { emitRendered, formatChoice, runCommand, UsageError } from "./checks";
+import { emitRendered, formatChoice, runCommand, parseOptions, UsageError } from "./checks";
 import { printable } from "./format/printable";
 import { EXIT_CODES } from "./report";
 
@@ -295,29 +294,20 @@ const RENDERERS: Readonly<Record<PromoteFormat, (result: PromotionResult) => str
 };
 
 function parsePromoteOptions(argv: string[]) {
-    let values;
-    try {
-        ({ values } = parseArgs({
-            args: argv,
-            allowPositionals: false,
-            options: {
-                from: { type: "string" },
-                to: { type: "string" },
-                service: { type: "string", multiple: true, default: [] },
-                images: { type: "string", multiple: true, default: [] },
-                digest: { type: "string" },
-                tag: { type: "string" },
-                previous: { type: "boolean", default: false },
-                repository: { type: "string" },
-                "project-dir": { type: "string", default: path.join(__dirname, "..") },
-                "dry-run": { type: "boolean", default: false },
-                format: { type: "string" },
-                output: { type: "string", multiple: true, default: [] },
-            },
-        }));
-    } catch (error) {
-        throw new UsageError((error as Error).message);
-    }
+    const values = parseOptions(argv, {
+        from: { type: "string" },
+        to: { type: "string" },
+        service: { type: "string", multiple: true, default: [] },
+        images: { type: "string", multiple: true, default: [] },
+        digest: { type: "string" },
+        tag: { type: "string" },
+        previous: { type: "boolean", default: false },
+        repository: { type: "string" },
+        "project-dir": { type: "string", default: path.join(__dirname, "..") },
+        "dry-run": { type: "boolean", default: false },
+        format: { type: "string" },
+        output: { type: "string", multiple: true, default: [] },
+    });
     const stackName = /^[A-Za-z0-9_.-]{1,100}$/;
     if (values.to === undefined) throw new UsageError("promote needs --to <stack>");
     for (const option of ["from", "to"] as const) {

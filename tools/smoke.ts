@@ -1,6 +1,5 @@
-import { parseArgs } from "util";
 import { describeFound } from "../policies/lib/found-value";
-import { Check, CHECK_FORMATS, CHECK_RENDERERS, checkReport, CheckReport, emitRendered, formatChoice, runCommand, UsageError } from "./checks";
+import { Check, CHECK_FORMATS, CHECK_RENDERERS, checkReport, CheckReport, emitRendered, formatChoice, runCommand, parseOptions, UsageError } from "./checks";
 
 export const SMOKE_HELP = `Usage: node tools/bin.js smoke --url <base URL> --expect-sha <commit sha> [options]
 
@@ -164,23 +163,14 @@ export async function smoke(options: SmokeOptions): Promise<CheckReport> {
 }
 
 function parseSmokeOptions(argv: string[]) {
-    let values;
-    try {
-        ({ values } = parseArgs({
-            args: argv,
-            allowPositionals: false,
-            options: {
-                url: { type: "string" },
-                "expect-sha": { type: "string" },
-                deadline: { type: "string", default: "120s" },
-                "request-timeout": { type: "string", default: "5s" },
-                format: { type: "string" },
-                output: { type: "string", multiple: true, default: [] },
-            },
-        }));
-    } catch (error) {
-        throw new UsageError((error as Error).message);
-    }
+    const values = parseOptions(argv, {
+        url: { type: "string" },
+        "expect-sha": { type: "string" },
+        deadline: { type: "string", default: "120s" },
+        "request-timeout": { type: "string", default: "5s" },
+        format: { type: "string" },
+        output: { type: "string", multiple: true, default: [] },
+    });
     if (values.url === undefined) throw new UsageError("smoke needs --url <base URL>");
     if (values["expect-sha"] === undefined) throw new UsageError("smoke needs --expect-sha <commit sha>");
     let baseUrl: URL;

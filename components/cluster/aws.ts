@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { kubernetesLabels, resourceName, standardTags } from "../naming";
+import { execKubeconfig } from "./kubeconfig";
 import { ClusterArgs, ClusterRef } from "./types";
 import { AwsWorkloadIdentity } from "./workload-identity-aws";
 
@@ -147,23 +148,7 @@ export class AwsCluster extends pulumi.ComponentResource implements ClusterRef {
         this.oidcProviderArn = oidcProvider.arn;
         this.kubeconfig = pulumi.secret(
             pulumi.all([cluster.name, cluster.endpoint, cluster.certificateAuthority.data]).apply(([clusterId, endpoint, authority]) =>
-                JSON.stringify({
-                    apiVersion: "v1",
-                    kind: "Config",
-                    clusters: [{ name: clusterId, cluster: { server: endpoint, "certificate-authority-data": authority } }],
-                    contexts: [{ name: clusterId, context: { cluster: clusterId, user: clusterId } }],
-                    "current-context": clusterId,
-                    users: [{
-                        name: clusterId,
-                        user: {
-                            exec: {
-                                apiVersion: "client.authentication.k8s.io/v1beta1",
-                                command: "aws",
-                                args: ["eks", "get-token", "--cluster-name", clusterId, "--region", args.region],
-                            },
-                        },
-                    }],
-                }),
+                execKubeconfig(clusterId, endpoint, authority, { command: "aws", args: ["eks", "get-token", "--cluster-name", clusterId, "--region", args.region] }),
             ),
         );
         this.kubernetesProvider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, parent);

@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { gcpLabels, gcpResourceId, kubernetesLabels } from "../naming";
 import { GcpNetwork, POD_RANGE, SERVICE_RANGE } from "../network/gcp";
+import { execKubeconfig } from "./kubeconfig";
 import { ClusterArgs, ClusterRef } from "./types";
 
 export interface GcpClusterArgs extends ClusterArgs {
@@ -138,23 +139,10 @@ export class GcpCluster extends pulumi.ComponentResource implements ClusterRef {
         this.clusterName = cluster.name;
         this.kubeconfig = pulumi.secret(
             pulumi.all([cluster.name, cluster.endpoint, cluster.masterAuth.clusterCaCertificate]).apply(([clusterId, endpoint, authority]) =>
-                JSON.stringify({
-                    apiVersion: "v1",
-                    kind: "Config",
-                    clusters: [{ name: clusterId, cluster: { server: `https://${endpoint}`, "certificate-authority-data": authority } }],
-                    contexts: [{ name: clusterId, context: { cluster: clusterId, user: clusterId } }],
-                    "current-context": clusterId,
-                    users: [{
-                        name: clusterId,
-                        user: {
-                            exec: {
-                                apiVersion: "client.authentication.k8s.io/v1beta1",
-                                command: "gke-gcloud-auth-plugin",
-                                provideClusterInfo: true,
-                                installHint: "Install gke-gcloud-auth-plugin: gcloud components install gke-gcloud-auth-plugin",
-                            },
-                        },
-                    }],
+                execKubeconfig(clusterId, `https://${endpoint}`, authority, {
+                    command: "gke-gcloud-auth-plugin",
+                    provideClusterInfo: true,
+                    installHint: "Install gke-gcloud-auth-plugin: gcloud components install gke-gcloud-auth-plugin",
                 }),
             ),
         );

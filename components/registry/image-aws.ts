@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { imageTag } from "./image-tag";
+import { builtImageArgs } from "./image-build";
 import { BuiltImageArgs, BuiltImageRef } from "./types";
 
 /**
@@ -17,17 +17,7 @@ export class AwsBuiltImage extends pulumi.ComponentResource implements BuiltImag
         const registryHost = pulumi.output(args.repositoryUrl).apply((url) => url.split("/")[0]);
         const credentials = aws.ecr.getAuthorizationTokenOutput({ registryId: registryHost.apply((host) => host.split(".")[0]) }, { parent: this });
 
-        const image = new docker.Image(`${name}-image`, {
-            imageName: pulumi.interpolate`${args.repositoryUrl}:${imageTag(args.commit, args.context)}`,
-            build: {
-                context: args.context,
-                dockerfile: args.dockerfile ? `${args.context}/${args.dockerfile}` : undefined,
-                target: args.target,
-                platform: "linux/amd64",
-                args: { ...args.buildArgs },
-            },
-            registry: { server: registryHost, username: credentials.userName, password: pulumi.secret(credentials.password) },
-        }, { parent: this });
+        const image = new docker.Image(`${name}-image`, builtImageArgs(args, { server: registryHost, username: credentials.userName, password: pulumi.secret(credentials.password) }), { parent: this });
 
         this.reference = image.repoDigest;
         this.registerOutputs({ reference: this.reference });

@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { imageTag } from "./image-tag";
+import { builtImageArgs } from "./image-build";
 import { BuiltImageArgs, BuiltImageRef } from "./types";
 
 /**
@@ -16,17 +16,7 @@ export class GcpBuiltImage extends pulumi.ComponentResource implements BuiltImag
         const registryHost = pulumi.output(args.repositoryUrl).apply((url) => url.split("/")[0]);
         const client = gcp.organizations.getClientConfigOutput({ parent: this });
 
-        const image = new docker.Image(`${name}-image`, {
-            imageName: pulumi.interpolate`${args.repositoryUrl}:${imageTag(args.commit, args.context)}`,
-            build: {
-                context: args.context,
-                dockerfile: args.dockerfile ? `${args.context}/${args.dockerfile}` : undefined,
-                target: args.target,
-                platform: "linux/amd64",
-                args: { ...args.buildArgs },
-            },
-            registry: { server: registryHost, username: "oauth2accesstoken", password: pulumi.secret(client.accessToken) },
-        }, { parent: this });
+        const image = new docker.Image(`${name}-image`, builtImageArgs(args, { server: registryHost, username: "oauth2accesstoken", password: pulumi.secret(client.accessToken) }), { parent: this });
 
         this.reference = image.repoDigest;
         this.registerOutputs({ reference: this.reference });
