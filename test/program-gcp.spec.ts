@@ -117,6 +117,9 @@ describe("the program on Google Cloud (gcp-dev, gcp-staging, gcp-prod)", functio
                     assert.ok(keyGrant && dependsOn(single(stack, "gcp:container/cluster:Cluster"), keyGrant), `the cluster waits until ${agent} may use the key`);
                 }
                 assert.ok(dependsOn(single(stack, "gcp:redis/instance:Instance"), apiService(stack, "redis.googleapis.com")));
+                // The APIs order the children; they are not a setting of the components, and not recorded as one.
+                for (const component of stack.resources.filter((resource) => !resource.custom)) assert.ok(!("apis" in component.inputs), `${component.urn} records no apis`);
+                assert.ok(stack.resources.some((resource) => !resource.custom && "kmsKeyId" in resource.inputs), "components still record their settings");
             });
 
             it(`${name}: one Cloud KMS key, rotated every 90 days, encrypts every data store, secret, image, Kubernetes Secret and disk`, async function () {

@@ -5,6 +5,7 @@ import { gcpLabels, gcpResourceId, kubernetesLabels } from "../naming";
 import { GcpNetwork, POD_RANGE, SERVICE_RANGE } from "../network/gcp";
 import { execKubeconfig } from "./kubeconfig";
 import { ClusterArgs, ClusterRef } from "./types";
+import { recordedInputs } from "../component-inputs";
 
 export interface GcpClusterArgs extends ClusterArgs {
     readonly project: string;
@@ -49,7 +50,7 @@ export class GcpCluster extends pulumi.ComponentResource implements ClusterRef {
     readonly workloadPool: string;
 
     constructor(name: string, args: GcpClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:cluster:Cluster", name, args, opts);
+        super("platform:cluster:Cluster", name, recordedInputs(args), opts);
         const env = args.environment;
         const after = { parent: this, dependsOn: [...args.apis] };
         const labels = gcpLabels(env);

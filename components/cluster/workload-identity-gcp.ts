@@ -2,6 +2,7 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { gcpResourceId } from "../naming";
 import { WorkloadIdentityArgs, WorkloadIdentityRef } from "./types";
+import { recordedInputs } from "../component-inputs";
 
 export interface GcpWorkloadIdentityArgs extends WorkloadIdentityArgs {
     readonly project: string;
@@ -69,7 +70,7 @@ export class GcpWorkloadIdentity extends pulumi.ComponentResource implements Wor
     readonly serviceAccountAnnotations: pulumi.Output<Record<string, string>>;
 
     constructor(name: string, args: GcpWorkloadIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:cluster:WorkloadIdentity", name, args, opts);
+        super("platform:cluster:WorkloadIdentity", name, recordedInputs(args), opts);
         const account = new gcp.serviceaccount.Account(`${name}-gsa`, {
             accountId: gcpResourceId(args.environment, 30, args.serviceAccount),
             displayName: `Workload identity of ${args.namespace}/${args.serviceAccount}`,

@@ -4,6 +4,7 @@ import { topicResourceName } from "../../config/schema";
 import { AccessStatement } from "../cluster/types";
 import { gcpLabels, resourceName } from "../naming";
 import { MessagingArgs, MessagingRef, topicEnvStem } from "./types";
+import { recordedInputs } from "../component-inputs";
 
 export interface GcpMessagingArgs extends MessagingArgs {
     readonly project: string;
@@ -48,7 +49,7 @@ export class GcpMessaging extends pulumi.ComponentResource implements MessagingR
     readonly serviceAccess: Readonly<Record<string, readonly AccessStatement[]>>;
 
     constructor(name: string, args: GcpMessagingArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:messaging:Messaging", name, args, opts);
+        super("platform:messaging:Messaging", name, recordedInputs(args), opts);
         const env = args.environment;
         const parent = { parent: this };
         const serviceEnv: Record<string, Record<string, pulumi.Output<string>>> = {};

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { gcpLabels } from "../naming";
 import { inClusterMonitoring } from "./prometheus";
 import { MonitoringArgs, MonitoringRef } from "./types";
+import { recordedInputs } from "../component-inputs";
 
 export interface GcpMonitoringArgs extends MonitoringArgs {
     readonly project: string;
@@ -33,7 +34,7 @@ export class GcpMonitoring extends pulumi.ComponentResource implements Monitorin
     readonly crdsReady: pulumi.Resource[];
 
     constructor(name: string, args: GcpMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:monitoring:Monitoring", name, args, opts);
+        super("platform:monitoring:Monitoring", name, recordedInputs(args), opts);
         const env = args.environment;
         const after = { parent: this, dependsOn: [...args.apis] };
 

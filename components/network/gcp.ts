@@ -2,6 +2,7 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { gcpResourceId } from "../naming";
 import { NetworkArgs, NetworkRef, subnetCidr } from "./types";
+import { recordedInputs } from "../component-inputs";
 
 export interface GcpNetworkArgs extends NetworkArgs {
     /** Region of the subnet, router and NAT. */
@@ -51,7 +52,7 @@ export class GcpNetwork extends pulumi.ComponentResource implements NetworkRef {
     readonly privateServicesConnection: gcp.servicenetworking.Connection;
 
     constructor(name: string, args: GcpNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:network:Network", name, args, opts);
+        super("platform:network:Network", name, recordedInputs(args), opts);
         const env = args.environment;
         const after = { parent: this, dependsOn: [...args.apis] };
         const plan = gcpAddressPlan(args.cidr);

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { gcpLabels, gcpResourceId } from "../naming";
 import { GcpNetwork } from "../network/gcp";
 import { POSTGRES_PORT, PostgresArgs, PostgresRef } from "./types";
+import { recordedInputs } from "../component-inputs";
 
 export interface GcpPostgresArgs extends PostgresArgs {
     readonly region: string;
@@ -35,7 +36,7 @@ export class GcpPostgres extends pulumi.ComponentResource implements PostgresRef
     readonly connectionName: pulumi.Output<string>;
 
     constructor(name: string, args: GcpPostgresArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:data:Postgres", name, args, opts);
+        super("platform:data:Postgres", name, recordedInputs(args), opts);
         const env = args.environment;
 
         const instance = new gcp.sql.DatabaseInstance(`${name}-db`, {

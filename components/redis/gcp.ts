@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { gcpLabels, gcpResourceId } from "../naming";
 import { GcpNetwork } from "../network/gcp";
 import { RedisArgs, RedisRef } from "./types";
+import { recordedInputs } from "../component-inputs";
 
 export interface GcpRedisArgs extends RedisArgs {
     readonly region: string;
@@ -32,7 +33,7 @@ export class GcpRedis extends pulumi.ComponentResource implements RedisRef {
     readonly nodeIds: readonly string[];
 
     constructor(name: string, args: GcpRedisArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:data:Redis", name, args, opts);
+        super("platform:data:Redis", name, recordedInputs(args), opts);
         const env = args.environment;
         const instanceId = gcpResourceId(env, 40, "redis");
         const highlyAvailable = args.nodes > 1;

@@ -2,6 +2,7 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { gcpLabels, gcpResourceId } from "../naming";
 import { ContainerRegistryArgs, ContainerRegistryRef } from "./types";
+import { recordedInputs } from "../component-inputs";
 
 export interface GcpContainerRegistryArgs extends ContainerRegistryArgs {
     readonly project: string;
@@ -22,7 +23,7 @@ export class GcpContainerRegistry extends pulumi.ComponentResource implements Co
     readonly repositoryId: pulumi.Output<string>;
 
     constructor(name: string, args: GcpContainerRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:registry:ContainerRegistry", name, args, opts);
+        super("platform:registry:ContainerRegistry", name, recordedInputs(args), opts);
         const env = args.environment;
         const repository = new gcp.artifactregistry.Repository(`${name}-docker`, {
             repositoryId: gcpResourceId(env, 63, "images"),

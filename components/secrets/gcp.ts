@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { gcpLabels, resourceName } from "../naming";
 import { secretValue } from "./generated";
 import { SecretStoreArgs, SecretStoreRef } from "./types";
+import { recordedInputs } from "../component-inputs";
 
 export interface GcpSecretStoreArgs extends SecretStoreArgs {
     readonly region: string;
@@ -23,7 +24,7 @@ export class GcpSecretStore extends pulumi.ComponentResource implements SecretSt
     readonly references: Readonly<Record<string, pulumi.Output<string>>>;
 
     constructor(name: string, args: GcpSecretStoreArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:secrets:SecretStore", name, args, opts);
+        super("platform:secrets:SecretStore", name, recordedInputs(args), opts);
         const env = args.environment;
         const values: Record<string, pulumi.Output<string>> = {};
         const references: Record<string, pulumi.Output<string>> = {};

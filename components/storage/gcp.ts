@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AccessStatement } from "../cluster/types";
 import { EnvironmentContext, gcpLabels, gcsBucketName } from "../naming";
 import { ObjectStorageArgs, ObjectStorageRef } from "./types";
+import { recordedInputs } from "../component-inputs";
 
 export interface GcpObjectStorageArgs extends ObjectStorageArgs {
     /** The project, part of the bucket's globally unique name. */
@@ -36,7 +37,7 @@ export class GcpObjectStorage extends pulumi.ComponentResource implements Object
     private readonly plainBucketName: string;
 
     constructor(name: string, args: GcpObjectStorageArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:storage:ObjectStorage", name, args, opts);
+        super("platform:storage:ObjectStorage", name, recordedInputs(args), opts);
         const env = args.environment;
         const dependsOn = [...args.apis];
 
