@@ -38,4 +38,11 @@ describe("Pulumi.yaml", function () {
     it("has a stack file for every tier", function () {
         for (const stack of ["dev", "staging", "prod"]) assert.ok(fs.existsSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`)), stack);
     });
+
+    it("every stack file goes through the real engine (a suite per stack in test/engine-program/)", function () {
+        const stackFiles = fs.readdirSync(PROJECT_DIR).flatMap((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1] ?? []);
+        const suites = fs.readdirSync(path.join(PROJECT_DIR, "test", "engine-program")).flatMap((file) => /^(.+)\.spec\.ts$/.exec(file)?.[1] ?? []);
+        assert.deepEqual(suites.sort(), stackFiles.sort());
+        for (const stack of suites) assert.match(fs.readFileSync(path.join(PROJECT_DIR, "test", "engine-program", `${stack}.spec.ts`), "utf8"), new RegExp(`describeThroughEngine\\("${stack}"\\)`), stack);
+    });
 });

@@ -5,14 +5,14 @@ import * as path from "path";
 import { spawnSync } from "child_process";
 import { LocalWorkspace, OutputMap, PreviewResult, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { parse as parseYaml } from "yaml";
-import { RenderedResource, RenderedStack, renderStack } from "../engine/render";
-import { unwrapSecrets } from "../engine/secrets";
-import { readStateFile } from "../engine/state-files";
-import { ALL_RULES } from "../policies/rules";
-import { auditInput } from "../tools/audit";
-import { analyze, assertSameVerdicts, engineAttribution, exemptionsListingLevel, offlineVerdicts } from "./support/engine-verdicts";
-import { cliOrSkip, engineEnv, PulumiCli, runPulumi } from "./support/pulumi-cli";
-import { PROJECT_DIR, renderedStack } from "./support/stacks";
+import { RenderedResource, RenderedStack, renderStack } from "../../engine/render";
+import { unwrapSecrets } from "../../engine/secrets";
+import { readStateFile } from "../../engine/state-files";
+import { ALL_RULES } from "../../policies/rules";
+import { auditInput } from "../../tools/audit";
+import { analyze, assertSameVerdicts, engineAttribution, exemptionsListingLevel, offlineVerdicts } from "./engine-verdicts";
+import { cliOrSkip, engineEnv, PulumiCli, runPulumi } from "./pulumi-cli";
+import { PROJECT_DIR, renderedStack } from "./stacks";
 
 /**
  * The program through the real engine: the pinned CLI runs `index.ts` as an Automation API inline program
@@ -25,7 +25,6 @@ import { PROJECT_DIR, renderedStack } from "./support/stacks";
 
 const PROVIDERS_DIR = path.join(PROJECT_DIR, "scripts", "engine-bin", "providers");
 const POLICY_PACK = path.join(PROJECT_DIR, "policies");
-const STACKS = ["local", "dev", "staging", "prod", "gcp-dev", "gcp-staging", "gcp-prod"] as const;
 /** A secret the real CLI encrypts into dev's stack file (`pulumi config set --secret`); it must never appear in plaintext. */
 const CLI_SECRET = "CanaryEngineJwtSecret0123456789ab";
 const CLI_SECRET_KEY = "platform:jwtSecret";
@@ -72,7 +71,19 @@ function forgetProgramModules(): void {
     }
 }
 
-for (const STACK of STACKS) {
+/** The Automation API's handle on the pinned CLI, which checks the CLI's version once per process rather than per stack. */
+const commands = new Map<string, Promise<PulumiCommand>>();
+function pulumiCommandOf(cli: PulumiCli): Promise<PulumiCommand> {
+    let command = commands.get(cli.path);
+    if (!command) {
+        command = PulumiCommand.get({ root: path.dirname(path.dirname(cli.path)) });
+        commands.set(cli.path, command);
+    }
+    return command;
+}
+
+/** The checks above for one stack, as a suite of its own file: mocha spreads the stacks over its workers. */
+export function describeThroughEngine(STACK: string): void {
     describe(`the program through the real Pulumi engine (stand-in providers): ${STACK}`, function () {
         this.timeout(900_000);
         let cli: PulumiCli;
@@ -112,7 +123,7 @@ for (const STACK of STACKS) {
                 STANDIN_GCP_PROJECT: String(stackFile.config["gcp:project"] ?? ""),
             };
             cliEnv = engineEnv(cli, { PULUMI_BACKEND_URL: envVars.PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE: envVars.PULUMI_CONFIG_PASSPHRASE });
-            const pulumiCommand = await PulumiCommand.get({ root: path.dirname(path.dirname(cli.path)) });
+            const pulumiCommand = await pulumiCommandOf(cli);
             const program = async (): Promise<Record<string, unknown>> => {
                 forgetProgramModules();
                 return (await import(path.join(PROJECT_DIR, "index.ts"))) as Record<string, unknown>;

@@ -1,0 +1,3 @@
+import { describeThroughEngine } from "../support/engine-program";
+
+describeThroughEngine("staging");
