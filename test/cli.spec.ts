@@ -47,9 +47,23 @@ describe("the plan command", function () {
         const output = run(["plan", "--output", "pdf=report.pdf"]);
         assert.equal(output.code, 2);
         assertOneLineError(output.stderr, /unknown format "pdf"; known formats: human, json, sarif, junit, markdown/);
+        const allAndOne = run(["plan", "--stack", "all", "--stack", "dev"]);
+        assert.equal(allAndOne.code, 2);
+        assertOneLineError(allAndOne.stderr, /^error: --stack all plans every stack; leave it out or name the stacks one by one/);
+        const unknownSecond = run(["plan", "--stack", "dev", "--stack", "qa"]);
+        assert.equal(unknownSecond.code, 2);
+        assertOneLineError(unknownSecond.stderr, /got "qa"/);
         const config = run(["plan", "--policy-pack-config", path.join(scratch, "missing.json")]);
         assert.equal(config.code, 2);
         assertOneLineError(config.stderr, /missing\.json: no such file/);
+    });
+
+    it("--stack is repeatable: the stacks named, once each, in the order given", function () {
+        const { code, stdout } = run(["plan", "--stack", "prod", "--stack", "local", "--stack", "prod", "--format", "json", "--no-tree"]);
+        assert.equal(code, 0);
+        const report = JSON.parse(stdout) as { stacks: { stack: string; resources: unknown[] }[] };
+        assert.deepEqual(report.stacks.map((stack) => stack.stack), ["prod", "local"]);
+        assert.ok(report.stacks.every((stack) => stack.resources.length > 0));
     });
 
     it("a stack with a broken stack file exits 2 and names the key; the other stacks still render", function () {

@@ -44,7 +44,8 @@ Secrets in the file are never decrypted and never printed.
 
 Options:
   --stack <name>                 plan: local, dev, staging, prod, gcp-dev, gcp-staging, gcp-prod, another
-                                 stack with a Pulumi.<name>.yaml, or all (default: all seven)
+                                 stack with a Pulumi.<name>.yaml, or all (default: all seven); repeatable
+                                 (--stack dev --stack prod plans those two, in that order)
   --tier <tier>                  audit: the tier whose enforcement applies (default: from the stack
                                  name in the file's URNs, else prod, the strictest)
   --policy-pack-config <file>    per-rule enforcement and exemptions, the file pulumi's
@@ -74,6 +75,15 @@ function stackFileStem(stack: string): string {
     return stack.slice(stack.lastIndexOf("/") + 1);
 }
 
+/** A stack `plan` can render: a known one, or any with a Pulumi.<stack>.yaml (a `prod-eu` names its tier in platform:tier). */
+function knownStack(name: string, projectDir: string): string {
+    const stack = stackFileStem(name);
+    if (!ALL_STACKS.some((known) => known === stack) && !fs.existsSync(path.join(projectDir, `Pulumi.${stack}.yaml`))) {
+        throw new UsageError(`--stack must be one of ${[...ALL_STACKS, "all"].join(", ")} or a stack with a Pulumi.<stack>.yaml; got ${describeFound(stack, { keyword: true })}`);
+    }
+    return stack;
+}
+
 interface Options {
     readonly command?: string;
     readonly stacks: readonly string[];
@@ -96,7 +106,7 @@ function parse(argv: string[]): Options {
             args: argv,
             allowPositionals: true,
             options: {
-                stack: { type: "string", default: "all" },
+                stack: { type: "string", multiple: true },
                 tier: { type: "string" },
                 "project-dir": { type: "string", default: path.join(__dirname, "..") },
                 "policy-pack-config": { type: "string" },
@@ -114,16 +124,14 @@ function parse(argv: string[]): Options {
         throw new UsageError((error as Error).message);
     }
     const { values, positionals } = parsed;
-    const stack = stackFileStem(values.stack ?? "all");
+    const stackValues = values.stack ?? [];
     const projectDir = path.resolve(values["project-dir"] ?? ".");
-    // Any stack with a stack file may be planned (a `prod-eu` names its tier in platform:tier).
-    if (stack !== "all" && !ALL_STACKS.some((known) => known === stack) && !fs.existsSync(path.join(projectDir, `Pulumi.${stack}.yaml`))) {
-        throw new UsageError(`--stack must be one of ${[...ALL_STACKS, "all"].join(", ")} or a stack with a Pulumi.<stack>.yaml; got ${describeFound(stack, { keyword: true })}`);
-    }
+    if (stackValues.length > 1 && stackValues.includes("all")) throw new UsageError("--stack all plans every stack; leave it out or name the stacks one by one");
+    const stacks = stackValues.length === 0 || stackValues[0] === "all" ? ALL_STACKS : [...new Set(stackValues.map((stack) => knownStack(stack, projectDir)))];
     const [command, ...files] = positionals;
     if (command === "audit") {
         for (const option of ["stack", "against"] as const) {
-            if (values[option] !== undefined && !(option === "stack" && values.stack === "all")) throw new UsageError(`--${option} is a plan option; audit takes files (and --tier)`);
+            if (values[option] !== undefined) throw new UsageError(`--${option} is a plan option; audit takes files (and --tier)`);
         }
     }
     if (command !== "audit" && files.length > 0) throw new UsageError(`unexpected argument "${files[0]}"`);
@@ -142,7 +150,7 @@ function parse(argv: string[]): Options {
         command,
         files,
         tier,
-        stacks: stack === "all" ? ALL_STACKS : [stack],
+        stacks,
         projectDir,
         colour: values["no-color"] ? false : values.color,
         help: values.help ?? false,
