@@ -207,18 +207,19 @@ function forgetProgramModules(programDir: string): void {
     }
 }
 
+/** The SDK's modules call `debuggablePromise` through its exports object (typed `@internal`, so not in the .d.ts). */
+const debuggable = debuggableModule as unknown as { debuggablePromise: <T>(promise: Promise<T>, context: string) => Promise<T> };
+
 /**
  * The SDK records a stack trace for every promise it makes and chains two more promises to it
  * (`debuggablePromise`, for its report of promises left pending at exit), and a stack trace for every resource
  * (`Resource.callsites`, for the source position the engine shows). It has no switch for either, and offline
  * nothing reads them: for the render, V8 keeps no frames (`Error.stackTraceLimit`), promises are left as
  * they are (a tenth of a render's time and memory) and registrations carry no source position. The program's
- * resources and their order are the same either way. `PLATFORM_DEBUG` keeps all three, so that a failing
- * render's trace still says where. Under `pulumi up` none of this runs.
+ * resources are the same either way (with fewer promises in between, a sibling may register first).
+ * `PLATFORM_DEBUG` keeps all three, so that a failing render's trace still says where. Under `pulumi up`
+ * none of this runs.
  */
-/** The SDK's modules call `debuggablePromise` through its exports object (typed `@internal`, so not in the .d.ts). */
-const debuggable = debuggableModule as unknown as { debuggablePromise: <T>(promise: Promise<T>, context: string) => Promise<T> };
-
 function withoutStackTraces(): () => void {
     if (process.env.PLATFORM_DEBUG) return () => undefined;
     const stackTraceLimit = Error.stackTraceLimit;

@@ -3,6 +3,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as debuggableModule from "@pulumi/pulumi/runtime/debuggable";
+import { renderStack } from "../engine/render";
 import { PROJECT_DIR } from "./support/stacks";
 
 const BIN = path.join(PROJECT_DIR, "tools", "bin.js");
@@ -61,5 +63,28 @@ const typescriptLoaded = () => Object.keys(require.cache).some((file) => /node_m
         assert.match(outcome.text, /x \+ 41/);
         assert.match(outcome.text, new RegExp(`exports\\.${outcome.exportName} = `));
         assert.equal(outcome.paths, 0, "a package without dependencies has no code paths to upload");
+    });
+
+    it("the render's shortcuts change nothing it reports, and the SDK is as it was afterwards", async function () {
+        const sdk = debuggableModule as unknown as { debuggablePromise: unknown };
+        const original = sdk.debuggablePromise;
+        for (const stack of ["dev", "gcp-dev"]) {
+            const fast = await renderStack({ projectDir: PROJECT_DIR, stack });
+            assert.equal(sdk.debuggablePromise, original, "debuggablePromise is restored after a render");
+            process.env.PLATFORM_DEBUG = "1";
+            let traced;
+            try {
+                traced = await renderStack({ projectDir: PROJECT_DIR, stack });
+            } finally {
+                delete process.env.PLATFORM_DEBUG;
+            }
+            // Stack traces on, and the SDK's promise bookkeeping too: the same resources (fewer promises in between
+            // can let a sibling register first, so they are compared by URN).
+            // As JSON: a component's inputs can hold a live SDK object (a provider), whose promises differ by identity.
+            const byUrn = (resources: typeof fast.resources): unknown => JSON.parse(JSON.stringify([...resources].sort((a, b) => a.urn.localeCompare(b.urn))));
+            assert.equal(fast.resources.length, traced.resources.length, stack);
+            assert.deepEqual(byUrn(fast.resources), byUrn(traced.resources), stack);
+            assert.deepEqual(JSON.parse(JSON.stringify(fast.outputs)), JSON.parse(JSON.stringify(traced.outputs)), stack);
+        }
     });
 });
