@@ -4,7 +4,7 @@ import * as path from "path";
 import Ajv2020 from "ajv/dist/2020";
 import { parse as parseYaml } from "yaml";
 import { referenceFile } from "./support/reference";
-import { PROJECT_DIR } from "./support/stacks";
+import { PROJECT_DIR, stackFileStacks } from "./support/stacks";
 
 const SCHEMA_FILE = referenceFile("schemas", "pulumi", "project.json");
 
@@ -40,7 +40,7 @@ describe("Pulumi.yaml", function () {
     });
 
     it("every stack file goes through the real engine (a suite per stack in test/engine-program/)", function () {
-        const stackFiles = fs.readdirSync(PROJECT_DIR).flatMap((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1] ?? []);
+        const stackFiles = stackFileStacks();
         const suites = fs.readdirSync(path.join(PROJECT_DIR, "test", "engine-program")).flatMap((file) => /^(.+)\.spec\.ts$/.exec(file)?.[1] ?? []);
         assert.deepEqual(suites.sort(), stackFiles.sort());
         for (const stack of suites) assert.match(fs.readFileSync(path.join(PROJECT_DIR, "test", "engine-program", `${stack}.spec.ts`), "utf8"), new RegExp(`describeThroughEngine\\("${stack}"\\)`), stack);

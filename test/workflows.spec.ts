@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
-import { PROJECT_DIR } from "./support/stacks";
+import { PROJECT_DIR, stackFileStacks } from "./support/stacks";
 import { ActionlintFinding, checkWorkflow, formatFinding, MAX_WORKFLOW_BYTES, runActionlint, WorkflowRule, workflowFiles } from "./support/workflow-rules";
 
 const WORKFLOWS_DIR = path.join(PROJECT_DIR, ".github", "workflows");
@@ -251,7 +251,7 @@ describe("GitHub Actions workflows", function () {
                 assert.equal(job.environment, "preview-${{ matrix.stack }}");
                 assert.equal(job.if, preview.if, "the same fork guard");
             }
-            const stackFiles = fs.readdirSync(PROJECT_DIR).flatMap((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1] ?? []).filter((stack) => stack !== "local");
+            const stackFiles = stackFileStacks().filter((stack) => stack !== "local");
             assert.deepEqual([...stacksOf(preview), ...stacksOf(previewGcp)].sort(), stackFiles.sort(), "a stack file without a preview (local runs on a laptop's Docker)");
         });
 

@@ -1,9 +1,15 @@
 import { strict as assert } from "assert";
+import * as fs from "fs";
 import * as path from "path";
 import { RenderedResource, RenderedStack, renderStack } from "../../engine/render";
 import { unwrapSecrets } from "../../engine/secrets";
 
 export const PROJECT_DIR = path.join(__dirname, "..", "..");
+
+/** Every stack the project has a `Pulumi.<stack>.yaml` for. */
+export function stackFileStacks(): string[] {
+    return fs.readdirSync(PROJECT_DIR).flatMap((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1] ?? []);
+}
 
 const cache = new Map<string, Promise<RenderedStack>>();
 
