@@ -11,11 +11,21 @@ import { runTool } from "./support/tools-cli";
 const NEW_DIGEST = `sha256:${"4e".repeat(32)}`;
 const OLD_API = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/staging/api:1.4.2@sha256:c2c4220412f068944be237fa885e20fb144076abe7a1d51ec56a015ce0da1287";
 
-/** A project folder holding copies of Pulumi.yaml and the three stack files. */
+/** A project folder holding copies of Pulumi.yaml, the three stack files and the release ledger. */
 function projectCopy(): string {
     const dir = scratchDir("platform-promote-");
-    for (const file of ["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml"]) fs.copyFileSync(path.join(PROJECT_DIR, file), path.join(dir, file));
+    fs.mkdirSync(path.join(dir, "releases"));
+    for (const file of ["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml", "releases/ledger.json"]) fs.copyFileSync(path.join(PROJECT_DIR, file), path.join(dir, file));
     return dir;
+}
+
+/** What the release flow records once a build was published and `up` plus smoke passed with it in `stack`. */
+function prove(dir: string, stack: string, service: string, digest: string, sha = "9f8e7d6"): void {
+    const file = path.join(dir, "releases", "ledger.json");
+    const ledger = JSON.parse(fs.readFileSync(file, "utf8")) as { entries: object[] };
+    const at = "2026-12-08T10:00:00Z";
+    ledger.entries.push({ event: "published", service, digest, sha, at }, { event: "verified", service, digest, sha, stack, at });
+    fs.writeFileSync(file, JSON.stringify(ledger));
 }
 
 function edit(dir: string, file: string, from: string, to: string): void {
@@ -41,6 +51,7 @@ describe("promote", function () {
 
     it("writes the digest staging runs into prod, keeping prod's repository, comments and layout", function () {
         const dir = projectCopy();
+        prove(dir, "staging", "api", NEW_DIGEST);
         edit(dir, "Pulumi.staging.yaml", OLD_API, `123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/staging/api:9f8e7d6@${NEW_DIGEST}`);
         const before = fs.readFileSync(path.join(dir, "Pulumi.prod.yaml"), "utf8");
         const result = promote(options(dir, { from: "staging" }));
@@ -56,6 +67,7 @@ describe("promote", function () {
 
     it("--service limits the promotion; --dry-run writes nothing", function () {
         const dir = projectCopy();
+        prove(dir, "staging", "api", NEW_DIGEST);
         edit(dir, "Pulumi.staging.yaml", OLD_API, `123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/staging/api@${NEW_DIGEST}`);
         const before = fs.readFileSync(path.join(dir, "Pulumi.prod.yaml"), "utf8");
         const dry = promote(options(dir, { from: "staging", services: ["api"], dryRun: true }));
@@ -78,6 +90,7 @@ describe("promote", function () {
         assert.throws(() => promote(options(dir, { from: "dev", to: "staging" })), /dev builds api from source: .*pass --images/);
         const outputs = path.join(dir, "dev-images.json");
         fs.writeFileSync(outputs, JSON.stringify({ api: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/dev/api:3f2c9d0@${NEW_DIGEST}`, worker: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/dev/worker:1.4.2@sha256:53b73b80c384489d29b45db0b701a8b6f62ac352dcd49d106ab3a2308d07a64b" }));
+        prove(dir, "dev", "api", NEW_DIGEST, "3f2c9d0");
         const result = promote(options(dir, { from: "dev", to: "staging", images: [outputs] }));
         assert.deepEqual(result.changes.map((change) => [change.service, change.after]), [["api", `123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/staging/api:3f2c9d0@${NEW_DIGEST}`]]);
     });
@@ -88,6 +101,7 @@ describe("promote", function () {
         const extra = "  platform:jwtSecret:\n    secure: v1:c2FsdHNhbHQ=:dGhpcyBpcyBub3QgcmVhbA==\n  platform:apiKeys:\n    stripe:\n      secure: \"v1:abc:def\"   # two spaces before this comment\n";
         fs.writeFileSync(file, `encryptionsalt: v1:Y2FmZWJhYmU=:v1:AAAA:BBBB\n${fs.readFileSync(file, "utf8").replace(`image: ${OLD_API}`, `image: "${OLD_API}"   # quoted`)}${extra}`);
         const before = fs.readFileSync(file, "utf8");
+        prove(dir, "dev", "api", NEW_DIGEST);
         promote(options(dir, { to: "staging", services: ["api"], digest: NEW_DIGEST }));
         assert.deepEqual(changedLines(before, fs.readFileSync(file, "utf8")), [[
             `      image: "${OLD_API}"   # quoted`,
@@ -113,9 +127,58 @@ describe("promote", function () {
             return file;
         };
         const previous = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/prod/api:1.4.1@sha256:${"0b".repeat(32)}`;
+        prove(dir, "prod", "api", `sha256:${"0b".repeat(32)}`);
         const result = promote(options(dir, { services: ["api"], previous: true, images: [exportOf(current, 12), exportOf(current, 11), exportOf(previous, 10)] }));
         assert.equal(result.changes[0].after, previous);
-        assert.throws(() => promote(options(dir, { services: ["api"], previous: true, images: [exportOf(previous, 9)] })), /no earlier digest of api/);
+        assert.throws(() => promote(options(dir, { services: ["api"], previous: true, images: [exportOf(previous, 9), exportOf(previous, 8)] })), /no earlier digest of api than the one prod runs now/);
+    });
+
+    it("--previous takes what runs now from the state, not from the stack file (the record pull request may not be merged)", function () {
+        const dir = projectCopy();
+        const exportOf = (digest: string, version: number): string => {
+            const file = path.join(dir, `images-${version}.json`);
+            fs.writeFileSync(file, JSON.stringify({ api: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/prod/api:x@${digest}` }));
+            return file;
+        };
+        // The stack file still says c2c4… (1.4.2); the state says prod has run NEW_DIGEST since.
+        prove(dir, "staging", "api", NEW_DIGEST);
+        const result = promote(options(dir, { services: ["api"], previous: true, images: [exportOf(NEW_DIGEST, 3), exportOf("sha256:c2c4220412f068944be237fa885e20fb144076abe7a1d51ec56a015ce0da1287", 2)] }));
+        assert.deepEqual(result.changes.map((change) => change.digest), ["sha256:c2c4220412f068944be237fa885e20fb144076abe7a1d51ec56a015ce0da1287"], "back to 1.4.2, not to what already runs");
+    });
+
+    it("prod takes only a digest staging verified; staging only one dev verified or prod ran; rollback to what prod ran is allowed", function () {
+        const dir = projectCopy();
+        const unproven = `sha256:${"5a".repeat(32)}`;
+        assert.throws(() => promote(options(dir, { to: "prod", services: ["api"], digest: unproven })), (error: Error) => error instanceof PromotionRefused && /^prod runs api@sha256:5a5a5a5a5a5a…, which staging never verified: prod runs only what staging proved/.test(error.message));
+        assert.throws(() => promote(options(dir, { to: "staging", services: ["api"], digest: unproven })), /staging runs api@sha256:5a5a5a5a5a5a…, which dev never verified and prod never ran/);
+        // Verified in dev: a candidate for staging, still not for prod.
+        prove(dir, "dev", "api", unproven);
+        assert.equal(promote(options(dir, { to: "staging", services: ["api"], digest: unproven })).changes.length, 1);
+        assert.throws(() => promote(options(dir, { to: "prod", services: ["api"], digest: unproven })), /which staging never verified/);
+        prove(dir, "staging", "api", unproven);
+        assert.equal(promote(options(dir, { to: "prod", services: ["api"], digest: unproven })).changes.length, 1);
+        // Back to what prod ran before (adopted when the ledger began).
+        assert.equal(promote(options(dir, { to: "prod", services: ["api"], digest: "sha256:c2c4220412f068944be237fa885e20fb144076abe7a1d51ec56a015ce0da1287" })).changes.length, 1);
+        // Dev runs anything.
+        assert.equal(promote(options(dir, { to: "dev", services: ["worker"], digest: `sha256:${"6c".repeat(32)}` })).changes.length, 1);
+    });
+
+    it("a missing or forged ledger stops a promotion to staging or prod (exit 2), never lets it through", async function () {
+        const dir = projectCopy();
+        const ledger = path.join(dir, "releases", "ledger.json");
+        const text = fs.readFileSync(ledger, "utf8");
+        // A verified entry with no published build behind it: one file edited by hand does not make a proof.
+        const forged = JSON.parse(text) as { entries: object[] };
+        forged.entries.push({ event: "verified", service: "api", digest: NEW_DIGEST, sha: "9f8e7d6", stack: "staging", at: "2026-12-08T10:00:00Z" });
+        fs.writeFileSync(ledger, JSON.stringify(forged));
+        const run = await runTool(["promote", "--to", "prod", "--service", "api", "--digest", NEW_DIGEST, "--project-dir", dir]);
+        assert.equal(run.status, 2);
+        assert.match(run.stderr.trim(), /^error: .*ledger\.json: entries\[8\]: staging verified api@sha256:4e4e4e4e4e4e…, which no published entry names$/);
+        fs.rmSync(ledger);
+        const missing = await runTool(["promote", "--to", "prod", "--service", "api", "--digest", NEW_DIGEST, "--project-dir", dir]);
+        assert.equal(missing.status, 2);
+        assert.equal(missing.stderr.split("\n").filter(Boolean).length, 1, missing.stderr);
+        assert.match(missing.stderr, /release ledger releases\/ledger\.json is missing/);
     });
 
     it("reads --images only from a regular file of bounded size, or stdin", function () {
@@ -126,6 +189,7 @@ describe("promote", function () {
 
     it("on the command line: markdown for the pull request, exit 1 for a refusal, exit 2 for a tag given as a digest", async function () {
         const dir = projectCopy();
+        prove(dir, "staging", "api", NEW_DIGEST);
         edit(dir, "Pulumi.staging.yaml", OLD_API, `123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/staging/api:9f8e7d6@${NEW_DIGEST}`);
         const run = await runTool(["promote", "--from", "staging", "--to", "prod", "--project-dir", dir, "--format", "markdown"]);
         assert.equal(run.status, 0, run.stderr);

@@ -8,6 +8,9 @@ import { parseYamlDocument } from "../engine/yaml-text";
 import { parseJson } from "../engine/state-files/json-errors";
 import { describeFound } from "../policies/lib/found-value";
 import { imagePinning, isSha256Digest, quoteReference } from "../policies/lib/image-reference";
+import { LedgerError, readLedger, RELEASE_LEDGER_PATH, releaseRefusal, ReleaseLedger } from "../policies/lib/release-ledger";
+import { isCloud } from "../config/schema";
+import { tierOf } from "../policies/lib/tiers";
 import { isRecord } from "../policies/lib/values";
 import { emitRendered, formatChoice, runCommand, parseOptions, UsageError } from "./checks";
 import { printable } from "./format/printable";
@@ -31,8 +34,9 @@ Where the source's digests come from:
   (default)              the source stack file, for services pinned there by digest
 Rollback and first deployment of a build:
   --digest sha256:<hex>  put this digest in (with --service); --tag names it for readers
-  --previous             the newest digest in the --images files (stack exports of earlier updates, newest
-                         first) that differs from what the target stack file runs now (with --service)
+  --previous             the newest digest in the --images files that differs from what the stack runs now
+                         (with --service): the first file is the stack's current state, the others its
+                         earlier updates, newest first (stack exports or serviceImages outputs)
   --repository <repo>    the repository, when the target builds the service from source (its build: is
                          replaced by the image)
 
@@ -42,8 +46,13 @@ Options:
   --format <format>      human, json or markdown (default human); --output <format>=<file> repeats
   -h, --help             this text
 
-Exit codes: 0 written (or nothing to change); 1 refused (a tag without a digest, a service the target does
-not run, no earlier digest); 2 bad usage or a file that cannot be read.
+The release rule (releases/ledger.json, written by the release flow's record step): staging takes only a
+digest dev verified or prod ran; prod takes only a digest staging verified (up and smoke passed there), or
+one prod ran before (rollback). Anything else is refused by name.
+
+Exit codes: 0 written (or nothing to change); 1 refused (a digest the release rule does not allow, a tag
+without a digest, a service the target does not run, no earlier digest); 2 bad usage or a file that cannot
+be read (the release ledger included).
 
 Examples:
   pulumi stack output serviceImages --json --stack dev > dev-images.json
@@ -176,16 +185,46 @@ function wantedFromSource(options: PromoteOptions, target: Map<string, YAMLMap>)
     });
 }
 
-function wantedPrevious(options: PromoteOptions, service: string, current: string | undefined): Wanted {
-    const currentDigest = current === undefined ? undefined : imagePinning(current);
-    const now = currentDigest?.kind === "pinned" ? currentDigest.digest : undefined;
-    for (const file of options.images) {
+/**
+ * The newest digest in the stack's history that differs from what it runs now. The first --images file is the
+ * stack's current state (its newest update), the rest earlier updates, newest first: what runs now comes from
+ * state, never from the stack file, which lags until the record pull request is merged.
+ */
+function wantedPrevious(options: PromoteOptions, service: string): Wanted {
+    const [currentFile, ...earlier] = options.images;
+    const current = readServiceImages(currentFile)[service];
+    if (current === undefined) throw new PromotionRefused(`${options.to}'s current state (${path.basename(currentFile)}) runs no service named ${printable(service, true)}`);
+    const currentPinning = imagePinning(current);
+    const now = currentPinning.kind === "pinned" ? currentPinning.digest : undefined;
+    for (const file of earlier) {
         const image = readServiceImages(file)[service];
         if (image === undefined) continue;
         const pinning = imagePinning(image);
         if (pinning.kind === "pinned" && pinning.digest !== now) return { service, digest: pinning.digest, tag: pinning.reference.tag };
     }
-    throw new PromotionRefused(`no earlier digest of ${service} than the one ${options.to} runs in ${options.images.length} stack export${options.images.length === 1 ? "" : "s"}`);
+    throw new PromotionRefused(`no earlier digest of ${service} than the one ${options.to} runs now in ${earlier.length} earlier stack export${earlier.length === 1 ? "" : "s"}`);
+}
+
+/** The release rule for the target stack: a digest it may not run is refused by name (exit 1). */
+function checkRelease(options: PromoteOptions, target: StackFile, wanted: readonly Wanted[]): void {
+    const config = target.document.get("config");
+    const setting = (key: string): unknown => (isMap(config) ? config.get(`platform:${key}`) : undefined);
+    const tier = tierOf(options.to, setting("tier")) ?? "prod";
+    if (tier === "dev" || tier === "local") return;
+    const configuredCloud = setting("cloud") ?? "aws";
+    const cloud = isCloud(configuredCloud) ? configuredCloud : "aws";
+    const file = path.join(options.projectDir, RELEASE_LEDGER_PATH);
+    let ledger: ReleaseLedger;
+    try {
+        ledger = readLedger(file);
+    } catch (error) {
+        if (error instanceof LedgerError) throw new InputFileError(file, error.message);
+        throw error;
+    }
+    for (const { service, digest } of wanted) {
+        const refusal = releaseRefusal(ledger, { stack: options.to, tier, cloud, service, digest });
+        if (refusal !== undefined) throw new PromotionRefused(refusal);
+    }
 }
 
 interface TextEdit {
@@ -219,10 +258,11 @@ export function promote(options: PromoteOptions): PromotionResult {
     if (options.digest !== undefined) {
         wanted = [{ service: options.services[0], digest: options.digest, tag: options.tag }];
     } else if (options.previous) {
-        wanted = [wantedPrevious(options, options.services[0], targetServices.get(options.services[0]) && imageOf(targetServices.get(options.services[0]) as YAMLMap))];
+        wanted = [wantedPrevious(options, options.services[0])];
     } else {
         wanted = wantedFromSource(options, targetServices);
     }
+    checkRelease(options, target, wanted);
 
     const changes: ImageChange[] = [];
     const unchanged: string[] = [];
@@ -321,7 +361,7 @@ function parsePromoteOptions(argv: string[]) {
     if (values.from !== undefined && values.from === values.to) throw new UsageError("--from and --to name the same stack");
     if (values.digest !== undefined && !isSha256Digest(values.digest)) throw new UsageError(`--digest takes sha256:<64 lower-case hex> (a tag is not a digest); got ${describeFound(values.digest)}`);
     if ((values.digest !== undefined || values.previous) && services.length !== 1) throw new UsageError(`--${values.digest !== undefined ? "digest" : "previous"} needs exactly one --service`);
-    if (values.previous && (values.images ?? []).length === 0) throw new UsageError("--previous needs --images with the stack exports of earlier updates, newest first");
+    if (values.previous && (values.images ?? []).length < 2) throw new UsageError("--previous needs --images twice or more: the stack's current state first, then earlier updates, newest first");
     if (values.tag !== undefined && (values.digest === undefined || !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(values.tag))) throw new UsageError(`--tag goes with --digest and takes a Docker tag; got ${describeFound(values.tag)}`);
     if (values.repository !== undefined) {
         const pinning = imagePinning(values.repository);

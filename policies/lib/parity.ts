@@ -2,11 +2,12 @@ import { MIN_BACKUP_RETENTION_DAYS, MIN_SNAPSHOT_RETENTION_DAYS } from "./guardr
 import { ResourceUnderTest } from "./rule";
 import { TIERS } from "./tiers";
 import { isRecord } from "./values";
-import { imagePinning, quoteReference } from "./image-reference";
+import { imagePinning } from "./image-reference";
 
 /**
  * What "staging mirrors prod" means, as data: engine versions, the capabilities present, their security
- * properties, the services and the image digest each runs, and the sizes that are allowed to differ.
+ * properties, the services and where their images come from, and the sizes that are allowed to differ.
+ * Which digest each service runs is a release question, judged by the release ledger (release-promotion).
  * Built from resource props alone, so the same code reads a render, a state export and CrossGuard's view.
  */
 export type Fingerprint = Record<string, string | number | boolean | null>;
@@ -50,17 +51,14 @@ function uniform(values: readonly unknown[]): string | number | boolean | null {
     return distinct.length === 1 ? (JSON.parse(distinct[0]) as string | number | boolean | null) : "mixed";
 }
 
-/** `repo@sha256:...` -> the digest; `repo:tag` -> the reference (a mismatch then shows what runs). Linear: the pack's parser. */
-function imageParts(text: string): { repository: string; digest: string } {
+/** The repository as written (registry included, tag and digest removed), as the baseline records it. Linear: the pack's parser. */
+function repositoryOf(text: string): string {
     const pinning = imagePinning(text);
-    if (pinning.kind === "invalid") return { repository: "", digest: `invalid ${quoteReference(text)}` };
-    if (pinning.kind === "image-id") return { repository: "", digest: pinning.digest };
-    // The repository as written (registry included, tag and digest removed), as the baseline records it.
+    if (pinning.kind === "invalid" || pinning.kind === "image-id") return "";
     const at = text.indexOf("@");
     const name = at === -1 ? text : text.slice(0, at);
     const tag = pinning.reference.tag;
-    const repository = tag === undefined ? name : name.slice(0, name.length - tag.length - 1);
-    return { repository, digest: pinning.kind === "unpinned" ? `unpinned ${text}` : pinning.digest };
+    return tag === undefined ? name : name.slice(0, name.length - tag.length - 1);
 }
 
 const GCP_NETWORK = "gcp:compute/network:Network";
@@ -236,9 +234,9 @@ export function fingerprint(resources: readonly ResourceUnderTest[]): Fingerprin
     for (const deployment of ofType(resources, "kubernetes:apps/v1:Deployment")) {
         const name = String(get(deployment.props, "metadata", "name") ?? deployment.name);
         const containers = (get(deployment.props, "spec", "template", "spec", "containers") as unknown[] | undefined) ?? [];
-        const image = imageParts(String(get(containers, 0, "image") ?? ""));
-        set(`services.${name}.digest`, image.digest);
-        set(`services.${name}.repository`, image.repository.slice(image.repository.indexOf("/") + 1).replace(TIER_SEGMENT, "/<env>/"));
+        // The digest each runs is not the environment's profile: the release rule (release-promotion) governs it.
+        const repository = repositoryOf(String(get(containers, 0, "image") ?? ""));
+        set(`services.${name}.repository`, repository.slice(repository.indexOf("/") + 1).replace(TIER_SEGMENT, "/<env>/"));
         set(`services.${name}.replicas`, get(deployment.props, "spec", "replicas"));
         set(`services.${name}.hostname`, hostnames.get(name) ?? null);
         set(`services.${name}.zeroDowntimeRollout`, get(deployment.props, "spec", "strategy", "rollingUpdate", "maxUnavailable") === 0);

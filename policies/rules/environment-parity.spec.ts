@@ -48,15 +48,27 @@ describe("policy environment-parity", function () {
         ]);
     });
 
-    it("allowed differences are sizes, replica counts, registries and hostnames; a different digest is not allowed", async function () {
+    it("allowed differences are sizes, replica counts, registries and hostnames; a rollout strategy is not", async function () {
         const prod = fingerprint(await stackResources("prod"));
-        const changed = { ...prod, "size.postgres.instanceClass": "db.t4g.medium", "services.api.replicas": 2, "services.api.hostname": "api.staging.example.com", "services.api.digest": "sha256:0000" };
+        const changed = { ...prod, "size.postgres.instanceClass": "db.t4g.medium", "services.api.replicas": 2, "services.api.hostname": "api.staging.example.com", "services.api.zeroDowntimeRollout": false };
         assert.deepEqual(compareFingerprints(changed, prod).map((difference) => [difference.path, difference.allowed]), [
-            ["services.api.digest", false],
             ["services.api.hostname", true],
             ["services.api.replicas", true],
+            ["services.api.zeroDowntimeRollout", false],
             ["size.postgres.instanceClass", true],
         ]);
+    });
+
+    it("a release candidate's digest in staging is no parity difference: which build runs is release-promotion's question", async function () {
+        const candidate = `sha256:${"4e".repeat(32)}`;
+        const resources = (await stackResources("staging")).map((resource) => {
+            if (resource.type !== "kubernetes:apps/v1:Deployment") return resource;
+            const text = JSON.stringify(resource.props).replace(/sha256:c2c4220412f068944be237fa885e20fb144076abe7a1d51ec56a015ce0da1287/g, candidate);
+            return { ...resource, props: JSON.parse(text) as Record<string, unknown> };
+        });
+        assert.ok(JSON.stringify(resources).includes(candidate));
+        assert.deepEqual(checkStack(environmentParityRule, resources, { tier: "staging" }), []);
+        assert.ok(!Object.keys(fingerprint(resources)).some((key) => key.endsWith(".digest")));
     });
 
     it("a stack without a capability prod has is a difference", async function () {

@@ -54,7 +54,7 @@ export function environmentParity(baseline: (cloud: ParityCloud) => Baseline): S
     return {
         kind: "stack",
         name: "environment-parity",
-        description: "Staging mirrors prod: engine versions, components, security properties and the images each service runs.",
+        description: "Staging mirrors prod: engine versions, components, security properties and sizes; which digest each runs is release-promotion's.",
         severity: "high",
         rationale: "A change proven in staging is only evidence for prod if staging runs what prod runs, configured as prod is; sizes may differ, nothing else.",
         remediation:

@@ -18,6 +18,7 @@ import { ssmSecureString } from "./ssm-secure-string";
 import { s3PublicAccessBlockDeclared } from "./s3-public-access-block-declared";
 import { createPolicyExemptionsValid } from "./policy-exemptions-valid";
 import { environmentParityRule } from "./environment-parity";
+import { releasePromotionRule } from "./release-promotion";
 import { noPlaintextSecrets } from "./no-plaintext-secrets";
 import { credentialsFromSecretStore } from "./credentials-from-secret-store";
 
@@ -41,6 +42,7 @@ export const ALL_RULES: readonly Rule[] = [
     ssmSecureString,
     s3PublicAccessBlockDeclared,
     environmentParityRule,
+    releasePromotionRule,
     noPlaintextSecrets,
     credentialsFromSecretStore,
     // Reads the registry lazily: it checks markers against every rule here, itself included.
