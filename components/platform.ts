@@ -218,7 +218,7 @@ export class Platform extends pulumi.ComponentResource {
                     dockerfile: service.build.dockerfile,
                     target: service.build.target,
                     commit: config.release.sha,
-                    buildArgs: { BUILD_SHA: config.release.sha, BUILD_DATE: config.release.date },
+                    buildArgs: { BUILD_SHA: config.release.sha, BUILD_DATE: config.release.date, BUILD_ACTOR: config.release.actor },
                 }).reference
                 : pulumi.output(service.image ?? "");
             const grants = platformAccess(service.name, service.storage === true);

@@ -47,6 +47,8 @@ export interface CheckReport {
     /** One line: the verdict, or the first failure's detail. */
     readonly verdict: string;
     readonly exitCode: number;
+    /** smoke: the build it expected to find (what `record` reads back before it writes the ledger). */
+    readonly expected?: { readonly sha: string; readonly service?: string; readonly digest?: string };
 }
 
 export type CheckFormat = "human" | "json" | "junit" | "markdown";

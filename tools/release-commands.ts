@@ -8,5 +8,7 @@ export const RELEASE_COMMANDS: Readonly<Record<string, (argv: readonly string[])
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     promote: (argv) => (require("./promote") as typeof import("./promote")).promoteCommand(argv),
     // eslint-disable-next-line @typescript-eslint/no-require-imports
+    record: (argv) => (require("./record") as typeof import("./record")).recordCommand(argv),
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     smoke: (argv) => (require("./smoke") as typeof import("./smoke")).smokeCommand(argv),
 };

@@ -1,7 +1,12 @@
+import * as path from "path";
 import { describeFound } from "../policies/lib/found-value";
+import { isSha256Digest } from "../policies/lib/image-reference";
+import { buildShaOf, LedgerError, readLedger, RELEASE_LEDGER_PATH } from "../policies/lib/release-ledger";
+import { InputFileError } from "../engine/input-error";
 import { Check, CHECK_FORMATS, CHECK_RENDERERS, checkReport, CheckReport, emitRendered, formatChoice, runCommand, parseOptions, UsageError } from "./checks";
 
 export const SMOKE_HELP = `Usage: node tools/bin.js smoke --url <base URL> --expect-sha <commit sha> [options]
+       node tools/bin.js smoke --url <base URL> --service <name> --digest sha256:<64 hex> [options]
 
 Checks what was just deployed, from outside: GET /healthz and /readyz must answer 200, /livez too when the
 service has it (a 404 there is "not served", not a failure), and GET /version must answer JSON whose
@@ -12,6 +17,10 @@ every request has its own timeout, so a hung service fails at the deadline inste
 Options:
   --url <base>                   the service's base URL, http:// or https:// (e.g. https://api.example.com)
   --expect-sha <sha>             the commit the deployment should run (hex, 7 to 64 characters)
+  --service, --digest            instead: the build the stack now runs; the commit it was built from is read
+                                 from the release ledger (releases/ledger.json, its published entry), so a
+                                 rolled-back image is held to its own commit, not the deploying one
+  --project-dir <dir>            folder holding releases/ledger.json (default: the repository root)
   --deadline <duration>          give up after this long in all (default 120s; e.g. 500ms, 30s, 5m)
   --request-timeout <duration>   one request's limit (default 5s)
   --format <format>              stdout: human, json, junit or markdown (default human)
@@ -44,6 +53,8 @@ export function parseDuration(text: string, option: string): number {
 export interface SmokeOptions {
     readonly baseUrl: URL;
     readonly expectSha: string;
+    /** The build the sha was looked up for, when it came from the ledger. */
+    readonly build?: { readonly service: string; readonly digest: string };
     readonly deadlineMs: number;
     readonly requestTimeoutMs: number;
 }
@@ -159,20 +170,43 @@ export async function smoke(options: SmokeOptions): Promise<CheckReport> {
         probe("GET /livez", at("/livez"), options, deadline, healthJudge("/livez", true)),
         probe("GET /version", at("/version"), options, deadline, versionJudge(options.expectSha)),
     ]);
-    return checkReport("smoke", options.baseUrl.href, checks, [], `smoke passed: ${options.baseUrl.href} runs ${options.expectSha}`);
+    const notes = options.build ? [`${options.build.service}@${options.build.digest} was built from ${options.expectSha} (release ledger)`] : [];
+    const report = checkReport("smoke", options.baseUrl.href, checks, notes, `smoke passed: ${options.baseUrl.href} runs ${options.expectSha}`);
+    return { ...report, expected: { sha: options.expectSha, ...options.build } };
+}
+
+/** The commit a published digest was built from, by the ledger; a digest the flow never published is bad input. */
+function shaFromLedger(projectDir: string, service: string, digest: string): string {
+    const file = path.join(projectDir, RELEASE_LEDGER_PATH);
+    try {
+        const sha = buildShaOf(readLedger(file), service, digest);
+        if (sha === undefined) throw new InputFileError(file, `no published entry for ${service}@${digest.slice(0, 19)}…: give --expect-sha`);
+        return sha;
+    } catch (error) {
+        if (error instanceof LedgerError) throw new InputFileError(file, error.message);
+        throw error;
+    }
 }
 
 function parseSmokeOptions(argv: string[]) {
     const values = parseOptions(argv, {
         url: { type: "string" },
         "expect-sha": { type: "string" },
+        service: { type: "string" },
+        digest: { type: "string" },
+        "project-dir": { type: "string", default: path.join(__dirname, "..") },
         deadline: { type: "string", default: "120s" },
         "request-timeout": { type: "string", default: "5s" },
         format: { type: "string" },
         output: { type: "string", multiple: true, default: [] },
     });
     if (values.url === undefined) throw new UsageError("smoke needs --url <base URL>");
-    if (values["expect-sha"] === undefined) throw new UsageError("smoke needs --expect-sha <commit sha>");
+    const byBuild = values.service !== undefined || values.digest !== undefined;
+    if ((values["expect-sha"] === undefined) === !byBuild) throw new UsageError("smoke needs --expect-sha <commit sha>, or --service and --digest (not both)");
+    if (byBuild) {
+        if (values.service === undefined || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(values.service)) throw new UsageError(`--service takes a service name; got ${describeFound(values.service)}`);
+        if (!isSha256Digest(values.digest)) throw new UsageError(`--digest takes sha256:<64 lower-case hex>; got ${describeFound(values.digest)}`);
+    }
     let baseUrl: URL;
     try {
         baseUrl = new URL(values.url);
@@ -181,9 +215,11 @@ function parseSmokeOptions(argv: string[]) {
     }
     if (baseUrl.protocol !== "http:" && baseUrl.protocol !== "https:") throw new UsageError(`--url takes an http:// or https:// URL; got ${describeFound(values.url)}`);
     if (baseUrl.username !== "" || baseUrl.password !== "") throw new UsageError("--url must not carry credentials");
-    if (!SHA.test(values["expect-sha"])) throw new UsageError(`--expect-sha takes a commit sha (7 to 64 hex digits); got ${describeFound(values["expect-sha"])}`);
+    if (values["expect-sha"] !== undefined && !SHA.test(values["expect-sha"])) throw new UsageError(`--expect-sha takes a commit sha (7 to 64 hex digits); got ${describeFound(values["expect-sha"])}`);
+    const build = byBuild ? { service: values.service as string, digest: values.digest as string } : undefined;
+    const expectSha = build ? shaFromLedger(path.resolve(values["project-dir"] ?? "."), build.service, build.digest) : (values["expect-sha"] as string);
     return {
-        smoke: { baseUrl, expectSha: values["expect-sha"], deadlineMs: parseDuration(values.deadline ?? "120s", "--deadline"), requestTimeoutMs: parseDuration(values["request-timeout"] ?? "5s", "--request-timeout") },
+        smoke: { baseUrl, expectSha, build, deadlineMs: parseDuration(values.deadline ?? "120s", "--deadline"), requestTimeoutMs: parseDuration(values["request-timeout"] ?? "5s", "--request-timeout") },
         choice: formatChoice(values.format, values.output ?? [], CHECK_FORMATS, "human"),
     };
 }

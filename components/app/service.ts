@@ -9,8 +9,6 @@ type Container = k8s.types.input.core.v1.Container;
 type PodSpec = k8s.types.input.core.v1.PodSpec;
 
 const HTTP_PORT_NAME = "http";
-/** Per-release variables: in the service's containers, kept out of its migration Job. */
-const BUILD_METADATA: readonly string[] = ["BUILD_SHA", "BUILD_DATE", "BUILD_ACTOR"];
 /** Kubernetes label values: at most 63 characters of [A-Za-z0-9._-]. */
 const labelValue = (text: string): string => text.replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 63).replace(/[^A-Za-z0-9]+$/, "");
 
@@ -59,10 +57,9 @@ export class Service extends pulumi.ComponentResource {
         }, k8sOpts);
 
         const env_: { name: string; value?: pulumi.Input<string>; valueFrom?: k8s.types.input.core.v1.EnvVarSource }[] = [
+            // No BUILD_* here: the image reports its own build (baked at build time), so /version tells the truth
+            // for a rolled-back image or one built from another commit than the deploying one.
             { name: "PORT", value: String(service.port) },
-            { name: "BUILD_SHA", value: args.release.sha },
-            { name: "BUILD_DATE", value: args.release.date },
-            { name: "BUILD_ACTOR", value: args.release.actor },
             { name: "APP_ENV", value: env.stack },
             ...Object.entries(service.env).sort(([a], [b]) => a.localeCompare(b)).map(([key, value]) => ({ name: key, value })),
             ...Object.entries(args.platformEnv ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([key, value]) => ({ name: key, value })),
@@ -92,9 +89,9 @@ export class Service extends pulumi.ComponentResource {
         if (service.migration) {
             const { command, contract } = service.migration;
             // A Job's template is immutable, so the Job is a pure function of what the migration runs: image,
-            // command and configuration, hashed into its name. Build metadata (which changes with every
-            // commit) stays out, so redeploying the same image neither re-runs nor replaces the migration.
-            const migrationEnv = env_.filter((entry) => !BUILD_METADATA.includes(entry.name));
+            // command and configuration, hashed into its name; redeploying the same image neither re-runs nor
+            // replaces the migration.
+            const migrationEnv = env_;
             const migrationLabels = {
                 ...kubernetesLabels(env, { "app.kubernetes.io/name": service.name, "app.kubernetes.io/component": "migration" }),
                 // Its own instance, so the Service, PodDisruptionBudget and autoscaler never select migration pods.

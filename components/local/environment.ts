@@ -206,7 +206,7 @@ export class LocalEnvironment extends pulumi.ComponentResource implements LocalE
                         context: path.resolve(args.projectRoot, service.build.context),
                         dockerfile: service.build.dockerfile ?? "Dockerfile",
                         target: service.build.target,
-                        buildArgs: { BUILD_SHA: args.release.sha, BUILD_DATE: args.release.date },
+                        buildArgs: { BUILD_SHA: args.release.sha, BUILD_DATE: args.release.date, BUILD_ACTOR: args.release.actor },
                     },
                     keepLocally: true,
                 }, child)
@@ -218,9 +218,6 @@ export class LocalEnvironment extends pulumi.ComponentResource implements LocalE
                 env: {
                     PORT: String(service.port),
                     APP_ENV: env.stack,
-                    BUILD_SHA: args.release.sha,
-                    BUILD_DATE: args.release.date,
-                    BUILD_ACTOR: args.release.actor,
                     ...service.env,
                     ...(secrets.has("redisUrl") ? { REDIS_URL: `redis://redis:${LOCAL_PORTS.redis}` } : {}),
                     ...(service.storage ? { [UPLOADS_BUCKET_ENV]: UPLOADS_BUCKET, AWS_ENDPOINT_URL_S3: `http://minio:${LOCAL_PORTS.s3}` } : {}),
