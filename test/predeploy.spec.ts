@@ -1,13 +1,16 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
+import * as http from "http";
 import * as path from "path";
+import { stringify } from "yaml";
+import { errorBudgetRatioQuery } from "../components/monitoring/rules";
 import { CheckReport } from "../tools/checks";
-import { predeploy } from "../tools/predeploy";
-import { prometheusOrSkip, RunningPrometheus, startPrometheus, writeDeployedRules } from "./support/prometheus";
+import { budgetQuery, predeploy, PredeployOptions } from "../tools/predeploy";
+import { prometheusOrSkip, RunningPrometheus, runPromtool, startPrometheus, writeDeployedRules } from "./support/prometheus";
 import { scratchDir } from "./support/scratch";
-import { RunningService, startSampleService } from "./support/sample-service";
+import { RunningService, startSampleService, startStub } from "./support/sample-service";
 import { PROJECT_DIR } from "./support/stacks";
-import { runTool } from "./support/tools-cli";
+import { runTool, ToolRun } from "./support/tools-cli";
 
 /*
  * `predeploy`: the checks on the real stack files, and the error budget read from a real Prometheus
@@ -21,6 +24,25 @@ function report(stdout: string): CheckReport {
 
 function lastLine(text: string): string {
     return text.trim().split("\n").pop() ?? "";
+}
+
+type Sample = Record<string, unknown>;
+
+/** A sample of Prometheus' answer to the budget query: the service's labels and [<time>, "<ratio>"]. */
+function sample(service: string, value: unknown): Sample {
+    return { metric: { namespace: "apps", service }, value: [1764670000, value] };
+}
+
+/** A saved answer of Prometheus' /api/v1/query (result type vector), as --error-budget-file reads it. */
+function answerFile(samples: readonly unknown[]): string {
+    const file = path.join(scratchDir("platform-budget-"), "budget.json");
+    fs.writeFileSync(file, JSON.stringify({ status: "success", data: { resultType: "vector", result: samples } }));
+    return file;
+}
+
+/** The error-budget check alone, called as a caller that knows more than the command line would. */
+function budgetOnly(stack: string, file: string, extra: Partial<PredeployOptions> = {}): Promise<CheckReport> {
+    return predeploy({ projectDir: PROJECT_DIR, stack, checks: ["error-budget"], budgetSource: { file }, window: "7d", services: [], namespace: "apps", ...extra });
 }
 
 /** `rounds` rounds of `perRound` requests, `errors` of them answered 500, spread through each round. */
@@ -129,11 +151,175 @@ describe("predeploy", function () {
         });
     });
 
+    describe("the error budget's answer: a ratio between 0 and 1 per service, or no requests recorded", function () {
+        const BUDGET_LINE = (problem: string): RegExp => new RegExp(`^error: \\S+: error budget: ${problem}$`);
+        const ratio = "not a ratio between 0 and 1";
+        // What Prometheus (or a hand-edited file) could answer for api, and the one line that refuses it.
+        const bad: [name: string, samples: unknown[], line: RegExp][] = [
+            ["+Inf", [sample("api", "+Inf")], BUDGET_LINE(`api: Prometheus answered "\\+Inf", ${ratio}`)],
+            ["-Inf", [sample("api", "-Inf")], BUDGET_LINE(`api: Prometheus answered "-Inf", ${ratio}`)],
+            ["NaN (never the query's answer for a service without requests)", [sample("api", "NaN")], BUDGET_LINE(`api: Prometheus answered "NaN", ${ratio} \\(the budget query leaves out a service without requests rather than answer NaN\\)`)],
+            ["a negative ratio", [sample("api", "-5")], BUDGET_LINE(`api: Prometheus answered "-5", ${ratio}`)],
+            ["a ratio above 1", [sample("api", "1.5")], BUDGET_LINE(`api: Prometheus answered "1\\.5", ${ratio}`)],
+            ["null", [sample("api", null)], BUDGET_LINE("api: the value is null, not a string \\(Prometheus writes sample values as strings\\)")],
+            ["an empty string", [sample("api", "")], BUDGET_LINE(`api: Prometheus answered an empty string, ${ratio}`)],
+            ["text", [sample("api", "abc")], BUDGET_LINE(`api: Prometheus answered text of 3 characters, ${ratio}`)],
+            ["a hex spelling that Number() reads as 1", [sample("api", "0x1")], BUDGET_LINE(`api: Prometheus answered text of 3 characters, ${ratio}`)],
+            ["a number instead of a string", [sample("api", 0.001)], BUDGET_LINE("api: the value is the number 0\\.001, not a string \\(Prometheus writes sample values as strings\\)")],
+            ["a sample without a value", [{ metric: { service: "api" } }], BUDGET_LINE("api: the sample has no value")],
+            ["a value that is not a [time, value] pair", [{ metric: { service: "api" }, value: ["0.001"] }], BUDGET_LINE("api: the value is a list of 1 entry, not a \\[<time>, \"<ratio>\"\\] pair")],
+            ["a time that is not a number", [{ metric: { service: "api" }, value: ["soon", "0.001"] }], BUDGET_LINE("api: the value's time is text of 4 characters, not seconds since the epoch")],
+            ["a second sample for the same service", [sample("api", "0.001"), sample("api", "0.002")], BUDGET_LINE("api has more than one sample in the answer")],
+            ["a sample without a service label", [sample("worker", "0.001"), { metric: { namespace: "apps" }, value: [1764670000, "0.001"] }], BUDGET_LINE("result 2 has no service label")],
+            ["a service label that is not a name", [{ metric: { service: "api\u001b]0;pwned\u0007-CANARY-LABEL-2b9c" }, value: [1764670000, "0.001"] }], BUDGET_LINE("result 1: the service label is not a name \\(a-z, 0-9, -\\); found text of \\d+ characters")],
+        ];
+        const runs = new Map<string, Promise<ToolRun>>();
+
+        before(function () {
+            // Started together: each is a process of half a second, and they do not depend on each other.
+            for (const [name, samples] of bad) runs.set(name, runTool(["predeploy", "--stack", "prod", "--only", "error-budget", "--error-budget-file", answerFile(samples)]));
+        });
+
+        for (const [name, , line] of bad) {
+            it(`refuses ${name} with exit 2 and one line naming what was wrong`, async function () {
+                const run = await (runs.get(name) as Promise<ToolRun>);
+                assert.equal(run.status, 2, run.stdout + run.stderr);
+                assert.equal(run.stdout, "");
+                assert.equal(run.stderr.trimEnd().split("\n").length, 1, run.stderr);
+                assert.match(run.stderr.trimEnd(), line);
+                assert.ok(!["CANARY-LABEL", "pwned", "\u001b"].some((text) => run.stderr.includes(text)), "the label's text is never echoed");
+            });
+        }
+
+        describe("from Prometheus' HTTP API (a stub on 127.0.0.1)", function () {
+            let stub: RunningService | undefined;
+            const asked: string[] = [];
+            let answer: (response: http.ServerResponse) => void = () => undefined;
+
+            before(async function () {
+                stub = await startStub((request, response) => {
+                    asked.push(new URL(request.url ?? "/", "http://stub").searchParams.get("query") ?? "");
+                    answer(response);
+                });
+            });
+
+            after(async function () {
+                await stub?.stop();
+            });
+
+            const budgetRun = () => runTool(["predeploy", "--stack", "prod", "--only", "error-budget", "--prometheus-url", String(stub?.url)]);
+
+            it("refuses +Inf with exit 2 and one line, as from a file; the query asks only for services with requests", async function () {
+                answer = (response) => response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "success", data: { resultType: "vector", result: [sample("api", "+Inf"), sample("worker", "0.001")] } }));
+                const run = await budgetRun();
+                assert.equal(run.status, 2, run.stdout + run.stderr);
+                assert.equal(run.stdout, "");
+                assert.equal(run.stderr, `error: ${String(stub?.url)}: error budget: api: Prometheus answered "+Inf", not a ratio between 0 and 1\n`);
+                assert.equal(asked.pop(), budgetQuery({ window: "7d", namespace: "apps", services: [] }));
+            });
+
+            it("refuses an answer that is not JSON with exit 2 and one line that never quotes it", async function () {
+                answer = (response) => response.writeHead(200, { "content-type": "text/html" }).end("CANARY-BODY-7f3a <html>a proxy's login page</html>");
+                const run = await budgetRun();
+                assert.equal(run.status, 2, run.stdout + run.stderr);
+                assert.match(run.stderr, /^error: http:\/\/127\.0\.0\.1:\d+: not valid JSON: Unexpected token at position 0 \(line 1, column 1\)\n$/);
+                assert.ok(!`${run.stdout}${run.stderr}`.includes("CANARY"), run.stderr);
+            });
+
+            it("an HTTP error is a failed check (exit 1) that names the status, not the body", async function () {
+                answer = (response) => response.writeHead(503).end("CANARY-BODY-7f3a overloaded");
+                const run = await budgetRun();
+                assert.equal(run.status, 1, run.stdout + run.stderr);
+                assert.equal(lastLine(run.stdout), `predeploy failed: cannot read the error budget from ${String(stub?.url)}: HTTP 503`);
+                assert.ok(!`${run.stdout}${run.stderr}`.includes("CANARY"), run.stdout);
+            });
+        });
+
+        it("a saved answer that is not JSON is refused without quoting it either", async function () {
+            const file = path.join(scratchDir("platform-budget-"), "budget.json");
+            fs.writeFileSync(file, "CANARY-BODY-7f3a");
+            const run = await runTool(["predeploy", "--stack", "prod", "--only", "error-budget", "--error-budget-file", file]);
+            assert.equal(run.status, 2);
+            assert.match(run.stderr, /: not valid JSON: /);
+            assert.ok(!`${run.stdout}${run.stderr}`.includes("CANARY"), run.stderr);
+        });
+
+        it("in prod, a service with no requests recorded fails closed when the stack's history is unknown (exit 1)", async function () {
+            const run = await runTool(["predeploy", "--stack", "prod", "--only", "error-budget", "--error-budget-file", answerFile([sample("api", "0.001")])]);
+            assert.equal(run.status, 1, run.stdout + run.stderr);
+            assert.equal(lastLine(run.stdout), "predeploy failed: error budget: no requests recorded for worker over 7d in prod: a broken scrape, or a service that never served (fail closed)");
+            const none = await budgetOnly("prod", answerFile([]));
+            assert.equal(none.checks[0].detail, "error budget: no requests recorded for api, worker over 7d in prod: a broken scrape, or a service that never served (fail closed)");
+        });
+
+        it("in prod, a service with no requests passes as a first deployment only when the stack's history lacks it", async function () {
+            const file = answerFile([sample("api", "0.001")]);
+            const first = await budgetOnly("prod", file, { servicesWithHistory: new Set(["api"]) });
+            assert.equal(first.exitCode, 0, JSON.stringify(first));
+            assert.deepEqual(first.checks.map((check) => [check.status, check.detail]), [["passed", "api 0.10% 5xx over 7d (budget 0.5%); first deployment of worker: no traffic yet"]]);
+            const ran = await budgetOnly("prod", file, { servicesWithHistory: new Set(["api", "worker"]) });
+            assert.equal(ran.exitCode, 1);
+            assert.match(ran.checks[0].detail, /^error budget: no requests recorded for worker over 7d in prod: /);
+        });
+
+        it("in prod, --override-freeze lets a spent budget through, not a service without requests", async function () {
+            const result = await budgetOnly("prod", answerFile([sample("api", "0.02")]), { overrideFreeze: "INC-4711" });
+            assert.equal(result.exitCode, 1);
+            assert.equal(result.checks[0].detail, "error budget: no requests recorded for worker over 7d in prod: a broken scrape, or a service that never served (fail closed); and deploy freeze: 2.00% 5xx over 7d > 0.5% budget (api)");
+        });
+
+        it("outside prod, a service with no requests passes and the detail says so; a service the stack does not deploy is not judged", async function () {
+            const run = await runTool(["predeploy", "--stack", "staging", "--only", "error-budget", "--format", "json", "--error-budget-file", answerFile([sample("api", "0.001"), sample("retired", "0.9")])]);
+            assert.equal(run.status, 0, run.stdout + run.stderr);
+            assert.deepEqual(report(run.stdout).checks.map((check) => [check.status, check.detail]), [["passed", "api 0.10% 5xx over 7d (budget 0.5%); no requests recorded for worker over 7d (allowed outside prod)"]]);
+        });
+
+        it("--service limits the services judged, and one the stack does not deploy is bad usage", async function () {
+            const only = await budgetOnly("prod", answerFile([sample("api", "0.001")]), { services: ["api"] });
+            assert.equal(only.exitCode, 0, JSON.stringify(only));
+            const run = await runTool(["predeploy", "--stack", "prod", "--only", "error-budget", "--service", "billing", "--error-budget-file", answerFile([sample("api", "0.001")])]);
+            assert.equal(run.status, 2);
+            assert.equal(run.stderr, "error: --service billing: prod deploys no such service (it deploys api, worker) (see --help)\n");
+        });
+
+        it("the query in the deploy runbook is the one predeploy asks", function () {
+            const runbook = fs.readFileSync(path.join(PROJECT_DIR, "docs", "runbooks", "deploy.md"), "utf8");
+            assert.equal(/'query=([^']+)'/.exec(runbook)?.[1], budgetQuery({ window: "7d", namespace: "apps", services: [] }));
+        });
+
+        it("under promtool, 0/0 is NaN for a service without requests, and the budget query leaves that service out", async function () {
+            const tools = prometheusOrSkip(this);
+            const dir = scratchDir("platform-budget-query-");
+            const rules = await writeDeployedRules(dir, "prod");
+            const counter = (service: string, code: string, values: string) => ({ series: `http_requests_total{namespace="apps",service="${service}",code="${code}"}`, values });
+            const selector = '{namespace="apps"}';
+            fs.writeFileSync(path.join(dir, "budget-query.yml"), stringify({
+                rule_files: [path.basename(rules)],
+                evaluation_interval: "1m",
+                tests: [{
+                    interval: "1m",
+                    input_series: [
+                        counter("api", "200", "0+996x180"),
+                        counter("api", "503", "0+4x180"),
+                        // Served, then nothing for the last two hours: its counter stays, its rates are 0.
+                        counter("quiet", "200", "0+100x60 6000+0x120"),
+                    ],
+                    promql_expr_test: [
+                        { expr: `count by (service) (${budgetQuery({ window: "1h", namespace: "apps", services: [] })})`, eval_time: "3h", exp_samples: [{ labels: '{service="api"}', value: 1 }] },
+                        { expr: `count by (service) (${errorBudgetRatioQuery("1h", selector)} != ${errorBudgetRatioQuery("1h", selector)})`, eval_time: "3h", exp_samples: [{ labels: '{service="quiet"}', value: 1 }] },
+                    ],
+                }],
+            }, { lineWidth: 0 }));
+            const result = runPromtool(tools, ["test", "rules", "budget-query.yml"], dir);
+            assert.equal(result.status, 0, result.output);
+        });
+    });
+
     describe("the other checks, on the real stack files", function () {
         it("prod passes every check with a budget answer saved from Prometheus, written as JUnit too", async function () {
             const dir = scratchDir("platform-predeploy-");
             const answer = path.join(dir, "budget.json");
-            fs.writeFileSync(answer, JSON.stringify({ status: "success", data: { resultType: "vector", result: [{ metric: { namespace: "apps", service: "api" }, value: [1764670000, "0.0031"] }] } }));
+            fs.writeFileSync(answer, JSON.stringify({ status: "success", data: { resultType: "vector", result: [sample("api", "0.0031"), sample("worker", "0.0007")] } }));
             const junit = path.join(dir, "predeploy.xml");
             const run = await runTool(["predeploy", "--stack", "prod", "--error-budget-file", answer, "--format", "json", "--output", `junit=${junit}`]);
             assert.equal(run.status, 0, run.stdout + run.stderr);
@@ -141,7 +327,7 @@ describe("predeploy", function () {
             assert.deepEqual(result.checks.map((check) => [check.name, check.status]), [
                 ["config", "passed"], ["secrets", "passed"], ["policy", "passed"], ["parity", "passed"], ["migrations", "passed"], ["error-budget", "passed"],
             ]);
-            assert.equal(result.checks[5].detail, "api 0.31% 5xx over 7d (budget 0.5%)");
+            assert.equal(result.checks[5].detail, "api 0.31%, worker 0.07% 5xx over 7d (budget 0.5%)");
             assert.match(fs.readFileSync(junit, "utf8"), /<testsuite name="predeploy prod" tests="6" failures="0"/);
         });
 

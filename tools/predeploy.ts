@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { ERROR_BUDGET_WINDOW, errorBudgetRatioQuery } from "../components/monitoring/rules";
+import { ERROR_BUDGET_WINDOW, errorBudgetRatioQuery, REQUEST_RATE } from "../components/monitoring/rules";
 import { ConfigError, parsePlatformConfig, PlatformConfig, stackFileName } from "../config/load";
 import { apiKeyOf } from "../config/schema";
 import { InputFileError } from "../engine/input-error";
@@ -29,19 +29,30 @@ What must hold before \`pulumi up\` of a stack, checked in this order:
   migrations     each service's migration contract is allowed: in prod, requires_maintenance_window and
                  destructive only inside platform:release.maintenanceWindow, which must then hold the
                  window as an ISO interval, e.g. "CHG-1234 2026-12-06T02:00Z/2026-12-06T04:00Z"
-  error-budget   the share of 5xx responses over the budget window is within platform:monitoring.
-                 errorBudgetPercent, read from the recording rules the program deploys
-                 (service:http_requests_5xx:rate5m / service:http_requests:rate5m, summed over the window)
+  error-budget   for each service the stack deploys, the share of 5xx responses over the budget window
+                 is within platform:monitoring.errorBudgetPercent, read from the recording rules the
+                 program deploys (service:http_requests_5xx:rate5m / service:http_requests:rate5m, summed
+                 over the window; only services with requests in the window are asked for)
 
 Over budget, the deploy is frozen: exit 1 with one line such as
   deploy freeze: 0.72% 5xx over 7d > 0.5% budget (api)
 Only --override-freeze "<incident id>" lets it through, and the output records the override.
 
+A service the stack deploys with no requests recorded over the window passes outside prod. In prod it
+fails closed (exit 1; --override-freeze does not apply), as a broken scrape looks the same:
+  error budget: no requests recorded for api over 7d in prod: a broken scrape, or a service that never served (fail closed)
+unless the stack's history shows the service is new to it (first deployment); from this command line the
+history is unknown, so a new service's first prod deploy is checked with --service <each other service>.
+An answer that is not a ratio between 0 and 1 for each service ("NaN", "+Inf", "-5", "", a value that is
+not a [<time>, "<ratio>"] pair, a service label that is not a name) is exit 2, e.g.
+  error: budget.json: error budget: api: Prometheus answered "+Inf", not a ratio between 0 and 1
+
 Options:
   --stack <stack>                  the stack to deploy (its Pulumi.<stack>.yaml)
   --prometheus-url <url>           the stack's Prometheus (HTTP API), e.g. http://prometheus.monitoring:9090
   --error-budget-file <file>       instead: a saved answer of Prometheus' /api/v1/query to the same query
-                                   (curl -G <url>/api/v1/query --data-urlencode query=...), "-" for stdin
+                                   (curl -G <url>/api/v1/query --data-urlencode query=..., the query as in
+                                   docs/runbooks/deploy.md), "-" for stdin
   --window <duration>              the budget window (default ${ERROR_BUDGET_WINDOW}, the rules' own; e.g. 1h, 30m)
   --service <name>                 only this service's budget (repeatable; default every service)
   --namespace <name>               the services' namespace (default apps)
@@ -53,7 +64,7 @@ Options:
   -h, --help                       this text
 
 Exit codes: 0 every check passed (or a freeze was overridden); 1 a check failed, including a deploy
-freeze; 2 bad usage or a file that cannot be read.
+freeze; 2 bad usage, a file that cannot be read, or an error-budget answer that is not ratios.
 
 Example (what the deploy workflow runs before pulumi up):
   node tools/bin.js predeploy --stack prod --prometheus-url "$PROMETHEUS_URL" \\
@@ -74,6 +85,11 @@ export interface PredeployOptions {
     readonly namespace: string;
     readonly overrideFreeze?: string;
     readonly now?: Date;
+    /**
+     * The services this stack has run before, from the release ledger. Undefined means unknown: then a prod
+     * service without requests in the window fails closed instead of passing as a first deployment.
+     */
+    readonly servicesWithHistory?: ReadonlySet<string>;
 }
 
 const PROMETHEUS_TIMEOUT_MS = 15_000;
@@ -163,29 +179,65 @@ function migrationsCheck(config: PlatformConfig, now: Date): Omit<Check, "name">
     return { status: "passed", detail: `${listed}; inside the maintenance window ${interval[1]}/${interval[2]}` };
 }
 
-interface ServiceRatio {
-    readonly service: string;
-    readonly ratio: number;
+/** A sample value as Prometheus writes a finite float (Go's strconv), and its special spellings ("NaN", "+Inf", "-Inf"). */
+const PROMETHEUS_FLOAT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const PROMETHEUS_SPECIAL = /^[+-]?(?:Inf|NaN)$/i;
+
+/** A sample value for a message: quoted when it is a float's spelling of bounded length, else only described. */
+function describeSampleValue(value: string): string {
+    return value.length <= 32 && (PROMETHEUS_FLOAT.test(value) || PROMETHEUS_SPECIAL.test(value)) ? JSON.stringify(value) : describeFound(value);
 }
 
-/** The per-service ratios of a Prometheus instant-query answer (`/api/v1/query`, result type vector). */
-function ratiosOf(answer: unknown, source: string): ServiceRatio[] {
+/**
+ * The 5xx ratio of each service in a Prometheus instant-query answer (`/api/v1/query`, result type vector),
+ * to the budget query. Anything but one sample per service with a service label that is a name and a value
+ * [<time>, "<ratio>"], the ratio between 0 and 1, is a bad answer: an InputFileError (exit 2) naming the
+ * service and what was wrong, never quoting the answer beyond a float's spelling.
+ */
+function ratiosOf(answer: unknown, source: string): Map<string, number> {
+    const bad = (problem: string): InputFileError => new InputFileError(source, `error budget: ${problem}`);
     const data = isRecord(answer) && answer.status === "success" && isRecord(answer.data) ? answer.data : undefined;
-    if (!data || data.resultType !== "vector" || !Array.isArray(data.result)) throw new InputFileError(source, "expected a Prometheus query answer: {\"status\": \"success\", \"data\": {\"resultType\": \"vector\", \"result\": [...]}}");
-    return data.result.flatMap((sample: unknown) => {
-        if (!isRecord(sample) || !isRecord(sample.metric) || !Array.isArray(sample.value)) throw new InputFileError(source, "a result without metric and value");
-        const ratio = Number(sample.value[1]);
-        // NaN: a service with no requests in the window has no ratio to judge.
-        if (Number.isNaN(ratio)) return [];
-        return [{ service: typeof sample.metric.service === "string" ? sample.metric.service : "(all)", ratio }];
+    if (!data || data.resultType !== "vector" || !Array.isArray(data.result)) throw bad("expected a Prometheus query answer: {\"status\": \"success\", \"data\": {\"resultType\": \"vector\", \"result\": [...]}}");
+    const ratios = new Map<string, number>();
+    data.result.forEach((sample: unknown, index: number) => {
+        const at = `result ${index + 1}`;
+        if (!isRecord(sample)) throw bad(`${at} is ${describeFound(sample)}, not a sample {"metric": {...}, "value": [<time>, "<ratio>"]}`);
+        const label = isRecord(sample.metric) ? sample.metric.service : undefined;
+        if (label === undefined) throw bad(`${at} has no service label`);
+        if (typeof label !== "string" || !LABEL_VALUE.test(label)) throw bad(`${at}: the service label is not a name (a-z, 0-9, -); found ${describeFound(label, { keyword: true })}`);
+        const service = label;
+        if (ratios.has(service)) throw bad(`${service} has more than one sample in the answer`);
+        const value = sample.value;
+        if (value === undefined) throw bad(`${service}: the sample has no value`);
+        if (!Array.isArray(value) || value.length !== 2) throw bad(`${service}: the value is ${describeFound(value)}, not a [<time>, "<ratio>"] pair`);
+        const [time, text] = value as unknown[];
+        if (typeof time !== "number" || !Number.isFinite(time)) throw bad(`${service}: the value's time is ${describeFound(time)}, not seconds since the epoch`);
+        if (typeof text !== "string") throw bad(`${service}: the value is ${typeof text === "number" ? `the number ${describeFound(text)}` : describeFound(text)}, not a string (Prometheus writes sample values as strings)`);
+        const ratio = PROMETHEUS_FLOAT.test(text) ? Number(text) : Number.NaN;
+        if (!(Number.isFinite(ratio) && ratio >= 0 && ratio <= 1)) {
+            const hint = text === "NaN" ? " (the budget query leaves out a service without requests rather than answer NaN)" : "";
+            throw bad(`${service}: Prometheus answered ${describeSampleValue(text)}, not a ratio between 0 and 1${hint}`);
+        }
+        ratios.set(service, ratio);
     });
+    return ratios;
 }
 
+/**
+ * The recorded ratio over the window, only for the services that served a request in it. Without the
+ * `and`, a service with no requests in the window answers 0/0 = NaN, which a broken value would look like
+ * too. With it, such a service is absent from the answer ("no requests recorded"), and every sample that
+ * comes back has a request rate summing above 0 and a 5xx rate that is part of it (both recorded as sums of
+ * rate(), finite and never negative): a ratio between 0 and 1. So a NaN or an infinity in the answer is a
+ * bad answer, never "no requests". The recording rules are unchanged: the filter is only in this query.
+ */
 export function budgetQuery(options: Pick<PredeployOptions, "window" | "namespace" | "services">): string {
     const services = options.services.length > 0 ? `,service=~"${options.services.join("|")}"` : "";
-    return errorBudgetRatioQuery(options.window, `{namespace="${options.namespace}"${services}}`);
+    const selector = `{namespace="${options.namespace}"${services}}`;
+    return `(${errorBudgetRatioQuery(options.window, selector)}) and (sum_over_time(${REQUEST_RATE}${selector}[${options.window}]) > 0)`;
 }
 
+/** Prometheus' answer to the query; an answer that is not JSON is an InputFileError that locates, never quotes. */
 async function queryPrometheus(url: URL, query: string): Promise<unknown> {
     const endpoint = new URL(`${url.pathname.replace(/\/$/, "")}/api/v1/query`, url);
     endpoint.searchParams.set("query", query);
@@ -193,39 +245,70 @@ async function queryPrometheus(url: URL, query: string): Promise<unknown> {
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     const text = await readBounded(response, MAX_ANSWER_BYTES + 1);
     if (Buffer.byteLength(text) > MAX_ANSWER_BYTES) throw new Error(`an answer over ${MAX_ANSWER_BYTES / 2 ** 20} MiB`);
-    return JSON.parse(text) as unknown;
+    return parseJson(text, url.origin);
 }
 
 function percent(ratio: number): string {
     return `${(ratio * 100).toFixed(2)}%`;
 }
 
+/**
+ * Each service the stack deploys (those of --service) is judged: a ratio within the budget passes, over it
+ * freezes the deploy. No requests recorded (absent from the answer) passes outside prod; in prod it fails
+ * closed unless servicesWithHistory says the stack never ran the service (its first deployment). An answer
+ * that is not ratios throws (exit 2), from a file and from Prometheus alike; Prometheus not answering fails.
+ */
 async function budgetCheck(options: PredeployOptions, config: PlatformConfig | undefined, notes: string[]): Promise<Omit<Check, "name">> {
     const source = options.budgetSource;
     if (source === undefined) return { status: "skipped", detail: "no --prometheus-url or --error-budget-file" };
     const budgetPercent = config?.monitoring.errorBudgetPercent;
-    if (budgetPercent === undefined) return { status: "failed", detail: "the budget is unknown: the stack configuration is invalid" };
-    let ratios: ServiceRatio[];
+    if (config === undefined || budgetPercent === undefined) return { status: "failed", detail: "the budget is unknown: the stack configuration is invalid" };
+    const deployed = config.services.map((service) => service.name);
+    const notDeployed = options.services.filter((name) => !deployed.includes(name));
+    if (notDeployed.length > 0) throw new UsageError(`--service ${notDeployed[0]}: ${options.stack} deploys no such service (it deploys ${deployed.join(", ") || "none"})`);
+    const judged = options.services.length > 0 ? deployed.filter((name) => options.services.includes(name)) : deployed;
+    let ratios: Map<string, number>;
     if ("file" in source) {
         ratios = ratiosOf(parseJson(readInputText(source.file, { maxBytes: SIZE_LIMITS.report, allowStdin: true }), source.file), source.file);
     } else {
+        let answer: unknown;
         try {
-            ratios = ratiosOf(await queryPrometheus(source.prometheusUrl, budgetQuery(options)), source.prometheusUrl.origin);
+            answer = await queryPrometheus(source.prometheusUrl, budgetQuery(options));
         } catch (error) {
-            const reason = error instanceof InputFileError ? error.message : (error as Error).name === "TimeoutError" ? `no answer in ${PROMETHEUS_TIMEOUT_MS / 1000} s` : (error as Error).message;
+            // An answer that is not JSON is a bad answer (exit 2), as from a file; no answer is a failed check.
+            if (error instanceof InputFileError) throw error;
+            const reason = (error as Error).name === "TimeoutError" ? `no answer in ${PROMETHEUS_TIMEOUT_MS / 1000} s` : (error as Error).message;
             return { status: "failed", detail: `cannot read the error budget from ${source.prometheusUrl.origin}: ${reason}` };
         }
+        ratios = ratiosOf(answer, source.prometheusUrl.origin);
     }
-    if (options.services.length > 0) ratios = ratios.filter((entry) => options.services.includes(entry.service));
-    if (ratios.length === 0) return { status: "passed", detail: `no requests recorded over ${options.window}` };
-    const worst = ratios.reduce((a, b) => (b.ratio > a.ratio ? b : a));
-    const within = `${ratios.map((entry) => `${entry.service} ${percent(entry.ratio)}`).join(", ")} 5xx over ${options.window} (budget ${budgetPercent}%)`;
-    if (worst.ratio * 100 <= budgetPercent) return { status: "passed", detail: within };
-    const freeze = `deploy freeze: ${percent(worst.ratio)} 5xx over ${options.window} > ${budgetPercent}% budget (${worst.service})`;
-    if (options.overrideFreeze === undefined) return { status: "failed", detail: freeze };
-    const actor = process.env.GITHUB_ACTOR ?? process.env.BUILD_ACTOR ?? process.env.USER;
-    notes.push(`deploy freeze overridden for incident ${options.overrideFreeze}${actor ? ` by ${actor}` : ""}: ${freeze.slice("deploy freeze: ".length)}`);
-    return { status: "overridden", detail: `${freeze}; overridden for incident ${options.overrideFreeze}` };
+    const measured = judged.flatMap((service) => {
+        const ratio = ratios.get(service);
+        return ratio === undefined ? [] : [{ service, ratio }];
+    });
+    const silent = judged.filter((service) => !ratios.has(service));
+    const prod = config.tier === "prod";
+    const history = options.servicesWithHistory;
+    const firstDeployments = prod && history !== undefined ? silent.filter((service) => !history.has(service)) : [];
+    const failClosed = prod ? silent.filter((service) => !firstDeployments.includes(service)) : [];
+    const worst = measured.length > 0 ? measured.reduce((a, b) => (b.ratio > a.ratio ? b : a)) : undefined;
+    const freeze = worst !== undefined && worst.ratio * 100 > budgetPercent ? `deploy freeze: ${percent(worst.ratio)} 5xx over ${options.window} > ${budgetPercent}% budget (${worst.service})` : undefined;
+    if (failClosed.length > 0) {
+        const noData = `error budget: no requests recorded for ${failClosed.join(", ")} over ${options.window} in ${config.tier}: a broken scrape, or a service that never served (fail closed)`;
+        return { status: "failed", detail: freeze === undefined ? noData : `${noData}; and ${freeze}` };
+    }
+    if (freeze !== undefined) {
+        if (options.overrideFreeze === undefined) return { status: "failed", detail: freeze };
+        const actor = process.env.GITHUB_ACTOR ?? process.env.BUILD_ACTOR ?? process.env.USER;
+        notes.push(`deploy freeze overridden for incident ${options.overrideFreeze}${actor ? ` by ${actor}` : ""}: ${freeze.slice("deploy freeze: ".length)}`);
+        return { status: "overridden", detail: `${freeze}; overridden for incident ${options.overrideFreeze}` };
+    }
+    const parts: string[] = [];
+    if (measured.length > 0) parts.push(`${measured.map((entry) => `${entry.service} ${percent(entry.ratio)}`).join(", ")} 5xx over ${options.window} (budget ${budgetPercent}%)`);
+    if (firstDeployments.length > 0) parts.push(`first deployment of ${firstDeployments.join(", ")}: no traffic yet`);
+    if (!prod && silent.length > 0) parts.push(`no requests recorded for ${silent.join(", ")} over ${options.window} (allowed outside prod)`);
+    if (parts.length === 0) parts.push(`${options.stack} deploys no service`);
+    return { status: "passed", detail: parts.join("; ") };
 }
 
 export async function predeploy(options: PredeployOptions): Promise<CheckReport> {
