@@ -8,6 +8,8 @@ import { readInputText, SIZE_LIMITS } from "../engine/input-files";
 import { readStackConfig } from "../engine/stack-files";
 import { parseJson } from "../engine/state-files/json-errors";
 import { describeFound } from "../policies/lib/found-value";
+import { imagePinning } from "../policies/lib/image-reference";
+import { LedgerError, readLedger, RELEASE_LEDGER_PATH, releaseRefusal, ReleaseLedger } from "../policies/lib/release-ledger";
 import { isRecord } from "../policies/lib/values";
 import { ALL_RULES } from "../policies/rules";
 import { ParityCloud } from "../policies/lib/parity";
@@ -26,6 +28,9 @@ What must hold before \`pulumi up\` of a stack, checked in this order:
                  apiKeys.<name> must be a secure value in platform:apiKeys
   policy         the offline plan of the stack passes the policy pack with the stack's enforcement
   parity         policies/parity/baseline.json is what prod renders today (else: npm run parity:baseline)
+  release        each image the stack file runs is one the release ledger (releases/ledger.json) allows:
+                 staging a digest dev verified or prod ran, prod a digest staging verified or prod ran
+                 before; a missing or inconsistent ledger fails staging and prod
   migrations     each service's migration contract is allowed: in prod, requires_maintenance_window and
                  destructive only inside platform:release.maintenanceWindow, which must then hold the
                  window as an ISO interval, e.g. "CHG-1234 2026-12-06T02:00Z/2026-12-06T04:00Z"
@@ -70,7 +75,7 @@ Example (what the deploy workflow runs before pulumi up):
   node tools/bin.js predeploy --stack prod --prometheus-url "$PROMETHEUS_URL" \\
     --output markdown=reports/predeploy.md --output junit=reports/predeploy.xml`;
 
-export const PREDEPLOY_CHECKS = ["config", "secrets", "policy", "parity", "migrations", "error-budget"] as const;
+export const PREDEPLOY_CHECKS = ["config", "secrets", "policy", "parity", "release", "migrations", "error-budget"] as const;
 export type PredeployCheck = (typeof PREDEPLOY_CHECKS)[number];
 
 export type BudgetSource = { readonly prometheusUrl: URL } | { readonly file: string };
@@ -160,6 +165,41 @@ async function parityCheck(options: PredeployOptions, cloud: ParityCloud): Promi
     return committed === current
         ? { status: "passed", detail: `${path.relative(options.projectDir, file)} matches what ${PROD_STACKS[cloud]} renders` }
         : { status: "failed", detail: `${path.relative(options.projectDir, file)} is stale: run npm run parity:baseline and commit it` };
+}
+
+function ledgerOf(options: PredeployOptions): ReleaseLedger {
+    return readLedger(path.join(options.projectDir, RELEASE_LEDGER_PATH));
+}
+
+/** The release rule on what the stack file runs, as the pack judges the Deployments at `pulumi up`. */
+function releaseCheck(options: PredeployOptions, config: PlatformConfig): Omit<Check, "name"> {
+    if (config.tier === "dev" || config.tier === "local") return { status: "passed", detail: `${config.tier} runs any build` };
+    let ledger: ReleaseLedger;
+    try {
+        ledger = ledgerOf(options);
+    } catch (error) {
+        if (error instanceof LedgerError) return { status: "failed", detail: `release ledger: ${error.message} (fail closed)` };
+        throw error;
+    }
+    const judged: string[] = [];
+    for (const service of config.services) {
+        const pinning = service.image === undefined ? undefined : imagePinning(service.image);
+        if (pinning?.kind !== "pinned") return { status: "failed", detail: `${service.name} runs no image pinned by a sha256 digest: the release ledger can only vouch for digests` };
+        const refusal = releaseRefusal(ledger, { stack: options.stack, tier: config.tier, cloud: config.cloud, service: service.name, digest: pinning.digest });
+        if (refusal !== undefined) return { status: "failed", detail: refusal };
+        judged.push(`${service.name}@${pinning.digest.slice(7, 19)}`);
+    }
+    return { status: "passed", detail: `the release ledger vouches for ${judged.join(", ")}` };
+}
+
+/** The services the stack ran before, by the ledger; undefined (unknown) when it cannot be read. */
+function servicesWithHistoryOf(options: PredeployOptions): ReadonlySet<string> | undefined {
+    try {
+        return new Set(ledgerOf(options).entries.filter((entry) => entry.stack === options.stack && (entry.event === "verified" || entry.event === "adopted")).map((entry) => entry.service));
+    } catch (error) {
+        if (error instanceof LedgerError) return undefined;
+        throw error;
+    }
 }
 
 function migrationsCheck(config: PlatformConfig, now: Date): Omit<Check, "name"> {
@@ -333,6 +373,7 @@ export async function predeploy(options: PredeployOptions): Promise<CheckReport>
     needsConfig("secrets", (valid) => secretsCheck(options, valid));
     if (wanted("policy")) checks.push(await timedAsync("policy", () => policyCheck(options)));
     if (wanted("parity")) checks.push(await timedAsync("parity", () => parityCheck(options, config?.cloud ?? "aws")));
+    needsConfig("release", (valid) => releaseCheck(options, valid));
     needsConfig("migrations", (valid) => migrationsCheck(valid, now));
     if (wanted("error-budget")) checks.push(await timedAsync("error-budget", () => budgetCheck(options, config, notes)));
     const overridden = options.overrideFreeze !== undefined && checks.some((check) => check.status === "overridden");
@@ -395,7 +436,7 @@ function parsePredeployOptions(argv: string[]) {
         overrideFreeze: override,
     };
     if (!fs.existsSync(path.join(options.projectDir, stackFileName(options.stack)))) throw new UsageError(`no ${stackFileName(options.stack)} in ${options.projectDir}`);
-    return { options, choice: formatChoice(values.format, values.output ?? [], CHECK_FORMATS, "human") };
+    return { options: { ...options, servicesWithHistory: servicesWithHistoryOf(options) }, choice: formatChoice(values.format, values.output ?? [], CHECK_FORMATS, "human") };
 }
 
 export function predeployCommand(argv: readonly string[]): Promise<number> {
