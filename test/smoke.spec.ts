@@ -114,7 +114,7 @@ describe("smoke", function () {
     });
 
     const usage: [string, string[], RegExp][] = [
-        ["no --expect-sha", ["--url", "http://127.0.0.1:9"], /^error: smoke needs --expect-sha <commit sha> \(see --help\)$/],
+        ["no --expect-sha", ["--url", "http://127.0.0.1:9"], /^error: smoke needs --expect-sha <commit sha>, or --service and --digest \(not both\) \(see --help\)$/],
         ["a non-http URL", ["--url", "file:///etc/passwd", "--expect-sha", SHA], /^error: --url takes an http:\/\/ or https:\/\/ URL; got text of 18 characters/],
         ["a sha that is not hex", ["--url", "http://127.0.0.1:9", "--expect-sha", "main"], /^error: --expect-sha takes a commit sha/],
         ["an unknown format", ["--url", "http://127.0.0.1:9", "--expect-sha", SHA, "--format", "sarif"], /^error: --format must be one of human, json, junit, markdown/],
