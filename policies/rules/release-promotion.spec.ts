@@ -82,6 +82,11 @@ describe("policy release-promotion", function () {
         }
     });
 
+    it("a Deployment a preview is about to create (no properties yet) is left to the analysis after up", async function () {
+        const resources = (await stackResources("prod")).map((resource) => (resource.type === "kubernetes:apps/v1:Deployment" ? { ...resource, props: {} } : resource));
+        assert.deepEqual(checkStack(releasePromotion(() => ledgerWith()), resources, { tier: "prod", stack: "prod" }), []);
+    });
+
     it("an unknown image during preview gives the advisory can't-run result", async function () {
         const [outcome] = checkStack(releasePromotionRule, runningApi(await stackResources("staging"), UNKNOWN), { tier: "staging", stack: "staging" });
         assert.equal(outcome.kind, "unknown");

@@ -16,6 +16,10 @@ function projectOf(urn: string): string | undefined {
 function deployedImages(resources: readonly ResourceUnderTest[]): { service: string; image: unknown; urn: string }[] {
     return resources
         .filter((resource) => resource.type === DEPLOYMENT)
+        // A Deployment being created has no state yet when a preview analyses the stack: the engine passes it
+        // without its properties. `pulumi up` analyses the stack again once they exist, and predeploy judges
+        // the stack file before either.
+        .filter((resource) => resource.props.spec !== undefined)
         .map((deployment) => {
             const metadata = isRecord(deployment.props.metadata) ? deployment.props.metadata : {};
             const spec = isRecord(deployment.props.spec) && isRecord(deployment.props.spec.template) && isRecord(deployment.props.spec.template.spec) ? deployment.props.spec.template.spec : {};
