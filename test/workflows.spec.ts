@@ -1,12 +1,51 @@
 import { strict as assert } from "assert";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
+import { scratchDir } from "./support/scratch";
 import { PROJECT_DIR, stackFileStacks } from "./support/stacks";
-import { ActionlintFinding, checkWorkflow, formatFinding, MAX_WORKFLOW_BYTES, runActionlint, WorkflowRule, workflowFiles } from "./support/workflow-rules";
+import {
+    ActionlintFinding,
+    artifactsOf,
+    checkWorkflow,
+    formatFinding,
+    interpolate,
+    MAX_WORKFLOW_BYTES,
+    runActionlint,
+    secretsOf,
+    walkJobs,
+    WalkedStep,
+    walkSteps,
+    WorkflowRule,
+    workflowFiles,
+} from "./support/workflow-rules";
 
 const WORKFLOWS_DIR = path.join(PROJECT_DIR, ".github", "workflows");
 const CI_WORKFLOW = path.join(WORKFLOWS_DIR, "ci.yml");
+const CI_RUN = path.join(PROJECT_DIR, ".ci", "run");
+
+/** Every job that uploads SARIF has the scopes code scanning needs, `actions: read` included. */
+function sarifProblems(text: string): string[] {
+    const workflow = parseYaml(text) as { jobs: Record<string, { permissions?: Inputs; steps?: Inputs[] }> };
+    return Object.entries(workflow.jobs).flatMap(([id, job]) => {
+        if (!(job.steps ?? []).some((step) => String(step.uses).startsWith("github/codeql-action/upload-sarif@"))) return [];
+        const problems: string[] = [];
+        if (job.permissions?.["security-events"] !== "write") problems.push(`${id} uploads SARIF without \`security-events: write\``);
+        if (job.permissions?.actions !== "read") problems.push(`${id} uploads SARIF without \`actions: read\` (a private repository's upload fails)`);
+        return problems;
+    });
+}
+
+/** .ci/run builds the CLI itself before `npm test`, after the engine specs were made required. */
+function ciRunProblems(script: string): string[] {
+    const lines = script.split("\n");
+    const build = lines.findIndex((line) => /^bash scripts\/pulumi-cli\.sh --for-tests\b/.test(line));
+    const test = lines.findIndex((line) => /^npm test\b/.test(line));
+    const required = lines.findIndex((line) => /^export PLATFORM_ENGINE_SPECS=required$/.test(line));
+    if (build < 0) return [".ci/run does not build the Pulumi CLI (npm_config_ignore_scripts skips the pretest that would)"];
+    return build < test && required < build ? [] : [".ci/run builds the CLI after `npm test`, or before PLATFORM_ENGINE_SPECS=required"];
+}
 
 type Inputs = Record<string, unknown>;
 
@@ -61,6 +100,9 @@ jobs:
           stack-name: dev
         env:
           PULUMI_ACCESS_TOKEN: \${{ secrets.PULUMI_ACCESS_TOKEN }}
+defaults:
+  run:
+    shell: bash
 `;
 
 /** A deploy workflow that follows every rule: `pulumi up` per stack, one update of a stack at a time. */
@@ -118,6 +160,9 @@ jobs:
     steps:
       - uses: ${CHECKOUT}
       - run: npm run lint
+defaults:
+  run:
+    shell: bash
 `;
 
 interface SeededCase {
@@ -198,6 +243,9 @@ const SEEDED_CASES: SeededCase[] = [
         rules: ["deploy-concurrency"],
     },
     { name: "pulumi up naming no stack", base: DEPLOY_WORKFLOW, from: 'run: pulumi up --yes --stack "$STACK"', to: "run: pulumi up --yes", rules: ["deploy-concurrency"] },
+    { name: "run steps in GitHub's default shell, `bash -e` without pipefail", base: PULL_REQUEST_WORKFLOW, from: "defaults:\n  run:\n    shell: bash\n", to: "", rules: ["run-shell-pipefail"] },
+    { name: "a step that runs in `sh`", base: DEPLOY_WORKFLOW, from: "      - run: npm run lint\n", to: "      - run: npm run lint\n        shell: sh\n", rules: ["run-shell-pipefail"] },
+    { name: "a job default shell that drops pipefail", base: DEPLOY_WORKFLOW, from: "  lint:\n    runs-on: ubuntu-latest\n", to: "  lint:\n    defaults:\n      run:\n        shell: bash -e {0}\n    runs-on: ubuntu-latest\n", rules: ["run-shell-pipefail"] },
     { name: "invalid YAML", base: PULL_REQUEST_WORKFLOW, from: "jobs:\n", to: "jobs:\n  - [\n", rules: ["parse"] },
 ];
 
@@ -293,6 +341,28 @@ describe("GitHub Actions workflows", function () {
             assert.ok(!workflow.jobs["plan-report"].steps.some((step) => String(step.uses).startsWith("actions/checkout@") || step.run !== undefined), "the job with write scopes runs none of the pull request's code");
         });
 
+        it("the job that uploads SARIF may read the workflow run (actions: read, needed in a private repository)", function () {
+            assert.deepEqual(sarifProblems(text), []);
+            assert.deepEqual(workflow.jobs["plan-report"].permissions, { "pull-requests": "write", "security-events": "write", actions: "read" });
+            assert.match(sarifProblems(seeded(text, "      actions: read             # upload-sarif", "      # upload-sarif")).join(), /plan-report uploads SARIF without `actions: read`/);
+        });
+
+        it("its comments say where the state is: Pulumi Cloud through the environment's token, no state bucket", function () {
+            assert.doesNotMatch(text, /state bucket/);
+            assert.match(text, /state is in Pulumi\s+#?\s*Cloud/);
+        });
+
+        it("the test job builds the pinned Pulumi CLI explicitly: npm_config_ignore_scripts skips `npm test`'s pretest", function () {
+            assert.deepEqual(ciRunProblems(fs.readFileSync(CI_RUN, "utf8")), []);
+            for (const workflowFile of [CI_WORKFLOW, path.join(WORKFLOWS_DIR, "release.yml")]) {
+                const test = (parseYaml(fs.readFileSync(workflowFile, "utf8")) as { jobs: Record<string, Inputs & { steps: Inputs[] }> }).jobs.test;
+                assert.equal((test.env as Inputs).npm_config_ignore_scripts, "true", workflowFile);
+                assert.ok(test.steps.some((step) => step.run === ".ci/run"), workflowFile);
+                assert.ok(test.steps.some((step) => String(step.uses).startsWith("actions/setup-go@")), `${workflowFile}: Go, to build the CLI`);
+            }
+            assert.match(ciRunProblems(fs.readFileSync(CI_RUN, "utf8").replace(/^bash scripts\/pulumi-cli\.sh --for-tests.*\n/m, "")).join(), /does not build the Pulumi CLI/);
+        });
+
         const regressions: { name: string; from: string; to: string; rule: WorkflowRule }[] = [
             { name: "a tag instead of a SHA", from: "actions/setup-node@49933ea5288caeca8642d1e84afbd3f7d6820020 # v4.4.0", to: "actions/setup-node@v4", rule: "pinned-actions" },
             { name: "the preview without its environment", from: "    environment: preview-${{ matrix.stack }}\n", to: "", rule: "credentials-behind-environment" },
@@ -356,16 +426,24 @@ describe("GitHub Actions workflows", function () {
     });
 });
 
-type Job = Inputs & { steps: (Inputs & { uses?: string; run?: string; with?: Inputs; env?: Inputs })[] };
-type Workflow = { on: Inputs; jobs: Record<string, Job> };
+type Step = Inputs & { uses?: string; run?: string; with?: Inputs; env?: Inputs; id?: string; if?: string; name?: string };
+type Job = Inputs & { steps: Step[] };
+type Workflow = { on: Inputs; jobs: Record<string, Job>; defaults?: Inputs };
 
 const RELEASE_WORKFLOW = path.join(WORKFLOWS_DIR, "release.yml");
 const ROLLBACK_WORKFLOW = path.join(WORKFLOWS_DIR, "rollback.yml");
-const DEPLOY_JOBS: Readonly<Record<string, { stack: string; from?: string }>> = {
-    "deploy-dev": { stack: "dev" },
-    "deploy-staging": { stack: "staging", from: "dev" },
-    "deploy-prod": { stack: "prod", from: "staging" },
+const DEPLOY_JOBS: Readonly<Record<string, { stack: string; from?: string; ledgerFrom: string }>> = {
+    "deploy-dev": { stack: "dev", ledgerFrom: "publish" },
+    "deploy-staging": { stack: "staging", from: "dev", ledgerFrom: "deploy-dev" },
+    "deploy-prod": { stack: "prod", from: "staging", ledgerFrom: "deploy-staging" },
 };
+/** The artifact each job uploads its ledger in, only when it succeeded. */
+const LEDGER_ARTIFACT: Readonly<Record<string, string>> = { publish: "ledger-publish", "deploy-dev": "ledger-dev", "deploy-staging": "ledger-staging", "deploy-prod": "ledger-prod" };
+const RECORD_FILES = ["releases/ledger.json", "Pulumi.staging.yaml", "Pulumi.prod.yaml"];
+const GATE = "needs.scope.outputs.release == 'true'";
+const DIGEST = `sha256:${"d".repeat(64)}`;
+const OLD_DIGEST = `sha256:${"0".repeat(64)}`;
+const COMMIT = "c0ffee".padEnd(40, "0");
 
 function needsOf(job: Job | undefined): string[] {
     const needs = job?.needs;
@@ -373,18 +451,23 @@ function needsOf(job: Job | undefined): string[] {
 }
 
 /** Index of the first step matching, -1 when none. */
-function stepIndex(job: Job, matches: (step: Job["steps"][number]) => boolean): number {
+function stepIndex(job: Job, matches: (step: Step) => boolean): number {
     return job.steps.findIndex(matches);
 }
 
-const runs = (command: RegExp) => (step: Job["steps"][number]): boolean => typeof step.run === "string" && command.test(step.run);
-const uses = (action: string) => (step: Job["steps"][number]): boolean => typeof step.uses === "string" && step.uses.startsWith(`${action}@`);
-const pulumiUp = (step: Job["steps"][number]): boolean => uses("pulumi/actions")(step) && step.with?.command === "up";
+const runs = (command: RegExp) => (step: Step): boolean => typeof step.run === "string" && command.test(step.run);
+const uses = (action: string) => (step: Step): boolean => typeof step.uses === "string" && step.uses.startsWith(`${action}@`);
+const pulumiUp = (step: Step): boolean => uses("pulumi/actions")(step) && step.with?.command === "up";
+const download = (name: string) => (step: Step): boolean => uses("actions/download-artifact")(step) && step.with?.name === name;
+const upload = (name: string) => (step: Step): boolean => uses("actions/upload-artifact")(step) && step.with?.name === name;
 
 /**
- * What the release flow must be, beyond the hygiene rules: the job graph of the seed order (test -> build
- * -> publish -> deploy, prod after staging), images built only in `build`, each deploy gated in order
- * (promotion, predeploy, pulumi up with the pack, smoke, summary), one concurrency group per stack.
+ * What the release flow must be, beyond the hygiene rules: `scope` first and every other job gated on it;
+ * the job graph (test -> build -> publish -> deploy dev -> staging -> prod -> record); images built only in
+ * `build`; publish idempotent on a re-run and the first writer of the ledger; each deploy job starting from
+ * the ledger the job before it uploaded, gated in order (ledger, promote, predeploy, pulumi up with the pack,
+ * smoke of the digest the state runs, record verified, summary), uploading its ledger only on success; one
+ * concurrency group per stack; `record` taking only what deployed.
  */
 function releaseProblems(text: string): string[] {
     const workflow = parseYaml(text) as Workflow;
@@ -392,28 +475,66 @@ function releaseProblems(text: string): string[] {
     const expect = (condition: boolean, problem: string): void => void (condition || problems.push(problem));
     const jobs = workflow.jobs;
     expect(Object.keys(workflow.on).join() === "push" && JSON.stringify((workflow.on.push as Inputs).branches) === '["main"]', "runs on pushes to main only");
-    expect(needsOf(jobs.build).join() === "test", "build needs test");
-    expect(needsOf(jobs.publish).join() === "build", "publish needs build");
-    expect(needsOf(jobs["deploy-dev"]).join() === "publish", "deploy-dev needs publish");
-    expect(needsOf(jobs["deploy-staging"]).join() === "deploy-dev", "deploy-staging needs deploy-dev");
-    expect(needsOf(jobs["deploy-prod"]).join() === "deploy-staging", "deploy-prod needs deploy-staging");
-    expect(jobs["deploy-prod"]?.if === undefined, "deploy-prod runs only when staging succeeded (no if: always())");
+    expect((workflow.defaults?.run as Inputs | undefined)?.shell === "bash", "every run step in bash with pipefail (defaults: run: shell: bash)");
+
+    const scope = jobs.scope;
+    if (scope) {
+        expect(needsOf(scope).length === 0 && scope.if === undefined, "scope runs first, always");
+        expect(JSON.stringify(scope.permissions) === '{"contents":"read"}', "scope may only read the repository");
+        expect(scope.steps.some((step) => uses("actions/checkout")(step) && step.with?.["fetch-depth"] === 2), "scope checks out the pushed commit and its parent (fetch-depth: 2)");
+        const decide = scope.steps.find((step) => step.id === "scope");
+        expect(/git diff --name-only HEAD\^ HEAD/.test(String(decide?.run)) && RECORD_FILES.every((file) => String(decide?.run).includes(file)) && String(decide?.run).includes('"release: record"'), "scope compares the pushed files with the record's and reads the commit message");
+        expect(String((scope.outputs as Inputs | undefined)?.release) === "${{ steps.scope.outputs.release }}", "scope's output is `release`");
+    } else {
+        problems.push("no job scope");
+    }
+    for (const [id, job] of Object.entries(jobs)) {
+        if (id === "scope") continue;
+        expect(needsOf(job).includes("scope") && String(job.if ?? "").includes(GATE), `${id} needs scope and runs only when ${GATE}`);
+    }
+    const needsExactly = (id: string, expected: string[]): void => expect(JSON.stringify(needsOf(jobs[id])) === JSON.stringify(expected), `${id} needs ${expected.join(", ")}`);
+    needsExactly("test", ["scope"]);
+    needsExactly("build", ["scope", "test"]);
+    needsExactly("publish", ["scope", "build"]);
+    needsExactly("deploy-dev", ["scope", "publish"]);
+    needsExactly("deploy-staging", ["scope", "publish", "deploy-dev"]);
+    needsExactly("deploy-prod", ["scope", "publish", "deploy-staging"]);
+    needsExactly("record", ["scope", "deploy-staging", "deploy-prod"]);
+    expect(jobs["deploy-prod"]?.if === GATE, "deploy-prod runs only when staging succeeded (its if: is the scope gate alone, no always())");
     for (const [id, job] of Object.entries(jobs)) {
         const builds = job.steps.some((step) => uses("docker/build-push-action")(step) || runs(/\bdocker (?:build|buildx build)\b/)(step));
         expect(id === "build" || !builds, `${id} builds an image: only build does, deploys promote digests`);
+        const mentionsBuildArgs = JSON.stringify(job).includes("BUILD_");
+        expect(id === "build" || !mentionsBuildArgs, `${id} sets BUILD_*: only the image carries its build`);
     }
+
     const build = jobs.build;
     if (build) {
         const buildStep = build.steps.find(uses("docker/build-push-action"));
-        const args = String(buildStep?.with?.["build-args"] ?? "");
-        expect(["BUILD_SHA=${{ github.sha }}", "BUILD_DATE=", "BUILD_ACTOR=${{ github.actor }}"].every((arg) => args.includes(arg)), "the build passes BUILD_SHA, BUILD_DATE and BUILD_ACTOR");
+        const args = String(buildStep?.with?.["build-args"] ?? "").trim().split("\n").map((line) => line.trim());
+        expect(JSON.stringify(args) === JSON.stringify(["BUILD_SHA=${{ github.sha }}", "BUILD_DATE=${{ steps.meta.outputs.date }}", "BUILD_ACTOR=${{ github.actor }}"]), "the build bakes the commit, the commit's date and the actor into the image (BUILD_SHA, BUILD_DATE, BUILD_ACTOR)");
         const scans = build.steps.filter(uses("aquasecurity/trivy-action"));
         expect(scans.some((step) => step.with?.format === "cyclonedx"), "the build writes an SBOM");
         expect(scans.some((step) => step.with?.severity === "CRITICAL" && step.with?.["exit-code"] === "1"), "the scan fails the build on a critical finding");
-        expect(stepIndex(build, runs(/tools\/bin\.js smoke/)) > stepIndex(build, uses("docker/build-push-action")), "the built image is tested");
+        expect(stepIndex(build, runs(/tools\/bin\.js smoke --url http:\/\/127\.0\.0\.1:8080 --expect-sha "\$GITHUB_SHA"/)) > stepIndex(build, uses("docker/build-push-action")), "the built image is tested against the commit being built");
     }
-    expect(String((jobs.publish?.outputs as Inputs | undefined)?.digests ?? "").includes("steps.push.outputs.digests"), "publish's output is the pushed digests");
-    for (const [id, { stack, from }] of Object.entries(DEPLOY_JOBS)) {
+
+    const publish = jobs.publish;
+    if (publish) {
+        expect(String((publish.outputs as Inputs | undefined)?.digests ?? "").includes("steps.push.outputs.digests"), "publish's output is the pushed digests");
+        const push = publish.steps.find((step) => step.id === "push");
+        const script = String(push?.run ?? "");
+        const inspect = script.indexOf('docker manifest inspect --verbose "$repository:$GITHUB_SHA"');
+        expect(inspect >= 0 && inspect < script.indexOf("docker push"), "publish looks for the tag (docker manifest inspect) before it pushes: ECR refuses the same tag twice");
+        expect(/config.*!= "\$image_id"/.test(script) && script.includes("exit 1"), "publish compares the digest under an existing tag with this build's, and stops on another");
+        const recordStep = stepIndex(publish, runs(/tools\/bin\.js record published --service "\$service" --digest "\$digest" --sha "\$GITHUB_SHA"/));
+        const ledger = stepIndex(publish, upload("ledger-publish"));
+        expect(recordStep > publish.steps.indexOf(push as Step) && ledger > recordStep, "publish records each digest as published from this commit, then uploads the ledger");
+        expect(publish.steps[ledger]?.if === "success()" && publish.steps[ledger]?.with?.path === "releases/ledger.json", "publish uploads the ledger only on success");
+        expect(JSON.stringify(publish.permissions) === '{"contents":"read","id-token":"write"}', "publish: contents: read (the tools) and id-token: write (the ECR role)");
+    }
+
+    for (const [id, { stack, from, ledgerFrom }] of Object.entries(DEPLOY_JOBS)) {
         const job = jobs[id];
         if (!job) {
             problems.push(`no job ${id}`);
@@ -422,28 +543,163 @@ function releaseProblems(text: string): string[] {
         expect(job.environment === stack, `${id} runs in the environment ${stack}`);
         const concurrency = job.concurrency as Inputs | undefined;
         expect(concurrency?.group === `deploy-${stack}` && concurrency["cancel-in-progress"] === false, `${id}: concurrency group deploy-${stack}, never cancelled`);
-        const promote = stepIndex(job, runs(from ? new RegExp(`promote --from "\\$FROM_STACK" --to "\\$STACK"`) : /promote --to "\$STACK" --service "\$service" --digest/));
+        const fetched = stepIndex(job, download(LEDGER_ARTIFACT[ledgerFrom]));
+        const copied = stepIndex(job, runs(new RegExp(`^cp "\\$RUNNER_TEMP/${LEDGER_ARTIFACT[ledgerFrom]}/(?:releases/)?ledger\\.json" releases/ledger\\.json$`)));
+        const promote = stepIndex(job, runs(from ? /promote --from "\$FROM_STACK" --to "\$STACK"/ : /promote --to "\$STACK" --service "\$service" --digest/));
         expect(from === undefined || (job.env as Inputs | undefined)?.FROM_STACK === from, `${id} promotes what ${from} runs`);
         const predeploy = stepIndex(job, runs(/tools\/bin\.js predeploy --stack "\$STACK"/));
         const up = stepIndex(job, pulumiUp);
         const forward = stepIndex(job, runs(/scripts\/prometheus-forward\.sh "\$STACK"/));
         expect(forward >= 0 && forward < predeploy, `${id}: the stack's Prometheus is reached before predeploy`);
-        const smoke = stepIndex(job, runs(/tools\/bin\.js smoke .*--expect-sha "\$GITHUB_SHA"/));
+        const smoke = stepIndex(job, runs(/tools\/bin\.js smoke --url "\$SMOKE_URL" --service "\$service" --digest "\$digest"/));
+        const verified = stepIndex(job, runs(/tools\/bin\.js record verified --stack "\$STACK" --smoke "reports\/smoke-\$service\.json" --images "\$RUNNER_TEMP\/images\.json"/));
         const summary = stepIndex(job, runs(/\$GITHUB_STEP_SUMMARY/));
-        expect(promote >= 0 && promote < predeploy && predeploy < up && up < smoke && smoke < summary, `${id}: promote -> predeploy -> pulumi up -> smoke -> summary (${[promote, predeploy, up, smoke, summary].join(", ")})`);
+        expect(fetched >= 0 && fetched < copied && copied < promote, `${id} starts from the ledger ${ledgerFrom} uploaded (${LEDGER_ARTIFACT[ledgerFrom]}), before promote`);
+        expect(promote >= 0 && promote < predeploy && predeploy < up && up < smoke && smoke < verified && verified < summary, `${id}: ledger -> promote -> predeploy -> pulumi up -> smoke -> record verified -> summary (${[fetched, promote, predeploy, up, smoke, verified, summary].join(", ")})`);
+        const smokeScript = String(job.steps[smoke]?.run ?? "");
+        expect(smokeScript.includes('pulumi stack output serviceImages --json --stack "$STACK" > "$RUNNER_TEMP/images.json"') && smokeScript.includes("=~ ^sha256:[0-9a-f]{64}$"), `${id}: the smoke check takes the digest from the stack's state after up, and refuses an empty one`);
+        expect(!JSON.stringify(job).includes("--expect-sha"), `${id}: the smoke check reads the commit from the ledger, not --expect-sha (a digest need not be this commit's)`);
+        expect(job.steps[verified]?.if === undefined, `${id}: record verified only after a passing smoke (no if:)`);
         const upStep = job.steps[up];
         expect(upStep?.with?.["stack-name"] === stack && upStep.with?.policyPacks === "policies", `${id}: pulumi up of ${stack} with the policy pack`);
         expect(job.steps[summary]?.if === "always()", `${id}: the summary is written whatever happened`);
+        expect(job.steps.some((step) => upload(`${id}-reports`)(step) && step.if === "always()" && step.with?.path === "reports/"), `${id}: its reports are uploaded whatever happened`);
+        const ledger = job.steps.find(upload(LEDGER_ARTIFACT[id]));
+        expect(ledger?.if === "success()" && String(ledger.with?.path).trim().split("\n").sort().join() === ["Pulumi." + stack + ".yaml", "releases/ledger.json"].sort().join(), `${id}: the ledger and Pulumi.${stack}.yaml are uploaded (${LEDGER_ARTIFACT[id]}) only when the job succeeded`);
+    }
+
+    const record = jobs.record;
+    if (record) {
+        expect(record.if === `always() && ${GATE} && needs.deploy-staging.result == 'success'`, "record runs once staging succeeded, whatever prod did");
+        const staging = record.steps.find(download("ledger-staging"));
+        const prod = record.steps.find(download("ledger-prod"));
+        expect(staging !== undefined && staging.if === undefined, "record takes what staging deployed");
+        expect(prod?.if === "needs.deploy-prod.result == 'success'", "record takes prod's files only when deploy-prod succeeded");
+        const pr = record.steps.find(uses("peter-evans/create-pull-request"));
+        expect(String(pr?.with?.["add-paths"]).trim().split("\n").sort().join() === [...RECORD_FILES].sort().join(), "record commits the stack files and the ledger");
+        expect(String(pr?.with?.["commit-message"]).startsWith("release: record") && String(pr?.with?.title).startsWith("release: record"), "record's commit says `release: record` (scope skips its merge)");
+        expect(pr?.with?.token === "${{ secrets.RECORD_TOKEN || secrets.GITHUB_TOKEN }}", "record opens the pull request with RECORD_TOKEN when set (a GITHUB_TOKEN pull request gets no CI)");
     }
     return problems;
 }
 
-describe("the release flow (release.yml, rollback.yml)", function () {
-    const releaseText = fs.readFileSync(RELEASE_WORKFLOW, "utf8");
-    const release = parseYaml(releaseText) as Workflow;
-    const rollback = parseYaml(fs.readFileSync(ROLLBACK_WORKFLOW, "utf8")) as Workflow;
+/** A job's `permissions`, as a plain object. */
+function permissionsOf(job: Job): Inputs {
+    return (job.permissions ?? {}) as Inputs;
+}
 
-    it("release.yml: test -> build -> publish -> dev -> staging -> prod, each deploy gated in order, images built once", function () {
+/** The context of a run; `event` merges into github.event. */
+function runContext(github: Inputs, extra: Inputs = {}): Inputs {
+    return { github: { repository: "octo/platform", sha: COMMIT, ...github }, runner: { temp: "/runner/temp" }, vars: {}, secrets: {}, env: {}, ...extra };
+}
+
+const PUSH_TO_MAIN = runContext({ event_name: "push", ref: "refs/heads/main", event: { before: "b".repeat(40) } });
+
+/** How upload-artifact v4 stores paths: relative to the least common ancestor of all of them (a single file: its folder). */
+function artifactLayout(paths: string[]): Record<string, string> {
+    const folders = paths.map((entry) => (entry.endsWith("/") ? entry.replace(/\/+$/, "") : path.posix.dirname(entry)).split("/").filter((part) => part !== "."));
+    const common: string[] = [];
+    for (let index = 0; folders.every((parts) => index < parts.length && parts[index] === folders[0][index]); index++) common.push(folders[0][index]);
+    return Object.fromEntries(paths.map((entry) => [path.posix.relative(common.join("/") || ".", entry), entry]));
+}
+
+interface ScriptRun {
+    readonly status: number | null;
+    readonly output: string;
+    /** Each stubbed command's argv, the command's name first. */
+    readonly calls: string[][];
+    /** What the script wrote to $GITHUB_OUTPUT. */
+    readonly outputs: Record<string, string>;
+    readonly workspace: string;
+    readonly temp: string;
+}
+
+/**
+ * Runs a step's script as GitHub does with `shell: bash` (`bash --noprofile --norc -eo pipefail`), in a
+ * workspace holding `files` (a path starting with `$RUNNER_TEMP/` goes there), with `stubs` first on PATH:
+ * each records its argv and then runs its body. jq and git are the real ones.
+ */
+function runStepScript(script: string, options: { env?: Record<string, string>; stubs?: Record<string, string>; files?: Record<string, string>; cwd?: string } = {}): ScriptRun {
+    const dir = scratchDir("workflow-step-");
+    const workspace = options.cwd ?? path.join(dir, "work");
+    const temp = path.join(dir, "temp");
+    const bin = path.join(dir, "bin");
+    const log = path.join(dir, "calls");
+    const outputFile = path.join(dir, "output");
+    for (const folder of [workspace, temp, bin]) fs.mkdirSync(folder, { recursive: true });
+    fs.writeFileSync(log, "");
+    fs.writeFileSync(outputFile, "");
+    for (const [file, content] of Object.entries(options.files ?? {})) {
+        const target = file.startsWith("$RUNNER_TEMP/") ? path.join(temp, file.slice("$RUNNER_TEMP/".length)) : path.join(workspace, file);
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        fs.writeFileSync(target, content);
+    }
+    for (const [name, body] of Object.entries(options.stubs ?? {})) {
+        fs.writeFileSync(path.join(bin, name), `#!/usr/bin/env bash\nprintf '%s\\x1f' "\${0##*/}" "$@" >> "$STUB_LOG"; printf '\\x1e' >> "$STUB_LOG"\n${body}\n`, { mode: 0o755 });
+    }
+    const scriptFile = path.join(dir, "step.sh");
+    fs.writeFileSync(scriptFile, script);
+    const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", scriptFile], {
+        cwd: workspace,
+        encoding: "utf8",
+        timeout: 30_000,
+        env: {
+            PATH: `${bin}:${process.env.PATH ?? "/usr/bin:/bin"}`,
+            HOME: dir,
+            RUNNER_TEMP: temp,
+            GITHUB_OUTPUT: outputFile,
+            GITHUB_STEP_SUMMARY: path.join(dir, "summary"),
+            GITHUB_SHA: COMMIT,
+            GITHUB_REPOSITORY: "octo/platform",
+            STUB_LOG: log,
+            ...options.env,
+        },
+    });
+    const calls = fs.readFileSync(log, "utf8").split("\x1e").filter((call) => call !== "").map((call) => call.split("\x1f").slice(0, -1));
+    const outputs = Object.fromEntries(fs.readFileSync(outputFile, "utf8").split("\n").filter((line) => line.includes("=")).map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
+    return { status: result.status, output: `${result.stdout}${result.stderr}`, calls, outputs, workspace, temp };
+}
+
+/** A git repository with these commits; returns its folder and each commit's sha. */
+function gitRepository(commits: { message: string; files: Record<string, string> }[]): { dir: string; shas: string[] } {
+    const dir = scratchDir("workflow-git-");
+    const git = (...args: string[]): string => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false", ...args], { cwd: dir, encoding: "utf8" }).trim();
+    git("init", "-q", "-b", "main");
+    const shas = commits.map(({ message, files }) => {
+        for (const [file, content] of Object.entries(files)) {
+            fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+            fs.writeFileSync(path.join(dir, file), content);
+        }
+        git("add", "-A");
+        git("commit", "-q", "--allow-empty", "-m", message);
+        return git("rev-parse", "HEAD");
+    });
+    return { dir, shas };
+}
+
+/** A workflow's comments as running text: line breaks and the `#` that starts each line dropped. */
+const prose = (text: string): string => text.replace(/[ \t]*\n[ \t]*#[ \t]*/g, " ");
+
+const LEDGER_HEAD = (entries: object[]): string => `${JSON.stringify({ version: 1, project: "platform", entries }, null, 2)}\n`;
+const PUBLISHED = { event: "published", service: "api", digest: DIGEST, sha: COMMIT, at: "2026-12-08T10:00:00Z", by: "octo/platform run 7 (dev)" };
+
+describe("the release flow (release.yml, rollback.yml)", function () {
+    this.timeout(120_000);
+    const releaseText = fs.readFileSync(RELEASE_WORKFLOW, "utf8");
+    const rollbackText = fs.readFileSync(ROLLBACK_WORKFLOW, "utf8");
+    const release = parseYaml(releaseText) as Workflow;
+    const rollback = parseYaml(rollbackText) as Workflow;
+    const scopeScript = String(release.jobs.scope.steps.find((step) => step.id === "scope")?.run);
+
+    /** The scope step's answer for a push whose last commit is `head` on top of `base` (BEFORE = base, unless given). */
+    const scopeOf = (head: { message: string; files: Record<string, string> }, before?: (shas: string[]) => string, extra: { message: string; files: Record<string, string> }[] = []): string | undefined => {
+        const { dir, shas } = gitRepository([{ message: "feat: the platform", files: { "services/api/server.js": "v1", "releases/ledger.json": "{}", "Pulumi.prod.yaml": "a", "Pulumi.staging.yaml": "a", "Pulumi.dev.yaml": "a" } }, ...extra, head]);
+        const run = runStepScript(scopeScript, { cwd: dir, env: { BEFORE: before ? before(shas) : shas[shas.length - 2] } });
+        assert.equal(run.status, 0, run.output);
+        return run.outputs.release;
+    };
+
+    it("release.yml: scope -> test -> build -> publish -> dev -> staging -> prod -> record, each deploy gated in order, images built once", function () {
         assert.deepEqual(releaseProblems(releaseText), []);
     });
 
@@ -452,17 +708,38 @@ describe("the release flow (release.yml, rollback.yml)", function () {
         assert.deepEqual(((release.jobs.build.strategy as Inputs).matrix as Inputs).service, services);
     });
 
-    it("every service's Dockerfile pins its base by digest and puts the build args the workflow passes into the environment", function () {
+    it("SMOKE_URL is one service's URL: the release builds that one service (a second needs its own URL first)", function () {
+        assert.deepEqual(((release.jobs.build.strategy as Inputs).matrix as Inputs).service, ["api"]);
+        for (const workflow of [release, rollback]) {
+            const urls = new Set([...JSON.stringify(workflow).matchAll(/vars\.([A-Z_]*URL[A-Z_]*)/g)].map((match) => match[1]));
+            assert.deepEqual([...urls], ["SMOKE_URL"]);
+        }
+    });
+
+    it("the image is the only place its build is written: the Dockerfile turns the build args into its environment; no deploy sets BUILD_*", function () {
         const args = String(release.jobs.build.steps.find(uses("docker/build-push-action"))?.with?.["build-args"]).trim().split("\n").map((line) => line.split("=")[0].trim());
         assert.deepEqual(args, ["BUILD_SHA", "BUILD_DATE", "BUILD_ACTOR"]);
         for (const service of ((release.jobs.build.strategy as Inputs).matrix as { service: string[] }).service) {
             const instructions = fs.readFileSync(path.join(PROJECT_DIR, "services", service, "Dockerfile"), "utf8").split("\n").filter((line) => /^[A-Z]+ /.test(line));
+            // Pinned by digest: on the FROM line itself, or as the default of the argument it names.
             assert.ok(instructions.filter((line) => line.startsWith("FROM ")).every((line) => /@sha256:[0-9a-f]{64}\b/.test(line)), `${service}: FROM pinned by digest`);
             const env = instructions.filter((line) => line.startsWith("ENV ")).join(" ");
             for (const arg of args) {
                 assert.ok(instructions.some((line) => line.startsWith(`ARG ${arg}`)), `${service}: ARG ${arg}`);
                 assert.ok(env.includes(`${arg}=$${arg}`), `${service}: ENV ${arg}=$${arg}`);
             }
+        }
+        for (const workflow of [release, rollback]) {
+            for (const [id, job] of Object.entries(workflow.jobs)) if (id !== "build") assert.ok(!JSON.stringify(job).includes("BUILD_"), id);
+        }
+    });
+
+    it("a Dockerfile's comments name only workflows that exist", function () {
+        for (const service of fs.readdirSync(path.join(PROJECT_DIR, "services"))) {
+            const file = path.join(PROJECT_DIR, "services", service, "Dockerfile");
+            if (!fs.existsSync(file)) continue;
+            const comments = fs.readFileSync(file, "utf8").split("\n").filter((line) => line.startsWith("#")).join("\n");
+            for (const match of comments.matchAll(/\.github\/workflows\/([\w.-]+\.ya?ml)/g)) assert.ok(fs.existsSync(path.join(WORKFLOWS_DIR, match[1])), `${service}/Dockerfile names ${match[1]}`);
         }
     });
 
@@ -472,15 +749,15 @@ describe("the release flow (release.yml, rollback.yml)", function () {
         assert.equal(release.jobs["deploy-dev"]["runs-on"], "ubuntu-latest");
     });
 
-    it("cloud credentials only through OIDC roles from environment variables; the only secret is the Pulumi token", function () {
+    it("cloud credentials only through OIDC roles from environment variables; the Pulumi token in deploys, the record token in record jobs", function () {
         for (const workflow of [release, rollback]) {
             for (const [id, job] of Object.entries(workflow.jobs)) {
                 for (const step of job.steps.filter(uses("aws-actions/configure-aws-credentials"))) {
                     assert.match(String(step.with?.["role-to-assume"]), /^\$\{\{ vars\.AWS_(?:DEPLOY|PUBLISH)_ROLE_ARN \}\}$/, id);
-                    assert.equal((job.permissions as Inputs)["id-token"], "write", id);
+                    assert.equal(permissionsOf(job)["id-token"], "write", id);
                 }
-                const secrets = [...JSON.stringify(job).matchAll(/secrets\.([A-Za-z_]+)/g)].map((match) => match[1]);
-                assert.ok(secrets.every((name) => name === "PULUMI_ACCESS_TOKEN"), `${id}: ${secrets.join(", ")}`);
+                const allowed = id === "record" ? ["GITHUB_TOKEN", "RECORD_TOKEN"] : ["PULUMI_ACCESS_TOKEN"];
+                assert.ok(secretsOf(job).every((name) => allowed.includes(name)), `${id}: ${secretsOf(job).join(", ")}`);
             }
         }
     });
@@ -489,33 +766,402 @@ describe("the release flow (release.yml, rollback.yml)", function () {
         for (const workflow of [release, rollback]) {
             const record = workflow.jobs.record;
             assert.deepEqual(record.permissions, { contents: "write", "pull-requests": "write" });
-            assert.ok(!record.steps.some((step) => typeof step.run === "string" && /node|npm|bash scripts/.test(step.run)));
+            assert.ok(!record.steps.some((step) => typeof step.run === "string" && /\bnode\b|\bnpm\b|bash scripts/.test(step.run)));
         }
     });
 
-    it("rollback.yml: a service and a digest or `previous`, the same gates, the same concurrency group as deploys", function () {
-        const inputs = ((rollback.on.workflow_dispatch as Inputs).inputs as Record<string, Inputs>);
-        assert.deepEqual(Object.keys(inputs), ["stack", "service", "digest", "sha", "incident"]);
-        assert.equal(inputs.digest.default, "previous");
-        const job = rollback.jobs.rollback;
-        assert.deepEqual(job.concurrency, { group: "deploy-${{ inputs.stack }}", "cancel-in-progress": false });
-        assert.equal(job.environment, "${{ inputs.stack }}");
-        const choose = stepIndex(job, runs(/--previous "\$\{args\[@\]\}"/));
-        const predeploy = stepIndex(job, runs(/tools\/bin\.js predeploy --stack "\$STACK"/));
-        const up = stepIndex(job, pulumiUp);
-        const smoke = stepIndex(job, runs(/tools\/bin\.js smoke/));
-        assert.ok(choose >= 0 && choose < predeploy && predeploy < up && up < smoke, [choose, predeploy, up, smoke].join());
-        assert.match(String(job.steps[predeploy].run), /--override-freeze "\$INCIDENT"/);
+    it("record pull requests: RECORD_TOKEN (an App or fine-grained token) so that CI runs on them, GITHUB_TOKEN as the fallback", function () {
+        for (const text of [releaseText, rollbackText].map(prose)) {
+            assert.match(text, /RECORD_TOKEN/);
+            assert.match(text, /GITHUB_TOKEN starts no workflow|GITHUB_TOKEN gets no CI/);
+        }
+    });
+
+    it("every workflow says what the CI roles need to reach the clusters, and the runbook names the config key the schema has", function () {
+        assert.match(prose(releaseText), /platform:cluster\.adminRoleArns per stack as docs\/runbooks\/deploy\.md, section 0/);
+        const runbook = fs.readFileSync(path.join(PROJECT_DIR, "docs", "runbooks", "deploy.md"), "utf8");
+        for (const stack of Object.values(DEPLOY_JOBS).map((job) => job.stack)) {
+            assert.match(runbook, new RegExp(`pulumi config set --path 'cluster\\.adminRoleArns\\[0\\]' arn:aws:iam::\\S+ --stack ${stack}\\b`), stack);
+        }
+        assert.match(fs.readFileSync(path.join(PROJECT_DIR, "config", "schema.ts"), "utf8"), /export const ClusterSchema = z\.strictObject\(\{[\s\S]*?\badminRoleArns: z\.array\(iamRoleArn\)/);
+    });
+
+    it("release changes need a release owner's review: CODEOWNERS covers the workflows and the ledger", function () {
+        const owners = fs.readFileSync(path.join(PROJECT_DIR, ".github", "CODEOWNERS"), "utf8").split("\n").filter((line) => line.trim() !== "" && !line.startsWith("#")).map((line) => line.trim().split(/\s+/));
+        for (const owned of ["/.github/", "/releases/", "/policies/"]) assert.ok(owners.some(([pattern, ...who]) => pattern === owned && who.length > 0), owned);
+    });
+
+    describe("scope: a push that only records a release is not a release (the step, run in bash on real commits)", function () {
+        const record = { message: "release: record the digests staging and prod run (#12)", files: { "releases/ledger.json": '{"v":2}', "Pulumi.prod.yaml": "b", "Pulumi.staging.yaml": "b" } };
+
+        it("a commit changing services/api is a release", function () {
+            assert.equal(scopeOf({ message: "fix(api): answer /version", files: { "services/api/server.js": "v2" } }), "true");
+        });
+        it("the merged record pull request (squash: its title) is not", function () {
+            assert.equal(scopeOf(record), "false");
+        });
+        it("the record of a rollback is not either", function () {
+            assert.equal(scopeOf({ ...record, message: "release: record the rollback of api in prod" }), "false");
+        });
+        it("the record's files under another message are a release", function () {
+            assert.equal(scopeOf({ ...record, message: "chore: edit the ledger" }), "true");
+        });
+        it("a record message on a commit that also changes code is a release", function () {
+            assert.equal(scopeOf({ ...record, files: { ...record.files, "services/api/server.js": "v3" } }), "true");
+        });
+        it("a record message with Pulumi.dev.yaml is a release (dev's file is not part of a record)", function () {
+            assert.equal(scopeOf({ ...record, files: { ...record.files, "Pulumi.dev.yaml": "b" } }), "true");
+        });
+        it("a push of several commits ending with a record is a release (HEAD^ is not what main was)", function () {
+            assert.equal(scopeOf(record, (shas) => shas[0], [{ message: "feat(api): more", files: { "services/api/server.js": "v4" } }]), "true");
+        });
+        it("a merge commit of the record pull request is a release (its message is not the record's)", function () {
+            assert.equal(scopeOf({ ...record, message: "Merge pull request #12 from octo/release/promoted-digests" }), "true");
+        });
+    });
+
+    describe("walking the runs as GitHub does", function () {
+        const digests = JSON.stringify({ api: DIGEST });
+        const releaseOutcomes = (overrides: Record<string, { result?: "success" | "failure" | "cancelled" }> = {}) => ({
+            scope: { outputs: { release: "true" } },
+            publish: { outputs: { digests } },
+            ...overrides,
+        });
+        const contextOf = (id: string, walked: ReturnType<typeof walkJobs>): Inputs => ({
+            ...PUSH_TO_MAIN,
+            matrix: { service: "api" },
+            needs: Object.fromEntries(walked.filter((job) => needsOf(release.jobs[id]).includes(job.id)).map((job) => [job.id, { result: job.result, outputs: job.outputs }])),
+        });
+        const artifactTable = (walked: ReturnType<typeof walkJobs>, failsAt: Record<string, (step: WalkedStep) => boolean> = {}): Record<string, string[]> =>
+            Object.fromEntries(walked.filter((job) => job.result !== "skipped").map((job) => {
+                const context = contextOf(job.id, walked);
+                return [job.id, artifactsOf(walkSteps(release.jobs[job.id], context, failsAt[job.id]), context).map((use) => `${use.direction} ${use.name}`)];
+            }));
+
+        it("(a) a push to main changing services/api: the jobs, in order, and the ledger passed from job to job", function () {
+            assert.equal(scopeOf({ message: "fix(api): answer /version", files: { "services/api/server.js": "v2" } }), "true");
+            const walked = walkJobs(release, PUSH_TO_MAIN, releaseOutcomes());
+            assert.deepEqual(walked.map((job) => `${job.wave} ${job.id} ${job.result}`), [
+                "0 scope success", "1 test success", "2 build success", "3 publish success", "4 deploy-dev success", "5 deploy-staging success", "6 deploy-prod success", "7 record success",
+            ]);
+            assert.deepEqual(artifactTable(walked), {
+                scope: [],
+                test: [],
+                build: ["upload image-api", "upload build-reports-api"],
+                publish: ["download image-*", "upload ledger-publish"],
+                "deploy-dev": ["download ledger-publish", "upload deploy-dev-reports", "upload ledger-dev"],
+                "deploy-staging": ["download ledger-dev", "upload deploy-staging-reports", "upload ledger-staging"],
+                "deploy-prod": ["download ledger-staging", "upload deploy-prod-reports", "upload ledger-prod"],
+                record: ["download ledger-staging", "download ledger-prod", "download deploy-*-reports"],
+            });
+        });
+
+        it("(a) each job's permissions, environment and secrets", function () {
+            const table = Object.fromEntries(Object.entries(release.jobs).map(([id, job]) => [id, `${JSON.stringify(permissionsOf(job))} ${String(job.environment ?? "-")} ${secretsOf(job).join(",") || "-"}`]));
+            assert.deepEqual(table, {
+                scope: '{"contents":"read"} - -',
+                test: '{"contents":"read"} - -',
+                build: '{"contents":"read"} - -',
+                publish: '{"contents":"read","id-token":"write"} publish -',
+                "deploy-dev": '{"contents":"read","id-token":"write"} dev PULUMI_ACCESS_TOKEN',
+                "deploy-staging": '{"contents":"read","id-token":"write"} staging PULUMI_ACCESS_TOKEN',
+                "deploy-prod": '{"contents":"read","id-token":"write"} prod PULUMI_ACCESS_TOKEN',
+                record: '{"contents":"write","pull-requests":"write"} - GITHUB_TOKEN,RECORD_TOKEN',
+            });
+        });
+
+        it("(a) each deploy job copies the ledger out of the artifact, laid out as upload-artifact stores it, before anything reads it", function () {
+            for (const [id, { ledgerFrom }] of Object.entries(DEPLOY_JOBS)) {
+                const uploader = release.jobs[ledgerFrom].steps.find(upload(LEDGER_ARTIFACT[ledgerFrom]));
+                const layout = artifactLayout(String(uploader?.with?.path).trim().split("\n"));
+                const downloader = release.jobs[id].steps.find(download(LEDGER_ARTIFACT[ledgerFrom]));
+                const into = interpolate(String(downloader?.with?.path), { runner: { temp: "$RUNNER_TEMP" } });
+                const files = Object.fromEntries(Object.entries(layout).map(([stored, original]) => [`${into}/${stored}`, `${ledgerFrom} wrote ${original}`]));
+                const copy = release.jobs[id].steps[release.jobs[id].steps.indexOf(downloader as Step) + 1];
+                const run = runStepScript(String(copy.run), { files: { ...files, "releases/ledger.json": "main's ledger" } });
+                assert.equal(run.status, 0, `${id}: ${run.output}`);
+                assert.equal(fs.readFileSync(path.join(run.workspace, "releases", "ledger.json"), "utf8"), `${ledgerFrom} wrote releases/ledger.json`, id);
+            }
+        });
+
+        it("(a) publish records each digest it pushed as published from this commit", function () {
+            const step = release.jobs.publish.steps.find(runs(/record published/));
+            const run = runStepScript(String(step?.run), { env: { DIGESTS: JSON.stringify({ api: DIGEST, worker: OLD_DIGEST }) }, stubs: { node: "exit 0" } });
+            assert.equal(run.status, 0, run.output);
+            assert.deepEqual(run.calls, [
+                ["node", "tools/bin.js", "record", "published", "--service", "api", "--digest", DIGEST, "--sha", COMMIT],
+                ["node", "tools/bin.js", "record", "published", "--service", "worker", "--digest", OLD_DIGEST, "--sha", COMMIT],
+            ]);
+        });
+
+        it("(a) publish on a re-run: a tag ECR holds already is compared, not pushed again; another image under it stops the job", function () {
+            const push = String(release.jobs.publish.steps.find((step) => step.id === "push")?.run);
+            const imageId = `sha256:${"1".repeat(64)}`;
+            const docker = [
+                'case "$1 $2" in',
+                '  "load -i") exit 0;;',
+                '  "image inspect") echo "$IMAGE_ID"; exit 0;;',
+                '  "manifest inspect") [ -n "$REMOTE_CONFIG" ] || { echo "no such manifest" >&2; exit 1; }',
+                '    echo "{\\"Ref\\": \\"$4\\", \\"Descriptor\\": {\\"digest\\": \\"$REMOTE_DIGEST\\"}, \\"SchemaV2Manifest\\": {\\"config\\": {\\"digest\\": \\"$REMOTE_CONFIG\\"}}}"; exit 0;;',
+                "esac",
+                'case "$1" in',
+                "  tag|push) exit 0;;",
+                '  inspect) echo "${4%%:*}@$PUSHED_DIGEST"; exit 0;;',
+                "esac",
+                "exit 9",
+            ].join("\n");
+            const registry = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
+            const publishWith = (env: Record<string, string>) => runStepScript(push, { env: { REGISTRY: registry, IMAGE_ID: imageId, REMOTE_CONFIG: "", REMOTE_DIGEST: "", PUSHED_DIGEST: DIGEST, ...env }, stubs: { docker }, files: { "image/api.tar": "an image" } });
+            const pushes = (run: ScriptRun): string[] => run.calls.filter((call) => call[0] === "docker" && call[1] === "push").map((call) => call[2]);
+
+            const first = publishWith({});
+            assert.equal(first.status, 0, first.output);
+            assert.deepEqual(pushes(first), ["dev", "staging", "prod"].map((stack) => `${registry}/platform/${stack}/api:${COMMIT}`));
+            assert.deepEqual(first.outputs, { digests: JSON.stringify({ api: DIGEST }) });
+
+            const rerun = publishWith({ REMOTE_CONFIG: imageId, REMOTE_DIGEST: DIGEST });
+            assert.equal(rerun.status, 0, rerun.output);
+            assert.deepEqual(pushes(rerun), [], "nothing pushed twice");
+            assert.deepEqual(rerun.outputs, { digests: JSON.stringify({ api: DIGEST }) });
+
+            const rebuilt = publishWith({ REMOTE_CONFIG: `sha256:${"2".repeat(64)}`, REMOTE_DIGEST: OLD_DIGEST });
+            assert.notEqual(rebuilt.status, 0);
+            assert.match(rebuilt.output, /::error::.*holds another image/);
+            assert.deepEqual(pushes(rebuilt), []);
+            assert.deepEqual(rebuilt.outputs, {});
+        });
+
+        for (const [id, { stack }] of Object.entries(DEPLOY_JOBS)) {
+            it(`(a) ${id} smoke-tests the digest its state runs, by service and digest, then records it verified; an empty digest stops it`, function () {
+                const job = release.jobs[id];
+                const smoke = job.steps.find(runs(/tools\/bin\.js smoke/)) as Step;
+                const verify = job.steps.find(runs(/record verified/)) as Step;
+                const images = JSON.stringify({ api: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/${stack}/api:${COMMIT}@${DIGEST}`, worker: `r/worker:1.4.2@${OLD_DIGEST}` });
+                const env = { DIGESTS: digests, STACK: stack, SMOKE_URL: `https://api.${stack}.example.com` };
+                const passed = runStepScript(String(smoke.run), { env, stubs: { pulumi: `echo '${images}'`, node: "exit 0" } });
+                assert.equal(passed.status, 0, passed.output);
+                assert.deepEqual(passed.calls.map((call) => call.slice(0, 9)), [
+                    ["pulumi", "stack", "output", "serviceImages", "--json", "--stack", stack],
+                    ["node", "tools/bin.js", "smoke", "--url", env.SMOKE_URL, "--service", "api", "--digest", DIGEST],
+                ]);
+                assert.ok(passed.calls[1].includes("json=reports/smoke-api.json"), passed.calls[1].join(" "));
+                const recorded = runStepScript(String(verify.run), { env, stubs: { node: "exit 0" } });
+                assert.deepEqual(recorded.calls, [["node", "tools/bin.js", "record", "verified", "--stack", stack, "--smoke", "reports/smoke-api.json", "--images", `${recorded.temp}/images.json`]]);
+                for (const [broken, stub] of [["a state without api", `echo '{"worker": "r/worker:1.4.2@${OLD_DIGEST}"}'`], ["an image without a digest", `echo '{"api": "r/api:${COMMIT}"}'`], ["pulumi failing", "exit 3"]]) {
+                    const failed = runStepScript(String(smoke.run), { env, stubs: { pulumi: stub, node: "exit 0" } });
+                    assert.notEqual(failed.status, 0, `${broken}: ${failed.output}`);
+                    assert.ok(!failed.calls.some((call) => call[0] === "node"), `${broken}: smoke ran anyway`);
+                }
+            });
+        }
+
+        it("(a) deploy-prod fails its smoke check: no prod ledger is uploaded, record takes staging's files and ledger only", function () {
+            const failsAtSmoke = { "deploy-prod": (step: WalkedStep) => /tools\/bin\.js smoke/.test(step.run ?? "") };
+            const walked = walkJobs(release, PUSH_TO_MAIN, releaseOutcomes({ "deploy-prod": { result: "failure" } }));
+            assert.deepEqual(walked.filter((job) => job.id === "record" || job.id === "deploy-prod").map((job) => `${job.id} ${job.result}`), ["deploy-prod failure", "record success"]);
+            const table = artifactTable(walked, failsAtSmoke);
+            assert.deepEqual(table["deploy-prod"], ["download ledger-staging", "upload deploy-prod-reports"]);
+            assert.deepEqual(table.record, ["download ledger-staging", "download deploy-*-reports"]);
+            const steps = walkSteps(release.jobs["deploy-prod"], contextOf("deploy-prod", walked), failsAtSmoke["deploy-prod"]);
+            assert.equal(steps.find((step) => /record verified/.test(step.run ?? ""))?.outcome, "skipped", "nothing verified in prod");
+
+            const take = String(release.jobs.record.steps.find(runs(/releases\/ledger\.json/))?.run);
+            const main = { "releases/ledger.json": LEDGER_HEAD([]), "Pulumi.staging.yaml": "main", "Pulumi.prod.yaml": "main" };
+            const staging = { "$RUNNER_TEMP/ledger-staging/releases/ledger.json": LEDGER_HEAD([PUBLISHED, { ...PUBLISHED, event: "verified", stack: "staging" }]), "$RUNNER_TEMP/ledger-staging/Pulumi.staging.yaml": "staging deployed" };
+            const prod = { "$RUNNER_TEMP/ledger-prod/releases/ledger.json": LEDGER_HEAD([PUBLISHED, { ...PUBLISHED, event: "verified", stack: "prod" }]), "$RUNNER_TEMP/ledger-prod/Pulumi.prod.yaml": "prod deployed" };
+            const noPending = { gh: "exit 1" };
+            const env = (result: string): Record<string, string> => ({ RECORD_BRANCH: String((release.jobs.record.env as Inputs).RECORD_BRANCH), PROD_RESULT: result });
+            const onlyStaging = runStepScript(take, { files: { ...main, ...staging }, stubs: noPending, env: env("failure") });
+            assert.equal(onlyStaging.status, 0, onlyStaging.output);
+            const read = (run: ScriptRun, file: string): string => fs.readFileSync(path.join(run.workspace, file), "utf8");
+            assert.deepEqual(RECORD_FILES.map((file) => read(onlyStaging, file)), [staging["$RUNNER_TEMP/ledger-staging/releases/ledger.json"], "staging deployed", "main"]);
+            assert.match(fs.readFileSync(path.join(onlyStaging.temp, "body.md"), "utf8"), /deploy-prod: failure; Pulumi\.prod\.yaml and prod's ledger entries are not part of this record/);
+
+            const both = runStepScript(take, { files: { ...main, ...staging, ...prod }, stubs: noPending, env: env("success") });
+            assert.deepEqual(RECORD_FILES.map((file) => read(both, file)), [prod["$RUNNER_TEMP/ledger-prod/releases/ledger.json"], "staging deployed", "prod deployed"]);
+
+            // An earlier release's record pull request is still open: its entries stay, ours follow, once each.
+            const earlier = { ...PUBLISHED, digest: OLD_DIGEST, sha: "a".repeat(40), by: "octo/platform run 6 (dev)" };
+            const pending = LEDGER_HEAD([earlier, { ...earlier, event: "verified", stack: "prod" }]);
+            const merged = runStepScript(take, { files: { ...main, ...staging, ...prod }, stubs: { gh: `printf '%s' '${pending}'` }, env: env("success") });
+            assert.equal(merged.status, 0, merged.output);
+            assert.deepEqual((JSON.parse(read(merged, "releases/ledger.json")) as { entries: Inputs[] }).entries.map((entry) => `${String(entry.event)} ${String(entry.stack ?? "-")} ${String(entry.digest).slice(7, 9)}`), ["published - 00", "verified prod 00", "published - dd", "verified prod dd"]);
+            assert.ok(merged.calls.some((call) => call[0] === "gh" && call.includes("repos/octo/platform/contents/releases/ledger.json?ref=release/promoted-digests")), "asks for the pending branch's ledger");
+            assert.equal(String(release.jobs.record.steps.find(uses("peter-evans/create-pull-request"))?.with?.branch), "${{ env.RECORD_BRANCH }}", "the branch it asks about is the one it writes");
+        });
+
+        it("(a) deploy-staging fails: prod never starts, nothing is recorded", function () {
+            const walked = walkJobs(release, PUSH_TO_MAIN, releaseOutcomes({ "deploy-staging": { result: "failure" } }));
+            assert.deepEqual(walked.filter((job) => job.wave >= 5).map((job) => `${job.id} ${job.result}`), ["deploy-staging failure", "deploy-prod skipped", "record skipped"]);
+        });
+
+        it("(b) a record-only push: scope says so, and only scope runs", function () {
+            assert.equal(scopeOf({ message: "release: record the digests staging and prod run (#12)", files: { "releases/ledger.json": '{"v":2}', "Pulumi.prod.yaml": "b" } }), "false");
+            const walked = walkJobs(release, PUSH_TO_MAIN, { scope: { outputs: { release: "false" } } });
+            assert.deepEqual(walked.filter((job) => job.result !== "skipped").map((job) => job.id), ["scope"]);
+        });
+
+        describe("(c) a prod rollback", function () {
+            const inputs = { stack: "prod", service: "api", digest: "previous", sha: "", incident: "" };
+            const dispatch = runContext({ event_name: "workflow_dispatch", ref: "refs/heads/main" }, { inputs });
+            const job = rollback.jobs.rollback;
+
+            it("its own concurrency group per stack, never cancelled, shared with no release job", function () {
+                assert.deepEqual(job.concurrency, { group: "rollback-${{ inputs.stack }}", "cancel-in-progress": false });
+                for (const stack of ["dev", "staging", "prod"]) {
+                    const group = interpolate(String((job.concurrency as Inputs).group), { inputs: { stack } });
+                    const releaseGroups = Object.values(release.jobs).map((candidate) => (candidate.concurrency as Inputs | undefined)?.group).filter((value) => value !== undefined).map(String);
+                    assert.equal(group, `rollback-${stack}`);
+                    assert.ok(!releaseGroups.includes(group), `${group} is a release group too`);
+                }
+                for (const text of [releaseText, rollbackText].map(prose)) {
+                    assert.match(text, /one pending job per group/);
+                    assert.match(text, /the stack is currently locked/);
+                    assert.match(text, /Another update is currently in progress/);
+                }
+            });
+
+            it("rollback, then record, only when the rollback succeeded", function () {
+                assert.deepEqual(walkJobs(rollback, dispatch).map((walked) => `${walked.wave} ${walked.id} ${walked.result}`), ["0 rollback success", "1 record success"]);
+                assert.deepEqual(walkJobs(rollback, dispatch, { rollback: { result: "failure" } }).map((walked) => `${walked.id} ${walked.result}`), ["rollback failure", "record skipped"]);
+                const context = { ...dispatch, steps: { choose: { outputs: { "smoke-by": "ledger" } } } };
+                const failed = walkSteps(job, context, (step) => /tools\/bin\.js smoke/.test(step.run ?? ""));
+                assert.deepEqual(artifactsOf(failed, context).map((use) => `${use.direction} ${use.name}`), ["upload rollback-reports"]);
+                assert.deepEqual(artifactsOf(walkSteps(job, context), context).map((use) => `${use.direction} ${use.name}`), ["upload rollback-reports", "upload rollback-ledger"]);
+                const record = rollback.jobs.record;
+                assert.deepEqual(String(record.steps.find(uses("peter-evans/create-pull-request"))?.with?.["add-paths"]).trim().split("\n"), ["Pulumi.${{ inputs.stack }}.yaml", "releases/ledger.json"]);
+                assert.match(String(record.steps.find(uses("peter-evans/create-pull-request"))?.with?.["commit-message"]), /^release: record the rollback/);
+            });
+
+            it("the gates in order: choose, predeploy (with the incident), pulumi up with the pack, smoke, record verified", function () {
+                const inputsDeclared = (rollback.on.workflow_dispatch as Inputs).inputs as Record<string, Inputs>;
+                assert.deepEqual(Object.keys(inputsDeclared), ["stack", "service", "digest", "sha", "incident"]);
+                assert.equal(inputsDeclared.digest.default, "previous");
+                assert.equal(job.environment, "${{ inputs.stack }}");
+                const choose = stepIndex(job, (step) => step.id === "choose");
+                const predeploy = stepIndex(job, runs(/tools\/bin\.js predeploy --stack "\$STACK"/));
+                const up = stepIndex(job, pulumiUp);
+                const smoke = stepIndex(job, runs(/tools\/bin\.js smoke/));
+                const verified = stepIndex(job, runs(/tools\/bin\.js record verified --stack "\$STACK"/));
+                assert.ok(choose >= 0 && choose < predeploy && predeploy < up && up < smoke && smoke < verified, [choose, predeploy, up, smoke, verified].join());
+                assert.match(String(job.steps[predeploy].run), /--override-freeze "\$INCIDENT"/);
+                assert.equal(job.steps[up].with?.policyPacks, "policies");
+                assert.equal(job.steps[verified].if, "steps.choose.outputs.smoke-by == 'ledger'");
+                assert.ok(job.steps.some((step) => upload("rollback-ledger")(step) && step.if === "success()"));
+            });
+
+            /** The choose step, run against a stubbed Pulumi whose history is `history` (newest first, as the CLI prints it). */
+            const choose = (env: Record<string, string>, ledger: object[], history: object[] = []) => runStepScript(String(job.steps.find((step) => step.id === "choose")?.run), {
+                env: { STACK: "prod", SERVICE: "api", DIGEST: "previous", EXPECT_SHA: "", ...env },
+                files: { "releases/ledger.json": LEDGER_HEAD(ledger) },
+                stubs: {
+                    pulumi: [
+                        'if [ "$1 $2" = "stack history" ]; then echo \'' + JSON.stringify(history) + "'; exit 0; fi",
+                        'if [ "$1 $2" = "stack export" ]; then file=""; version=current; while [ $# -gt 0 ]; do case "$1" in --file) file="$2"; shift;; --version) version="$2"; shift;; esac; shift; done; echo "{\\"version\\": \\"$version\\"}" > "$file"; exit 0; fi',
+                        "exit 9",
+                    ].join("\n"),
+                    node: `echo '{"changes": [{"after": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/prod/api:${COMMIT}@${DIGEST}"}]}'`,
+                },
+            });
+            const history = [
+                { version: 14, kind: "update", result: "failed" },
+                { version: 13, kind: "refresh", result: "succeeded" },
+                { version: 12, kind: "update", result: "succeeded" },
+                { version: 9, kind: "update", result: "succeeded" },
+                { version: 3, kind: "update", result: "succeeded" },
+                { version: 11, kind: "update", result: "succeeded" },
+            ];
+
+            it("digest=previous: the current state, then every successful update from the stack's history, newest first, all to promote --previous", function () {
+                const run = choose({}, [PUBLISHED], history);
+                assert.equal(run.status, 0, run.output);
+                const exports = run.calls.filter((call) => call[0] === "pulumi" && call[2] === "export").map((call) => (call.includes("--version") ? call[call.indexOf("--version") + 1] : "current"));
+                assert.deepEqual(exports, ["current", "12", "11", "9", "3"]);
+                assert.ok(run.calls.some((call) => call[0] === "pulumi" && call[2] === "history" && call.includes("--page-size") && call[call.indexOf("--page-size") + 1] === "0"), "the whole history (the CLI's default page is 10 updates)");
+                const promote = run.calls.find((call) => call[0] === "node") as string[];
+                assert.deepEqual(promote.slice(0, 8), ["node", "tools/bin.js", "promote", "--to", "prod", "--service", "api", "--previous"]);
+                const images = promote.flatMap((arg, index) => (arg === "--images" ? [path.basename(promote[index + 1])] : []));
+                assert.deepEqual(images, ["export-current.json", "export-12.json", "export-11.json", "export-9.json", "export-3.json"]);
+                assert.deepEqual(run.outputs, { digest: DIGEST, "smoke-by": "ledger" });
+            });
+
+            it("a build the flow never published (adopted before the ledger) needs the sha input, and stops before anything changes without it", function () {
+                const adopted = { event: "adopted", service: "api", digest: DIGEST, stack: "prod", at: "2026-12-08T00:00:00Z" };
+                const without = choose({ DIGEST }, [adopted]);
+                assert.notEqual(without.status, 0);
+                assert.match(without.output, /never published by the release flow[^\n]*give the sha input/);
+                assert.deepEqual(without.outputs, {});
+                const withSha = choose({ DIGEST, EXPECT_SHA: "a".repeat(40) }, [adopted]);
+                assert.deepEqual(withSha.outputs, { digest: DIGEST, "smoke-by": "sha" });
+            });
+
+            it("the smoke check holds the stack's state to the chosen digest, by service and digest from the ledger", function () {
+                const smoke = String(job.steps.find(runs(/tools\/bin\.js smoke/))?.run);
+                const images = (digest: string): string => `echo '${JSON.stringify({ api: `r/prod/api:${COMMIT}@${digest}` })}'`;
+                const env = { STACK: "prod", SERVICE: "api", CHOSEN: DIGEST, SMOKE_BY: "ledger", SMOKE_URL: "https://api.example.com", EXPECT_SHA: "" };
+                const passed = runStepScript(smoke, { env, stubs: { pulumi: images(DIGEST), node: "exit 0" } });
+                assert.equal(passed.status, 0, passed.output);
+                assert.deepEqual(passed.calls[1].slice(0, 9), ["node", "tools/bin.js", "smoke", "--url", "https://api.example.com", "--service", "api", "--digest", DIGEST]);
+                const other = runStepScript(smoke, { env, stubs: { pulumi: images(OLD_DIGEST), node: "exit 0" } });
+                assert.notEqual(other.status, 0);
+                assert.ok(!other.calls.some((call) => call[0] === "node"));
+                const bySha = runStepScript(smoke, { env: { ...env, SMOKE_BY: "sha", EXPECT_SHA: "a".repeat(40) }, stubs: { pulumi: images(DIGEST), node: "exit 0" } });
+                assert.deepEqual(bySha.calls[1].slice(0, 7), ["node", "tools/bin.js", "smoke", "--url", "https://api.example.com", "--expect-sha", "a".repeat(40)]);
+            });
+
+            it("the manual rollback in the runbook picks versions with the same filter", function () {
+                const filter = /jq -r '(\[\.\[\] \| select[^']+)'/;
+                const runbook = fs.readFileSync(path.join(PROJECT_DIR, "docs", "runbooks", "rollback.md"), "utf8");
+                assert.equal(filter.exec(runbook)?.[1], filter.exec(rollbackText)?.[1]);
+                assert.match(runbook, /--page-size 0/);
+            });
+        });
+
+        describe("(d) ci.yml on a pull request", function () {
+            const ci = parseYaml(fs.readFileSync(CI_WORKFLOW, "utf8")) as Workflow;
+            const pullRequest = (from: string): Inputs => runContext({ event_name: "pull_request", ref: "refs/pull/7/merge", base_ref: "main", event: { pull_request: { number: 7, head: { repo: { full_name: from } } } } });
+            const privileged = (job: Job): boolean => secretsOf(job).length > 0 || permissionsOf(job)["id-token"] === "write";
+
+            it("from a fork: only the unprivileged jobs run; nothing with secrets or an OIDC token", function () {
+                const walked = walkJobs(ci, pullRequest("someone/platform"));
+                assert.deepEqual(walked.filter((job) => job.result !== "skipped").map((job) => job.id), ["test", "offline-plan"]);
+                for (const job of walked.filter((candidate) => candidate.result !== "skipped")) {
+                    assert.ok(!privileged(ci.jobs[job.id]), `${job.id} holds ${secretsOf(ci.jobs[job.id]).join(", ")}`);
+                    assert.ok(!Object.values(permissionsOf(ci.jobs[job.id])).includes("write"), `${job.id} writes`);
+                }
+            });
+
+            it("from a branch of the repository: the privileged jobs run, each behind an environment; on a push none of the previews does", function () {
+                const walked = walkJobs(ci, pullRequest("octo/platform"));
+                assert.deepEqual(walked.filter((job) => job.result !== "skipped").map((job) => job.id), ["test", "offline-plan", "plan-report", "preview", "preview-gcp"]);
+                for (const job of walked.filter((candidate) => candidate.result !== "skipped" && privileged(ci.jobs[candidate.id]))) {
+                    assert.match(String(ci.jobs[job.id].environment), /^preview-/, job.id);
+                }
+                const push = walkJobs(ci, PUSH_TO_MAIN);
+                assert.deepEqual(push.filter((job) => job.result !== "skipped").map((job) => job.id), ["test", "offline-plan", "plan-report"]);
+            });
+        });
     });
 
     const regressions: { name: string; from: string; to: string; problem: RegExp }[] = [
-        { name: "prod deployed straight after dev", from: "    needs: deploy-staging\n    runs-on", to: "    needs: deploy-dev\n    runs-on", problem: /deploy-prod needs deploy-staging/ },
-        { name: "prod deployed even when staging failed", from: "    needs: deploy-staging\n    runs-on", to: "    needs: deploy-staging\n    if: always()\n    runs-on", problem: /deploy-prod runs only when staging succeeded/ },
+        { name: "prod deployed straight after dev", from: "    needs: [scope, publish, deploy-staging]\n", to: "    needs: [scope, publish, deploy-dev]\n", problem: /deploy-prod needs scope, publish, deploy-staging/ },
+        { name: "prod deployed even when staging failed", from: "    needs: [scope, publish, deploy-staging]\n    if: needs.scope.outputs.release == 'true'\n", to: "    needs: [scope, publish, deploy-staging]\n    if: always() && needs.scope.outputs.release == 'true'\n", problem: /deploy-prod runs only when staging succeeded/ },
+        { name: "a job that does not wait for scope", from: "  test:\n    needs: scope\n    if: needs.scope.outputs.release == 'true'\n", to: "  test:\n", problem: /test needs scope and runs only when/ },
+        { name: "scope without the parent commit", from: "with: { fetch-depth: 2, persist-credentials: false }", to: "with: { persist-credentials: false }", problem: /fetch-depth: 2/ },
         { name: "a rebuild in the staging job", from: "      - name: Promote the digests dev runs (no rebuild)\n", to: "      - run: docker build -t api services/api\n      - name: Promote the digests dev runs (no rebuild)\n", problem: /deploy-staging builds an image/ },
         { name: "pulumi up of prod without the policy pack", from: "          stack-name: prod\n          policyPacks: policies\n", to: "          stack-name: prod\n", problem: /deploy-prod: pulumi up of prod with the policy pack/ },
-        { name: "the predeploy check left out of staging", from: "      - name: Predeploy checks\n        run: |\n          node tools/bin.js predeploy --stack \"$STACK\" --prometheus-url \"$PROMETHEUS_URL\" \\\n            --output markdown=reports/predeploy.md --output junit=reports/predeploy.xml\n      - uses: pulumi/actions@8582a9e8cc630786854029b4e09281acd6794b58 # v6.6.1\n        with:\n          command: up\n          stack-name: staging", to: "      - uses: pulumi/actions@8582a9e8cc630786854029b4e09281acd6794b58 # v6.6.1\n        with:\n          command: up\n          stack-name: staging", problem: /deploy-staging: promote -> predeploy -> pulumi up/ },
+        { name: "the predeploy check left out of staging", from: "      - name: Predeploy checks\n        run: |\n          node tools/bin.js predeploy --stack \"$STACK\" --prometheus-url \"$PROMETHEUS_URL\" \\\n            --output markdown=reports/predeploy.md --output junit=reports/predeploy.xml\n      - uses: pulumi/actions@8582a9e8cc630786854029b4e09281acd6794b58 # v6.6.1\n        with:\n          command: up\n          stack-name: staging", to: "      - uses: pulumi/actions@8582a9e8cc630786854029b4e09281acd6794b58 # v6.6.1\n        with:\n          command: up\n          stack-name: staging", problem: /deploy-staging: ledger -> promote -> predeploy -> pulumi up/ },
         { name: "a critical finding that no longer fails the build", from: 'exit-code: "1"', to: 'exit-code: "0"', problem: /critical finding/ },
         { name: "a concurrency group shared by every stack", from: "      group: deploy-staging\n", to: "      group: deploy\n", problem: /deploy-staging: concurrency group deploy-staging/ },
+        { name: "prod starting from main's ledger", from: '        run: cp "$RUNNER_TEMP/ledger-staging/releases/ledger.json" releases/ledger.json\n', to: "        run: echo keep\n", problem: /deploy-prod starts from the ledger deploy-staging uploaded/ },
+        { name: "a ledger uploaded whatever the deploy did", from: "      - name: The ledger and the stack file, only when staging deployed and verified\n        if: success()", to: "      - name: The ledger and the stack file, only when staging deployed and verified\n        if: always()", problem: /deploy-staging: the ledger and Pulumi\.staging\.yaml are uploaded \(ledger-staging\) only when the job succeeded/ },
+        { name: "the smoke check held to the deploying commit again", from: 'node tools/bin.js smoke --url "$SMOKE_URL" --service "$service" --digest "$digest" \\', to: 'node tools/bin.js smoke --url "$SMOKE_URL" --expect-sha "$GITHUB_SHA" \\', problem: /deploy-dev: ledger -> promote -> predeploy -> pulumi up -> smoke/ },
+        { name: "record taking prod's files when prod failed", from: "        if: needs.deploy-prod.result == 'success'\n", to: "", problem: /record takes prod's files only when deploy-prod succeeded/ },
+        { name: "record leaving the ledger out", from: "            Pulumi.prod.yaml\n            releases/ledger.json\n", to: "            Pulumi.prod.yaml\n", problem: /record commits the stack files and the ledger/ },
+        { name: "publish pushing without looking for the tag", from: 'if manifest="$(docker manifest inspect --verbose "$repository:$GITHUB_SHA" 2>/dev/null)"; then', to: "if false; then", problem: /publish looks for the tag/ },
+        { name: "publish leaving the ledger unwritten", from: '            node tools/bin.js record published --service "$service" --digest "$digest" --sha "$GITHUB_SHA"\n', to: "            true\n", problem: /publish records each digest as published/ },
+        { name: "bash without pipefail", from: "defaults:\n  run:\n    shell: bash\n", to: "", problem: /every run step in bash with pipefail/ },
+        { name: "a deploy job setting BUILD_SHA", from: "      STACK: prod\n", to: "      STACK: prod\n      BUILD_SHA: ${{ github.sha }}\n", problem: /deploy-prod sets BUILD_\*/ },
     ];
     for (const regression of regressions) {
         it(`the spec catches ${regression.name}`, function () {
@@ -524,9 +1170,14 @@ describe("the release flow (release.yml, rollback.yml)", function () {
         });
     }
 
+    it("the hygiene rules catch a release workflow without pipefail, too", function () {
+        assert.ok(rulesOf(seeded(releaseText, "defaults:\n  run:\n    shell: bash\n", "")).includes("run-shell-pipefail"));
+        assert.ok(rulesOf(seeded(rollbackText, "defaults:\n  run:\n    shell: bash\n", "")).includes("run-shell-pipefail"));
+    });
+
     const oidcCases: { name: string; from: string; to: string }[] = [
         { name: "an access key given to configure-aws-credentials", from: "          role-to-assume: ${{ vars.AWS_PUBLISH_ROLE_ARN }}\n", to: "          aws-access-key-id: ${{ vars.AWS_ACCESS_KEY_ID }}\n" },
-        { name: "a credentials action in a job without id-token: write", from: "      id-token: write           # OIDC to AWS: the publish role pushes to ECR and nothing else\n", to: "      contents: read\n" },
+        { name: "a credentials action in a job without id-token: write", from: "      id-token: write           # OIDC to AWS: the publish role pushes to ECR and nothing else\n", to: "" },
         { name: "a stored secret key in the environment", from: "          REGISTRY: ${{ vars.ECR_REGISTRY }}\n        run: |\n          digests=", to: "          REGISTRY: ${{ vars.ECR_REGISTRY }}\n          AWS_SECRET_ACCESS_KEY: ${{ secrets.AWS_SECRET_ACCESS_KEY }}\n        run: |\n          digests=" },
     ];
     for (const oidcCase of oidcCases) {

@@ -19,7 +19,8 @@ export type WorkflowRule =
     | "credentials-behind-environment"
     | "no-pull-request-target"
     | "deploy-concurrency"
-    | "oidc-credentials";
+    | "oidc-credentials"
+    | "run-shell-pipefail";
 
 export interface WorkflowFinding {
     readonly rule: WorkflowRule;
@@ -86,6 +87,7 @@ interface Step {
     readonly index: number;
     readonly uses?: string;
     readonly run?: string;
+    readonly shell?: string;
     readonly with: Record<string, unknown>;
     readonly env: Record<string, unknown>;
 }
@@ -190,6 +192,7 @@ class WorkflowChecker {
             this.checkEnvironmentGate(job, events);
             this.checkDeployConcurrency(job, workflow);
             this.checkOidcCredentials(job);
+            this.checkRunShell(job, workflow);
         }
         return this.findings;
     }
@@ -201,6 +204,7 @@ class WorkflowChecker {
                 index,
                 uses: typeof record.uses === "string" ? record.uses : undefined,
                 run: typeof record.run === "string" ? record.run : undefined,
+                shell: typeof record.shell === "string" ? record.shell : undefined,
                 with: isRecord(record.with) ? record.with : {},
                 env: isRecord(record.env) ? record.env : {},
             };
@@ -348,6 +352,21 @@ class WorkflowChecker {
         }
     }
 
+    /**
+     * Every `run:` step runs in a shell that stops on a failed command anywhere in a pipe. Without `shell:`,
+     * GitHub runs bash as `bash -e {0}` (no pipefail: `pulumi stack output ... | jq` passes when pulumi
+     * fails); `shell: bash` runs `bash --noprofile --norc -eo pipefail {0}`.
+     */
+    private checkRunShell(job: Job, workflow: Record<string, unknown>): void {
+        const runSteps = job.steps.filter((step) => step.run !== undefined);
+        if (runSteps.length === 0) return;
+        const fallback = defaultShell(job.raw.defaults) ?? defaultShell(workflow.defaults);
+        const step = runSteps.find((candidate) => !stopsOnPipeFailure(candidate.shell ?? fallback));
+        if (step !== undefined) {
+            this.report("run-shell-pipefail", ["jobs", job.id, "steps", step.index, "run"], "a `run:` step without `shell: bash` runs as `bash -e {0}`, without pipefail: a failed command on the left of a pipe goes unnoticed (set `defaults: run: shell: bash`)", job.id);
+        }
+    }
+
     /** Which stacks the job's `pulumi` commands name: literals or expression bodies. */
     private stacksOf(job: Job, workflow: Record<string, unknown>): string[] {
         const stacks: string[] = [];
@@ -392,6 +411,19 @@ class WorkflowChecker {
             this.report("deploy-concurrency", at, "`cancel-in-progress: true` would cancel an update half-way and leave pending operations in the state", job.id);
         }
     }
+}
+
+/** `defaults: run: shell:` of a workflow or a job. */
+function defaultShell(defaults: unknown): string | undefined {
+    const run = isRecord(defaults) ? defaults.run : undefined;
+    return isRecord(run) && typeof run.shell === "string" ? run.shell : undefined;
+}
+
+/** `bash` (GitHub adds `-eo pipefail`), a custom bash template with pipefail, or a shell without pipes to fail. */
+function stopsOnPipeFailure(shell: string | undefined): boolean {
+    if (shell === undefined) return false;
+    if (shell === "bash" || ["pwsh", "powershell", "python", "cmd"].includes(shell)) return true;
+    return /\bbash\b/.test(shell) && /pipefail/.test(shell);
 }
 
 /** Checks one workflow file's text; every finding names the rule, the line and the job. */
@@ -457,4 +489,389 @@ export function runActionlint(files: readonly { path: string; data: string }[], 
     });
     if (result.status !== 0) throw new Error(`actionlint did not run (exit ${result.status}, signal ${result.signal}): ${result.stderr.slice(0, 2000)}`);
     return JSON.parse(result.stdout) as ActionlintFinding[];
+}
+
+/*
+ * Walking a run as GitHub does: the expressions of `if:`, `concurrency` and artifact names, which jobs run
+ * (and in which wave) for an event, and which steps of a job run when one of them fails. A subset of the
+ * expression language, enough for this repository's workflows: literals, context paths (`needs.x.outputs.y`,
+ * `github.event.pull_request.head.repo.full_name`, `a['b']`), `!`, `==`/`!=`/`<`/`>`, `&&`/`||` (which
+ * return an operand, as GitHub's do), and the functions below. Anything else throws, so a workflow that
+ * outgrows it fails the spec instead of being walked wrongly.
+ */
+
+/** The job's or step's status, as `success()`, `failure()` and `cancelled()` read it. */
+export interface RunStatus {
+    readonly success: boolean;
+    readonly failure: boolean;
+    readonly cancelled: boolean;
+}
+
+const STATUS_FUNCTION = /\b(?:success|failure|always|cancelled)\s*\(/;
+
+type Token = { readonly kind: "number" | "string" | "name" | "operator"; readonly text: string; readonly value?: string | number };
+
+function tokenize(text: string): Token[] {
+    const tokens: Token[] = [];
+    let at = 0;
+    while (at < text.length) {
+        const rest = text.slice(at);
+        const space = /^\s+/.exec(rest);
+        if (space) {
+            at += space[0].length;
+            continue;
+        }
+        if (rest[0] === "'") {
+            let value = "";
+            let end = 1;
+            for (;;) {
+                if (end >= rest.length) throw new Error(`unterminated string in \`${text}\``);
+                if (rest[end] === "'") {
+                    if (rest[end + 1] === "'") {
+                        value += "'";
+                        end += 2;
+                        continue;
+                    }
+                    break;
+                }
+                value += rest[end++];
+            }
+            tokens.push({ kind: "string", text: rest.slice(0, end + 1), value });
+            at += end + 1;
+            continue;
+        }
+        const operator = /^(?:==|!=|<=|>=|&&|\|\||[<>!().,[\]*])/.exec(rest);
+        if (operator) {
+            tokens.push({ kind: "operator", text: operator[0] });
+            at += operator[0].length;
+            continue;
+        }
+        const number = /^(?:0x[0-9a-fA-F]+|\d+(?:\.\d+)?(?:e[+-]?\d+)?)/.exec(rest);
+        if (number) {
+            tokens.push({ kind: "number", text: number[0], value: Number(number[0]) });
+            at += number[0].length;
+            continue;
+        }
+        const name = /^[A-Za-z_][A-Za-z0-9_-]*/.exec(rest);
+        if (name) {
+            tokens.push({ kind: "name", text: name[0] });
+            at += name[0].length;
+            continue;
+        }
+        throw new Error(`cannot read \`${rest.slice(0, 20)}\` in \`${text}\``);
+    }
+    return tokens;
+}
+
+function truthy(value: unknown): boolean {
+    return !(value === false || value === 0 || value === "" || value === null || value === undefined || Number.isNaN(value));
+}
+
+function asNumber(value: unknown): number {
+    if (value === null || value === undefined) return 0;
+    if (typeof value === "boolean") return value ? 1 : 0;
+    if (typeof value === "number") return value;
+    if (typeof value === "string") return value.trim() === "" ? 0 : Number(value);
+    return NaN;
+}
+
+/** GitHub's `==`: strings case-insensitively; values of different types (null too) compared as numbers. */
+function looseEquals(left: unknown, right: unknown): boolean {
+    const a = left === undefined ? null : left;
+    const b = right === undefined ? null : right;
+    if (typeof a === "string" && typeof b === "string") return a.toLowerCase() === b.toLowerCase();
+    if (a === null || b === null) return a === b || (!isObject(a) && !isObject(b) && asNumber(a) === asNumber(b));
+    if (typeof a === typeof b) return a === b;
+    if (isObject(a) || isObject(b)) return false;
+    return asNumber(a) === asNumber(b);
+}
+
+function isObject(value: unknown): boolean {
+    return typeof value === "object" && value !== null;
+}
+
+function formatValue(value: unknown): string {
+    if (value === null || value === undefined) return "";
+    if (typeof value === "object") return JSON.stringify(value, null, 2);
+    return String(value);
+}
+
+export interface ExpressionOptions {
+    readonly status?: RunStatus;
+    /** `hashFiles(...)`'s answer (default: "" , as when no file matches). */
+    readonly hashFiles?: (patterns: string[]) => string;
+}
+
+class ExpressionParser {
+    private at = 0;
+
+    constructor(private readonly tokens: Token[], private readonly text: string, private readonly context: Readonly<Record<string, unknown>>, private readonly options: ExpressionOptions) {}
+
+    parse(): unknown {
+        const value = this.or();
+        if (this.at < this.tokens.length) throw new Error(`unexpected \`${this.tokens[this.at].text}\` in \`${this.text}\``);
+        return value;
+    }
+
+    private peek(text: string): boolean {
+        return this.tokens[this.at]?.kind === "operator" && this.tokens[this.at].text === text;
+    }
+
+    private take(text: string): void {
+        if (!this.peek(text)) throw new Error(`expected \`${text}\` in \`${this.text}\``);
+        this.at++;
+    }
+
+    private or(): unknown {
+        let value = this.and();
+        while (this.peek("||")) {
+            this.at++;
+            const right = this.and();
+            value = truthy(value) ? value : right;
+        }
+        return value;
+    }
+
+    private and(): unknown {
+        let value = this.comparison();
+        while (this.peek("&&")) {
+            this.at++;
+            const right = this.comparison();
+            value = truthy(value) ? right : value;
+        }
+        return value;
+    }
+
+    private comparison(): unknown {
+        const left = this.unary();
+        for (const operator of ["==", "!=", "<=", ">=", "<", ">"]) {
+            if (!this.peek(operator)) continue;
+            this.at++;
+            const right = this.unary();
+            switch (operator) {
+                case "==": return looseEquals(left, right);
+                case "!=": return !looseEquals(left, right);
+                case "<": return asNumber(left) < asNumber(right);
+                case ">": return asNumber(left) > asNumber(right);
+                case "<=": return asNumber(left) <= asNumber(right);
+                default: return asNumber(left) >= asNumber(right);
+            }
+        }
+        return left;
+    }
+
+    private unary(): unknown {
+        if (this.peek("!")) {
+            this.at++;
+            return !truthy(this.unary());
+        }
+        return this.primary();
+    }
+
+    private primary(): unknown {
+        const token = this.tokens[this.at];
+        if (token === undefined) throw new Error(`\`${this.text}\` ends early`);
+        if (this.peek("(")) {
+            this.at++;
+            const value = this.or();
+            this.take(")");
+            return value;
+        }
+        this.at++;
+        if (token.kind === "string" || token.kind === "number") return token.value;
+        if (token.kind !== "name") throw new Error(`unexpected \`${token.text}\` in \`${this.text}\``);
+        if (token.text === "true") return true;
+        if (token.text === "false") return false;
+        if (token.text === "null") return null;
+        if (this.peek("(")) return this.call(token.text);
+        let value: unknown = this.context[token.text];
+        for (;;) {
+            if (this.peek(".")) {
+                this.at++;
+                const property = this.tokens[this.at++];
+                if (property?.kind !== "name") throw new Error(`expected a property name in \`${this.text}\``);
+                value = isRecord(value) ? value[property.text] : undefined;
+            } else if (this.peek("[")) {
+                this.at++;
+                const index = this.or();
+                this.take("]");
+                value = isRecord(value) ? value[String(index)] : Array.isArray(value) ? value[asNumber(index)] : undefined;
+            } else {
+                return value === undefined ? null : value;
+            }
+        }
+    }
+
+    private call(name: string): unknown {
+        this.take("(");
+        const args: unknown[] = [];
+        while (!this.peek(")")) {
+            args.push(this.or());
+            if (!this.peek(")")) this.take(",");
+        }
+        this.take(")");
+        const status = this.options.status ?? { success: true, failure: false, cancelled: false };
+        const text = (index: number): string => formatValue(args[index]);
+        switch (name.toLowerCase()) {
+            case "success": return status.success;
+            case "failure": return status.failure;
+            case "cancelled": return status.cancelled;
+            case "always": return true;
+            case "contains": return Array.isArray(args[0]) ? args[0].some((item) => looseEquals(item, args[1])) : text(0).toLowerCase().includes(text(1).toLowerCase());
+            case "startswith": return text(0).toLowerCase().startsWith(text(1).toLowerCase());
+            case "endswith": return text(0).toLowerCase().endsWith(text(1).toLowerCase());
+            case "format": return text(0).replace(/\{(\d+)\}/g, (_, index: string) => text(Number(index) + 1));
+            case "join": return Array.isArray(args[0]) ? args[0].map(formatValue).join(args.length > 1 ? text(1) : ",") : text(0);
+            case "tojson": return JSON.stringify(args[0] ?? null, null, 2);
+            case "fromjson": return JSON.parse(text(0)) as unknown;
+            case "hashfiles": return (this.options.hashFiles ?? (() => ""))(args.map(formatValue));
+            default: throw new Error(`the function ${name}() is not modelled (in \`${this.text}\`)`);
+        }
+    }
+}
+
+/** The value of an expression, written bare (as `if:` allows) or as `${{ ... }}`. */
+export function evaluateExpression(text: string, context: Readonly<Record<string, unknown>>, options: ExpressionOptions = {}): unknown {
+    const wrapped = EXPRESSION.exec(text.trim());
+    const body = wrapped ? wrapped[1] : text;
+    return new ExpressionParser(tokenize(body), body, context, options).parse();
+}
+
+/** A string with each `${{ ... }}` replaced by its value (a concurrency group, an artifact name, a path). */
+export function interpolate(text: string, context: Readonly<Record<string, unknown>>, options: ExpressionOptions = {}): string {
+    return text.replace(INLINE_EXPRESSION, (_, body: string) => formatValue(new ExpressionParser(tokenize(body), body, context, options).parse()));
+}
+
+/** Whether an `if:` lets the job or step run: without a status function it means `success() && (...)`. */
+export function conditionHolds(condition: unknown, context: Readonly<Record<string, unknown>>, options: ExpressionOptions = {}): boolean {
+    const status = options.status ?? { success: true, failure: false, cancelled: false };
+    if (condition === undefined || condition === null) return status.success;
+    if (typeof condition === "boolean") return status.success && condition;
+    const text = String(condition);
+    const value = truthy(evaluateExpression(text, context, options));
+    return STATUS_FUNCTION.test(text) ? value : status.success && value;
+}
+
+export type JobResult = "success" | "failure" | "cancelled" | "skipped";
+
+export interface JobOutcome {
+    /** What the job ends with when it runs (default success). */
+    readonly result?: Exclude<JobResult, "skipped">;
+    readonly outputs?: Readonly<Record<string, string>>;
+}
+
+export interface WalkedJob {
+    readonly id: string;
+    readonly needs: readonly string[];
+    /** 0 for jobs that need nothing; one more than the latest of its needs otherwise. */
+    readonly wave: number;
+    readonly result: JobResult;
+    readonly outputs: Readonly<Record<string, string>>;
+}
+
+function needsList(raw: unknown): string[] {
+    const needs = isRecord(raw) ? raw.needs : undefined;
+    return typeof needs === "string" ? [needs] : Array.isArray(needs) ? needs.map(String) : [];
+}
+
+/**
+ * Which jobs of a workflow run for an event (`context`: github, inputs, vars, ...), with each job ending as
+ * `outcomes` says. Jobs come back in waves: a job starts once every job it needs has finished; a job whose
+ * need did not succeed is skipped unless its `if:` says otherwise (always(), failure(), needs.x.result).
+ */
+export function walkJobs(workflow: unknown, context: Readonly<Record<string, unknown>>, outcomes: Readonly<Record<string, JobOutcome>> = {}): WalkedJob[] {
+    const jobs = isRecord(workflow) && isRecord(workflow.jobs) ? workflow.jobs : {};
+    const walked = new Map<string, WalkedJob>();
+    const visit = (id: string, path: readonly string[]): WalkedJob => {
+        const done = walked.get(id);
+        if (done) return done;
+        if (path.includes(id)) throw new Error(`a cycle in needs: ${[...path, id].join(" -> ")}`);
+        const raw = jobs[id];
+        if (!isRecord(raw)) throw new Error(`${path[path.length - 1] ?? "the workflow"} needs ${id}, which is not a job`);
+        const needs = needsList(raw);
+        const before = needs.map((need) => visit(need, [...path, id]));
+        const needsContext = Object.fromEntries(before.map((job) => [job.id, { result: job.result, outputs: job.outputs }]));
+        const status: RunStatus = {
+            success: before.every((job) => job.result === "success"),
+            failure: before.some((job) => job.result === "failure"),
+            cancelled: false,
+        };
+        const runs = conditionHolds(raw.if, { ...context, needs: needsContext }, { status });
+        const outcome = outcomes[id] ?? {};
+        const result: JobResult = runs ? outcome.result ?? "success" : "skipped";
+        const job: WalkedJob = { id, needs, wave: before.length === 0 ? 0 : Math.max(...before.map((need) => need.wave)) + 1, result, outputs: runs ? { ...(outcome.outputs ?? {}) } : {} };
+        walked.set(id, job);
+        return job;
+    };
+    for (const id of Object.keys(jobs)) visit(id, []);
+    return [...walked.values()].sort((a, b) => a.wave - b.wave || Object.keys(jobs).indexOf(a.id) - Object.keys(jobs).indexOf(b.id));
+}
+
+export interface WalkedStep {
+    readonly index: number;
+    readonly id?: string;
+    readonly name?: string;
+    readonly uses?: string;
+    readonly run?: string;
+    readonly with: Readonly<Record<string, unknown>>;
+    readonly env: Readonly<Record<string, unknown>>;
+    readonly if?: string;
+    readonly outcome: "success" | "failure" | "skipped";
+}
+
+/**
+ * Which steps of a job run, when the step `failsAt` picks fails (none by default): after a failure only
+ * steps whose `if:` has a status function that allows it (always(), failure()) run.
+ */
+export function walkSteps(job: unknown, context: Readonly<Record<string, unknown>>, failsAt?: (step: WalkedStep) => boolean): WalkedStep[] {
+    const steps = isRecord(job) && Array.isArray(job.steps) ? job.steps : [];
+    let failed = false;
+    return steps.map((raw: unknown, index): WalkedStep => {
+        const step = isRecord(raw) ? raw : {};
+        const base: Omit<WalkedStep, "outcome"> = {
+            index,
+            id: typeof step.id === "string" ? step.id : undefined,
+            name: typeof step.name === "string" ? step.name : undefined,
+            uses: typeof step.uses === "string" ? step.uses : undefined,
+            run: typeof step.run === "string" ? step.run : undefined,
+            with: isRecord(step.with) ? step.with : {},
+            env: isRecord(step.env) ? step.env : {},
+            if: step.if === undefined ? undefined : String(step.if),
+        };
+        const runs = conditionHolds(step.if, context, { status: { success: !failed, failure: failed, cancelled: false } });
+        if (!runs) return { ...base, outcome: "skipped" };
+        const fails = failsAt?.({ ...base, outcome: "success" }) ?? false;
+        if (fails && !isTrue(step["continue-on-error"])) failed = true;
+        return { ...base, outcome: fails ? "failure" : "success" };
+    });
+}
+
+export interface ArtifactUse {
+    readonly step: number;
+    readonly direction: "upload" | "download";
+    /** The artifact's name, or the download's pattern. */
+    readonly name: string;
+    readonly path: string;
+}
+
+/** The artifacts the steps that ran upload and download, names and paths with their expressions filled in. */
+export function artifactsOf(steps: readonly WalkedStep[], context: Readonly<Record<string, unknown>>): ArtifactUse[] {
+    const uses: ArtifactUse[] = [];
+    for (const step of steps) {
+        if (step.outcome === "skipped" || step.uses === undefined) continue;
+        const action = actionName(step.uses);
+        const direction = action === "actions/upload-artifact" ? "upload" : action === "actions/download-artifact" ? "download" : undefined;
+        if (direction === undefined) continue;
+        const name = String(step.with.name ?? step.with.pattern ?? "");
+        uses.push({ step: step.index, direction, name: interpolate(name, context), path: interpolate(String(step.with.path ?? ""), context).trim() });
+    }
+    return uses;
+}
+
+/** The secrets a job reads (`secrets.X`), and GITHUB_TOKEN when it reads `github.token`. */
+export function secretsOf(job: unknown): string[] {
+    const text = JSON.stringify(job);
+    const names = [...text.matchAll(SECRET_REFERENCE)].map((match) => match[1]);
+    if (TOKEN_REFERENCE.test(text)) names.push("GITHUB_TOKEN");
+    return [...new Set(names)].sort();
 }
