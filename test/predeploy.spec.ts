@@ -325,10 +325,10 @@ describe("predeploy", function () {
             assert.equal(run.status, 0, run.stdout + run.stderr);
             const result = report(run.stdout);
             assert.deepEqual(result.checks.map((check) => [check.name, check.status]), [
-                ["config", "passed"], ["secrets", "passed"], ["policy", "passed"], ["parity", "passed"], ["migrations", "passed"], ["error-budget", "passed"],
+                ["config", "passed"], ["secrets", "passed"], ["policy", "passed"], ["parity", "passed"], ["release", "passed"], ["migrations", "passed"], ["error-budget", "passed"],
             ]);
-            assert.equal(result.checks[5].detail, "api 0.31%, worker 0.07% 5xx over 7d (budget 0.5%)");
-            assert.match(fs.readFileSync(junit, "utf8"), /<testsuite name="predeploy prod" tests="6" failures="0"/);
+            assert.equal(result.checks[6].detail, "api 0.31%, worker 0.07% 5xx over 7d (budget 0.5%)");
+            assert.match(fs.readFileSync(junit, "utf8"), /<testsuite name="predeploy prod" tests="7" failures="0"/);
         });
 
         it("gcp-prod's config, policy and parity checks pass, its parity against the GCP baseline", async function () {
@@ -395,5 +395,49 @@ describe("predeploy", function () {
                 assert.ok(!`${run.stdout}${run.stderr}`.includes("prom-canary-5e1f"), "the credentials are never echoed");
             });
         }
+    });
+});
+
+describe("predeploy: the release check (the ledger's rule on what the stack file runs)", function () {
+    this.timeout(60_000);
+    const PROD_API = "sha256:c2c4220412f068944be237fa885e20fb144076abe7a1d51ec56a015ce0da1287";
+    const CANDIDATE = `sha256:${"4e".repeat(32)}`;
+
+    function projectWith(stack: string, digest: string, ledger: boolean): string {
+        const dir = scratchDir("platform-predeploy-release-");
+        for (const file of ["Pulumi.yaml", `Pulumi.${stack}.yaml`]) fs.copyFileSync(path.join(PROJECT_DIR, file), path.join(dir, file));
+        const file = path.join(dir, `Pulumi.${stack}.yaml`);
+        fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(PROD_API, digest));
+        if (ledger) {
+            fs.mkdirSync(path.join(dir, "releases"));
+            fs.copyFileSync(path.join(PROJECT_DIR, "releases", "ledger.json"), path.join(dir, "releases", "ledger.json"));
+        }
+        return dir;
+    }
+
+    it("a digest staging never verified is refused for prod with a line naming it (exit 1)", async function () {
+        const run = await runTool(["predeploy", "--stack", "prod", "--only", "release", "--project-dir", projectWith("prod", CANDIDATE, true)]);
+        assert.equal(run.status, 1, run.stdout + run.stderr);
+        assert.match(run.stdout, /predeploy failed: prod runs api@sha256:4e4e4e4e4e4e…, which staging never verified: prod runs only what staging proved/);
+    });
+
+    it("a candidate in staging passes once the ledger says dev verified it", async function () {
+        const dir = projectWith("staging", CANDIDATE, true);
+        const refused = await runTool(["predeploy", "--stack", "staging", "--only", "release", "--project-dir", dir]);
+        assert.equal(refused.status, 1);
+        const ledgerFile = path.join(dir, "releases", "ledger.json");
+        const ledger = JSON.parse(fs.readFileSync(ledgerFile, "utf8")) as { entries: object[] };
+        const at = "2026-12-08T10:00:00Z";
+        ledger.entries.push({ event: "published", service: "api", digest: CANDIDATE, sha: "9f8e7d6", at }, { event: "verified", service: "api", digest: CANDIDATE, sha: "9f8e7d6", stack: "dev", at });
+        fs.writeFileSync(ledgerFile, JSON.stringify(ledger));
+        const passed = await runTool(["predeploy", "--stack", "staging", "--only", "release", "--project-dir", dir]);
+        assert.equal(passed.status, 0, passed.stdout);
+        assert.match(passed.stdout, /the release ledger vouches for api@4e4e4e4e4e4e, worker@53b73b80c384/);
+    });
+
+    it("fails closed without a ledger", async function () {
+        const run = await runTool(["predeploy", "--stack", "prod", "--only", "release", "--project-dir", projectWith("prod", PROD_API, false)]);
+        assert.equal(run.status, 1);
+        assert.match(run.stdout, /release ledger: the release ledger releases\/ledger\.json is missing \(fail closed\)/);
     });
 });
