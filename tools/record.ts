@@ -80,7 +80,7 @@ function smokeVerdict(file: string): { sha: string; service: string; digest: str
     const report = parseJson(readInputText(file, { maxBytes: SIZE_LIMITS.report }), file);
     if (!isRecord(report) || report.command !== "smoke" || !Array.isArray(report.checks)) throw new InputFileError(file, "expected the JSON report of `smoke` (--output json=<file>)");
     const expected = isRecord(report.expected) ? report.expected : {};
-    if (typeof expected.service !== "string" || typeof expected.digest !== "string" || typeof expected.sha !== "string") {
+    if (typeof expected.service !== "string" || !NAME.test(expected.service) || !isSha256Digest(expected.digest) || typeof expected.sha !== "string" || !SHA.test(expected.sha)) {
         throw new InputFileError(file, "a smoke report without the build it checked: run smoke with --service and --digest");
     }
     if (report.exitCode !== 0 || report.checks.some((check: unknown) => !isRecord(check) || (check.status !== "passed" && check.status !== "skipped"))) {
