@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as http from "http";
 import * as net from "net";
 import * as path from "path";
+import { isSha256Digest, parseImageReference, quoteReference } from "../policies/lib/image-reference";
 
 /**
  * A real Docker Engine and a real registry for the release rehearsal, started and owned by one process:
@@ -162,9 +163,6 @@ const MANIFEST_ACCEPT = [
     "application/vnd.oci.image.index.v1+json",
 ].join(", ");
 
-const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
-const REPOSITORY = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const CONTAINER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
@@ -718,31 +716,21 @@ class LocalDockerHost implements DockerHost {
         return result;
     }
 
-    /** `repo[:tag][@digest]`, with or without this registry's prefix; any other registry is refused. */
+    /**
+     * `repo[:tag][@digest]`, with or without this registry's prefix; any other registry is refused. Read by
+     * the pack's own reference parser (distribution/reference's grammar, linear, length-capped).
+     */
     private parse(reference: string): ParsedReference {
-        let rest = reference.trim();
+        const text = reference.trim();
         const prefix = `${this.registry}/`;
-        if (rest.startsWith(prefix)) rest = rest.slice(prefix.length);
-        else {
-            const first = rest.split("/")[0];
-            if (rest.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost")) throw new DockerHostError(`${JSON.stringify(reference)} is not in this host's registry (${this.registry})`);
-        }
-        let digest: string | undefined;
-        const at = rest.indexOf("@");
-        if (at !== -1) {
-            digest = rest.slice(at + 1);
-            rest = rest.slice(0, at);
-            if (!SHA256_DIGEST.test(digest)) throw new DockerHostError(`${JSON.stringify(reference)} has a digest that is not sha256:<64 lowercase hex>`);
-        }
-        let tag: string | undefined;
-        const colon = rest.lastIndexOf(":");
-        if (colon !== -1 && !rest.slice(colon).includes("/")) {
-            tag = rest.slice(colon + 1);
-            rest = rest.slice(0, colon);
-            if (!TAG.test(tag)) throw new DockerHostError(`${JSON.stringify(reference)} has an invalid tag`);
-        }
-        if (!REPOSITORY.test(rest)) throw new DockerHostError(`${JSON.stringify(reference)} is not a valid repository name`);
-        return { repository: rest, tag, digest };
+        const first = text.split("/")[0];
+        if (!text.startsWith(prefix) && text.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost")) throw new DockerHostError(`${quoteReference(reference)} is not in this host's registry (${this.registry})`);
+        const parsed = parseImageReference(text.startsWith(prefix) ? text : `${prefix}${text}`);
+        if (!parsed.ok) throw new DockerHostError(`${quoteReference(reference)} is not a valid reference: ${parsed.problem}`);
+        if ("imageId" in parsed || parsed.reference.domain !== this.registry) throw new DockerHostError(`${quoteReference(reference)} is not a repository in this host's registry (${this.registry})`);
+        const { repository, tag, digest } = parsed.reference;
+        if (digest !== undefined && !isSha256Digest(digest)) throw new DockerHostError(`${quoteReference(reference)} has a digest that is not sha256:<64 lowercase hex>`);
+        return { repository, tag, digest };
     }
 
     private qualifiedTag(reference: string): { full: string; parsed: ParsedReference } {
@@ -762,7 +750,7 @@ class LocalDockerHost implements DockerHost {
         if (answer.status === 404) throw new DockerHostError(`the registry ${this.registry} has no manifest ${parsed.repository}:${target}`);
         if (answer.status !== 200) throw new DockerHostError(`the registry ${this.registry} answered ${answer.status} for the manifest ${parsed.repository}:${target}`);
         const digest = answer.headers["docker-content-digest"];
-        if (typeof digest !== "string" || !SHA256_DIGEST.test(digest)) throw new DockerHostError(`the registry ${this.registry} reported no sha256 Docker-Content-Digest for ${parsed.repository}:${target}`);
+        if (typeof digest !== "string" || !isSha256Digest(digest)) throw new DockerHostError(`the registry ${this.registry} reported no sha256 Docker-Content-Digest for ${parsed.repository}:${target}`);
         return digest;
     }
 
@@ -794,7 +782,7 @@ class LocalDockerHost implements DockerHost {
 
     /** A reference to a local image: an image ID as it is, anything else in this registry. */
     private localReference(reference: string): string {
-        if (SHA256_DIGEST.test(reference)) return reference;
+        if (isSha256Digest(reference)) return reference;
         const parsed = this.parse(reference);
         return `${this.registry}/${parsed.repository}${parsed.tag === undefined ? "" : `:${parsed.tag}`}${parsed.digest === undefined ? "" : `@${parsed.digest}`}`;
     }

@@ -16,6 +16,11 @@ import { EXIT_CODES } from "./report";
 /** Bad usage: a one-line error and exit 2. */
 export class UsageError extends Error {}
 
+/** A release command that will not do what it was asked (a rule forbids it): `<command> refused: <why>` and exit 1. */
+export abstract class CommandRefused extends Error {
+    abstract readonly command: string;
+}
+
 /** A command's options (no positionals); what util.parseArgs refuses (an unknown option, a missing value) is bad usage. */
 export function parseOptions<O extends NonNullable<ParseArgsConfig["options"]>>(argv: string[], options: O) {
     try {
@@ -179,6 +184,10 @@ export async function runCommand(argv: readonly string[], help: string, body: (a
         if (error instanceof InputFileError || error instanceof OutputError) {
             reportError(error.message);
             return EXIT_CODES.badInput;
+        }
+        if (error instanceof CommandRefused) {
+            process.stderr.write(`${printable(`${error.command} refused: ${error.message}`, true)}\n`);
+            return EXIT_CODES.mandatoryViolations;
         }
         throw error;
     }

@@ -91,8 +91,9 @@ export interface PredeployOptions {
     readonly overrideFreeze?: string;
     readonly now?: Date;
     /**
-     * The services this stack has run before, from the release ledger. Undefined means unknown: then a prod
-     * service without requests in the window fails closed instead of passing as a first deployment.
+     * The services this stack has run before; by default what the release ledger says. Unknown (no readable
+     * ledger): then a prod service without requests in the window fails closed instead of passing as a first
+     * deployment.
      */
     readonly servicesWithHistory?: ReadonlySet<string>;
 }
@@ -167,20 +168,20 @@ async function parityCheck(options: PredeployOptions, cloud: ParityCloud): Promi
         : { status: "failed", detail: `${path.relative(options.projectDir, file)} is stale: run npm run parity:baseline and commit it` };
 }
 
-function ledgerOf(options: PredeployOptions): ReleaseLedger {
-    return readLedger(path.join(options.projectDir, RELEASE_LEDGER_PATH));
+/** The project's release ledger, or why it cannot be read (read once per run, for the release check and the budget). */
+function readProjectLedger(options: PredeployOptions): ReleaseLedger | LedgerError {
+    try {
+        return readLedger(path.join(options.projectDir, RELEASE_LEDGER_PATH));
+    } catch (error) {
+        if (error instanceof LedgerError) return error;
+        throw error;
+    }
 }
 
 /** The release rule on what the stack file runs, as the pack judges the Deployments at `pulumi up`. */
-function releaseCheck(options: PredeployOptions, config: PlatformConfig): Omit<Check, "name"> {
+function releaseCheck(options: PredeployOptions, config: PlatformConfig, ledger: ReleaseLedger | LedgerError): Omit<Check, "name"> {
     if (config.tier === "dev" || config.tier === "local") return { status: "passed", detail: `${config.tier} runs any build` };
-    let ledger: ReleaseLedger;
-    try {
-        ledger = ledgerOf(options);
-    } catch (error) {
-        if (error instanceof LedgerError) return { status: "failed", detail: `release ledger: ${error.message} (fail closed)` };
-        throw error;
-    }
+    if (ledger instanceof LedgerError) return { status: "failed", detail: `release ledger: ${ledger.message} (fail closed)` };
     const judged: string[] = [];
     for (const service of config.services) {
         const pinning = service.image === undefined ? undefined : imagePinning(service.image);
@@ -193,13 +194,9 @@ function releaseCheck(options: PredeployOptions, config: PlatformConfig): Omit<C
 }
 
 /** The services the stack ran before, by the ledger; undefined (unknown) when it cannot be read. */
-function servicesWithHistoryOf(options: PredeployOptions): ReadonlySet<string> | undefined {
-    try {
-        return new Set(ledgerOf(options).entries.filter((entry) => entry.stack === options.stack && (entry.event === "verified" || entry.event === "adopted")).map((entry) => entry.service));
-    } catch (error) {
-        if (error instanceof LedgerError) return undefined;
-        throw error;
-    }
+function servicesWithHistoryIn(ledger: ReleaseLedger | LedgerError, stack: string): ReadonlySet<string> | undefined {
+    if (ledger instanceof LedgerError) return undefined;
+    return new Set(ledger.entries.filter((entry) => entry.stack === stack && (entry.event === "verified" || entry.event === "adopted")).map((entry) => entry.service));
 }
 
 function migrationsCheck(config: PlatformConfig, now: Date): Omit<Check, "name"> {
@@ -373,9 +370,10 @@ export async function predeploy(options: PredeployOptions): Promise<CheckReport>
     needsConfig("secrets", (valid) => secretsCheck(options, valid));
     if (wanted("policy")) checks.push(await timedAsync("policy", () => policyCheck(options)));
     if (wanted("parity")) checks.push(await timedAsync("parity", () => parityCheck(options, config?.cloud ?? "aws")));
-    needsConfig("release", (valid) => releaseCheck(options, valid));
+    const ledger = readProjectLedger(options);
+    needsConfig("release", (valid) => releaseCheck(options, valid, ledger));
     needsConfig("migrations", (valid) => migrationsCheck(valid, now));
-    if (wanted("error-budget")) checks.push(await timedAsync("error-budget", () => budgetCheck(options, config, notes)));
+    if (wanted("error-budget")) checks.push(await timedAsync("error-budget", () => budgetCheck({ ...options, servicesWithHistory: options.servicesWithHistory ?? servicesWithHistoryIn(ledger, options.stack) }, config, notes)));
     const overridden = options.overrideFreeze !== undefined && checks.some((check) => check.status === "overridden");
     const report = checkReport("predeploy", options.stack, checks, notes, `predeploy passed: ${options.stack} may deploy${overridden ? ` (deploy freeze overridden for incident ${options.overrideFreeze})` : ""}`);
     const freeze = checks.find((check) => check.name === "error-budget" && check.status === "failed" && check.detail.startsWith("deploy freeze:"));
@@ -436,7 +434,7 @@ function parsePredeployOptions(argv: string[]) {
         overrideFreeze: override,
     };
     if (!fs.existsSync(path.join(options.projectDir, stackFileName(options.stack)))) throw new UsageError(`no ${stackFileName(options.stack)} in ${options.projectDir}`);
-    return { options: { ...options, servicesWithHistory: servicesWithHistoryOf(options) }, choice: formatChoice(values.format, values.output ?? [], CHECK_FORMATS, "human") };
+    return { options, choice: formatChoice(values.format, values.output ?? [], CHECK_FORMATS, "human") };
 }
 
 export function predeployCommand(argv: readonly string[]): Promise<number> {

@@ -12,7 +12,7 @@ import { LedgerError, readLedger, RELEASE_LEDGER_PATH, releaseRefusal, ReleaseLe
 import { isCloud } from "../config/schema";
 import { tierOf } from "../policies/lib/tiers";
 import { isRecord } from "../policies/lib/values";
-import { emitRendered, formatChoice, runCommand, parseOptions, UsageError } from "./checks";
+import { CommandRefused, emitRendered, formatChoice, runCommand, parseOptions, UsageError } from "./checks";
 import { printable } from "./format/printable";
 import { EXIT_CODES } from "./report";
 
@@ -81,7 +81,9 @@ export interface PromotionResult {
 }
 
 /** A promotion that must not happen: exit 1 with this line. */
-export class PromotionRefused extends Error {}
+export class PromotionRefused extends CommandRefused {
+    readonly command = "promote";
+}
 
 interface StackFile {
     readonly file: string;
@@ -385,15 +387,7 @@ function parsePromoteOptions(argv: string[]) {
 export function promoteCommand(argv: readonly string[]): Promise<number> {
     return runCommand(argv, PROMOTE_HELP, async (args) => {
         const { options, choice } = parsePromoteOptions(args);
-        let result: PromotionResult;
-        try {
-            result = promote(options);
-        } catch (error) {
-            if (!(error instanceof PromotionRefused)) throw error;
-            process.stderr.write(`${printable(`promote refused: ${error.message}`, true)}\n`);
-            return EXIT_CODES.mandatoryViolations;
-        }
-        emitRendered(result, choice, RENDERERS);
+        emitRendered(promote(options), choice, RENDERERS);
         return EXIT_CODES.clean;
     });
 }

@@ -7,7 +7,7 @@ import { describeFound } from "../policies/lib/found-value";
 import { imagePinning, isSha256Digest } from "../policies/lib/image-reference";
 import { buildShaOf, formatLedger, LedgerEntry, LedgerError, parseLedger, readLedger, RELEASE_LEDGER_PATH, ReleaseLedger } from "../policies/lib/release-ledger";
 import { isRecord } from "../policies/lib/values";
-import { parseOptions, runCommand, UsageError } from "./checks";
+import { CommandRefused, parseOptions, runCommand, UsageError } from "./checks";
 import { printable } from "./format/printable";
 import { readServiceImages } from "./promote";
 import { EXIT_CODES } from "./report";
@@ -33,7 +33,9 @@ Exit codes: 0 recorded; 1 refused (the smoke did not pass, the state runs anothe
 differs from the published one); 2 bad usage or a file that cannot be read or written.`;
 
 /** Why `record` will not write: exit 1 with this line. */
-export class RecordRefused extends Error {}
+export class RecordRefused extends CommandRefused {
+    readonly command = "record";
+}
 
 const SHA = /^[0-9a-f]{7,64}$/;
 const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -163,14 +165,7 @@ function parseRecordOptions(argv: string[]): RecordOptions {
 export function recordCommand(argv: readonly string[]): Promise<number> {
     return runCommand(argv, RECORD_HELP, async (args) => {
         const options = parseRecordOptions(args);
-        let entry: LedgerEntry;
-        try {
-            entry = record(options);
-        } catch (error) {
-            if (!(error instanceof RecordRefused)) throw error;
-            process.stderr.write(`${printable(`record refused: ${error.message}`, true)}\n`);
-            return EXIT_CODES.mandatoryViolations;
-        }
+        const entry = record(options);
         const where = entry.stack ? ` in ${entry.stack}` : "";
         process.stdout.write(`${printable(`${options.dryRun ? "would record" : "recorded"} ${entry.event}${where}: ${entry.service}@${entry.digest} from ${entry.sha}`, true)}\n`);
         return EXIT_CODES.clean;

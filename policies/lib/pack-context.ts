@@ -23,6 +23,12 @@ export function packContext(env: NodeJS.ProcessEnv = process.env, now = new Date
     return { stack, tier: tierOf(stack, configuredTier) ?? "prod", now };
 }
 
+/** `urn:pulumi:<stack>::<project>::<type>::<name>` -> the project. */
+export function projectOfUrn(urn: string): string | undefined {
+    const parts = urn.split("::");
+    return parts.length >= 4 ? parts[1] : undefined;
+}
+
 /** `urn:pulumi:<stack>::<project>::...`: anchored, no nested quantifier. */
 const URN_STACK = /^urn:pulumi:([^:]{1,200})::/;
 

@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { cloudOf, compareFingerprints, Fingerprint, fingerprint, ParityCloud } from "../lib/parity";
 import { ResourceUnderTest, StackRule } from "../lib/rule";
+import { projectOfUrn } from "../lib/pack-context";
 
 /** The prod fingerprint every other stack is compared with; regenerate with `npm run parity:baseline`. */
 export const PARITY_BASELINE_FILE = path.join(__dirname, "..", "parity", "baseline.json");
@@ -23,11 +24,6 @@ export function readBaseline(file = PARITY_BASELINE_FILE): Baseline {
     return { project: document.project, fingerprint: document.fingerprint };
 }
 
-/** `urn:pulumi:<stack>::<project>::<type>::<name>` -> the project. */
-function projectOf(urn: string): string | undefined {
-    const parts = urn.split("::");
-    return parts.length >= 4 ? parts[1] : undefined;
-}
 
 /**
  * Why parity cannot be judged for these resources, or undefined when it can: a stack is only compared with
@@ -35,7 +31,7 @@ function projectOf(urn: string): string | undefined {
  */
 export function parityNotJudged(resources: readonly ResourceUnderTest[], baseline: Baseline): string | undefined {
     if (resources.length === 0) return "the stack has no resources";
-    const project = resources.map((resource) => projectOf(resource.urn)).find((name) => name !== undefined);
+    const project = resources.map((resource) => projectOfUrn(resource.urn)).find((name) => name !== undefined);
     if (baseline.project !== undefined && project !== undefined && project !== baseline.project) {
         return `the stack belongs to project "${project}", and the committed prod baseline to project "${baseline.project}"`;
     }

@@ -2,15 +2,11 @@ import { cloudOf } from "../lib/parity";
 import { imagePinning } from "../lib/image-reference";
 import { LedgerError, readLedger, releaseRefusal, ReleaseLedger } from "../lib/release-ledger";
 import { ResourceUnderTest, StackRule, StackViolation } from "../lib/rule";
+import { projectOfUrn } from "../lib/pack-context";
 import { isRecord } from "../lib/values";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 
-/** `urn:pulumi:<stack>::<project>::...` -> the project. */
-function projectOf(urn: string): string | undefined {
-    const parts = urn.split("::");
-    return parts.length >= 4 ? parts[1] : undefined;
-}
 
 /** Each Deployment's service name (metadata.name) and the image of its first container. */
 function deployedImages(resources: readonly ResourceUnderTest[]): { service: string; image: unknown; urn: string }[] {
@@ -56,7 +52,7 @@ export function releasePromotion(ledgerOf: () => ReleaseLedger): StackRule {
                 throw error;
             }
             // Someone else's state has no ledger of ours to answer to.
-            const project = deployments.map((deployment) => projectOf(deployment.urn)).find((name) => name !== undefined);
+            const project = deployments.map((deployment) => projectOfUrn(deployment.urn)).find((name) => name !== undefined);
             if (project !== undefined && project !== ledger.project) return [];
             const cloud = cloudOf(resources);
             const violations: StackViolation[] = [];
