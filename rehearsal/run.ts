@@ -3,9 +3,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
-import { parse as parseYaml } from "yaml";
 import { formatLedger, parseLedger } from "../policies/lib/release-ledger";
-import { engineAttribution, exemptionsListingLevel, offlineVerdicts, Verdict } from "../test/support/engine-verdicts";
+import { inlineProgram, pulumiCommandOf, standInWorkspaceEnv } from "../test/support/engine-program";
+import { analyze, assertSameVerdicts, engineAttribution, exemptionsListingLevel, offlineVerdicts } from "../test/support/engine-verdicts";
 import { engineEnv, findPulumiCli, PulumiCli, runPulumi } from "../test/support/pulumi-cli";
 import { RunningPrometheus, startPrometheus, writeDeployedRules } from "../test/support/prometheus";
 import { StackReport } from "../tools/report";
@@ -185,29 +185,8 @@ class Rehearsal {
     async stackOf(name: StackName): Promise<Stack> {
         const existing = this.stacks.get(name);
         if (existing) return existing;
-        const cli = this.cli as PulumiCli;
-        const stackFile = parseYaml(fs.readFileSync(path.join(this.project, `Pulumi.${name}.yaml`), "utf8")) as { config: Record<string, unknown> };
-        const base = engineEnv(cli);
-        const envVars: Record<string, string> = {
-            PATH: [path.join(this.project, "scripts", "engine-bin", "providers"), base.PATH ?? ""].join(path.delimiter),
-            PULUMI_HOME: base.PULUMI_HOME ?? "",
-            PULUMI_SKIP_UPDATE_CHECK: "true",
-            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-            PULUMI_BACKEND_URL: `file://${path.join(this.scratch, "backend")}`,
-            PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
-            PULUMI_SKIP_CHECKPOINTS: "true",
-            STANDIN_STACK: name,
-            STANDIN_REGION: String(stackFile.config["aws:region"] ?? "eu-west-1"),
-            STANDIN_GCP_PROJECT: "",
-        };
-        const project = this.project;
-        const program = async (): Promise<Record<string, unknown>> => {
-            for (const key of Object.keys(require.cache)) {
-                if (key.startsWith(project + path.sep) && !key.includes(`${path.sep}node_modules${path.sep}`)) delete require.cache[key];
-            }
-            return (await import(path.join(project, "index.ts"))) as Record<string, unknown>;
-        };
-        const stack = await LocalWorkspace.createOrSelectStack({ stackName: name, projectName: "platform", program }, { workDir: project, pulumiCommand: this.pulumiCommand, envVars });
+        const envVars = standInWorkspaceEnv(this.cli as PulumiCli, { projectDir: this.project, stack: name, backendDir: path.join(this.scratch, "backend"), passphrase: PASSPHRASE });
+        const stack = await LocalWorkspace.createOrSelectStack({ stackName: name, projectName: "platform", program: inlineProgram(this.project) }, { workDir: this.project, pulumiCommand: this.pulumiCommand, envVars });
         this.stacks.set(name, stack);
         return stack;
     }
@@ -314,7 +293,7 @@ export async function rehearse(log: (line: string) => void = (line) => process.s
             const cli = findPulumiCli().cli;
             expect(cli !== undefined, "no Pulumi CLI: npm run engine:build");
             r.cli = cli;
-            r.pulumiCommand = await PulumiCommand.get({ root: path.dirname(path.dirname(cli.path)) });
+            r.pulumiCommand = await pulumiCommandOf(cli);
             r.copyProject();
             fs.mkdirSync(path.join(r.scratch, "backend"));
             r.host = await startDockerHost({ workDir: r.scratch, log: () => undefined });
@@ -399,20 +378,12 @@ export async function rehearse(log: (line: string) => void = (line) => process.s
             const env = engineEnv(cli, { PULUMI_BACKEND_URL: `file://${path.join(r.scratch, "backend")}`, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE });
             const exported = runPulumi(cli, ["stack", "export", "--stack", "prod", "--file", exportFile], { cwd: r.project, env });
             expect(exported.status === 0, `pulumi stack export: ${lastLine(exported.stderr)}`);
-            const analyzed = runPulumi(cli, ["policy", "analyze", "--file", exportFile, "--policy-pack", path.join(r.project, "policies"), "--json"], { cwd: r.project, env: engineEnv(cli) });
-            const engine: Verdict[] = analyzed.stdout.split("\n").filter((line) => line.trim().startsWith("{")).flatMap((line) => {
-                const event = JSON.parse(line) as { policyEvent?: { policyName: string; resourceUrn?: string; enforcementLevel: string; message: string } };
-                const policy = event.policyEvent;
-                return policy ? [{ rule: policy.policyName, urn: policy.resourceUrn ?? "", enforcement: policy.enforcementLevel, message: policy.message.slice(policy.message.indexOf("\n") + 1) }] : [];
-            });
+            const analyzed = analyze(cli, exportFile, undefined, { projectDir: r.project });
             const audit = await r.tool(["audit", exportFile, "--tier", "prod", "--format", "json"]);
             const report = JSON.parse(audit.stdout) as { stacks: StackReport[] };
-            const offline = offlineVerdicts(report.stacks[0], engineAttribution(exportFile), exemptionsListingLevel(undefined));
-            const key = (verdict: Verdict): string => `${verdict.rule}|${verdict.urn}|${verdict.enforcement}|${verdict.message}`;
-            const [a, b] = [engine.map(key).sort(), offline.map(key).sort()];
-            expect(JSON.stringify(a) === JSON.stringify(b), `verdicts differ: engine ${a.length}, audit ${b.length}; first engine-only: ${a.find((entry) => !b.includes(entry)) ?? "none"}; first audit-only: ${b.find((entry) => !a.includes(entry)) ?? "none"}`);
-            expect((analyzed.status === 0) === (audit.status === 0), `pulumi policy analyze exited ${analyzed.status}, audit ${audit.status}`);
-            return `${engine.length} verdicts on both sides; pulumi policy analyze exit ${analyzed.status}, audit exit ${audit.status}`;
+            assertSameVerdicts(analyzed.verdicts, offlineVerdicts(report.stacks[0], engineAttribution(exportFile), exemptionsListingLevel(undefined)));
+            expect((analyzed.code === 0) === (audit.status === 0), `pulumi policy analyze exited ${analyzed.code}, audit ${audit.status}`);
+            return `${analyzed.verdicts.length} verdicts on both sides; pulumi policy analyze exit ${analyzed.code}, audit exit ${audit.status}`;
         });
 
         if (r.host) {

@@ -23,7 +23,6 @@ import { PROJECT_DIR, renderedStack } from "./stacks";
  * the stack outputs, and a second preview that finds nothing to change.
  */
 
-const PROVIDERS_DIR = path.join(PROJECT_DIR, "scripts", "engine-bin", "providers");
 const POLICY_PACK = path.join(PROJECT_DIR, "policies");
 /** A secret the real CLI encrypts into dev's stack file (`pulumi config set --secret`); it must never appear in plaintext. */
 const CLI_SECRET = "CanaryEngineJwtSecret0123456789ab";
@@ -64,16 +63,42 @@ function shape(resource: StateResource | RenderedResource): string {
     });
 }
 
-/** Every project module, so that the inline program runs index.ts afresh for each operation. */
-function forgetProgramModules(): void {
-    for (const key of Object.keys(require.cache)) {
-        if (key.startsWith(PROJECT_DIR + path.sep) && !key.includes(`${path.sep}node_modules${path.sep}`)) delete require.cache[key];
-    }
+/** An inline program that runs `<projectDir>/index.ts` afresh for each operation (its modules forgotten first). */
+export function inlineProgram(projectDir: string): () => Promise<Record<string, unknown>> {
+    return async () => {
+        for (const key of Object.keys(require.cache)) {
+            if (key.startsWith(projectDir + path.sep) && !key.includes(`${path.sep}node_modules${path.sep}`)) delete require.cache[key];
+        }
+        return (await import(path.join(projectDir, "index.ts"))) as Record<string, unknown>;
+    };
+}
+
+/**
+ * What the Automation API gives the CLI for a stack of `projectDir` on the stand-in providers, a local file
+ * backend and a passphrase: the engine specs' and the rehearsal's workspace.
+ */
+export function standInWorkspaceEnv(cli: PulumiCli, options: { projectDir: string; stack: string; backendDir: string; passphrase: string }): Record<string, string> {
+    const stackFile = parseYaml(fs.readFileSync(path.join(options.projectDir, `Pulumi.${options.stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+    const base = engineEnv(cli);
+    return {
+        PATH: [path.join(options.projectDir, "scripts", "engine-bin", "providers"), base.PATH ?? ""].join(path.delimiter),
+        PULUMI_HOME: base.PULUMI_HOME ?? "",
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        PULUMI_BACKEND_URL: `file://${options.backendDir}`,
+        PULUMI_CONFIG_PASSPHRASE: options.passphrase,
+        // The state is written once, when `up` ends, rather than after every step: what is checked is the
+        // final state, and a checkpoint per resource was half of each `up`.
+        PULUMI_SKIP_CHECKPOINTS: "true",
+        STANDIN_STACK: options.stack,
+        STANDIN_REGION: String(stackFile.config["aws:region"] ?? stackFile.config["gcp:region"]),
+        STANDIN_GCP_PROJECT: String(stackFile.config["gcp:project"] ?? ""),
+    };
 }
 
 /** The Automation API's handle on the pinned CLI, which checks the CLI's version once per process rather than per stack. */
 const commands = new Map<string, Promise<PulumiCommand>>();
-function pulumiCommandOf(cli: PulumiCli): Promise<PulumiCommand> {
+export function pulumiCommandOf(cli: PulumiCli): Promise<PulumiCommand> {
     let command = commands.get(cli.path);
     if (!command) {
         command = PulumiCommand.get({ root: path.dirname(path.dirname(cli.path)) });
@@ -106,29 +131,10 @@ export function describeThroughEngine(STACK: string): void {
             fs.mkdirSync(backend);
             // Copies: creating the stack writes its passphrase salt into the stack file.
             for (const file of ["Pulumi.yaml", `Pulumi.${STACK}.yaml`]) fs.copyFileSync(path.join(PROJECT_DIR, file), path.join(workDir, file));
-            const stackFile = parseYaml(fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${STACK}.yaml`), "utf8")) as { config: Record<string, unknown> };
-            const base = engineEnv(cli);
-            const envVars: Record<string, string> = {
-                PATH: [PROVIDERS_DIR, base.PATH ?? ""].join(path.delimiter),
-                PULUMI_HOME: base.PULUMI_HOME ?? "",
-                PULUMI_SKIP_UPDATE_CHECK: "true",
-                PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-                PULUMI_BACKEND_URL: `file://${backend}`,
-                PULUMI_CONFIG_PASSPHRASE: "engine-spec-passphrase",
-                // The state is written once, when `up` ends, rather than after every step: what is checked is the
-                // final state, and a checkpoint per resource was half of each `up`.
-                PULUMI_SKIP_CHECKPOINTS: "true",
-                STANDIN_STACK: STACK,
-                STANDIN_REGION: String(stackFile.config["aws:region"] ?? stackFile.config["gcp:region"]),
-                STANDIN_GCP_PROJECT: String(stackFile.config["gcp:project"] ?? ""),
-            };
+            const envVars = standInWorkspaceEnv(cli, { projectDir: PROJECT_DIR, stack: STACK, backendDir: backend, passphrase: "engine-spec-passphrase" });
             cliEnv = engineEnv(cli, { PULUMI_BACKEND_URL: envVars.PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE: envVars.PULUMI_CONFIG_PASSPHRASE });
             const pulumiCommand = await pulumiCommandOf(cli);
-            const program = async (): Promise<Record<string, unknown>> => {
-                forgetProgramModules();
-                return (await import(path.join(PROJECT_DIR, "index.ts"))) as Record<string, unknown>;
-            };
-            stack = await LocalWorkspace.createOrSelectStack({ stackName: STACK, projectName: "platform", program }, { workDir, pulumiCommand, envVars });
+            stack = await LocalWorkspace.createOrSelectStack({ stackName: STACK, projectName: "platform", program: inlineProgram(PROJECT_DIR) }, { workDir, pulumiCommand, envVars });
             if (STACK === "dev") await stack.setConfig(CLI_SECRET_KEY, { value: CLI_SECRET, secret: true });
             rendered = await expectedRender(STACK);
             firstPreview = await stack.preview({ policyPacks: [POLICY_PACK] });

@@ -55,13 +55,14 @@ function sortedKeys(verdicts: readonly Verdict[]): string[] {
 }
 
 /**
- * `pulumi policy analyze --file` with the pack. `packAsPulumiRuns`: the pack's TypeScript is loaded by ts-node as
+ * `pulumi policy analyze --file` with the pack (that of `projectDir`, default this checkout). `packAsPulumiRuns`: the pack's TypeScript is loaded by ts-node as
  * run-policy-pack registers it, not by the launcher's cached transpiler (scripts/engine-bin/pulumi-analyzer-policy-nodejs).
  */
-export function analyze(cli: PulumiCli, file: string, packConfig?: string, options: { packAsPulumiRuns?: boolean } = {}): EngineRun {
-    const args = ["policy", "analyze", "--file", file, "--policy-pack", POLICY_PACK, "--json"];
+export function analyze(cli: PulumiCli, file: string, packConfig?: string, options: { packAsPulumiRuns?: boolean; projectDir?: string } = {}): EngineRun {
+    const projectDir = options.projectDir ?? PROJECT_DIR;
+    const args = ["policy", "analyze", "--file", file, "--policy-pack", options.projectDir ? path.join(projectDir, "policies") : POLICY_PACK, "--json"];
     if (packConfig) args.push("--policy-pack-config", packConfig);
-    const result = runPulumi(cli, args, { cwd: PROJECT_DIR, env: engineEnv(cli, options.packAsPulumiRuns ? { PLATFORM_PACK_TS_NODE: "1" } : {}) });
+    const result = runPulumi(cli, args, { cwd: projectDir, env: engineEnv(cli, options.packAsPulumiRuns ? { PLATFORM_PACK_TS_NODE: "1" } : {}) });
     if (result.error) throw result.error;
     const verdicts: Verdict[] = [];
     let summary: Record<string, unknown> | undefined;
