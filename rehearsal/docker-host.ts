@@ -114,6 +114,8 @@ export interface DockerHost {
     docker(args: readonly string[], options?: DockerCallOptions): Promise<DockerResult>;
     /** Debian bookworm (minbase, nodejs, ca-certificates) in this registry, pinned by the digest it reports: `<registry>/base/debian-node:bookworm@sha256:…`. Built once per host; the root file system is cached across runs. */
     baseImage(): Promise<string>;
+    /** `env` plus how this host builds: PLATFORM_DOCKER (the client `node tools/bin.js build` runs) and DOCKER_BUILDKIT. */
+    buildEnv(): Promise<Readonly<Record<string, string>>>;
     /** `docker build --network host --build-arg BASE_IMAGE=… --build-arg BUILD_*=… -t <registry>/<tag> <context>`, with BuildKit where it is available (DockerHostOptions.builder); the output goes to `build-*.log` in logDir. */
     buildImage(options: BuildImageOptions): Promise<void>;
     /** `docker tag`: both references in this host's registry. */
@@ -903,6 +905,20 @@ class LocalDockerHost implements DockerHost {
         return legacy;
     }
 
+    private chosenBuilder(): Promise<Builder> {
+        this.builder ??= this.chooseBuilder().catch((error: unknown) => {
+            this.builder = undefined;
+            throw error;
+        });
+        return this.builder;
+    }
+
+    async buildEnv(): Promise<Readonly<Record<string, string>>> {
+        this.assertRunning();
+        const builder = await this.chosenBuilder();
+        return { ...this.env, PLATFORM_DOCKER: builder.client, DOCKER_BUILDKIT: builder.buildkit ? "1" : "0" };
+    }
+
     async buildImage(options: BuildImageOptions): Promise<void> {
         this.assertRunning();
         const started = Date.now();
@@ -917,11 +933,7 @@ class LocalDockerHost implements DockerHost {
         }
         const base = options.baseImage ?? (await this.baseImage());
         if (!/@sha256:[0-9a-f]{64}$/.test(base)) throw new DockerHostError(`base image ${JSON.stringify(base)} is not pinned by a sha256 digest`);
-        this.builder ??= this.chooseBuilder().catch((error: unknown) => {
-            this.builder = undefined;
-            throw error;
-        });
-        const builder = await this.builder;
+        const builder = await this.chosenBuilder();
         const args = ["build", "--network", "host", ...(builder.buildkit ? ["--progress", "plain"] : ["--rm", "--force-rm"]), "-t", full, "--build-arg", `BASE_IMAGE=${base}`];
         for (const [name, value] of Object.entries(buildArgs)) args.push("--build-arg", `${name}=${value}`);
         args.push(context);

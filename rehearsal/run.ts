@@ -104,11 +104,11 @@ class Rehearsal {
     }
 
     /** `node tools/bin.js <args>` of the scratch copy, as a user runs it. */
-    tool(args: readonly string[]): Promise<ToolRun> {
+    tool(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<ToolRun> {
         return new Promise((resolve) => {
             execFile(process.execPath, [path.join(this.project, "tools", "bin.js"), ...args], {
                 cwd: this.project,
-                env: { ...process.env, NO_COLOR: "1", GITHUB_ACTOR: "rehearsal" },
+                env: { ...process.env, NO_COLOR: "1", GITHUB_ACTOR: "rehearsal", ...env },
                 timeout: 300_000,
                 maxBuffer: 64 * 1024 * 1024,
                 encoding: "utf8",
@@ -119,8 +119,8 @@ class Rehearsal {
         });
     }
 
-    async toolOk(args: readonly string[]): Promise<ToolRun> {
-        const run = await this.tool(args);
+    async toolOk(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<ToolRun> {
+        const run = await this.tool(args, env);
         if (run.status !== 0) fail(`${args[0]} exited ${run.status}: ${lastLine(run.stderr) || lastLine(run.stdout)}`);
         return run;
     }
@@ -159,27 +159,17 @@ class Rehearsal {
         this.shas.push(this.git(["rev-parse", "HEAD"]));
     }
 
-    /** Builds the service at the current commit with BUILD_*, pushes it to every stack's repository, records it. */
+    /** `build` at the current commit (BUILD_*), `publish` to every stack's repository (digest from the registry, ledger entry). */
     async buildAndPublish(version: number): Promise<string> {
         const host = this.host as DockerHost;
         const sha = this.shas[version - 1];
-        const date = this.git(["show", "-s", "--format=%cI", "HEAD"]).replace(/\+00:00$/, "Z");
-        const local = `platform/build/${SERVICE}:${sha}`;
-        await host.buildImage({ context: path.join(this.project, "services", SERVICE), tag: local, buildArgs: { BUILD_SHA: sha, BUILD_DATE: date, BUILD_ACTOR: "rehearsal" } });
-        const labels = await host.imageLabels(`${host.registry}/${local}`);
-        expect(labels["org.opencontainers.image.revision"] === sha, `the image's revision label is ${labels["org.opencontainers.image.revision"]}, not ${sha}`);
-        let digest: string | undefined;
-        for (const stack of STACKS) {
-            const target = `platform/${stack}/${SERVICE}:${sha}`;
-            await host.tag(`${host.registry}/${local}`, `${host.registry}/${target}`);
-            const pushed = await host.push(target);
-            expect(digest === undefined || pushed === digest, `${stack}'s repository holds another digest (${pushed}, not ${digest})`);
-            digest = pushed;
-        }
-        const published = digest as string;
-        await this.toolOk(["record", "published", "--service", SERVICE, "--digest", published, "--sha", sha, "--by", "rehearsal"]);
-        this.digests.push(published);
-        return published;
+        const env = { ...(await host.buildEnv()), GITHUB_SHA: sha };
+        const built = JSON.parse((await this.toolOk(["build", "--service", SERVICE, "--actor", "rehearsal", "--base-image", await host.baseImage(), "--format", "json"], env)).stdout) as { image: string };
+        const published = JSON.parse((await this.toolOk(["publish", "--service", SERVICE, "--image", built.image, "--sha", sha, "--registry", host.registry, "--format", "json"], env)).stdout) as Record<string, string>;
+        const digest = published[SERVICE];
+        expect(typeof digest === "string" && (await host.registryDigest(`platform/prod/${SERVICE}:${sha}`)) === digest, `the registry does not hold platform/prod/${SERVICE}:${sha} as ${digest}`);
+        this.digests.push(digest);
+        return digest;
     }
 
     async stackOf(name: StackName): Promise<Stack> {
@@ -312,9 +302,13 @@ export async function rehearse(log: (line: string) => void = (line) => process.s
             return `${parts.length} installers idempotent; dockerd and registry ${r.host.registry}; Prometheus per stack; ${cli.version}; scratch copy at commit ${r.shas[0].slice(0, 12)}`;
         });
 
-        await r.step("1. build v1 with BUILD_*, push to each stack's repository, digest D1 from the registry", async () => {
+        await r.step("1. build v1 with BUILD_* (build), push to each stack's repository and take D1 from the registry (publish)", async () => {
             const digest = await r.buildAndPublish(1);
-            return `D1 ${digest} built from ${r.shas[0].slice(0, 12)} (Debian-built base from the local registry); recorded as published`;
+            // A re-run of publish (the registry is immutable in spirit): nothing pushed again, the same digest.
+            const host = r.host as DockerHost;
+            const again = await r.toolOk(["publish", "--service", SERVICE, "--image", `local/${SERVICE}:${r.shas[0]}`, "--sha", r.shas[0], "--registry", host.registry, "--format", "json"], await host.buildEnv());
+            expect((JSON.parse(again.stdout) as Record<string, string>)[SERVICE] === digest && (again.stderr.match(/not pushed again/g) ?? []).length === 3, `a re-run of publish: ${lastLine(again.stderr)}`);
+            return `D1 ${digest} built from ${r.shas[0].slice(0, 12)} (Debian-built base from the local registry); recorded as published; a re-run of publish pushed nothing and gave the same digest`;
         });
 
         await r.step("2. promote D1 to dev, predeploy, up, run, smoke (/version = v1)", async () =>

@@ -28,9 +28,10 @@ const HELP = `Usage: npm run plan -- [options]            offline plan of every 
                                                     a checkpoint, or \`pulumi preview --json\` output
        node tools/bin.js parity-baseline           regenerate policies/parity/baseline.json from prod (baseline-gcp.json from gcp-prod)
        node tools/bin.js docs                      regenerate the README's rule reference
-       node tools/bin.js promote|predeploy|smoke|record   the release flow: copy a digest to the next stack,
-                                                    gate a deploy, check what was deployed, write the release
-                                                    ledger (each has --help)
+       node tools/bin.js build|publish|promote|predeploy|smoke|record
+                                                    the release flow: build from a commit, push and take the
+                                                    digest, copy it to the next stack, gate a deploy, check
+                                                    what was deployed, write the release ledger (each has --help)
 
 plan renders the real Pulumi program for each stack offline, from its Pulumi.<stack>.yaml, under the
 Pulumi runtime's mocks — no cloud credentials, no Pulumi CLI, nothing deployed — and judges the result
@@ -237,7 +238,7 @@ export async function main(argv: string[]): Promise<number> {
                 return report.summary.exitCode;
             }
             default:
-                reportError(`unknown command ${describeFound(options.command, { keyword: true })}; commands: plan, audit, parity-baseline, docs, promote, predeploy, smoke, record (see --help)`);
+                reportError(`unknown command ${describeFound(options.command, { keyword: true })}; commands: plan, audit, parity-baseline, docs, build, publish, promote, predeploy, smoke, record (see --help)`);
                 return EXIT_CODES.badInput;
         }
     } catch (error) {

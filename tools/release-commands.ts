@@ -4,6 +4,10 @@
  */
 export const RELEASE_COMMANDS: Readonly<Record<string, (argv: readonly string[]) => Promise<number>>> = {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
+    build: (argv) => (require("./build") as typeof import("./build")).buildCommand(argv),
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    publish: (argv) => (require("./publish") as typeof import("./publish")).publishCommand(argv),
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     predeploy: (argv) => (require("./predeploy") as typeof import("./predeploy")).predeployCommand(argv),
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     promote: (argv) => (require("./promote") as typeof import("./promote")).promoteCommand(argv),
