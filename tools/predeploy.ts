@@ -9,7 +9,7 @@ import { readStackConfig } from "../engine/stack-files";
 import { parseJson } from "../engine/state-files/json-errors";
 import { describeFound } from "../policies/lib/found-value";
 import { imagePinning } from "../policies/lib/image-reference";
-import { LedgerError, readLedger, RELEASE_LEDGER_PATH, releaseRefusal, ReleaseLedger } from "../policies/lib/release-ledger";
+import { LedgerError, readLedger, releaseRefusal, ReleaseLedger } from "../policies/lib/release-ledger";
 import { isRecord } from "../policies/lib/values";
 import { ALL_RULES } from "../policies/rules";
 import { ParityCloud } from "../policies/lib/parity";
@@ -17,6 +17,7 @@ import { PARITY_BASELINE_FILES } from "../policies/rules/environment-parity";
 import { Check, CHECK_FORMATS, CHECK_RENDERERS, checkReport, CheckReport, emitRendered, formatChoice, isOneOf, runCommand, parseOptions, UsageError } from "./checks";
 import { currentBaseline, formatBaseline, PROD_STACKS } from "./parity-baseline";
 import { isBlocking } from "./report";
+import { ledgerFileOf } from "./ledger-file";
 import { planStacks } from "./plan";
 import { readBounded } from "./smoke";
 
@@ -169,9 +170,9 @@ async function parityCheck(options: PredeployOptions, cloud: ParityCloud): Promi
 }
 
 /** The project's release ledger, or why it cannot be read (read once per run, for the release check and the budget). */
-function readProjectLedger(options: PredeployOptions): ReleaseLedger | LedgerError {
+function ledgerOrProblem(options: PredeployOptions): ReleaseLedger | LedgerError {
     try {
-        return readLedger(path.join(options.projectDir, RELEASE_LEDGER_PATH));
+        return readLedger(ledgerFileOf(options.projectDir));
     } catch (error) {
         if (error instanceof LedgerError) return error;
         throw error;
@@ -370,7 +371,7 @@ export async function predeploy(options: PredeployOptions): Promise<CheckReport>
     needsConfig("secrets", (valid) => secretsCheck(options, valid));
     if (wanted("policy")) checks.push(await timedAsync("policy", () => policyCheck(options)));
     if (wanted("parity")) checks.push(await timedAsync("parity", () => parityCheck(options, config?.cloud ?? "aws")));
-    const ledger = readProjectLedger(options);
+    const ledger = ledgerOrProblem(options);
     needsConfig("release", (valid) => releaseCheck(options, valid, ledger));
     needsConfig("migrations", (valid) => migrationsCheck(valid, now));
     if (wanted("error-budget")) checks.push(await timedAsync("error-budget", () => budgetCheck({ ...options, servicesWithHistory: options.servicesWithHistory ?? servicesWithHistoryIn(ledger, options.stack) }, config, notes)));

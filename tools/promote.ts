@@ -8,12 +8,13 @@ import { parseYamlDocument } from "../engine/yaml-text";
 import { parseJson } from "../engine/state-files/json-errors";
 import { describeFound } from "../policies/lib/found-value";
 import { imagePinning, isSha256Digest, quoteReference } from "../policies/lib/image-reference";
-import { LedgerError, readLedger, RELEASE_LEDGER_PATH, releaseRefusal, ReleaseLedger } from "../policies/lib/release-ledger";
+import { releaseRefusal } from "../policies/lib/release-ledger";
 import { isCloud } from "../config/schema";
 import { tierOf } from "../policies/lib/tiers";
 import { isRecord } from "../policies/lib/values";
 import { CommandRefused, emitRendered, formatChoice, runCommand, parseOptions, UsageError } from "./checks";
 import { printable } from "./format/printable";
+import { readProjectLedger } from "./ledger-file";
 import { EXIT_CODES } from "./report";
 
 export const PROMOTE_HELP = `Usage: node tools/bin.js promote --from <stack> --to <stack> [--service <name>]... [options]
@@ -215,14 +216,7 @@ function checkRelease(options: PromoteOptions, target: StackFile, wanted: readon
     if (tier === "dev" || tier === "local") return;
     const configuredCloud = setting("cloud") ?? "aws";
     const cloud = isCloud(configuredCloud) ? configuredCloud : "aws";
-    const file = path.join(options.projectDir, RELEASE_LEDGER_PATH);
-    let ledger: ReleaseLedger;
-    try {
-        ledger = readLedger(file);
-    } catch (error) {
-        if (error instanceof LedgerError) throw new InputFileError(file, error.message);
-        throw error;
-    }
+    const ledger = readProjectLedger(options.projectDir);
     for (const { service, digest } of wanted) {
         const refusal = releaseRefusal(ledger, { stack: options.to, tier, cloud, service, digest });
         if (refusal !== undefined) throw new PromotionRefused(refusal);

@@ -5,10 +5,11 @@ import { readInputText, SIZE_LIMITS } from "../engine/input-files";
 import { parseJson } from "../engine/state-files/json-errors";
 import { describeFound } from "../policies/lib/found-value";
 import { imagePinning, isSha256Digest } from "../policies/lib/image-reference";
-import { buildShaOf, formatLedger, LedgerEntry, LedgerError, parseLedger, readLedger, RELEASE_LEDGER_PATH, ReleaseLedger } from "../policies/lib/release-ledger";
+import { buildShaOf, formatLedger, LedgerEntry, parseLedger, ReleaseLedger } from "../policies/lib/release-ledger";
 import { isRecord } from "../policies/lib/values";
 import { CommandRefused, parseOptions, runCommand, UsageError } from "./checks";
 import { printable } from "./format/printable";
+import { ledgerFileOf, readProjectLedger } from "./ledger-file";
 import { readServiceImages } from "./promote";
 import { EXIT_CODES } from "./report";
 
@@ -40,19 +41,6 @@ export class RecordRefused extends CommandRefused {
 const SHA = /^[0-9a-f]{7,64}$/;
 const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const STACK = /^[A-Za-z0-9_.-]{1,100}$/;
-
-function ledgerFile(projectDir: string): string {
-    return path.join(projectDir, RELEASE_LEDGER_PATH);
-}
-
-function loadLedger(file: string): ReleaseLedger {
-    try {
-        return readLedger(file);
-    } catch (error) {
-        if (error instanceof LedgerError) throw new InputFileError(file, error.message);
-        throw error;
-    }
-}
 
 /** Written beside and renamed over: a reader never sees half a ledger. The result must read back as valid. */
 function writeLedger(file: string, ledger: ReleaseLedger): void {
@@ -107,8 +95,8 @@ export interface RecordOptions {
 
 /** Checks and (unless a dry run) appends one entry; throws RecordRefused, InputFileError. */
 export function record(options: RecordOptions): LedgerEntry {
-    const file = ledgerFile(options.projectDir);
-    const ledger = loadLedger(file);
+    const file = ledgerFileOf(options.projectDir);
+    const ledger = readProjectLedger(options.projectDir);
     const at = (options.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, "Z");
     const by = options.by ?? defaultBy();
     let entry: LedgerEntry;

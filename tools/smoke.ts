@@ -1,8 +1,9 @@
 import * as path from "path";
 import { describeFound } from "../policies/lib/found-value";
 import { isSha256Digest } from "../policies/lib/image-reference";
-import { buildShaOf, LedgerError, readLedger, RELEASE_LEDGER_PATH } from "../policies/lib/release-ledger";
+import { buildShaOf } from "../policies/lib/release-ledger";
 import { InputFileError } from "../engine/input-error";
+import { ledgerFileOf, readProjectLedger } from "./ledger-file";
 import { Check, CHECK_FORMATS, CHECK_RENDERERS, checkReport, CheckReport, emitRendered, formatChoice, runCommand, parseOptions, UsageError } from "./checks";
 
 export const SMOKE_HELP = `Usage: node tools/bin.js smoke --url <base URL> --expect-sha <commit sha> [options]
@@ -177,15 +178,9 @@ export async function smoke(options: SmokeOptions): Promise<CheckReport> {
 
 /** The commit a published digest was built from, by the ledger; a digest the flow never published is bad input. */
 function shaFromLedger(projectDir: string, service: string, digest: string): string {
-    const file = path.join(projectDir, RELEASE_LEDGER_PATH);
-    try {
-        const sha = buildShaOf(readLedger(file), service, digest);
-        if (sha === undefined) throw new InputFileError(file, `no published entry for ${service}@${digest.slice(0, 19)}…: give --expect-sha`);
-        return sha;
-    } catch (error) {
-        if (error instanceof LedgerError) throw new InputFileError(file, error.message);
-        throw error;
-    }
+    const sha = buildShaOf(readProjectLedger(projectDir), service, digest);
+    if (sha === undefined) throw new InputFileError(ledgerFileOf(projectDir), `no published entry for ${service}@${digest.slice(0, 19)}…: give --expect-sha`);
+    return sha;
 }
 
 function parseSmokeOptions(argv: string[]) {
