@@ -461,10 +461,19 @@ const pulumiUp = (step: Step): boolean => uses("pulumi/actions")(step) && step.w
 const download = (name: string) => (step: Step): boolean => uses("actions/download-artifact")(step) && step.with?.name === name;
 const upload = (name: string) => (step: Step): boolean => uses("actions/upload-artifact")(step) && step.with?.name === name;
 
+/** An image built or pushed by hand in a script: `docker [flags] build|push`, `docker image build|push`, `docker buildx build|bake`, `docker compose build|push`. */
+const DOCKER_BY_HAND = /\bdocker[\s\\]+(?:-\S+[\s\\]+(?:[^-\s\\]\S*[\s\\]+)?)*(?:buildx[\s\\]+(?:build|bake)|compose[\s\\]+(?:build|push)|(?:image[\s\\]+)?(?:build|push))\b/;
+const BUILD_ACTIONS = ["docker/build-push-action", "docker/bake-action"];
+const BUILD_COMMAND = /\bnode tools\/bin\.js build\b/;
+const PUBLISH_COMMAND = /\bnode tools\/bin\.js publish\b/;
+/** The image `build` tags by default, as the build job's later steps name it. */
+const BUILT_IMAGE = "local/${{ matrix.service }}:${{ github.sha }}";
+
 /**
  * What the release flow must be, beyond the hygiene rules: `scope` first and every other job gated on it;
  * the job graph (test -> build -> publish -> deploy dev -> staging -> prod -> record); images built only in
- * `build`; publish idempotent on a re-run and the first writer of the ledger; each deploy job starting from
+ * `build` and pushed only in `publish`, each by the project's command (`tools/bin.js build`, `publish`: no
+ * docker build or push by hand), `publish` the first writer of the ledger; each deploy job starting from
  * the ledger the job before it uploaded, gated in order (ledger, promote, predeploy, pulumi up with the pack,
  * smoke of the digest the state runs, record verified, summary), uploading its ledger only on success; one
  * concurrency group per stack; `record` taking only what deployed.
@@ -502,34 +511,45 @@ function releaseProblems(text: string): string[] {
     needsExactly("record", ["scope", "deploy-staging", "deploy-prod"]);
     expect(jobs["deploy-prod"]?.if === GATE, "deploy-prod runs only when staging succeeded (its if: is the scope gate alone, no always())");
     for (const [id, job] of Object.entries(jobs)) {
-        const builds = job.steps.some((step) => uses("docker/build-push-action")(step) || runs(/\bdocker (?:build|buildx build)\b/)(step));
-        expect(id === "build" || !builds, `${id} builds an image: only build does, deploys promote digests`);
-        const mentionsBuildArgs = JSON.stringify(job).includes("BUILD_");
-        expect(id === "build" || !mentionsBuildArgs, `${id} sets BUILD_*: only the image carries its build`);
+        const byHand = job.steps.some((step) => BUILD_ACTIONS.some((action) => uses(action)(step)) || runs(DOCKER_BY_HAND)(step));
+        expect(!byHand, `${id} builds or pushes an image by hand (docker build/push, docker/build-push-action): \`tools/bin.js build\` and \`publish\` do`);
+        expect(id === "build" || !(byHand || job.steps.some(runs(BUILD_COMMAND))), `${id} builds an image: only build does, deploys promote digests`);
+        expect(id === "publish" || !job.steps.some(runs(PUBLISH_COMMAND)), `${id} publishes an image: only publish does`);
+        expect(!JSON.stringify(job).includes("BUILD_"), `${id} sets BUILD_*: \`build\` takes them from the run ($GITHUB_SHA, the commit's date, $GITHUB_ACTOR), and only the image carries them`);
     }
 
     const build = jobs.build;
     if (build) {
-        const buildStep = build.steps.find(uses("docker/build-push-action"));
-        const args = String(buildStep?.with?.["build-args"] ?? "").trim().split("\n").map((line) => line.trim());
-        expect(JSON.stringify(args) === JSON.stringify(["BUILD_SHA=${{ github.sha }}", "BUILD_DATE=${{ steps.meta.outputs.date }}", "BUILD_ACTOR=${{ github.actor }}"]), "the build bakes the commit, the commit's date and the actor into the image (BUILD_SHA, BUILD_DATE, BUILD_ACTOR)");
+        const install = stepIndex(build, runs(/^npm ci --ignore-scripts\b/));
+        const command = stepIndex(build, runs(BUILD_COMMAND));
+        expect(stepIndex(build, uses("actions/checkout")) >= 0 && stepIndex(build, uses("actions/setup-node")) >= 0 && install >= 0 && install < command, "build: checkout, setup-node and `npm ci --ignore-scripts`, then `node tools/bin.js build`");
+        expect(command >= 0 && build.steps[command].env?.SERVICE === "${{ matrix.service }}" && /node tools\/bin\.js build --service "\$SERVICE"/.test(String(build.steps[command].run)), "build runs `node tools/bin.js build --service \"$SERVICE\"` for the matrix's service");
         const scans = build.steps.filter(uses("aquasecurity/trivy-action"));
         expect(scans.some((step) => step.with?.format === "cyclonedx"), "the build writes an SBOM");
         expect(scans.some((step) => step.with?.severity === "CRITICAL" && step.with?.["exit-code"] === "1"), "the scan fails the build on a critical finding");
-        expect(stepIndex(build, runs(/tools\/bin\.js smoke --url http:\/\/127\.0\.0\.1:8080 --expect-sha "\$GITHUB_SHA"/)) > stepIndex(build, uses("docker/build-push-action")), "the built image is tested against the commit being built");
+        const smoke = stepIndex(build, runs(/tools\/bin\.js smoke --url http:\/\/127\.0\.0\.1:8080 --expect-sha "\$GITHUB_SHA"/));
+        const save = stepIndex(build, runs(/docker save "\$IMAGE" -o "image\/\$SERVICE\.tar"/));
+        const later = [smoke, save, ...scans.map((step) => build.steps.indexOf(step))];
+        expect(command >= 0 && later.every((index) => index > command), "the built image is tested against the commit being built, scanned and saved after `build`");
+        const images = [...scans.map((step) => step.with?.["image-ref"]), ...build.steps.filter((step) => step.env?.IMAGE !== undefined).map((step) => step.env?.IMAGE)];
+        expect(images.length === scans.length + 2 && images.every((image) => image === BUILT_IMAGE), `build: the smoke test, the SBOM, the scan and the archive take the image \`build\` tags (${BUILT_IMAGE})`);
     }
 
     const publish = jobs.publish;
     if (publish) {
         expect(String((publish.outputs as Inputs | undefined)?.digests ?? "").includes("steps.push.outputs.digests"), "publish's output is the pushed digests");
-        const push = publish.steps.find((step) => step.id === "push");
-        const script = String(push?.run ?? "");
-        const inspect = script.indexOf('docker manifest inspect --verbose "$repository:$GITHUB_SHA"');
-        expect(inspect >= 0 && inspect < script.indexOf("docker push"), "publish looks for the tag (docker manifest inspect) before it pushes: ECR refuses the same tag twice");
-        expect(/config.*!= "\$image_id"/.test(script) && script.includes("exit 1"), "publish compares the digest under an existing tag with this build's, and stops on another");
-        const recordStep = stepIndex(publish, runs(/tools\/bin\.js record published --service "\$service" --digest "\$digest" --sha "\$GITHUB_SHA"/));
+        const push = stepIndex(publish, (step) => step.id === "push");
+        const script = String(publish.steps[push]?.run ?? "");
+        expect(
+            /node tools\/bin\.js publish --service "\$service" --image "local\/\$service:\$GITHUB_SHA" --sha "\$GITHUB_SHA" --registry "\$REGISTRY" --format json\b/.test(script) && publish.steps[push]?.env?.REGISTRY === "${{ vars.ECR_REGISTRY }}",
+            'publish runs `node tools/bin.js publish --service "$service" --image "local/$service:$GITHUB_SHA" --sha "$GITHUB_SHA" --registry "$REGISTRY" --format json` for each image (REGISTRY: vars.ECR_REGISTRY)',
+        );
+        expect(script.includes("=~ ^sha256:[0-9a-f]{64}$") && script.includes('>> "$GITHUB_OUTPUT"'), "publish validates each digest (^sha256:[0-9a-f]{64}$) before it is the job's output");
+        const login = stepIndex(publish, uses("aws-actions/amazon-ecr-login"));
+        expect(stepIndex(publish, uses("aws-actions/configure-aws-credentials")) < login && login >= 0 && login < push, "publish assumes the publish role and logs in to ECR before it publishes");
+        expect(!publish.steps.some(runs(/tools\/bin\.js record published/)), "publish records through the command (`publish` writes `published` itself), not a second time");
         const ledger = stepIndex(publish, upload("ledger-publish"));
-        expect(recordStep > publish.steps.indexOf(push as Step) && ledger > recordStep, "publish records each digest as published from this commit, then uploads the ledger");
+        expect(push >= 0 && ledger > push, "publish uploads the ledger the command wrote, after publishing");
         expect(publish.steps[ledger]?.if === "success()" && publish.steps[ledger]?.with?.path === "releases/ledger.json", "publish uploads the ledger only on success");
         expect(JSON.stringify(publish.permissions) === '{"contents":"read","id-token":"write"}', "publish: contents: read (the tools) and id-token: write (the ECR role)");
     }
@@ -699,6 +719,26 @@ describe("the release flow (release.yml, rollback.yml)", function () {
         return run.outputs.release;
     };
 
+    /** The project's checkout: its HEAD, and that commit's date (the build date `build` takes by default). */
+    const HEAD = (() => {
+        const git = (...args: string[]): string => execFileSync("git", args, { cwd: PROJECT_DIR, encoding: "utf8" }).trim();
+        return { sha: git("rev-parse", "HEAD"), date: git("show", "-s", "--format=%cI", "HEAD") };
+    })();
+    /** `node` running the project's own tools (the stub has logged the call), and a docker that builds and answers with $LABEL_SHA. */
+    const REAL_TOOLS = {
+        node: `script="$1"; shift; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(PROJECT_DIR)}/"$script" "$@"`,
+        docker: ['case "$1" in', "  build) exit 0;;", `  image) printf '%s {"org.opencontainers.image.revision":"%s"}\\n' "sha256:${"1".repeat(64)}" "\${LABEL_SHA:-$GITHUB_SHA}"; exit 0;;`, "esac", "exit 9"].join("\n"),
+    };
+    /** The same `node`, its ledger in the step's workspace instead of the project's. */
+    const REAL_TOOLS_IN_WORKSPACE = `${REAL_TOOLS.node} --project-dir "$PWD"`;
+    /** The build job's build step, for the service api at the project's HEAD. */
+    const runBuildStep = (options: { stubs: Record<string, string>; env?: Record<string, string> }): ScriptRun => {
+        const step = release.jobs.build.steps.find(runs(BUILD_COMMAND)) as Step;
+        const context = { ...PUSH_TO_MAIN, github: { ...(PUSH_TO_MAIN.github as Inputs), sha: HEAD.sha }, matrix: { service: "api" } };
+        const env = Object.fromEntries(Object.entries(step.env ?? {}).map(([name, value]) => [name, interpolate(String(value), context)]));
+        return runStepScript(String(step.run), { env: { ...env, GITHUB_SHA: HEAD.sha, GITHUB_ACTOR: "octo-releaser", ...options.env }, stubs: options.stubs });
+    };
+
     it("release.yml: scope -> test -> build -> publish -> dev -> staging -> prod -> record, each deploy gated in order, images built once", function () {
         assert.deepEqual(releaseProblems(releaseText), []);
     });
@@ -716,8 +756,11 @@ describe("the release flow (release.yml, rollback.yml)", function () {
         }
     });
 
-    it("the image is the only place its build is written: the Dockerfile turns the build args into its environment; no deploy sets BUILD_*", function () {
-        const args = String(release.jobs.build.steps.find(uses("docker/build-push-action"))?.with?.["build-args"]).trim().split("\n").map((line) => line.split("=")[0].trim());
+    it("the image is the only place its build is written: `build` passes BUILD_*, the Dockerfile turns them into its environment; no job sets them", function () {
+        const built = runBuildStep({ stubs: REAL_TOOLS });
+        assert.equal(built.status, 0, built.output);
+        const dockerBuild = built.calls.find((call) => call[0] === "docker" && call[1] === "build") as string[];
+        const args = dockerBuild.flatMap((arg, index) => (dockerBuild[index - 1] === "--build-arg" ? [arg.split("=")[0]] : []));
         assert.deepEqual(args, ["BUILD_SHA", "BUILD_DATE", "BUILD_ACTOR"]);
         for (const service of ((release.jobs.build.strategy as Inputs).matrix as { service: string[] }).service) {
             const instructions = fs.readFileSync(path.join(PROJECT_DIR, "services", service, "Dockerfile"), "utf8").split("\n").filter((line) => /^[A-Z]+ /.test(line));
@@ -730,7 +773,7 @@ describe("the release flow (release.yml, rollback.yml)", function () {
             }
         }
         for (const workflow of [release, rollback]) {
-            for (const [id, job] of Object.entries(workflow.jobs)) if (id !== "build") assert.ok(!JSON.stringify(job).includes("BUILD_"), id);
+            for (const [id, job] of Object.entries(workflow.jobs)) assert.ok(!JSON.stringify(job).includes("BUILD_"), id);
         }
     });
 
@@ -884,51 +927,104 @@ describe("the release flow (release.yml, rollback.yml)", function () {
             }
         });
 
-        it("(a) publish records each digest it pushed as published from this commit", function () {
-            const step = release.jobs.publish.steps.find(runs(/record published/));
-            const run = runStepScript(String(step?.run), { env: { DIGESTS: JSON.stringify({ api: DIGEST, worker: OLD_DIGEST }) }, stubs: { node: "exit 0" } });
+        it("(a) build runs the project's build command for the matrix's service; no BUILD_* or tag of its own", function () {
+            const run = runBuildStep({ stubs: { node: "exit 0" } });
             assert.equal(run.status, 0, run.output);
-            assert.deepEqual(run.calls, [
-                ["node", "tools/bin.js", "record", "published", "--service", "api", "--digest", DIGEST, "--sha", COMMIT],
-                ["node", "tools/bin.js", "record", "published", "--service", "worker", "--digest", OLD_DIGEST, "--sha", COMMIT],
-            ]);
+            assert.deepEqual(run.calls, [["node", "tools/bin.js", "build", "--service", "api", "--format", "json", "--output", "json=reports/build-api.json"]]);
         });
 
-        it("(a) publish on a re-run: a tag ECR holds already is compared, not pushed again; another image under it stops the job", function () {
-            const push = String(release.jobs.publish.steps.find((step) => step.id === "push")?.run);
+        it("(a) build, run for real against a stubbed docker: BUILD_* from the run and the commit's date, the revision label checked, the tag every later step takes", function () {
+            const built = runBuildStep({ stubs: REAL_TOOLS });
+            assert.equal(built.status, 0, built.output);
+            const dockerBuild = built.calls.find((call) => call[0] === "docker" && call[1] === "build") as string[];
+            assert.deepEqual(dockerBuild, [
+                "docker", "build", "--network", "host", "-t", `local/api:${HEAD.sha}`,
+                "--build-arg", `BUILD_SHA=${HEAD.sha}`, "--build-arg", `BUILD_DATE=${HEAD.date}`, "--build-arg", "BUILD_ACTOR=octo-releaser",
+                path.join(PROJECT_DIR, "services", "api"),
+            ]);
+            const report = JSON.parse(fs.readFileSync(path.join(built.workspace, "reports", "build-api.json"), "utf8")) as Inputs;
+            assert.deepEqual([report.image, report.sha, report.date, report.actor], [`local/api:${HEAD.sha}`, HEAD.sha, HEAD.date, "octo-releaser"]);
+            // The smoke test, the SBOM, the scan and the archive take that image; publish loads it under that name.
+            const context = { ...PUSH_TO_MAIN, github: { ...(PUSH_TO_MAIN.github as Inputs), sha: HEAD.sha }, matrix: { service: "api" } };
+            const refs = release.jobs.build.steps.flatMap((step) => [step.with?.["image-ref"], step.env?.IMAGE].filter((ref) => ref !== undefined)).map((ref) => interpolate(String(ref), context));
+            assert.equal(refs.length, 4);
+            for (const ref of refs) assert.equal(ref, `local/api:${HEAD.sha}`);
+
+            const otherLabel = runBuildStep({ stubs: REAL_TOOLS, env: { LABEL_SHA: "f".repeat(40) } });
+            assert.equal(otherLabel.status, 2, otherLabel.output);
+            assert.match(otherLabel.output, /org\.opencontainers\.image\.revision label is .*must bake BUILD_SHA/);
+        });
+
+        const REGISTRY = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
+        const publishStep = String(release.jobs.publish.steps.find((step) => step.id === "push")?.run);
+        const publishWith = (options: { env?: Record<string, string>; stubs: Record<string, string>; images?: string[]; files?: Record<string, string> }): ScriptRun => {
+            const images = Object.fromEntries((options.images ?? ["api"]).map((service) => [`image/${service}.tar`, `the ${service} image`]));
+            return runStepScript(publishStep, { env: { REGISTRY, GITHUB_ACTOR: "octo-releaser", GITHUB_RUN_ID: "7", ...options.env }, stubs: options.stubs, files: { ...images, ...options.files } });
+        };
+
+        it("(a) publish loads each image and runs the project's publish command for it; the digests it prints are the job's output", function () {
+            // The stubbed command prints $ANSWER_<service>, as `publish --format json` does.
+            const node = 'answer="ANSWER_$4"; printf \'%s\\n\' "${!answer}"; exit "${NODE_STATUS:-0}"';
+            const ok = { ANSWER_api: JSON.stringify({ api: DIGEST }), ANSWER_worker: JSON.stringify({ worker: OLD_DIGEST }) };
+            const run = publishWith({ env: ok, stubs: { node, docker: "exit 0" }, images: ["api", "worker"] });
+            assert.equal(run.status, 0, run.output);
+            const publishArgs = (service: string): string[] => ["node", "tools/bin.js", "publish", "--service", service, "--image", `local/${service}:${COMMIT}`, "--sha", COMMIT, "--registry", REGISTRY, "--format", "json"];
+            assert.deepEqual(run.calls, [["docker", "load", "-i", "image/api.tar"], publishArgs("api"), ["docker", "load", "-i", "image/worker.tar"], publishArgs("worker")]);
+            assert.deepEqual(run.outputs, { digests: JSON.stringify({ api: DIGEST, worker: OLD_DIGEST }) });
+            assert.ok(!run.calls.some((call) => call[0] === "docker" && call[1] !== "load"), "no docker push, tag or manifest inspect of its own");
+
+            const failures: [string, Record<string, string>, RegExp | undefined, string[]?][] = [
+                ["a digest that is not sha256", { ...ok, ANSWER_api: JSON.stringify({ api: "sha256:abc" }) }, /::error::publish named no digest for api \(sha256:abc\)/],
+                ["another service's digest", { ...ok, ANSWER_api: JSON.stringify({ worker: DIGEST }) }, /::error::publish named no digest for api \(nothing\)/],
+                ["no JSON", { ...ok, ANSWER_api: "api: published" }, /::error::publish named no digest for api \(nothing\)/],
+                ["the command refusing (another image under the tag)", { ...ok, NODE_STATUS: "1" }, undefined],
+                ["no image to publish", ok, /::error::no image to publish/, []],
+            ];
+            for (const [name, env, message, images] of failures) {
+                const failed = publishWith({ env, stubs: { node, docker: "exit 0" }, images });
+                assert.notEqual(failed.status, 0, `${name}: ${failed.output}`);
+                if (message) assert.match(failed.output, message, name);
+                assert.deepEqual(failed.outputs, {}, name);
+            }
+        });
+
+        it("(a) publish on a re-run, the command run for real against a stubbed registry: a tag ECR holds already is compared, not pushed again; another image under it stops the job", function () {
             const imageId = `sha256:${"1".repeat(64)}`;
+            const registry = scratchDir("workflow-registry-");
+            // A registry: a pushed reference is a file holding its digest and config; `manifest inspect` reads it.
             const docker = [
-                'case "$1 $2" in',
-                '  "load -i") exit 0;;',
-                '  "image inspect") echo "$IMAGE_ID"; exit 0;;',
-                '  "manifest inspect") [ -n "$REMOTE_CONFIG" ] || { echo "no such manifest" >&2; exit 1; }',
-                '    echo "{\\"Ref\\": \\"$4\\", \\"Descriptor\\": {\\"digest\\": \\"$REMOTE_DIGEST\\"}, \\"SchemaV2Manifest\\": {\\"config\\": {\\"digest\\": \\"$REMOTE_CONFIG\\"}}}"; exit 0;;',
-                "esac",
+                'last="${*: -1}"; file="$REGISTRY_STATE/$(printf %s "$last" | tr "/:" "__")"',
                 'case "$1" in',
-                "  tag|push) exit 0;;",
-                '  inspect) echo "${4%%:*}@$PUSHED_DIGEST"; exit 0;;',
+                "  load|tag) exit 0;;",
+                '  image) [ "$last" = "local/api:$GITHUB_SHA" ] || { echo "No such image: $last" >&2; exit 1; }; echo "$IMAGE_ID"; exit 0;;',
+                '  manifest) [ -f "$file" ] || { echo "no such manifest: $last" >&2; exit 1; }; read -r digest config < "$file"',
+                '    printf \'{"Ref": "%s", "Descriptor": {"digest": "%s"}, "SchemaV2Manifest": {"config": {"digest": "%s"}}}\\n\' "$last" "$digest" "$config"; exit 0;;',
+                '  push) echo "$PUSHED_DIGEST $IMAGE_ID" > "$file"; exit 0;;',
                 "esac",
                 "exit 9",
             ].join("\n");
-            const registry = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
-            const publishWith = (env: Record<string, string>) => runStepScript(push, { env: { REGISTRY: registry, IMAGE_ID: imageId, REMOTE_CONFIG: "", REMOTE_DIGEST: "", PUSHED_DIGEST: DIGEST, ...env }, stubs: { docker }, files: { "image/api.tar": "an image" } });
+            const env = { REGISTRY_STATE: registry, IMAGE_ID: imageId, PUSHED_DIGEST: DIGEST };
+            const ledger = { "releases/ledger.json": LEDGER_HEAD([]) };
             const pushes = (run: ScriptRun): string[] => run.calls.filter((call) => call[0] === "docker" && call[1] === "push").map((call) => call[2]);
+            const published = (run: ScriptRun): string[] => (JSON.parse(fs.readFileSync(path.join(run.workspace, "releases", "ledger.json"), "utf8")) as { entries: Inputs[] }).entries.map((entry) => `${String(entry.event)} ${String(entry.service)} ${String(entry.digest)} ${String(entry.sha)}`);
 
-            const first = publishWith({});
+            const first = publishWith({ env, stubs: { node: REAL_TOOLS_IN_WORKSPACE, docker }, files: ledger });
             assert.equal(first.status, 0, first.output);
-            assert.deepEqual(pushes(first), ["dev", "staging", "prod"].map((stack) => `${registry}/platform/${stack}/api:${COMMIT}`));
+            assert.deepEqual(pushes(first), ["dev", "staging", "prod"].map((stack) => `${REGISTRY}/platform/${stack}/api:${COMMIT}`));
             assert.deepEqual(first.outputs, { digests: JSON.stringify({ api: DIGEST }) });
+            assert.deepEqual(published(first), [`published api ${DIGEST} ${COMMIT}`], "the command records it published");
 
-            const rerun = publishWith({ REMOTE_CONFIG: imageId, REMOTE_DIGEST: DIGEST });
+            const rerun = publishWith({ env, stubs: { node: REAL_TOOLS_IN_WORKSPACE, docker }, files: ledger });
             assert.equal(rerun.status, 0, rerun.output);
             assert.deepEqual(pushes(rerun), [], "nothing pushed twice");
             assert.deepEqual(rerun.outputs, { digests: JSON.stringify({ api: DIGEST }) });
 
-            const rebuilt = publishWith({ REMOTE_CONFIG: `sha256:${"2".repeat(64)}`, REMOTE_DIGEST: OLD_DIGEST });
+            const rebuilt = publishWith({ env: { ...env, IMAGE_ID: `sha256:${"2".repeat(64)}` }, stubs: { node: REAL_TOOLS_IN_WORKSPACE, docker }, files: ledger });
             assert.notEqual(rebuilt.status, 0);
-            assert.match(rebuilt.output, /::error::.*holds another image/);
+            assert.match(rebuilt.output, /already holds another image under the tag/);
             assert.deepEqual(pushes(rebuilt), []);
             assert.deepEqual(rebuilt.outputs, {});
+            assert.deepEqual(published(rebuilt), [], "nothing recorded");
         });
 
         for (const [id, { stack }] of Object.entries(DEPLOY_JOBS)) {
@@ -1158,8 +1254,14 @@ describe("the release flow (release.yml, rollback.yml)", function () {
         { name: "the smoke check held to the deploying commit again", from: 'node tools/bin.js smoke --url "$SMOKE_URL" --service "$service" --digest "$digest" \\', to: 'node tools/bin.js smoke --url "$SMOKE_URL" --expect-sha "$GITHUB_SHA" \\', problem: /deploy-dev: ledger -> promote -> predeploy -> pulumi up -> smoke/ },
         { name: "record taking prod's files when prod failed", from: "        if: needs.deploy-prod.result == 'success'\n", to: "", problem: /record takes prod's files only when deploy-prod succeeded/ },
         { name: "record leaving the ledger out", from: "            Pulumi.prod.yaml\n            releases/ledger.json\n", to: "            Pulumi.prod.yaml\n", problem: /record commits the stack files and the ledger/ },
-        { name: "publish pushing without looking for the tag", from: 'if manifest="$(docker manifest inspect --verbose "$repository:$GITHUB_SHA" 2>/dev/null)"; then', to: "if false; then", problem: /publish looks for the tag/ },
-        { name: "publish leaving the ledger unwritten", from: '            node tools/bin.js record published --service "$service" --digest "$digest" --sha "$GITHUB_SHA"\n', to: "            true\n", problem: /publish records each digest as published/ },
+        { name: "a docker build by hand in build", from: 'run: node tools/bin.js build --service "$SERVICE"', to: 'run: docker build --network host -t "local/$SERVICE:$GITHUB_SHA" "services/$SERVICE" && echo', problem: /build builds or pushes an image by hand/ },
+        { name: "a buildx build by hand over a continued line", from: 'run: node tools/bin.js build --service "$SERVICE"', to: 'run: |\n          docker --debug \\\n            buildx build -t "local/$SERVICE:$GITHUB_SHA" "services/$SERVICE"\n          echo', problem: /build builds or pushes an image by hand/ },
+        { name: "a docker push by hand in publish", from: '            docker load -i "$archive"\n', to: '            docker load -i "$archive"\n            docker push "$REGISTRY/platform/dev/$service:$GITHUB_SHA"\n', problem: /publish builds or pushes an image by hand/ },
+        { name: "publish without the registry", from: ' --registry "$REGISTRY" --format json', to: " --format json", problem: /publish runs `node tools\/bin\.js publish/ },
+        { name: "publish taking a digest unchecked", from: '            [[ "$digest" =~ ^sha256:[0-9a-f]{64}$ ]] || { echo "::error::publish named no digest for $service (${digest:-nothing})"; exit 1; }\n', to: "", problem: /publish validates each digest/ },
+        { name: "publish recording the digest a second time", from: '            echo "$service: $digest" | tee -a "$GITHUB_STEP_SUMMARY"\n', to: '            node tools/bin.js record published --service "$service" --digest "$digest" --sha "$GITHUB_SHA"\n', problem: /publish records through the command/ },
+        { name: "the build date set by hand", from: "          SERVICE: ${{ matrix.service }}\n        run: node tools/bin.js build", to: "          SERVICE: ${{ matrix.service }}\n          BUILD_DATE: ${{ github.event.head_commit.timestamp }}\n        run: node tools/bin.js build", problem: /build sets BUILD_\*/ },
+        { name: "a scan of another image than the one built", from: "          image-ref: local/${{ matrix.service }}:${{ github.sha }}\n          severity: CRITICAL", to: "          image-ref: local/${{ matrix.service }}:latest\n          severity: CRITICAL", problem: /build: the smoke test, the SBOM, the scan and the archive take the image/ },
         { name: "bash without pipefail", from: "defaults:\n  run:\n    shell: bash\n", to: "", problem: /every run step in bash with pipefail/ },
         { name: "a deploy job setting BUILD_SHA", from: "      STACK: prod\n", to: "      STACK: prod\n      BUILD_SHA: ${{ github.sha }}\n", problem: /deploy-prod sets BUILD_\*/ },
     ];
