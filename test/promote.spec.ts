@@ -181,6 +181,19 @@ describe("promote", function () {
         assert.match(missing.stderr, /release ledger releases\/ledger\.json is missing/);
     });
 
+    it("never writes a tag shaped like a credential into the committed stack file", function () {
+        const dir = projectCopy();
+        const canary = "ghp_CANARYpromote00000000000000000000000";
+        const current = path.join(dir, "current.json");
+        const earlier = path.join(dir, "earlier.json");
+        fs.writeFileSync(current, JSON.stringify({ api: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/prod/api:1.4.2@sha256:c2c4220412f068944be237fa885e20fb144076abe7a1d51ec56a015ce0da1287` }));
+        fs.writeFileSync(earlier, JSON.stringify({ api: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/prod/api:${canary}@${NEW_DIGEST}` }));
+        prove(dir, "prod", "api", NEW_DIGEST);
+        const before = fs.readFileSync(path.join(dir, "Pulumi.prod.yaml"), "utf8");
+        assert.throws(() => promote(options(dir, { services: ["api"], previous: true, images: [current, earlier] })), (error: Error) => error instanceof PromotionRefused && /has a tag that looks like a credential/.test(error.message) && !error.message.includes(canary));
+        assert.equal(fs.readFileSync(path.join(dir, "Pulumi.prod.yaml"), "utf8"), before);
+    });
+
     it("reads --images only from a regular file of bounded size, or stdin", function () {
         const dir = projectCopy();
         assert.throws(() => promote(options(dir, { from: "dev", to: "staging", images: ["/dev/zero"] })), /\/dev\/zero: is a character device; expected a regular file/);

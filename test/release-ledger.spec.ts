@@ -1,7 +1,9 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import { InputFileError } from "../engine/input-error";
 import { readLedger } from "../policies/lib/release-ledger";
+import { record } from "../tools/record";
 import { scratchDir } from "./support/scratch";
 import { RunningService, startSampleService } from "./support/sample-service";
 import { PROJECT_DIR } from "./support/stacks";
@@ -93,15 +95,48 @@ describe("release ledger: record and smoke by digest", function () {
         assert.ok(!fs.readFileSync(ledger, "utf8").includes('"verified"'), "no verified entry");
     });
 
-    it("a ledger that cannot be written gives one line and exit 2, and stays as it was", async function () {
+    it("another record holding the lock: one line naming it, and the ledger stays as it was", function () {
         const dir = projectWithLedger();
         const ledger = path.join(dir, "releases", "ledger.json");
         const text = fs.readFileSync(ledger, "utf8");
-        // Where the new ledger is written before it replaces the old one: a folder, unwritable even for root.
-        fs.mkdirSync(`${ledger}.partial`);
-        const run = await runTool(["record", "published", "--service", "api", "--digest", DIGEST, "--sha", BUILT_SHA, "--project-dir", dir]);
-        assert.equal(run.status, 2);
-        assert.match(run.stderr, /^error: .*ledger\.json: cannot be written \(EISDIR\)\n$/);
+        fs.writeFileSync(`${ledger}.lock`, "");
+        assert.throws(() => record({ projectDir: dir, event: "published", service: "api", digest: DIGEST, sha: BUILT_SHA, dryRun: false, lockWaitMs: 200 }), (error: Error) => error instanceof InputFileError && /ledger\.json: is locked by another record \(ledger\.json\.lock for over 0\.2 s; remove it if no record runs\)$/.test(error.message));
         assert.equal(fs.readFileSync(ledger, "utf8"), text);
+    });
+
+    it("records run at once all land; a link where a new ledger is written is never written through", async function () {
+        const dir = projectWithLedger();
+        const ledger = path.join(dir, "releases", "ledger.json");
+        const victim = path.join(dir, "victim.txt");
+        fs.writeFileSync(victim, "untouched");
+        fs.symlinkSync(victim, `${ledger}.partial`);
+        const digests = Array.from({ length: 6 }, (_, index) => `sha256:${String(index).repeat(64)}`);
+        const runs = await Promise.all(digests.map((digest) => runTool(["record", "published", "--service", "api", "--digest", digest, "--sha", BUILT_SHA, "--project-dir", dir])));
+        assert.deepEqual(runs.map((run) => run.status), digests.map(() => 0), runs.map((run) => run.stderr).join(""));
+        const recorded = readLedger(ledger).entries.map((entry) => entry.digest);
+        assert.deepEqual(digests.filter((digest) => !recorded.includes(digest)), []);
+        assert.equal(fs.readFileSync(victim, "utf8"), "untouched");
+        assert.ok(!fs.lstatSync(ledger).isSymbolicLink());
+    });
+
+    it("a smoke report that claims success without having checked /version is no proof", async function () {
+        const dir = projectWithLedger();
+        await runTool(["record", "published", "--service", "api", "--digest", DIGEST, "--sha", BUILT_SHA, "--project-dir", dir]);
+        const report = path.join(dir, "smoke.json");
+        fs.writeFileSync(report, JSON.stringify({ command: "smoke", checks: [], exitCode: 0, verdict: "smoke passed", expected: { service: "api", digest: DIGEST, sha: BUILT_SHA } }));
+        const run = await runTool(["record", "verified", "--stack", "staging", "--smoke", report, "--images", imagesFile(dir, DIGEST), "--project-dir", dir]);
+        assert.equal(run.status, 1);
+        assert.match(run.stderr, /record refused: the smoke test of api did not pass/);
+    });
+
+    it("a credential as --by, or in $USER, never reaches the committed ledger", async function () {
+        const dir = projectWithLedger();
+        const canary = "ghp_CANARYrecord000000000000000000000000";
+        const given = await runTool(["record", "published", "--service", "api", "--digest", DIGEST, "--sha", BUILT_SHA, "--by", canary, "--project-dir", dir]);
+        assert.equal(given.status, 2);
+        assert.ok(!given.stderr.includes(canary));
+        const fromEnv = await runTool(["record", "published", "--service", "api", "--digest", DIGEST, "--sha", BUILT_SHA, "--project-dir", dir], { env: { USER: canary, GITHUB_ACTOR: "", GITHUB_RUN_ID: "" } });
+        assert.equal(fromEnv.status, 0, fromEnv.stderr);
+        assert.ok(!fs.readFileSync(path.join(dir, "releases", "ledger.json"), "utf8").includes(canary));
     });
 });

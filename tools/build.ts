@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { detectRelease } from "../config/release";
 import { describeFound } from "../policies/lib/found-value";
-import { imagePinning } from "../policies/lib/image-reference";
+import { imagePinning, isSha256Digest } from "../policies/lib/image-reference";
 import { emitRendered, formatChoice, parseOptions, runCommand, UsageError } from "./checks";
 import { DockerError, dockerOk, runDocker } from "./docker-cli";
 import { printable } from "./format/printable";
@@ -93,11 +93,12 @@ export function buildCommand(argv: readonly string[]): Promise<number> {
         const started = Date.now();
         const run = await runDocker(["build", "--network", "host", "-t", options.tag, ...buildArgs.flatMap((arg) => ["--build-arg", arg]), options.context], {
             timeoutMs: BUILD_TIMEOUT_MS,
-            progress: (chunk) => process.stderr.write(chunk),
+            progress: (line) => process.stderr.write(`${printable(line, true)}\n`),
         });
         if (run.status !== 0) throw new DockerError(`docker build of ${options.tag}`, run);
         const inspected = await dockerOk(`docker image inspect ${options.tag}`, ["image", "inspect", "--format", "{{.Id}} {{json .Config.Labels}}", options.tag], 60_000);
         const [id, ...labelText] = inspected.stdout.trim().split(" ");
+        if (!isSha256Digest(id)) throw new DockerError(`docker image inspect ${options.tag}`, undefined, "it printed no sha256 image id");
         let labels: Record<string, unknown> = {};
         try {
             labels = (JSON.parse(labelText.join(" ")) as Record<string, unknown> | null) ?? {};

@@ -9,6 +9,7 @@ import { parseJson } from "../engine/state-files/json-errors";
 import { describeFound } from "../policies/lib/found-value";
 import { imagePinning, isSha256Digest, quoteReference } from "../policies/lib/image-reference";
 import { releaseRefusal } from "../policies/lib/release-ledger";
+import { detectSecretFormats } from "../policies/lib/secret-detection";
 import { isCloud } from "../config/schema";
 import { tierOf } from "../policies/lib/tiers";
 import { isRecord } from "../policies/lib/values";
@@ -278,6 +279,8 @@ export function promote(options: PromoteOptions): PromotionResult {
             throw new PromotionRefused(`${options.to} builds ${service} from source; pass --repository to run a published image instead`);
         }
         const after = `${repository}${tag ? `:${tag}` : ""}@${digest}`;
+        // The stack file is committed: a tag shaped like a credential (pasted by mistake) is never written there.
+        if (detectSecretFormats(after).length > 0) throw new PromotionRefused(`the image for ${service} has a tag that looks like a credential; it is not written to ${stackFileName(options.to)}`);
         if (current === after) {
             unchanged.push(service);
             continue;

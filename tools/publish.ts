@@ -5,7 +5,8 @@ import { isRecord } from "../policies/lib/values";
 import { CommandRefused, emitRendered, formatChoice, parseOptions, runCommand, UsageError } from "./checks";
 import { DockerError, dockerOk, runDocker } from "./docker-cli";
 import { printable } from "./format/printable";
-import { record } from "./record";
+import { readProjectLedger } from "./ledger-file";
+import { record, RecordRefused } from "./record";
 import { EXIT_CODES } from "./report";
 
 export const PUBLISH_HELP = `Usage: node tools/bin.js publish --service <name> --image <local image> --sha <commit> --registry <host> [options]
@@ -92,6 +93,8 @@ export interface PublishResult {
 }
 
 export async function publish(options: PublishOptions, log: (line: string) => void): Promise<PublishResult> {
+    // Before the registry changes: a ledger that cannot take the entry stops the publication here.
+    readProjectLedger(options.projectDir);
     const id = (await dockerOk(`docker image inspect ${options.image}`, ["image", "inspect", "--format", "{{.Id}}", options.image], 60_000)).stdout.trim();
     let digest: string | undefined;
     const repositories: { repository: string; pushed: boolean }[] = [];
@@ -116,7 +119,12 @@ export async function publish(options: PublishOptions, log: (line: string) => vo
         log(`${target}: ${held.digest}${pushed ? " (pushed)" : ""}`);
     }
     const published = digest as string;
-    record({ projectDir: options.projectDir, event: "published", service: options.service, digest: published, sha: options.sha, dryRun: false });
+    try {
+        record({ projectDir: options.projectDir, event: "published", service: options.service, digest: published, sha: options.sha, dryRun: false });
+    } catch (error) {
+        if (error instanceof RecordRefused) throw new PublishRefused(error.message);
+        throw error;
+    }
     return { service: options.service, sha: options.sha, digest: published, repositories };
 }
 

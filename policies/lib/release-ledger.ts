@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { describeFound } from "./found-value";
 import { isSha256Digest } from "./image-reference";
+import { detectSecretFormats } from "./secret-detection";
 import { ParityCloud } from "./parity";
 import { Tier } from "./tiers";
 import { isRecord } from "./values";
@@ -56,6 +57,8 @@ const STACK = /^[A-Za-z0-9_.-]{1,100}$/;
 const SHA = /^[0-9a-f]{7,64}$/;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 const MAX_TEXT = 200;
+/** Free text (by, note): printable ASCII only, so that no field can carry control characters into a report. */
+const FREE_TEXT = /^[\x20-\x7e]{1,200}$/;
 const MAX_ENTRIES = 20_000;
 
 function entryOf(value: unknown, index: number): LedgerEntry {
@@ -78,9 +81,13 @@ function entryOf(value: unknown, index: number): LedgerEntry {
         sha: text("sha", SHA, event !== "adopted"),
         stack: text("stack", STACK, event !== "published"),
         at: text("at", ISO_TIME, true) as string,
-        by: text("by", undefined, false),
-        note: text("note", undefined, false),
+        by: text("by", FREE_TEXT, false),
+        note: text("note", FREE_TEXT, false),
     };
+    for (const key of ["by", "note"] as const) {
+        // A committed file must not become a place for a credential, whoever wrote it.
+        if (entry[key] !== undefined && detectSecretFormats(entry[key] as string).length > 0) throw new LedgerError(`${where}.${key}: holds what looks like a credential; a ledger is committed`);
+    }
     return entry;
 }
 
@@ -97,7 +104,14 @@ export function parseLedger(text: string): ReleaseLedger {
     if (typeof value.project !== "string" || !NAME.test(value.project)) throw new LedgerError(`project: expected a Pulumi project name; found ${describeFound(value.project)}`);
     if (!Array.isArray(value.entries) || value.entries.length > MAX_ENTRIES) throw new LedgerError(`entries: expected a list of at most ${MAX_ENTRIES}`);
     const entries = value.entries.map(entryOf);
-    const published = new Map(entries.filter((entry) => entry.event === "published").map((entry) => [`${entry.service}@${entry.digest}`, entry.sha]));
+    const published = new Map<string, string | undefined>();
+    entries.forEach((entry, index) => {
+        if (entry.event !== "published") return;
+        const key = `${entry.service}@${entry.digest}`;
+        const earlier = published.get(key);
+        if (earlier !== undefined && earlier !== entry.sha) throw new LedgerError(`entries[${index}]: ${entry.service}@${entry.digest.slice(0, 19)}… published again from ${entry.sha}, but it was published from ${earlier}: one digest, one commit`);
+        published.set(key, entry.sha);
+    });
     entries.forEach((entry, index) => {
         if (entry.event !== "verified") return;
         const sha = published.get(`${entry.service}@${entry.digest}`);
@@ -107,18 +121,36 @@ export function parseLedger(text: string): ReleaseLedger {
     return { version: 1, project: value.project, entries };
 }
 
-export function readLedger(file = RELEASE_LEDGER_FILE): ReleaseLedger {
-    let text: string;
+/**
+ * The ledger's bytes, bounded: a regular file only (a FIFO or a device would block or never end), opened
+ * without blocking, read up to the limit and never further.
+ */
+function readBoundedFile(file: string): string {
+    let descriptor: number | undefined;
     try {
-        const size = fs.statSync(file).size;
-        if (size > MAX_LEDGER_BYTES) throw new LedgerError(`${path.basename(file)} is larger than ${MAX_LEDGER_BYTES / 2 ** 20} MiB`);
-        text = fs.readFileSync(file, "utf8");
+        descriptor = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+        if (!fs.fstatSync(descriptor).isFile()) throw new LedgerError(`the release ledger ${RELEASE_LEDGER_PATH} is not a regular file`);
+        const buffer = Buffer.alloc(MAX_LEDGER_BYTES + 1);
+        let total = 0;
+        for (;;) {
+            const read = fs.readSync(descriptor, buffer, total, buffer.length - total, null);
+            if (read === 0) break;
+            total += read;
+            if (total > MAX_LEDGER_BYTES) throw new LedgerError(`the release ledger ${RELEASE_LEDGER_PATH} is larger than ${MAX_LEDGER_BYTES / 2 ** 20} MiB`);
+        }
+        const start = buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf ? 3 : 0;
+        return buffer.toString("utf8", start, total);
     } catch (error) {
         if (error instanceof LedgerError) throw error;
         const code = (error as NodeJS.ErrnoException).code;
-        throw new LedgerError(code === "ENOENT" ? "the release ledger releases/ledger.json is missing" : `the release ledger cannot be read (${code ?? "error"})`);
+        throw new LedgerError(code === "ENOENT" ? `the release ledger ${RELEASE_LEDGER_PATH} is missing` : `the release ledger cannot be read (${code ?? "error"})`);
+    } finally {
+        if (descriptor !== undefined) fs.closeSync(descriptor);
     }
-    return parseLedger(text);
+}
+
+export function readLedger(file = RELEASE_LEDGER_FILE): ReleaseLedger {
+    return parseLedger(readBoundedFile(file));
 }
 
 export function formatLedger(ledger: ReleaseLedger): string {

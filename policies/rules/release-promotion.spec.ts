@@ -1,8 +1,12 @@
 import { strict as assert } from "assert";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { toPolicyResources } from "../../engine/resource-views";
 import { renderedStack } from "../../test/support/stacks";
 import { checkStack, UNKNOWN, violationMessages } from "../test-support/policy-harness";
-import { LedgerEntry, LedgerError, parseLedger, readLedger, ReleaseLedger } from "../lib/release-ledger";
+import { LedgerEntry, LedgerError, parseLedger, readLedger, RELEASE_LEDGER_FILE, ReleaseLedger } from "../lib/release-ledger";
 import { ResourceUnderTest } from "../lib/rule";
 import { releasePromotion, releasePromotionRule } from "./release-promotion";
 
@@ -69,6 +73,8 @@ describe("policy release-promotion", function () {
         const prod = await stackResources("prod");
         const missing = releasePromotion(() => readLedger("/nonexistent/ledger.json"));
         assert.deepEqual(violationMessages(checkStack(missing, prod, { tier: "prod", stack: "prod" })), ["release ledger: the release ledger releases/ledger.json is missing; no digest can be judged, so none may deploy to prod"]);
+        const otherProject = releasePromotion(() => ({ ...readLedger(), project: "other" }));
+        assert.deepEqual(violationMessages(checkStack(otherProject, prod, { tier: "prod", stack: "prod" })), ['release ledger: it speaks for project "other", and prod belongs to project "platform"; no digest can be judged, so none may deploy']);
         // A verified entry without its published build: one hand-edited line is not a proof.
         assert.throws(() => parseLedger(JSON.stringify({ version: 1, project: "platform", entries: [verifiedIn("staging")] })), LedgerError);
         const byTag = prod.map((resource) => resource.type === "kubernetes:apps/v1:Deployment" ? { ...resource, props: JSON.parse(JSON.stringify(resource.props).replace(`:1.4.2@${PROD_API}`, ":1.4.2")) as Record<string, unknown> } : resource);
@@ -77,7 +83,8 @@ describe("policy release-promotion", function () {
 
     it("hostile ledgers are refused in one line without echoing their text", function () {
         const canary = "ghp_CANARYledger000000000000000000000000";
-        for (const text of ["{", "[]", JSON.stringify({ version: 2 }), JSON.stringify({ version: 1, project: canary, entries: [] }), JSON.stringify({ version: 1, project: "platform", entries: [{ ...published, digest: canary }] }), "x".repeat(5 * 1024 * 1024)]) {
+        const twice = [published, { ...published, sha: "1111111" }];
+        for (const text of ["{", "[]", JSON.stringify({ version: 2 }), JSON.stringify({ version: 1, project: canary, entries: [] }), JSON.stringify({ version: 1, project: "platform", entries: [{ ...published, digest: canary }] }), JSON.stringify({ version: 1, project: "platform", entries: [{ ...published, by: canary }] }), JSON.stringify({ version: 1, project: "platform", entries: [{ ...published, note: "a\u001b[2Jb" }] }), JSON.stringify({ version: 1, project: "platform", entries: twice }), "x".repeat(5 * 1024 * 1024)]) {
             assert.throws(() => parseLedger(text), (error: Error) => error instanceof LedgerError && !error.message.includes(canary) && !error.message.includes("\n"));
         }
     });
@@ -85,6 +92,21 @@ describe("policy release-promotion", function () {
     it("a Deployment a preview is about to create (no properties yet) is left to the analysis after up", async function () {
         const resources = (await stackResources("prod")).map((resource) => (resource.type === "kubernetes:apps/v1:Deployment" ? { ...resource, props: {} } : resource));
         assert.deepEqual(checkStack(releasePromotion(() => ledgerWith()), resources, { tier: "prod", stack: "prod" }), []);
+    });
+
+    it("reads only a regular file, bounded: a FIFO or a device is refused at once, a BOM is allowed", function () {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "platform-ledger-read-"));
+        try {
+            const fifo = path.join(dir, "fifo.json");
+            execFileSync("mkfifo", [fifo]);
+            assert.throws(() => readLedger(fifo), /is not a regular file/);
+            assert.throws(() => readLedger("/dev/zero"), /is not a regular file/);
+            const bom = path.join(dir, "bom.json");
+            fs.writeFileSync(bom, `\uFEFF${fs.readFileSync(RELEASE_LEDGER_FILE, "utf8")}`);
+            assert.equal(readLedger(bom).project, "platform");
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("an unknown image during preview gives the advisory can't-run result", async function () {

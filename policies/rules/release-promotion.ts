@@ -51,9 +51,9 @@ export function releasePromotion(ledgerOf: () => ReleaseLedger): StackRule {
                 if (error instanceof LedgerError) return [{ message: `release ledger: ${error.message}; no digest can be judged, so none may deploy to ${context.stack}` }];
                 throw error;
             }
-            // Someone else's state has no ledger of ours to answer to.
+            // A ledger of another project vouches for nothing here: fail closed, as without a ledger.
             const project = deployments.map((deployment) => projectOfUrn(deployment.urn)).find((name) => name !== undefined);
-            if (project !== undefined && project !== ledger.project) return [];
+            if (project !== undefined && project !== ledger.project) return [{ message: `release ledger: it speaks for project "${ledger.project}", and ${context.stack} belongs to project "${project}"; no digest can be judged, so none may deploy` }];
             const cloud = cloudOf(resources);
             const violations: StackViolation[] = [];
             for (const { service, image, urn } of deployments) {
