@@ -121,8 +121,37 @@ export function rememberSecret(value: unknown): void {
     if (value.includes("\n")) for (const line of value.split(/\r?\n/)) if (line.trim().length >= 16) rememberSecret(line.trim());
 }
 
+/** Values that are secrets as a whole, at any length: what a `secure:` config value decrypts to. */
+const wholeSecrets = new Set<string>();
+
+/**
+ * A value the user declared secret (a decrypted `secure:` value): a report input equal to it is masked
+ * whatever its length, without a fingerprint (a short secret's fingerprint could be searched for); one long
+ * enough to be told from ordinary words is also scrubbed from every text.
+ */
+export function rememberWholeSecret(value: string): void {
+    if (value.length === 0) return;
+    wholeSecrets.add(value);
+    rememberSecret(value);
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(value) as unknown;
+    } catch {
+        return;
+    }
+    if (typeof parsed === "object" && parsed !== null) for (const leaf of stringLeaves(parsed, 0)) rememberWholeSecret(leaf);
+}
+
+function stringLeaves(value: unknown, depth: number): string[] {
+    if (typeof value === "string") return [value];
+    if (depth >= MAX_DEPTH || typeof value !== "object" || value === null) return [];
+    return Object.values(value).flatMap((child) => stringLeaves(child, depth + 1));
+}
+
 /** Long enough and mixed enough to be a generated credential rather than a word or a name. */
 const TOKEN_LIKE = /^(?=[^\s]*[A-Za-z])(?=[^\s]*[0-9])[^\s]{24,}$/;
+/** A host name or a URL without userinfo (a registry's `server`, an endpoint): an address, however long and mixed. */
+const ADDRESS = /^(?:[a-z][a-z0-9+.-]*:\/\/)?(?:[a-z0-9](?:[a-z0-9-]{0,62})\.)+[a-z]{2,63}(?::[0-9]{1,5})?(?:\/[^\s@]*)?$/i;
 
 /**
  * A secret value: a string is remembered whole; inside a secret object or list (a Helm release's values, a
@@ -136,7 +165,7 @@ export function rememberSecretsIn(value: unknown): void {
 
 function rememberNestedSecrets(value: unknown, name: string | undefined, depth: number): void {
     if (typeof value === "string") {
-        if (TOKEN_LIKE.test(value) || detectSecret(name, value).length > 0) rememberSecret(value);
+        if ((TOKEN_LIKE.test(value) && !ADDRESS.test(value)) || detectSecret(name, value).length > 0) rememberSecret(value);
     } else if (depth < MAX_DEPTH && typeof value === "object" && value !== null) {
         for (const [key, child] of Object.entries(value)) rememberNestedSecrets(child, Array.isArray(value) ? name : key, depth + 1);
     }
@@ -157,9 +186,76 @@ export function rememberSecretEnvelope(envelope: Record<string, unknown>): void 
     if (envelope.value !== undefined) rememberSecretsIn(envelope.value);
 }
 
+/**
+ * Where a credential may start although the character before it is a letter or digit, because that letter
+ * belongs to an escape: a terminal control sequence, raw or escaped for display (`\x1b[2J`, `\u001b]0;…\x07`),
+ * which a terminal consumes so that what follows reads on its own; or an escape sequence that ends in a
+ * letter or digit (`\x1b`, `\u001b`, `\n`, `%1B`), which an output format wrote for a control character
+ * that stood right before the credential. The formats' patterns need a non-alphanumeric character before a
+ * credential, so each stretch after one of these is redacted again on its own.
+ */
+const ESCAPE_BEFORE_WORD = new RegExp(
+    [
+        // CSI (7-bit and 8-bit introducers), raw or as the display and JSON escapes write them.
+        String.raw`(?:\x1b|\\x1[bB]|\\u001[bB]|\\e|\\033)\[[0-?]{0,64}[ -/]{0,16}[@-~]`,
+        String.raw`(?:\x9b|\\x9[bB]|\\u009[bB])[0-?]{0,64}[ -/]{0,16}[@-~]`,
+        // OSC (titles, hyperlinks), ended by BEL or ST.
+        String.raw`(?:\x1b|\\x1[bB]|\\u001[bB])\][^\x07\x1b\\]{0,4096}(?:\x07|\\x07|\\u0007|\x1b\\|\\x1[bB]\\\\|\\u001[bB]\\\\)`,
+        String.raw`(?:\\(?:x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|u\{[0-9A-Fa-f]{1,6}\}|[0-7]{1,3}|[A-Za-z])|%[0-9A-Fa-f]{2})(?=[A-Za-z0-9_])`,
+    ].join("|"),
+    "g",
+);
+
+/** The formats redacted in the text as a whole, and again in each stretch that follows an escape sequence. */
+function redactFormatsAcrossEscapes(text: string): string {
+    const whole = redactSecretFormats(text, SECRET_MASK);
+    if (!whole.includes("\\") && !whole.includes("%") && !whole.includes("\x1b") && !whole.includes("\x9b")) return whole;
+    const pieces: string[] = [];
+    let start = 0;
+    for (const escape of whole.matchAll(ESCAPE_BEFORE_WORD)) {
+        const at = escape.index ?? 0;
+        const before = whole.slice(start, at);
+        pieces.push(start === 0 ? before : redactSecretFormats(before, SECRET_MASK), escape[0]);
+        start = at + escape[0].length;
+    }
+    if (start === 0) return whole;
+    pieces.push(redactSecretFormats(whole.slice(start), SECRET_MASK));
+    return pieces.join("");
+}
+
 /** The last line of defence: the text with every remembered secret and every credential format replaced. */
 export function scrubOutput(text: string): string {
-    return redactSecretFormats(scrubKnownSecrets(text), SECRET_MASK);
+    return redactFormatsAcrossEscapes(scrubKnownSecrets(text));
+}
+
+/** What a display or serialisation format escapes: C0 and C1 controls, DEL, line and paragraph separators, bidi marks. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is looked for
+const ESCAPED_WHEN_SHOWN = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
+/**
+ * Scrub before escaping: a text that holds a character an output format escapes (JSON's `\n`, the terminal
+ * escapes `\x1b`) is scrubbed first, while the credential still sits after a non-alphanumeric character.
+ * Every other text is returned as it is (the sink scrubs it); the test is one scan of the text.
+ */
+export function scrubBeforeEscaping(text: string): string {
+    return ESCAPED_WHEN_SHOWN.test(text) ? scrubOutput(text) : text;
+}
+
+/** A JSON.stringify replacer that scrubs each string value before JSON escapes it. */
+export function scrubbingJsonReplacer(_key: string, value: unknown): unknown {
+    return typeof value === "string" ? scrubBeforeEscaping(value) : value;
+}
+
+/** A deep copy with every string (keys included) scrubbed: for a small report about to be rendered in any format. */
+export function scrubbedCopy<T>(value: T, depth = 0): T {
+    if (typeof value === "string") return scrubOutput(value) as T;
+    if (typeof value !== "object" || value === null || depth > MAX_DEPTH) return value;
+    if (Array.isArray(value)) return value.map((item: unknown) => scrubbedCopy(item, depth + 1)) as T;
+    const copy: Record<string, unknown> = {};
+    for (const [key, child] of Object.entries(value)) {
+        Object.defineProperty(copy, scrubOutput(key), { value: scrubbedCopy(child, depth + 1), enumerable: true, writable: true, configurable: true });
+    }
+    return copy as T;
 }
 
 /** JSON of a value too deep to walk, or a constant when even JSON.stringify gives up. */
@@ -202,6 +298,7 @@ function maskValue(value: unknown, scope: string, path: string, name: string | u
     }
     if (typeof value === "string") {
         if (isMaskedValue(value)) return value;
+        if (wholeSecrets.has(value)) return SECRET_MASK;
         if (detectSecret(name, value).length === 0) return value;
         rememberSecret(value);
         return fingerprint(scope, path, value);

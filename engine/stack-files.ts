@@ -6,7 +6,7 @@ import { detectSecret, safeKey } from "../policies/lib/secret-detection";
 import { InputFileError } from "./input-error";
 import { readInputText, SIZE_LIMITS } from "./input-files";
 import { passphraseDecrypter, passphraseFromEnvironment } from "./passphrase";
-import { rememberSecret } from "./redaction";
+import { rememberSecret, rememberWholeSecret } from "./redaction";
 import { parseYamlText } from "./yaml-text";
 
 /** A stack's configuration as the engine would hand it to the program. */
@@ -71,7 +71,7 @@ function resolveSecure(value: unknown, key: string, file: string, decrypt: Decry
         rememberSecret(ciphertext);
         if (decrypt === undefined) return { value: securePlaceholder(key), secret: true };
         const plaintext = decrypt(ciphertext, key);
-        rememberSecret(plaintext);
+        rememberWholeSecret(plaintext);
         return { value: plaintext, secret: true };
     }
     if (typeof value === "number" && !Number.isFinite(value)) refuse("a finite number", describeYamlValue(value));

@@ -1,6 +1,9 @@
 import { strict as assert } from "assert";
-import { maskReportInputs, rememberSecret, scrubOutput } from "../engine/redaction";
-import { FAKE } from "../policies/test-support/fake-secrets";
+import { maskReportInputs, rememberSecret, rememberSecretsIn, rememberWholeSecret, scrubOutput } from "../engine/redaction";
+import { formatJson } from "../tools/format/json";
+import { printable } from "../tools/format/printable";
+import { Report } from "../tools/report";
+import { FAKE, fake } from "../policies/test-support/fake-secrets";
 
 /** The output scrubber and the report masking (engine/redaction.ts), on their own. */
 describe("redaction", function () {
@@ -45,4 +48,59 @@ describe("redaction", function () {
         assert.ok(!first.includes("hunter2"));
         assert.match(JSON.stringify(maskReportInputs({ [FAKE.githubClassic]: "x" }, "urn:pulumi:dev::p::t::n")), /^\{"\[secret:[0-9a-f]{12}\]":"x"\}$/);
     });
+
+    describe("no escape hides a credential: a letter an escape ends with is not the credential's neighbour", function () {
+        // Never remembered by this run: only the formats can find it.
+        const token = fake("ghp_", 36, "EscapeBoundary0");
+        const before: [name: string, text: string][] = [
+            ["a clear-screen sequence", `\u001b[2J${token}`],
+            ["a colour sequence", `\u001b[1;31m${token}`],
+            ["a title (OSC) sequence", `\u001b]0;title\u0007${token}`],
+            ["an 8-bit CSI", `\u009b2J${token}`],
+            ["a bare ESC", `\u001b${token}`],
+            ["a newline", `ops\n${token}`],
+            ["a carriage return", `ops\r${token}`],
+            ["a bidirectional override", `\u202e${token}`],
+        ];
+        for (const [name, text] of before) {
+            it(`after ${name}: in the raw text, as the terminal shows it, and as JSON writes it`, function () {
+                for (const shown of [text, printable(text), printable(text, true), JSON.stringify(text), JSON.stringify(printable(text, true))]) {
+                    assert.ok(!scrubOutput(shown).includes(token.slice(4, 20)), `${JSON.stringify(shown)} scrubbed to ${JSON.stringify(scrubOutput(shown))}`);
+                }
+            });
+        }
+
+        it("a percent-escape or a hex escape written by hand before a token", function () {
+            for (const text of [`%1B${token}`, `\\x1B${token}`, `\\u001B[2J${token}`, `a\\n${FAKE.awsAccessKeyId}`]) assert.ok(!scrubOutput(text).includes(token.slice(4, 20)) && !scrubOutput(text).includes(FAKE.awsAccessKeyId), text);
+        });
+
+        it("the JSON report scrubs a value before escaping it, and leaves a value without control characters as it was", function () {
+            const report = { command: "plan", note: `actor\n${token}`, plain: "ops-team" } as unknown as Report;
+            const json = formatJson(report);
+            assert.ok(!json.includes(token.slice(4, 20)), json);
+            assert.match(json, /"note": "actor\\n\[secret\]"/);
+            assert.match(json, /"plain": "ops-team"/);
+        });
+
+        it("a word that merely ends like an escape keeps its neighbour: `xghp_…` is one run of letters, not a token", function () {
+            const neverRemembered = fake("ghp_", 36, "NeverRemembered0");
+            assert.equal(scrubOutput(`x${neverRemembered}`), `x${neverRemembered}`);
+            assert.equal(scrubOutput(`\\x1b${neverRemembered}`), "\\x1b[secret]");
+        });
+    });
+
+    it("a decrypted secure: value is masked whole at any length, without a fingerprint; an equal value inside a longer text is not", function () {
+        rememberWholeSecret("Zq7#w");
+        const masked = maskReportInputs({ env: [{ name: "LOG_LEVEL", value: "Zq7#w" }, { name: "MODE", value: "Zq7#wide" }] }, "urn:pulumi:dev::p::t::n");
+        assert.deepEqual(masked, { env: [{ name: "LOG_LEVEL", value: "[secret]" }, { name: "MODE", value: "Zq7#wide" }] });
+        assert.equal(scrubOutput("mode Zq7#w"), "mode Zq7#w", "five characters are too short to scrub from free text: they are masked where they are produced");
+    });
+
+    it("inside a secret object, a host name or URL is an address, not a generated credential", function () {
+        rememberSecretsIn({ server: "123456789012.dkr.ecr.eu-west-1.amazonaws.com", endpoint: "https://abc123def456ghi789.eks.amazonaws.com", password: "offline-ecr-token-eu-west-1-9f8e7d" });
+        assert.equal(scrubOutput("123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/api"), "123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/api");
+        assert.equal(scrubOutput("https://abc123def456ghi789.eks.amazonaws.com"), "https://abc123def456ghi789.eks.amazonaws.com");
+        assert.equal(scrubOutput("token offline-ecr-token-eu-west-1-9f8e7d"), "token [secret]");
+    });
 });
+

@@ -5,8 +5,11 @@ import * as os from "os";
 import * as path from "path";
 import { Report } from "../tools/report";
 import { fake, fragments } from "../policies/test-support/fake-secrets";
+import { passphraseStack } from "./support/passphrase-encrypt";
+import { RunningService, startStub } from "./support/sample-service";
 import { fixtureDocument } from "./support/state-fixtures";
 import { PROJECT_DIR } from "./support/stacks";
+import { runTool } from "./support/tools-cli";
 
 /**
  * The guarantee of issue "no route to any output": canary secrets planted in every input the tools read
@@ -227,5 +230,153 @@ describe("secrets: no route to any output (canaries)", function () {
             for (const format of FORMATS) assert.ok(result.label.startsWith("invalid pack") || format in result.texts, `${result.label} wrote ${format}`);
         }
         assert.equal(runs.length, 5);
+    });
+});
+
+/**
+ * The release commands and `docs`, held to the same guarantee, in every format they write. Canaries sit
+ * where each command echoes what it was given or what it met: a control sequence right before a token (so
+ * that escaping it for display would put a letter before the token), a newline in $GITHUB_ACTOR, a URL's
+ * userinfo, query and fragment, a response body that is not JSON, and a `secure:` value of five characters.
+ */
+describe("secrets: no route through the release commands (canaries)", function () {
+    this.timeout(300_000);
+    const RELEASE_FORMATS = ["human", "json", "junit", "markdown"] as const;
+    const TOKEN = {
+        imagesKey: fake("ghp_", 36, "Cq7ImgKeyZx3"),
+        actor: fake("ghp_", 36, "Cq7ActNlZx3"),
+        actorEscape: fake("AKIA", 16, "CQ7ACTESCZX3W0"),
+        urlQuery: fake("ghp_", 36, "Cq7UrlQryZx3"),
+        urlFragment: "Cq7UrlFrgZx3W0",
+        urlUserinfo: "Cq7UrlUsrZx3W0",
+        versionBody: fake("ghp_", 36, "Cq7VerBdyZx3"),
+        prometheusBody: "CnryPromBodyZ9QxW07",
+        docsDir: fake("ghp_", 36, "Cq7DocDirZx3"),
+        override: fake("ghp_", 36, "Cq7OvrRdZx3"),
+    } as const;
+    const SHORT_SECRET = "Q#zWv";
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "platform-release-canaries-"));
+    let stub: RunningService | undefined;
+
+    before(async function () {
+        stub = await startStub((request, response) => {
+            const url = request.url ?? "/";
+            if (url.startsWith("/api/v1/query")) {
+                response.writeHead(200, { "content-type": "application/json" });
+                response.end(`${TOKEN.prometheusBody} ${TOKEN.versionBody}`);
+            } else if (url.startsWith("/version")) {
+                response.writeHead(200, { "content-type": "application/json" });
+                response.end(JSON.stringify({ sha: `\u001b[2J${TOKEN.versionBody}`, service: "api" }));
+            } else {
+                response.writeHead(200, { "content-type": "text/plain" });
+                response.end("ok");
+            }
+        });
+    });
+    after(async function () {
+        await stub?.stop();
+    });
+
+    /** The command with every format written as a file, once per stdout format (JSON escapes differently from the others). */
+    async function releaseRun(label: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, formats: readonly string[] = RELEASE_FORMATS, stdoutFormats: readonly string[] = ["human", "json"]): Promise<Run> {
+        const outputDir = path.join(scratch, label.replace(/[^a-z0-9]+/gi, "-"));
+        fs.mkdirSync(outputDir, { recursive: true });
+        const outputs = formats.map((format) => `--output=${format}=${path.join(outputDir, `report.${format}`)}`);
+        const texts: Record<string, string> = {};
+        let code: number | null = null;
+        for (const format of formats.length > 0 ? stdoutFormats : ["human"]) {
+            const result = await runTool([...args, ...(formats.length > 0 ? ["--format", format, ...outputs] : [])], { env: { GITHUB_ACTOR: undefined, BUILD_ACTOR: undefined, ...env } });
+            code = result.status;
+            texts[`stdout (${format})`] = result.stdout;
+            texts[`stderr (${format})`] = result.stderr;
+        }
+        for (const format of formats) {
+            const file = path.join(outputDir, `report.${format}`);
+            if (fs.existsSync(file)) texts[format] = fs.readFileSync(file, "utf8");
+        }
+        return { label, code, texts };
+    }
+
+    function releaseLeaks(result: Run): string[] {
+        const found: string[] = [];
+        for (const [name, secret] of Object.entries(TOKEN)) {
+            for (const [where, text] of Object.entries(result.texts)) {
+                const piece = fragments(secret.replace(/^(ghp_|AKIA)/, ""), 8).find((fragment) => text.includes(fragment));
+                if (piece !== undefined) found.push(`${result.label}: ${name} in ${where} ("${piece.slice(0, 3)}…")`);
+            }
+        }
+        for (const [where, text] of Object.entries(result.texts)) if (text.includes(SHORT_SECRET)) found.push(`${result.label}: the 5-character secret in ${where}`);
+        return found;
+    }
+
+    it("promote: a token after a control sequence in an --images key reaches no output", async function () {
+        const project = path.join(scratch, "promote-project");
+        fs.mkdirSync(path.join(project, "releases"), { recursive: true });
+        for (const file of ["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.staging.yaml", path.join("releases", "ledger.json")]) fs.copyFileSync(path.join(PROJECT_DIR, file), path.join(project, file));
+        const images = path.join(scratch, "dev-images.json");
+        fs.writeFileSync(images, JSON.stringify({ [`api\u001b[2J${TOKEN.imagesKey}`]: `${WORKER_IMAGE}` }));
+        const result = await releaseRun("promote", ["promote", "--from", "dev", "--to", "staging", "--images", images, "--project-dir", project]);
+        assert.notEqual(result.code, 0, JSON.stringify(result.texts));
+        assert.deepEqual(releaseLeaks(result), []);
+    });
+
+    it("predeploy: an actor with a newline or an escape before a token, recorded with a freeze override, reaches no output", async function () {
+        const budget = path.join(scratch, "budget.json");
+        const sampleOf = (service: string, ratio: string) => ({ metric: { namespace: "apps", service }, value: [1764670000, ratio] });
+        fs.writeFileSync(budget, JSON.stringify({ status: "success", data: { resultType: "vector", result: [sampleOf("api", "0.001"), sampleOf("worker", "0.02")] } }));
+        const args = ["predeploy", "--stack", "prod", "--only", "error-budget", "--error-budget-file", budget, "--override-freeze", "INC-4711"];
+        for (const [label, actor] of [["predeploy actor newline", `ops\n${TOKEN.actor}`], ["predeploy actor escape", `ops\u001b[31m${TOKEN.actorEscape}`]] as const) {
+            const result = await releaseRun(label, args, { GITHUB_ACTOR: actor });
+            assert.equal(result.code, 0, JSON.stringify(result.texts));
+            assert.match(result.texts.json ?? "", /deploy freeze overridden for incident INC-4711 by ops/);
+            assert.deepEqual(releaseLeaks(result), []);
+        }
+    });
+
+    it("predeploy: neither a Prometheus URL's userinfo, query or fragment nor a body that is not JSON reaches any output", async function () {
+        const { port } = stub as RunningService;
+        const url = `http://127.0.0.1:${port}/?access_token=${TOKEN.urlQuery}#${TOKEN.urlFragment}`;
+        const result = await releaseRun("predeploy prometheus", ["predeploy", "--stack", "prod", "--only", "error-budget", "--prometheus-url", url]);
+        assert.notEqual(result.code, 0, JSON.stringify(result.texts));
+        assert.deepEqual(releaseLeaks(result), []);
+        const override = await releaseRun("predeploy override", ["predeploy", "--stack", "prod", "--only", "error-budget", "--prometheus-url", url, "--override-freeze", TOKEN.override]);
+        assert.deepEqual(releaseLeaks(override), []);
+    });
+
+    it("smoke: a --url's userinfo, query and fragment, and a token in /version's answer, reach no output", async function () {
+        const { port } = stub as RunningService;
+        const smokeArgs = (url: string) => ["smoke", "--url", url, "--expect-sha", "0123456789abcdef0123456789abcdef01234567", "--deadline", "2s", "--request-timeout", "1s"];
+        const result = await releaseRun("smoke", smokeArgs(`http://127.0.0.1:${port}/base/?access_token=${TOKEN.urlQuery}#${TOKEN.urlFragment}`));
+        assert.equal(result.code, 1, JSON.stringify(result.texts));
+        assert.match(result.texts.json ?? "", new RegExp(`"subject": "http://127\\.0\\.0\\.1:${port}/base/"`));
+        assert.deepEqual(releaseLeaks(result), []);
+        const withUserinfo = await releaseRun("smoke userinfo", smokeArgs(`http://reader:${TOKEN.urlUserinfo}@127.0.0.1:${port}/base/`));
+        assert.equal(withUserinfo.code, 2, JSON.stringify(withUserinfo.texts));
+        assert.deepEqual(releaseLeaks(withUserinfo), []);
+    });
+
+    it("docs: a project folder whose name holds a token after a control sequence is named without it", async function () {
+        const dir = path.join(scratch, `docs-\u001b[2J${TOKEN.docsDir}`);
+        fs.mkdirSync(dir, { recursive: true });
+        const result = await releaseRun("docs", ["docs", "--project-dir", dir], {}, []);
+        assert.equal(result.code, 2, JSON.stringify(result.texts));
+        assert.deepEqual(releaseLeaks(result), []);
+    });
+
+    it("plan: a decrypted secure: value of five characters is masked where it is produced, in every format and in --against", async function () {
+        const encrypted = passphraseStack("canary-passphrase");
+        const stackWith = (logLevel: string): string =>
+            `encryptionsalt: ${encrypted.encryptionSalt}\n${fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8").replace(/^( {8}LOG_LEVEL:) info$/m, `$1 ${logLevel}`)}`;
+        const before = projectWith(path.join(scratch, "short-before"), { "Pulumi.dev.yaml": stackWith("info") });
+        const after = projectWith(path.join(scratch, "short-after"), { "Pulumi.dev.yaml": stackWith(`\n          secure: ${encrypted.encrypt(SHORT_SECRET)}`) });
+        assert.match(fs.readFileSync(path.join(after, "Pulumi.dev.yaml"), "utf8"), /LOG_LEVEL: \n {10}secure: v1:/);
+        const env = { PULUMI_CONFIG_PASSPHRASE: "canary-passphrase" };
+        const previous = path.join(scratch, "short-previous.json");
+        const first = await runTool(["plan", "--project-dir", before, "--stack", "dev", "--no-tree", "--output", `json=${previous}`], { env });
+        assert.ok(first.status === 0 || first.status === 1, first.stderr);
+        const result = await releaseRun("plan short secret", ["plan", "--project-dir", after, "--stack", "dev", "--against", previous], env, FORMATS, ["json"]);
+        assert.ok(result.code === 0 || result.code === 1, JSON.stringify(result.texts["stderr (human)"]));
+        assert.match(result.texts.human ?? "", /env\[\d\]\.value: secret value changed/);
+        assert.deepEqual(releaseLeaks(result), []);
     });
 });

@@ -1,7 +1,7 @@
 import { parseArgs, ParseArgsConfig } from "util";
 import type * as Xmlbuilder2 from "xmlbuilder2";
 import { InputFileError } from "../engine/input-error";
-import { guardProcessOutput } from "../engine/redaction";
+import { guardProcessOutput, scrubbedCopy, scrubbingJsonReplacer } from "../engine/redaction";
 import { describeFound } from "../policies/lib/found-value";
 import { OutputError, writeRenderedOutputs } from "./format";
 import { printable } from "./format/printable";
@@ -124,7 +124,7 @@ function junitReport(report: CheckReport): string {
 
 export const CHECK_RENDERERS: Readonly<Record<CheckFormat, (report: CheckReport) => string>> = {
     human: humanReport,
-    json: (report) => `${JSON.stringify(report, null, 2)}\n`,
+    json: (report) => `${JSON.stringify(report, scrubbingJsonReplacer, 2)}\n`,
     junit: junitReport,
     markdown: markdownReport,
 };
@@ -153,7 +153,9 @@ export function formatChoice<F extends string>(format: string | undefined, outpu
 }
 
 /** Prints to stdout in the chosen format and writes each `--output` file; returns nothing, throws OutputError. */
-export function emitRendered<R, F extends string>(report: R, choice: FormatChoice<F>, renderers: Readonly<Record<F, (report: R) => string>>): void {
+export function emitRendered<R, F extends string>(untrusted: R, choice: FormatChoice<F>, renderers: Readonly<Record<F, (report: R) => string>>): void {
+    // Scrubbed before any format escapes a character (see scrubBeforeEscaping); a release report is small.
+    const report = scrubbedCopy(untrusted);
     const files = writeRenderedOutputs(choice.outputs.map(({ format, file }) => ({ file, text: renderers[format](report) })));
     process.stdout.write(renderers[choice.format](report));
     for (const file of files) process.stderr.write(`wrote ${printable(file, true)}\n`);

@@ -1,13 +1,18 @@
+import { scrubBeforeEscaping } from "../../engine/redaction";
 import { Report } from "../report";
 
-/** Object keys in sorted order, recursively; arrays keep their order, which is meaningful (stacks, findings). */
+/**
+ * Object keys in sorted order, recursively; arrays keep their order, which is meaningful (stacks, findings).
+ * Strings are scrubbed before JSON escapes them (see scrubBeforeEscaping).
+ */
 function sortedKeys(_key: string, value: unknown): unknown {
+    if (typeof value === "string") return scrubBeforeEscaping(value);
     if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
     const record = value as Record<string, unknown>;
     return Object.fromEntries(
         Object.keys(record)
             .sort()
-            .map((key) => [key, record[key]]),
+            .map((key) => [scrubBeforeEscaping(key), record[key]]),
     );
 }
 

@@ -1,3 +1,5 @@
+import { scrubBeforeEscaping } from "../../engine/redaction";
+
 /**
  * Text from the inputs (resource names, URNs, values, file names) reaches terminals and pull-request pages.
  * Control characters there are an injection class of bug: ESC and OSC sequences rewrite the terminal
@@ -16,9 +18,12 @@ function escaped(character: string): string {
     return code <= 0xff ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
 }
 
-/** The text with control characters escaped; newlines kept unless `oneLine`. */
+/**
+ * The text with control characters escaped; newlines kept unless `oneLine`. A text that has any is scrubbed
+ * first: an escape ends in a letter (`\x1b`), which would hide the start of a credential right after it.
+ */
 export function printable(text: string, oneLine = false): string {
-    return text.replace(oneLine ? UNPRINTABLE_OR_NEWLINE : UNPRINTABLE, escaped);
+    return scrubBeforeEscaping(text).replace(oneLine ? UNPRINTABLE_OR_NEWLINE : UNPRINTABLE, escaped);
 }
 
 /** A deep copy with every string (keys included) made printable; newlines are kept, the formats lay them out. */

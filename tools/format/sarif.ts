@@ -7,6 +7,7 @@ import { EXEMPTION_PREFIX } from "../../policies/lib/exemptions";
 import { TIERS } from "../../policies/lib/tiers";
 import { POLICY_EXEMPTIONS_VALID } from "../../policies/rules/policy-exemptions-valid";
 import type { ReportResource } from "../../engine/resource-views";
+import { scrubbingJsonReplacer } from "../../engine/redaction";
 import { Report, RuleDoc, StackReport } from "../report";
 import { componentSourceOf } from "./locations";
 
@@ -269,5 +270,5 @@ export function formatSarif(report: Report, options: SarifOptions = {}): string 
             },
         ],
     };
-    return `${JSON.stringify(log, null, 2)}\n`;
+    return `${JSON.stringify(log, scrubbingJsonReplacer, 2)}\n`;
 }
