@@ -118,6 +118,17 @@ describe("promote", function () {
         assert.equal(fs.readFileSync(file, "utf8"), before.replace("      build:\n        context: services/api\n", `      image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/dev/api:3f2c9d0@${NEW_DIGEST}\n`));
     });
 
+    it("--repository naming the repository a service already runs is accepted (the release workflow passes it for every service); another one is refused", function () {
+        const dir = projectCopy();
+        const file = path.join(dir, "Pulumi.dev.yaml");
+        const worker = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/dev/worker";
+        const result = promote(options(dir, { to: "dev", services: ["worker"], digest: NEW_DIGEST, tag: "3f2c9d0", repository: worker }));
+        assert.deepEqual(result.changes.map((change) => change.after), [`${worker}:3f2c9d0@${NEW_DIGEST}`]);
+        const before = fs.readFileSync(file, "utf8");
+        assert.throws(() => promote(options(dir, { to: "dev", services: ["worker"], digest: `sha256:${"7d".repeat(32)}`, repository: `${worker}-other` })), /--repository names another repository than the one dev's worker runs/);
+        assert.equal(fs.readFileSync(file, "utf8"), before);
+    });
+
     it("--previous rolls back to the newest earlier digest in the stack exports", function () {
         const dir = projectCopy();
         const current = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/prod/api:1.4.2@sha256:c2c4220412f068944be237fa885e20fb144076abe7a1d51ec56a015ce0da1287";

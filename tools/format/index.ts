@@ -91,7 +91,7 @@ function isLoadedModule(file: string): boolean {
  * report) or loaded (the program), not onto anything but a regular file, and not under /proc, /sys or /dev.
  * Missing folders are created one level at a time below the deepest existing one.
  */
-function prepareTarget(file: string): void {
+function prepareTarget(file: string, create = true): void {
     const target = path.resolve(file);
     let existing: fs.Stats | undefined;
     try {
@@ -114,7 +114,24 @@ function prepareTarget(file: string): void {
     const real = fs.realpathSync(folder);
     if (PSEUDO_FILESYSTEM_ROOTS.some((root) => isUnder(real, root) || isUnder(target, root))) throw new OutputError(`--output ${file}: ${real} is a kernel or device filesystem, not a place for reports`);
     if (!fs.statSync(real).isDirectory()) throw new OutputError(`cannot write ${file} (ENOTDIR): ${folder} is not a folder`);
-    for (const created of missing) fs.mkdirSync(created);
+    if (create) for (const created of missing) fs.mkdirSync(created);
+}
+
+function checkTarget(file: string, create: boolean): void {
+    try {
+        prepareTarget(file, create);
+    } catch (error) {
+        if (error instanceof OutputError) throw error;
+        throw new OutputError(`cannot write ${file} (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+    }
+}
+
+/**
+ * Every check writeRenderedOutputs makes of its targets, without creating a folder or writing a byte: for a
+ * command that changes other files (`promote`) and must refuse a bad `--output` before it changes anything.
+ */
+export function checkOutputTargets(files: readonly string[]): void {
+    for (const file of files) checkTarget(file, false);
 }
 
 /**
@@ -140,14 +157,7 @@ export function writeOutputs(report: Report, specs: readonly OutputSpec[], optio
  */
 export function writeRenderedOutputs(outputs: readonly { readonly file: string; readonly text: string }[]): string[] {
     const rendered = outputs.map(({ file, text }) => ({ file, text: scrubOutput(text) }));
-    for (const { file } of rendered) {
-        try {
-            prepareTarget(file);
-        } catch (error) {
-            if (error instanceof OutputError) throw error;
-            throw new OutputError(`cannot write ${file} (${(error as NodeJS.ErrnoException).code ?? "error"})`);
-        }
-    }
+    for (const { file } of rendered) checkTarget(file, true);
     for (const { file, text } of rendered) {
         try {
             fs.writeFileSync(file, text, "utf8");
