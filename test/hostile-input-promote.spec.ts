@@ -333,6 +333,62 @@ describe("hostile input: promote changes one stack file, or nothing at all", fun
         });
     });
 
+    describe("hostile YAML and JSON found by hand", function () {
+        it("refuses a carriage return that ends no line (readers disagree on where the lines are)", async function () {
+            const dir = projectCopy();
+            rewrite(path.join(dir, "Pulumi.dev.yaml"), (text) => text.replace(/\n/g, "\r"));
+            await assertNothingChanged(dir, () => promoteDev(dir), 2, /^error: .*Pulumi\.dev\.yaml: has a carriage return that ends no line/);
+        });
+
+        it("refuses an --images map that names a service twice (JSON.parse would keep the last)", async function () {
+            const dir = projectCopy();
+            const images = path.join(dir, "images.json");
+            fs.writeFileSync(images, `{"worker": "${WORKER_DEV.split("@")[0]}@${NEW_DIGEST}", "wor\\u006ber": "${WORKER_DEV}"}`);
+            await assertNothingChanged(dir, () => runTool(["promote", "--from", "staging", "--to", "dev", "--service", "worker", "--images", images, "--project-dir", dir]), 2, /^error: .*images\.json: a service is given twice/);
+        });
+
+        it("refuses an --output that is a dangling link to a stack file name in the project", async function () {
+            const dir = projectCopy();
+            const link = path.join(scratchDir("platform-promote-out-"), "report.json");
+            fs.symlinkSync(path.join(dir, "Pulumi.newstack.yaml"), link);
+            await assertNothingChanged(dir, () => promoteDev(dir, "--output", `json=${link}`), 2, /^error: --output .*stack, project or ledger file/);
+            assert.equal(fs.readlinkSync(link), path.join(dir, "Pulumi.newstack.yaml"));
+        });
+
+        it("refuses what it cannot edit as one plain value: a tag, a block scalar, a merge key, an entry that is an alias, binary data", async function () {
+            const image = `      image: ${WORKER_DEV}\n`;
+            const cases: [string, (text: string) => string, RegExp][] = [
+                ["a custom tag", (text) => text.replace(image, `      image: !vault ${WORKER_DEV}\n`), /its image has a YAML tag/],
+                ["a block scalar", (text) => text.replace(image, `      image: |-\n        ${WORKER_DEV}\n`), /its image is a block scalar/],
+                ["a merge key", (text) => text.replace(image, `      <<: {image: ${WORKER_DEV}}\n`), /a YAML merge key \(<<\)/],
+                ["an alias entry", (text) => text.replace("    - name: api\n", "    - &a\n      name: api\n").replace("  platform:messaging:\n", "    - *a\n  platform:messaging:\n"), /platform:services\[2\] is the alias \*a/],
+                ["binary data", (text) => text.replace(image, "      image: !!binary aGVsbG8=\n"), /expected an image reference; found binary data/],
+                ["nesting 100,000 deep elsewhere", (text) => `${text}  platform:deep: ${"[".repeat(100_000)}${"]".repeat(100_000)}\n`, /is not valid YAML: line \d+, column \d+/],
+            ];
+            for (const [name, change, pattern] of cases) {
+                const dir = projectCopy();
+                rewrite(path.join(dir, "Pulumi.dev.yaml"), change);
+                const before = snapshot(dir);
+                const run = await promoteDev(dir);
+                assertOneLine(run, 2, pattern);
+                assert.deepEqual(snapshot(dir), before, name);
+            }
+        });
+
+        it("keeps a value's quotes, a comment after it, and a flow-style build", async function () {
+            const dir = projectCopy();
+            const file = path.join(dir, "Pulumi.dev.yaml");
+            rewrite(file, (text) => text.replace(`image: ${WORKER_DEV}`, `image: '${WORKER_DEV}'   # pinned`).replace(API_BUILD, "      build: {context: services/api}  # from source\n"));
+            const before = fs.readFileSync(file, "utf8");
+            assert.equal((await promoteDev(dir)).status, 0);
+            const run = await runTool(["promote", "--to", "dev", "--service", "api", "--digest", NEW_DIGEST, "--repository", API_REPOSITORY, "--project-dir", dir]);
+            assert.equal(run.status, 0, run.stderr);
+            assert.equal(fs.readFileSync(file, "utf8"), before
+                .replace(`'${WORKER_DEV}'   # pinned`, `'${WORKER_DEV.split(":1.4.2@")[0]}@${NEW_DIGEST}'   # pinned`)
+                .replace("build: {context: services/api}  # from source", `image: ${API_REPOSITORY}@${NEW_DIGEST}  # from source`));
+        });
+    });
+
     describe("arguments and secrets never reach an output", function () {
         it("names a stray argument by its position, never by its value", async function () {
             const dir = projectCopy();

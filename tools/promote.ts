@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { isDeepStrictEqual, parseArgs } from "util";
-import { Document, isAlias, isMap, isNode, isScalar, isSeq, Pair, Parser, parseDocument, Scalar, visit, YAMLMap } from "yaml";
+import { Document, isAlias, isMap, isNode, isScalar, isSeq, Pair, parseAllDocuments, parseDocument, Scalar, visit, YAMLMap } from "yaml";
 import { stackFileName } from "../config/load";
 import { InputFileError } from "../engine/input-error";
 import { readInputText, SIZE_LIMITS, STDIN } from "../engine/input-files";
@@ -137,10 +137,15 @@ interface StackFile {
     readonly document: Document.Parsed;
 }
 
-function documentCount(text: string): number {
-    let count = 0;
-    for (const token of new Parser().parse(text)) if (token.type === "document") count++;
-    return count;
+/**
+ * The one YAML document of a text, or undefined when there are several. parseDocument at logLevel "silent"
+ * (what parseYamlDocument uses) does not report a second document: the stack would silently be the first.
+ * Parsed once: a stack file may be 4 MiB.
+ */
+function onlyDocument(text: string): Document.Parsed | undefined {
+    const documents = parseAllDocuments(text, { prettyErrors: false, logLevel: "silent" });
+    if (documents.length > 1) return undefined;
+    return documents.length === 1 && documents[0].errors.length === 0 ? documents[0] : parseDocument(text, { prettyErrors: false, logLevel: "silent" });
 }
 
 function readStackFile(projectDir: string, stack: string): StackFile {
@@ -148,9 +153,16 @@ function readStackFile(projectDir: string, stack: string): StackFile {
     const source = readStackBytes(projectDir, file);
     const { text } = source;
     try {
-        // parseDocument at logLevel "silent" does not report a second document: the stack would be the first one.
-        if (documentCount(text) > 1) throw new InputFileError(file, "holds more than one YAML document (---): a stack file is one document");
-        return { file, source, text, document: parseYamlDocument(text, file).document };
+        // A carriage return alone ends a line for some YAML readers and not for others: which file would Pulumi read?
+        if (/\r(?!\n)/.test(text)) throw new InputFileError(file, "has a carriage return that ends no line (CR without LF); save it with LF or CRLF line endings");
+        const document = onlyDocument(text);
+        if (document === undefined) throw new InputFileError(file, "holds more than one YAML document (---): a stack file is one document");
+        // Its problems in the shared words (by line and column, never quoting the file).
+        if (document.errors.length > 0) {
+            parseYamlDocument(text, file);
+            throw new InputFileError(file, "is not valid YAML");
+        }
+        return { file, source, text, document };
     } catch (error) {
         if (error instanceof InputFileError) throw error;
         // The parser's own limits (a RangeError for nesting deeper than the stack allows).
@@ -205,7 +217,7 @@ type Runs =
     | { readonly kind: "none" };
 
 function describeNode(node: unknown): string {
-    if (isScalar(node)) return describeFound(node.value);
+    if (isScalar(node)) return node.value instanceof Uint8Array ? "binary data" : describeFound(node.value);
     if (isMap(node)) return "a map";
     if (isSeq(node)) return "a list";
     return describeFound(node);
@@ -253,8 +265,8 @@ function linkIn(node: unknown): string | undefined {
  * (the anchored entry would have to change instead). Naming the anchor or alias tells what to write out.
  */
 function checkEditable(stack: StackFile, entry: ServiceEntry, runs: Runs): void {
-    const refuse = (what: string): never => {
-        throw new InputFileError(stack.file, `${entryLabel(entry)} (${entry.name}): ${what}; promote changes one service only: write the value out, or edit by hand`);
+    const refuse = (what: string, advice = "promote changes one service only: write the value out, or edit by hand"): never => {
+        throw new InputFileError(stack.file, `${entryLabel(entry)} (${entry.name}): ${what}; ${advice}`);
     };
     const holders: [unknown, string][] = [
         [stack.document.contents, "the document"],
@@ -270,8 +282,8 @@ function checkEditable(stack: StackFile, entry: ServiceEntry, runs: Runs): void 
     const link = linkIn(value) ?? linkIn(runs.pair.key);
     if (link !== undefined) refuse(`its ${key} ${link.startsWith("&") || link === "an anchor" ? `is anchored as ${link}` : `holds the alias ${link}`}, and what links to it would change too`);
     if (runs.kind === "image" && isScalar(value)) {
-        if (value.tag !== undefined && value.tag !== "tag:yaml.org,2002:str") refuse("its image has a YAML tag");
-        if (value.type !== Scalar.PLAIN && value.type !== Scalar.QUOTE_DOUBLE && value.type !== Scalar.QUOTE_SINGLE) refuse("its image is a block scalar (| or >)");
+        if (value.tag !== undefined && value.tag !== "tag:yaml.org,2002:str") refuse("its image has a YAML tag", "promote writes plain text only: edit it by hand");
+        if (value.type !== Scalar.PLAIN && value.type !== Scalar.QUOTE_DOUBLE && value.type !== Scalar.QUOTE_SINGLE) refuse("its image is a block scalar (| or >)", "promote edits a one-line value only: edit it by hand");
     }
 }
 
@@ -279,10 +291,19 @@ function sourceLabel(file: string): string {
     return file === STDIN ? "standard input" : file;
 }
 
+/** Larger serviceImages maps than this (no real one comes near) are not checked for a key given twice. */
+const DUPLICATE_CHECK_LIMIT = 2 ** 20;
+
 /** `serviceImages` from `pulumi stack output serviceImages --json`, or from the stack resource of a stack export. */
 export function readServiceImages(file: string): Record<string, string> {
-    const value = parseJson(readInputText(file, { maxBytes: SIZE_LIMITS.stateFile, allowStdin: true }), file);
+    const text = readInputText(file, { maxBytes: SIZE_LIMITS.stateFile, allowStdin: true });
+    const value = parseJson(text, file);
     const deployment = isRecord(value) && isRecord(value.deployment) ? value.deployment : undefined;
+    // JSON.parse keeps the last of two equal keys: {"api": A, "api": B} would silently mean B. A serviceImages
+    // map is small, and read again as YAML (JSON is YAML) it says whether a key is given twice.
+    if (!deployment && text.length <= DUPLICATE_CHECK_LIMIT && parseDocument(text, { uniqueKeys: true, prettyErrors: false, logLevel: "silent" }).errors.some((problem) => problem.code === "DUPLICATE_KEY")) {
+        throw new InputFileError(file, "a service is given twice");
+    }
     let images: unknown = value;
     if (deployment) {
         const resources = Array.isArray(deployment.resources) ? deployment.resources : [];
@@ -505,8 +526,8 @@ function planPromotion(options: PromoteOptions): PromotionPlan {
             delete item.build;
             item.image = after;
         }
-        const reread = parseDocument(text, { prettyErrors: false, logLevel: "silent" });
-        if (reread.errors.length > 0 || documentCount(text) > 1 || !isDeepStrictEqual(dataOf(reread, target.file), expected)) {
+        const reread = onlyDocument(text);
+        if (reread === undefined || reread.errors.length > 0 || !isDeepStrictEqual(dataOf(reread, target.file), expected)) {
             throw new InputFileError(target.file, "rewriting its images in place did not give the intended file (unusual layout); edit it by hand");
         }
         bytes = encodeStackText(target.source, text);
@@ -651,9 +672,14 @@ function parsePromoteOptions(argv: string[]): { options: PromoteOptions; choice:
     return { options, choice: formatChoice(values.format, lists.output ?? [], PROMOTE_FORMATS, "human") };
 }
 
-/** A path with its folders' symbolic links resolved, as far as they exist. */
-function realPathOf(file: string): string {
+/** A path with its symbolic links resolved as far as they exist, a dangling link's target included. */
+function realPathOf(file: string, depth = 0): string {
     const absolute = path.resolve(file);
+    try {
+        if (depth < 40 && fs.lstatSync(absolute).isSymbolicLink()) return realPathOf(path.resolve(path.dirname(absolute), fs.readlinkSync(absolute)), depth + 1);
+    } catch {
+        // Missing: resolved through its folders below.
+    }
     let existing = absolute;
     const rest: string[] = [];
     for (;;) {
