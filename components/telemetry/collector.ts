@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { kubernetesLabels } from "../naming";
+import { LOG_AGENT_NAMESPACE, logAgentConfig, lokiOtlpConfig, POD_LOG_ROOT } from "./log-agent";
 import { OTLP_PORTS, TelemetryArgs, TelemetryRef } from "./types";
 
 /** Charts, pinned: upgrades are reviewed changes. */
@@ -60,7 +61,8 @@ export function collectorConfig(traceSamplingPercent: number): Record<string, un
  * In the cluster's `telemetry` namespace: the OpenTelemetry Collector (one replica: tail sampling needs every
  * span of a trace in one collector), Loki and Tempo as single binaries on encrypted persistent volumes with
  * the tier's retention, and Loki and Tempo as Grafana data sources (a ConfigMap kube-prometheus-stack's
- * Grafana picks up).
+ * Grafana picks up). In the `log-agent` namespace: the log agent (log-agent.ts), a collector on every node
+ * that ships every container's stdout and stderr to Loki.
  */
 export class Telemetry extends pulumi.ComponentResource implements TelemetryRef {
     readonly namespace = NAMESPACE;
@@ -95,7 +97,7 @@ export class Telemetry extends pulumi.ComponentResource implements TelemetryRef 
                 commonConfig: { replication_factor: 1 },
                 storage: { type: "filesystem" },
                 schemaConfig: { configs: [{ from: "2024-01-01", store: "tsdb", object_store: "filesystem", schema: "v13", index: { prefix: "index_", period: "24h" } }] },
-                limits_config: { retention_period: `${args.logRetentionDays * HOURS_PER_DAY}h`, allow_structured_metadata: true },
+                limits_config: { retention_period: `${args.logRetentionDays * HOURS_PER_DAY}h`, allow_structured_metadata: true, otlp_config: lokiOtlpConfig() },
                 compactor: { retention_enabled: true, delete_request_store: "filesystem" },
             },
             singleBinary: { replicas: 1, persistence: { enabled: true, storageClass: args.storage.className, size: `${args.storage.lokiGb}Gi` } },
@@ -127,6 +129,36 @@ export class Telemetry extends pulumi.ComponentResource implements TelemetryRef 
             config: collectorConfig(args.traceSamplingPercent),
             resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },
         });
+
+        // The agent reads the node's /var/log/pods: a hostPath volume, which the baseline Pod Security level
+        // forbids, so it runs in a namespace of its own at the privileged level, alone there.
+        const agentNamespace = new k8s.core.v1.Namespace(`${name}-agent-ns`, {
+            metadata: { name: LOG_AGENT_NAMESPACE, labels: kubernetesLabels(env, { "pod-security.kubernetes.io/enforce": "privileged", "pod-security.kubernetes.io/warn": "baseline" }) },
+        }, k8sOpts);
+        new k8s.helm.v3.Release(`${name}-log-agent`, {
+            name: "otel-agent",
+            chart: TELEMETRY_CHARTS.collector.name,
+            version: TELEMETRY_CHARTS.collector.version,
+            repositoryOpts: { repo: TELEMETRY_CHARTS.collector.repo },
+            namespace: agentNamespace.metadata.name,
+            atomic: true,
+            timeout: 600,
+            values: {
+                mode: "daemonset",
+                fullnameOverride: "otel-agent",
+                image: { ...TELEMETRY_IMAGES.collector },
+                command: { name: "otelcol-contrib" },
+                config: logAgentConfig({ environment: env.stack, lokiOtlpEndpoint: `http://loki.${NAMESPACE}.svc.cluster.local:${LOKI_PORT}/otlp` }),
+                // Root reads the kubelet's files (root-owned, 0640); no capability, no writes, no escalation.
+                securityContext: { runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } },
+                extraVolumes: [{ name: "varlogpods", hostPath: { path: POD_LOG_ROOT, type: "Directory" } }],
+                extraVolumeMounts: [{ name: "varlogpods", mountPath: POD_LOG_ROOT, readOnly: true }],
+                // Every node, tainted ones included: their pods log too.
+                tolerations: [{ operator: "Exists" }],
+                resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+                ports: { "otlp": { enabled: false }, "otlp-http": { enabled: false }, "jaeger-compact": { enabled: false }, "jaeger-thrift": { enabled: false }, "jaeger-grpc": { enabled: false }, "zipkin": { enabled: false } },
+            },
+        }, { ...k8sOpts, dependsOn: [loki] });
 
         new k8s.core.v1.ConfigMap(`${name}-grafana-datasources`, {
             metadata: { name: "telemetry-datasources", namespace: args.grafanaNamespace, labels: { ...labels, grafana_datasource: "1" } },

@@ -2,6 +2,9 @@
 // Sample service: health endpoints for the probes, /version for what runs (BUILD_* from the image or the
 // Deployment), and /metrics for Prometheus: requests counted per status code, the series the platform's
 // error-budget rules record (components/monitoring/rules.ts) and `predeploy` reads.
+// Every request is logged as one JSON line on stdout, with the W3C trace context of the request it serves
+// (the log agent, components/telemetry/log-agent.ts, turns these fields into Loki's labels and metadata).
+const crypto = require("crypto");
 const http = require("http");
 
 const port = Number(process.env.PORT || 8080);
@@ -12,6 +15,24 @@ const requestsByCode = new Map([["200", 0], ["500", 0], ["503", 0]]);
 
 function text(status, body) {
     return [status, "text/plain", body];
+}
+
+const serviceName = process.env.OTEL_SERVICE_NAME || "api";
+/** Probes and scrapes answer often and say nothing new: logged only when they fail. */
+const QUIET_PATHS = new Set(["/healthz", "/livez", "/readyz", "/metrics"]);
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
+const TENANT = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** One JSON line: the fields the log agent parses (time, level, service, tenant, trace_id, span_id, msg). */
+function log(level, msg, fields = {}) {
+    process.stdout.write(JSON.stringify({ time: new Date().toISOString(), level, service: serviceName, msg, ...fields }) + "\n");
+}
+
+/** The request's trace context: its caller's (traceparent), else a new trace; this request is a new span in it. */
+function traceOf(request) {
+    const parent = TRACEPARENT.exec(String(request.headers.traceparent || ""));
+    const traceId = parent && !/^0+$/.test(parent[1]) ? parent[1] : crypto.randomBytes(16).toString("hex");
+    return { trace_id: traceId, span_id: crypto.randomBytes(8).toString("hex") };
 }
 
 const routes = {
@@ -34,7 +55,17 @@ function statusRoute(pathname) {
 }
 
 const server = http.createServer((request, response) => {
+    const started = process.hrtime.bigint();
     const pathname = new URL(request.url, "http://localhost").pathname;
+    const trace = traceOf(request);
+    const tenant = TENANT.test(String(request.headers["x-tenant-id"] || "")) ? request.headers["x-tenant-id"] : undefined;
+    response.once("finish", () => {
+        const status = response.statusCode;
+        if (QUIET_PATHS.has(pathname) && status < 400) return;
+        const level = status >= 500 ? "error" : status >= 400 ? "warn" : "info";
+        const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+        log(level, `${request.method} ${pathname} ${status}`, { ...trace, ...(tenant ? { tenant } : {}), method: request.method, path: pathname, status, duration_ms: Math.round(durationMs * 1000) / 1000 });
+    });
     if (pathname === "/metrics") {
         const [status, type, body] = metrics();
         response.writeHead(status, { "content-type": type });
@@ -48,6 +79,6 @@ const server = http.createServer((request, response) => {
     response.end(body);
 });
 
-server.listen(port, host, () => console.log(`listening on ${host}:${server.address().port}`));
+server.listen(port, host, () => log("info", `listening on ${host}:${server.address().port}`));
 // Kubernetes sends SIGTERM before it kills the pod: finish what is in flight.
 process.on("SIGTERM", () => server.close(() => process.exit(0)));
