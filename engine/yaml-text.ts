@@ -23,7 +23,7 @@ const DESCRIPTIONS: Readonly<Record<ErrorCode, string>> = {
     MISSING_CHAR: "a missing closing character (a quote or bracket)",
     MULTILINE_IMPLICIT_KEY: "a key spread over several lines",
     MULTIPLE_ANCHORS: "more than one anchor on a value",
-    MULTIPLE_DOCS: "more than one YAML document",
+    MULTIPLE_DOCS: "more than one YAML document (---); the file is one document",
     MULTIPLE_TAGS: "more than one tag on a value",
     NON_STRING_KEY: "a key that is not a string",
     RESOURCE_EXHAUSTION: "too many alias expansions",
@@ -47,7 +47,9 @@ export interface ParsedYaml {
 /** The YAML Document (for tools that edit a file in place), or the same one-line error as parseYamlText. */
 export function parseYamlDocument(text: string, file: string): { document: Document.Parsed; lines: LineCounter } {
     const lines = new LineCounter();
-    const document = parseDocument(text, { lineCounter: lines, prettyErrors: false, logLevel: "silent" });
+    // "error", not "silent": at "silent" the parser leaves out the error of a second document (`---`), and the
+    // file would silently be its first document. Neither level prints anything.
+    const document = parseDocument(text, { lineCounter: lines, prettyErrors: false, logLevel: "error" });
     if (document.errors.length > 0) throw new InputFileError(file, `is not valid YAML: ${describe(document.errors[0], lines)}`);
     return { document, lines };
 }

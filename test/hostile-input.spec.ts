@@ -187,6 +187,11 @@ describe("hostile input: one line and exit 2, never a crash or a hang", function
             assert.doesNotMatch(warnings[0], /hunter2/);
         });
 
+        it("refuses a stack file of two YAML documents instead of reading the first one alone", function () {
+            const twoDocuments = stackConfigError(path.join(scratch, "two-documents"), `${STACK_HEADER}  platform:tier: dev\n---\nconfig:\n  platform:tier: prod\n`);
+            assert.match(twoDocuments, /Pulumi\.hostile\.yaml: is not valid YAML: line 4, column 1: more than one YAML document/);
+        });
+
         it("refuses a pack config whose level has a typo, or that names no rule", function () {
             assert.deepEqual(packConfigProblems({ "image-pinned-by-digest": "advisroy" }, ALL_RULES), [
                 '"image-pinned-by-digest": expected an enforcement level (advisory, mandatory, remediate, disabled); found "advisroy"',

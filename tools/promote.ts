@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { isDeepStrictEqual, parseArgs } from "util";
-import { Document, isAlias, isMap, isNode, isScalar, isSeq, Pair, parseAllDocuments, parseDocument, Scalar, visit, YAMLMap } from "yaml";
+import { Document, isAlias, isMap, isNode, isScalar, isSeq, Pair, parseDocument, Scalar, visit, YAMLMap } from "yaml";
 import { stackFileName } from "../config/load";
 import { InputFileError } from "../engine/input-error";
 import { readInputText, SIZE_LIMITS, STDIN } from "../engine/input-files";
@@ -137,17 +137,6 @@ interface StackFile {
     readonly document: Document.Parsed;
 }
 
-/**
- * The one YAML document of a text, or undefined when there are several. parseDocument at logLevel "silent"
- * (what parseYamlDocument uses) does not report a second document: the stack would silently be the first.
- * Parsed once: a stack file may be 4 MiB.
- */
-function onlyDocument(text: string): Document.Parsed | undefined {
-    const documents = parseAllDocuments(text, { prettyErrors: false, logLevel: "silent" });
-    if (documents.length > 1) return undefined;
-    return documents.length === 1 && documents[0].errors.length === 0 ? documents[0] : parseDocument(text, { prettyErrors: false, logLevel: "silent" });
-}
-
 function readStackFile(projectDir: string, stack: string): StackFile {
     const file = path.join(projectDir, stackFileName(stack));
     const source = readStackBytes(projectDir, file);
@@ -155,13 +144,8 @@ function readStackFile(projectDir: string, stack: string): StackFile {
     try {
         // A carriage return alone ends a line for some YAML readers and not for others: which file would Pulumi read?
         if (/\r(?!\n)/.test(text)) throw new InputFileError(file, "has a carriage return that ends no line (CR without LF); save it with LF or CRLF line endings");
-        const document = onlyDocument(text);
-        if (document === undefined) throw new InputFileError(file, "holds more than one YAML document (---): a stack file is one document");
-        // Its problems in the shared words (by line and column, never quoting the file).
-        if (document.errors.length > 0) {
-            parseYamlDocument(text, file);
-            throw new InputFileError(file, "is not valid YAML");
-        }
+        // Its problems in the shared words (by line and column, never quoting the file); a second document is one.
+        const { document } = parseYamlDocument(text, file);
         return { file, source, text, document };
     } catch (error) {
         if (error instanceof InputFileError) throw error;
@@ -526,8 +510,8 @@ function planPromotion(options: PromoteOptions): PromotionPlan {
             delete item.build;
             item.image = after;
         }
-        const reread = onlyDocument(text);
-        if (reread === undefined || reread.errors.length > 0 || !isDeepStrictEqual(dataOf(reread, target.file), expected)) {
+        const reread = parseDocument(text, { prettyErrors: false, logLevel: "error" });
+        if (reread.errors.length > 0 || !isDeepStrictEqual(dataOf(reread, target.file), expected)) {
             throw new InputFileError(target.file, "rewriting its images in place did not give the intended file (unusual layout); edit it by hand");
         }
         bytes = encodeStackText(target.source, text);
