@@ -8,6 +8,8 @@ export const RELEASE_COMMANDS: Readonly<Record<string, (argv: readonly string[])
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     publish: (argv) => (require("./publish") as typeof import("./publish")).publishCommand(argv),
     // eslint-disable-next-line @typescript-eslint/no-require-imports
+    "migrations-check": (argv) => (require("./migrations-check") as typeof import("./migrations-check")).migrationsCheckCommand(argv),
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     predeploy: (argv) => (require("./predeploy") as typeof import("./predeploy")).predeployCommand(argv),
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     promote: (argv) => (require("./promote") as typeof import("./promote")).promoteCommand(argv),
