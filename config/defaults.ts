@@ -65,6 +65,7 @@ const CLOUD_TIER_TABLES: Readonly<Record<Exclude<Tier, "local">, TierTable>> = {
         telemetry: { traceSamplingPercent: 100, logRetentionDays: 7, traceRetentionDays: 3, lokiStorageGb: 10, tempoStorageGb: 10 },
         serviceDefaults: { replicas: 1, resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } } },
         release: {},
+        migrationHeads: {},
         ingressClassName: "nginx",
         apiKeys: {},
         clouds: {
@@ -102,6 +103,7 @@ const CLOUD_TIER_TABLES: Readonly<Record<Exclude<Tier, "local">, TierTable>> = {
         telemetry: { traceSamplingPercent: 20, logRetentionDays: 30, traceRetentionDays: 7, lokiStorageGb: 20, tempoStorageGb: 20 },
         serviceDefaults: { replicas: 2, resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } } },
         release: {},
+        migrationHeads: {},
         ingressClassName: "nginx",
         apiKeys: {},
         clouds: {
@@ -139,6 +141,7 @@ const CLOUD_TIER_TABLES: Readonly<Record<Exclude<Tier, "local">, TierTable>> = {
         telemetry: { traceSamplingPercent: 10, logRetentionDays: 30, traceRetentionDays: 14, lokiStorageGb: 100, tempoStorageGb: 50 },
         serviceDefaults: { replicas: 3, resources: { requests: { cpu: "500m", memory: "512Mi" }, limits: { cpu: "2", memory: "1Gi" } } },
         release: {},
+        migrationHeads: {},
         ingressClassName: "nginx",
         apiKeys: {},
         clouds: {

@@ -308,6 +308,12 @@ export const PlatformConfigSchema = z
         services: z.array(ServiceSchema).min(1),
         serviceDefaults: ServiceDefaultsSchema,
         release: ReleaseSchema,
+        /**
+         * The migration each service's database is at in this stack: the version of the last migration of
+         * services/<service>/db/migrations that its last verified deploy applied. predeploy judges the migrations
+         * after it (every one when the service is not listed). Recorded after each deploy that migrated.
+         */
+        migrationHeads: z.record(dnsLabel, z.string().regex(/^(base|\d{1,20})$/, { error: "expected a migration's version (the digits its file name starts with) or base" })),
         /** Ingress class for services with a hostname; the controller itself is a prerequisite. */
         ingressClassName: z.string().min(1),
         /** Third-party API keys by name; every value must be a `secure:` config value. */
@@ -350,6 +356,9 @@ export const PlatformConfigSchema = z
         names.forEach((name, index) => {
             if (names.indexOf(name) !== index) issue(["services", index, "name"], "expected a unique service name", name);
         });
+        for (const service of Object.keys(config.migrationHeads)) {
+            if (!names.includes(service)) issue(["migrationHeads", service], `a service declared in platform:services (${names.join(", ")})`, service);
+        }
         if (config.cluster.endpointAccess === "public-and-private" && config.cluster.publicAccessCidrs.length === 0) {
             issue(["cluster", "publicAccessCidrs"], "expected at least one CIDR when endpointAccess is public-and-private", []);
         }

@@ -346,7 +346,8 @@ describe("predeploy", function () {
             const original = fs.readFileSync(stackFile, "utf8").replace("contract: safe_online", "contract: destructive");
             const minute = (offsetMinutes: number): string => new Date(Date.now() + offsetMinutes * 60_000).toISOString().slice(0, 16) + "Z";
             const withWindow = (window: string): void => fs.writeFileSync(stackFile, `${original}  platform:release:\n    maintenanceWindow: "${window}"\n`);
-            const run = () => runTool(["predeploy", "--stack", "prod", "--project-dir", dir, "--only", "config,migrations", "--format", "json"]);
+            // A destructive migration also needs a fresh snapshot of the database in prod (tools/migrations/pending.ts).
+            const run = () => runTool(["predeploy", "--stack", "prod", "--project-dir", dir, "--only", "config,migrations", "--format", "json", "--snapshot", "platform-prod-before-chg-1234"]);
 
             withWindow(`CHG-1234 ${minute(-30)}/${minute(30)}`);
             const inside = await run();

@@ -19,6 +19,7 @@ import { currentBaseline, formatBaseline, PROD_STACKS } from "./parity-baseline"
 import { isBlocking } from "./report";
 import { ledgerFileOf } from "./ledger-file";
 import { planStacks } from "./plan";
+import { describePending, namePending, pendingMigrations, SNAPSHOT_ID } from "./migrations/pending";
 import { readBounded } from "./smoke";
 
 export const PREDEPLOY_HELP = `Usage: node tools/bin.js predeploy --stack <stack> (--prometheus-url <url> | --error-budget-file <file>) [options]
@@ -32,9 +33,13 @@ What must hold before \`pulumi up\` of a stack, checked in this order:
   release        each image the stack file runs is one the release ledger (releases/ledger.json) allows:
                  staging a digest dev verified or prod ran, prod a digest staging verified or prod ran
                  before; a missing or inconsistent ledger fails staging and prod
-  migrations     each service's migration contract is allowed: in prod, requires_maintenance_window and
-                 destructive only inside platform:release.maintenanceWindow, which must then hold the
-                 window as an ISO interval, e.g. "CHG-1234 2026-12-06T02:00Z/2026-12-06T04:00Z"
+  migrations     the migrations this deploy brings, each by its own declaration: those of
+                 services/<service>/db/migrations after the stack's platform:migrationHeads.<service> (every
+                 one when it records none), and a contract a stack file sets (services[].migration.contract);
+                 in prod, requires_maintenance_window and destructive only inside
+                 platform:release.maintenanceWindow, which must then hold the window as an ISO interval, e.g.
+                 "CHG-1234 2026-12-06T02:00Z/2026-12-06T04:00Z"; in staging and prod, destructive only after
+                 a fresh snapshot of the stack's database (--snapshot <id>)
   error-budget   for each service the stack deploys, the share of 5xx responses over the budget window
                  is within platform:monitoring.errorBudgetPercent, read from the recording rules the
                  program deploys (service:http_requests_5xx:rate5m / service:http_requests:rate5m, summed
@@ -63,6 +68,9 @@ Options:
   --service <name>                 only this service's budget (repeatable; default every service)
   --namespace <name>               the services' namespace (default apps)
   --override-freeze <incident id>  deploy although the budget is spent, for this incident (recorded)
+  --snapshot <id>                  the on-demand snapshot of the stack's database taken for this deploy (an
+                                   RDS snapshot identifier, a Cloud SQL backup id); staging and prod need it
+                                   when a destructive migration is pending (recorded in the output)
   --only <check,...>               run only these checks (e.g. --only error-budget)
   --project-dir <dir>              folder holding Pulumi.yaml (default: the repository root)
   --format <format>                stdout: human, json, junit or markdown (default human)
@@ -97,6 +105,8 @@ export interface PredeployOptions {
      * deployment.
      */
     readonly servicesWithHistory?: ReadonlySet<string>;
+    /** The snapshot of the stack's database taken for this deploy: a destructive migration in staging or prod needs one. */
+    readonly snapshot?: string;
 }
 
 const PROMETHEUS_TIMEOUT_MS = 15_000;
@@ -200,21 +210,35 @@ function servicesWithHistoryIn(ledger: ReleaseLedger | LedgerError, stack: strin
     return new Set(ledger.entries.filter((entry) => entry.stack === stack && (entry.event === "verified" || entry.event === "adopted")).map((entry) => entry.service));
 }
 
-function migrationsCheck(config: PlatformConfig, now: Date): Omit<Check, "name"> {
-    const migrations = config.services.flatMap((service) => (service.migration ? [{ service: service.name, contract: service.migration.contract }] : []));
-    if (migrations.length === 0) return { status: "passed", detail: "no service runs a migration" };
-    const listed = migrations.map((entry) => `${entry.service} ${entry.contract}`).join(", ");
-    const needWindow = migrations.filter((entry) => entry.contract !== "safe_online");
-    if (config.tier !== "prod" || needWindow.length === 0) return { status: "passed", detail: listed };
-    const declared = config.release.maintenanceWindow;
-    const first = needWindow[0];
-    if (declared === undefined) return { status: "failed", detail: `${first.service}'s ${first.contract} migration needs platform:release.maintenanceWindow in prod` };
-    const interval = WINDOW_INTERVAL.exec(declared);
-    if (!interval) return { status: "failed", detail: `${first.service}'s ${first.contract} migration: platform:release.maintenanceWindow states no window as <start>/<end> (ISO, UTC)` };
-    const [start, end] = [Date.parse(interval[1]), Date.parse(interval[2])];
-    if (Number.isNaN(start) || Number.isNaN(end) || end <= start) return { status: "failed", detail: "platform:release.maintenanceWindow: the window's end is not after its start" };
-    if (now.getTime() < start || now.getTime() > end) return { status: "failed", detail: `${first.service}'s ${first.contract} migration is allowed only inside the maintenance window ${interval[1]}/${interval[2]}; it is ${now.toISOString()}` };
-    return { status: "passed", detail: `${listed}; inside the maintenance window ${interval[1]}/${interval[2]}` };
+/**
+ * The migrations the deploy brings (tools/migrations/pending.ts: the service's migrations after the head the
+ * stack file records, and stack-file contracts), each judged by its own contract: in prod, anything but
+ * safe_online only inside the declared maintenance window; in staging and prod, destructive only after a
+ * fresh snapshot (--snapshot). Fails closed: no recorded head means every migration counts as new.
+ */
+function migrationsCheck(options: PredeployOptions, config: PlatformConfig, now: Date): Omit<Check, "name"> {
+    const { pending, summaries, problems } = pendingMigrations(options.projectDir, config);
+    if (problems.length > 0) return { status: "failed", detail: `${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ""}` };
+    if (pending.length === 0 && summaries.length === 0) return { status: "passed", detail: "no service runs a migration" };
+    let detail = [pending.length === 0 ? "no migration to apply" : pending.map(describePending).join(", "), ...summaries].join("; ");
+    const needWindow = pending.filter((entry) => entry.contract !== "safe_online");
+    if (config.tier === "prod" && needWindow.length > 0) {
+        const declared = config.release.maintenanceWindow;
+        const first = namePending(needWindow[0]);
+        if (declared === undefined) return { status: "failed", detail: `${first} needs platform:release.maintenanceWindow in prod` };
+        const interval = WINDOW_INTERVAL.exec(declared);
+        if (!interval) return { status: "failed", detail: `${first}: platform:release.maintenanceWindow states no window as <start>/<end> (ISO, UTC)` };
+        const [start, end] = [Date.parse(interval[1]), Date.parse(interval[2])];
+        if (Number.isNaN(start) || Number.isNaN(end) || end <= start) return { status: "failed", detail: "platform:release.maintenanceWindow: the window's end is not after its start" };
+        if (now.getTime() < start || now.getTime() > end) return { status: "failed", detail: `${first} is allowed only inside the maintenance window ${interval[1]}/${interval[2]}; it is ${now.toISOString()}` };
+        detail += `; inside the maintenance window ${interval[1]}/${interval[2]}`;
+    }
+    const destructive = pending.find((entry) => entry.contract === "destructive");
+    if (destructive !== undefined && (config.tier === "staging" || config.tier === "prod")) {
+        if (options.snapshot === undefined) return { status: "failed", detail: `${namePending(destructive)} needs a fresh snapshot of ${options.stack}'s database first: take one and give its id with --snapshot <id> (docs/runbooks/deploy.md)` };
+        detail += `; after snapshot ${options.snapshot}`;
+    }
+    return { status: "passed", detail };
 }
 
 /** A sample value as Prometheus writes a finite float (Go's strconv), and its special spellings ("NaN", "+Inf", "-Inf"). */
@@ -373,7 +397,7 @@ export async function predeploy(options: PredeployOptions): Promise<CheckReport>
     if (wanted("parity")) checks.push(await timedAsync("parity", () => parityCheck(options, config?.cloud ?? "aws")));
     const ledger = ledgerOrProblem(options);
     needsConfig("release", (valid) => releaseCheck(options, valid, ledger));
-    needsConfig("migrations", (valid) => migrationsCheck(valid, now));
+    needsConfig("migrations", (valid) => migrationsCheck(options, valid, now));
     if (wanted("error-budget")) checks.push(await timedAsync("error-budget", () => budgetCheck({ ...options, servicesWithHistory: options.servicesWithHistory ?? servicesWithHistoryIn(ledger, options.stack) }, config, notes)));
     const overridden = options.overrideFreeze !== undefined && checks.some((check) => check.status === "overridden");
     const report = checkReport("predeploy", options.stack, checks, notes, `predeploy passed: ${options.stack} may deploy${overridden ? ` (deploy freeze overridden for incident ${options.overrideFreeze})` : ""}`);
@@ -391,6 +415,7 @@ function parsePredeployOptions(argv: string[]) {
         service: { type: "string", multiple: true, default: [] },
         namespace: { type: "string", default: "apps" },
         "override-freeze": { type: "string" },
+        snapshot: { type: "string" },
         only: { type: "string" },
         "project-dir": { type: "string", default: path.join(__dirname, "..") },
         format: { type: "string" },
@@ -424,6 +449,8 @@ function parsePredeployOptions(argv: string[]) {
     }
     const override = values["override-freeze"];
     if (override !== undefined && !INCIDENT_ID.test(override)) throw new UsageError(`--override-freeze takes an incident id (letters, digits, " _#:./-", up to 80); got ${describeFound(override)}`);
+    const snapshot = values.snapshot;
+    if (snapshot !== undefined && !SNAPSHOT_ID.test(snapshot)) throw new UsageError(`--snapshot takes a snapshot id (letters, digits, "._:-", up to 255); got ${describeFound(snapshot)}`);
     const options: PredeployOptions = {
         projectDir: path.resolve(values["project-dir"] ?? "."),
         stack: values.stack,
@@ -433,6 +460,7 @@ function parsePredeployOptions(argv: string[]) {
         services,
         namespace: values.namespace ?? "apps",
         overrideFreeze: override,
+        snapshot,
     };
     if (!fs.existsSync(path.join(options.projectDir, stackFileName(options.stack)))) throw new UsageError(`no ${stackFileName(options.stack)} in ${options.projectDir}`);
     return { options, choice: formatChoice(values.format, values.output ?? [], CHECK_FORMATS, "human") };
