@@ -37,14 +37,22 @@ function sarifProblems(text: string): string[] {
     });
 }
 
-/** .ci/run builds the CLI itself before `npm test`, after the engine specs were made required. */
+/**
+ * .ci/run builds the CLI itself before `npm test`, after the engine specs were made required; and installs
+ * PostgreSQL after making it required (PLATFORM_POSTGRES=required), so that the migrations spec fails rather
+ * than skips without it.
+ */
 function ciRunProblems(script: string): string[] {
     const lines = script.split("\n");
     const build = lines.findIndex((line) => /^bash scripts\/pulumi-cli\.sh --for-tests\b/.test(line));
     const test = lines.findIndex((line) => /^npm test\b/.test(line));
     const required = lines.findIndex((line) => /^export PLATFORM_ENGINE_SPECS=required$/.test(line));
+    const postgres = lines.findIndex((line) => /^bash scripts\/postgres\.sh --for-tests$/.test(line));
+    const postgresRequired = lines.findIndex((line) => /^export PLATFORM_POSTGRES=required$/.test(line));
     if (build < 0) return [".ci/run does not build the Pulumi CLI (npm_config_ignore_scripts skips the pretest that would)"];
-    return build < test && required < build ? [] : [".ci/run builds the CLI after `npm test`, or before PLATFORM_ENGINE_SPECS=required"];
+    const problems = build < test && required < build ? [] : [".ci/run builds the CLI after `npm test`, or before PLATFORM_ENGINE_SPECS=required"];
+    if (!(postgresRequired >= 0 && postgresRequired < postgres && postgres < test)) problems.push(".ci/run does not require PostgreSQL (export PLATFORM_POSTGRES=required, then bash scripts/postgres.sh --for-tests) before `npm test`");
+    return problems;
 }
 
 type Inputs = Record<string, unknown>;
@@ -363,6 +371,13 @@ describe("GitHub Actions workflows", function () {
             assert.match(ciRunProblems(fs.readFileSync(CI_RUN, "utf8").replace(/^bash scripts\/pulumi-cli\.sh --for-tests.*\n/m, "")).join(), /does not build the Pulumi CLI/);
         });
 
+        it("the test job requires PostgreSQL: .ci/run installs it after PLATFORM_POSTGRES=required, before `npm test`", function () {
+            const script = fs.readFileSync(CI_RUN, "utf8");
+            assert.deepEqual(ciRunProblems(script), []);
+            assert.match(ciRunProblems(script.replace(/^export PLATFORM_POSTGRES=required\n/m, "")).join(), /does not require PostgreSQL/);
+            assert.match(ciRunProblems(script.replace(/^bash scripts\/postgres\.sh --for-tests\n/m, "")).join(), /does not require PostgreSQL/);
+        });
+
         const regressions: { name: string; from: string; to: string; rule: WorkflowRule }[] = [
             { name: "a tag instead of a SHA", from: "actions/setup-node@49933ea5288caeca8642d1e84afbd3f7d6820020 # v4.4.0", to: "actions/setup-node@v4", rule: "pinned-actions" },
             { name: "the preview without its environment", from: "    environment: preview-${{ matrix.stack }}\n", to: "", rule: "credentials-behind-environment" },
@@ -504,7 +519,8 @@ function releaseProblems(text: string): string[] {
     const needsExactly = (id: string, expected: string[]): void => expect(JSON.stringify(needsOf(jobs[id])) === JSON.stringify(expected), `${id} needs ${expected.join(", ")}`);
     needsExactly("test", ["scope"]);
     needsExactly("build", ["scope", "test"]);
-    needsExactly("publish", ["scope", "build"]);
+    needsExactly("migrations", ["scope"]);
+    needsExactly("publish", ["scope", "build", "migrations"]);
     needsExactly("deploy-dev", ["scope", "publish"]);
     needsExactly("deploy-staging", ["scope", "publish", "deploy-dev"]);
     needsExactly("deploy-prod", ["scope", "publish", "deploy-staging"]);
@@ -533,6 +549,20 @@ function releaseProblems(text: string): string[] {
         expect(command >= 0 && later.every((index) => index > command), "the built image is tested against the commit being built, scanned and saved after `build`");
         const images = [...scans.map((step) => step.with?.["image-ref"]), ...build.steps.filter((step) => step.env?.IMAGE !== undefined).map((step) => step.env?.IMAGE)];
         expect(images.length === scans.length + 2 && images.every((image) => image === BUILT_IMAGE), `build: the smoke test, the SBOM, the scan and the archive take the image \`build\` tags (${BUILT_IMAGE})`);
+    }
+
+    const migrations = jobs.migrations;
+    if (migrations) {
+        const install = stepIndex(migrations, runs(/^npm ci --ignore-scripts\b/));
+        const postgres = stepIndex(migrations, runs(/^bash scripts\/postgres\.sh --for-tests$/));
+        const check = stepIndex(migrations, runs(/^npm run migrations:check\b/));
+        expect(install >= 0 && install < postgres && postgres < check, "migrations: `npm ci --ignore-scripts`, then scripts/postgres.sh, then `npm run migrations:check`");
+        expect(migrations.steps[postgres]?.env?.PLATFORM_POSTGRES === "required", "migrations: PostgreSQL is required (PLATFORM_POSTGRES: required), never skipped");
+        expect(migrations.steps[check]?.if === undefined && migrations.steps[check]?.["continue-on-error"] === undefined, "migrations: a failing check fails the job");
+        expect(migrations.steps.some((step) => upload("migrations-reports")(step) && step.if === "always()"), "migrations: its report is uploaded whatever happened");
+        expect(JSON.stringify(migrations.permissions) === '{"contents":"read"}' && migrations.environment === undefined, "migrations: no credentials, read-only");
+    } else {
+        problems.push("no job migrations (npm run migrations:check before anything is published or deployed)");
     }
 
     const publish = jobs.publish;
@@ -885,11 +915,12 @@ describe("the release flow (release.yml, rollback.yml)", function () {
             assert.equal(scopeOf({ message: "fix(api): answer /version", files: { "services/api/server.js": "v2" } }), "true");
             const walked = walkJobs(release, PUSH_TO_MAIN, releaseOutcomes());
             assert.deepEqual(walked.map((job) => `${job.wave} ${job.id} ${job.result}`), [
-                "0 scope success", "1 test success", "2 build success", "3 publish success", "4 deploy-dev success", "5 deploy-staging success", "6 deploy-prod success", "7 record success",
+                "0 scope success", "1 test success", "1 migrations success", "2 build success", "3 publish success", "4 deploy-dev success", "5 deploy-staging success", "6 deploy-prod success", "7 record success",
             ]);
             assert.deepEqual(artifactTable(walked), {
                 scope: [],
                 test: [],
+                migrations: ["upload migrations-reports"],
                 build: ["upload image-api", "upload build-reports-api"],
                 publish: ["download image-*", "upload ledger-publish"],
                 "deploy-dev": ["download ledger-publish", "upload deploy-dev-reports", "upload ledger-dev"],
@@ -904,6 +935,7 @@ describe("the release flow (release.yml, rollback.yml)", function () {
             assert.deepEqual(table, {
                 scope: '{"contents":"read"} - -',
                 test: '{"contents":"read"} - -',
+                migrations: '{"contents":"read"} - -',
                 build: '{"contents":"read"} - -',
                 publish: '{"contents":"read","id-token":"write"} publish -',
                 "deploy-dev": '{"contents":"read","id-token":"write"} dev PULUMI_ACCESS_TOKEN',
@@ -1086,6 +1118,23 @@ describe("the release flow (release.yml, rollback.yml)", function () {
             assert.equal(String(release.jobs.record.steps.find(uses("peter-evans/create-pull-request"))?.with?.branch), "${{ env.RECORD_BRANCH }}", "the branch it asks about is the one it writes");
         });
 
+        it("(a) the migrations fail on PostgreSQL: nothing is published, deployed or recorded", function () {
+            const walked = walkJobs(release, PUSH_TO_MAIN, releaseOutcomes({ migrations: { result: "failure" } }));
+            assert.deepEqual(walked.map((job) => `${job.id} ${job.result}`), [
+                "scope success", "test success", "migrations failure", "build success", "publish skipped", "deploy-dev skipped", "deploy-staging skipped", "deploy-prod skipped", "record skipped",
+            ]);
+        });
+
+        it("(a) the migrations job runs the check the spec runs, on the real migrations, with the real script", function () {
+            const job = release.jobs.migrations;
+            const check = String(job.steps.find(runs(/^npm run migrations:check\b/))?.run);
+            const scripts = (JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+            assert.equal(scripts["migrations:check"], "node tools/bin.js migrations-check");
+            assert.match(check, /^npm run migrations:check -- --output json=reports\/migrations\.json$/);
+            assert.ok(fs.existsSync(path.join(PROJECT_DIR, "scripts", "postgres.sh")));
+            assert.ok(fs.existsSync(path.join(PROJECT_DIR, "services", "api", "db", "migrations")), "the sample service has migrations to check");
+        });
+
         it("(a) deploy-staging fails: prod never starts, nothing is recorded", function () {
             const walked = walkJobs(release, PUSH_TO_MAIN, releaseOutcomes({ "deploy-staging": { result: "failure" } }));
             assert.deepEqual(walked.filter((job) => job.wave >= 5).map((job) => `${job.id} ${job.result}`), ["deploy-staging failure", "deploy-prod skipped", "record skipped"]);
@@ -1240,6 +1289,9 @@ describe("the release flow (release.yml, rollback.yml)", function () {
     });
 
     const regressions: { name: string; from: string; to: string; problem: RegExp }[] = [
+        { name: "publish not waiting for the migrations", from: "    needs: [scope, build, migrations]\n", to: "    needs: [scope, build]\n", problem: /publish needs scope, build, migrations/ },
+        { name: "the migrations check without a required PostgreSQL", from: "        env:\n          PLATFORM_POSTGRES: required\n", to: "", problem: /PostgreSQL is required/ },
+        { name: "a migrations check allowed to fail", from: "        run: npm run migrations:check -- --output json=reports/migrations.json\n", to: "        run: npm run migrations:check -- --output json=reports/migrations.json\n        continue-on-error: true\n", problem: /a failing check fails the job/ },
         { name: "prod deployed straight after dev", from: "    needs: [scope, publish, deploy-staging]\n", to: "    needs: [scope, publish, deploy-dev]\n", problem: /deploy-prod needs scope, publish, deploy-staging/ },
         { name: "prod deployed even when staging failed", from: "    needs: [scope, publish, deploy-staging]\n    if: needs.scope.outputs.release == 'true'\n", to: "    needs: [scope, publish, deploy-staging]\n    if: always() && needs.scope.outputs.release == 'true'\n", problem: /deploy-prod runs only when staging succeeded/ },
         { name: "a job that does not wait for scope", from: "  test:\n    needs: scope\n    if: needs.scope.outputs.release == 'true'\n", to: "  test:\n", problem: /test needs scope and runs only when/ },
