@@ -2,6 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
+import { MIGRATIONS_CHECK_HELP } from "../tools/migrations-check";
 import { PREDEPLOY_HELP } from "../tools/predeploy";
 import { PROMOTE_HELP } from "../tools/promote";
 import { SMOKE_HELP } from "../tools/smoke";
@@ -10,7 +11,7 @@ import { PROJECT_DIR } from "./support/stacks";
 /* The release runbooks and the README's release section are copied from: their commands must exist as written. */
 
 const DOCUMENTS = ["docs/runbooks/deploy.md", "docs/runbooks/rollback.md", "README.md"];
-const HELP: Readonly<Record<string, string>> = { promote: PROMOTE_HELP, predeploy: PREDEPLOY_HELP, smoke: SMOKE_HELP };
+const HELP: Readonly<Record<string, string>> = { promote: PROMOTE_HELP, predeploy: PREDEPLOY_HELP, smoke: SMOKE_HELP, "migrations-check": MIGRATIONS_CHECK_HELP };
 
 function text(file: string): string {
     return fs.readFileSync(path.join(PROJECT_DIR, file), "utf8");
@@ -38,6 +39,14 @@ describe("release runbooks and README: copy-paste accurate", function () {
                 }
             }
             assert.ok(seen >= 3, `${document} shows the commands (${seen})`);
+        });
+
+        it(`${document}: every option given to migrations-check (npm run migrations:check) is one it takes`, function () {
+            for (const line of lines) {
+                for (const match of line.matchAll(/(?:node tools\/bin\.js migrations-check|npm run migrations:check)\b([^#|;]*)/g)) {
+                    for (const option of match[1].match(/--[a-z][a-z-]*/g) ?? []) assert.ok(HELP["migrations-check"].includes(option), `${document}: migrations-check has no ${option}: ${line.trim()}`);
+                }
+            }
         });
 
         it(`${document}: every workflow run names a workflow and its inputs`, function () {
