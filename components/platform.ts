@@ -6,6 +6,7 @@ import { AppNamespace } from "./app/namespace";
 import { Service } from "./app/service";
 import { CLOUD_FACTORIES } from "./clouds";
 import { CloudEnvironment } from "./clouds/types";
+import { CANARY_ANALYSIS_TEMPLATE, canarySteps, ProgressiveDelivery } from "./delivery/canary";
 import { AccessStatement } from "./cluster/types";
 import { EnvironmentContext } from "./naming";
 import { POSTGRES_PORT, PostgresRef } from "./postgres/types";
@@ -24,6 +25,9 @@ export interface PlatformArgs {
 const POSTGRES_PASSWORD_SPECIALS = "!#$%&*()-_=+[]{}<>:?";
 /** Characters ElastiCache accepts in an AUTH token. */
 const REDIS_TOKEN_SPECIALS = "!&#$^<>-";
+
+/** Prometheus' HTTP API in the cluster (the operator's governing service), which the canary analysis asks. */
+const PROMETHEUS_ADDRESS = "http://prometheus-operated.monitoring.svc.cluster.local:9090";
 
 /** Where services run, and where the ingress controller (a prerequisite) runs. */
 const APP_NAMESPACE = "apps";
@@ -207,6 +211,17 @@ export class Platform extends pulumi.ComponentResource {
         ];
 
         const apps = new AppNamespace(`${name}-apps`, { environment: env, name: APP_NAMESPACE, ingressNamespace: INGRESS_NAMESPACE, kubernetesProvider: cluster.kubernetesProvider }, cloud.childOptions);
+        // Staging and prod roll out as canaries judged by the analysis; dev (and local) roll straight out.
+        const canaryTier = config.tier === "staging" || config.tier === "prod" ? config.tier : undefined;
+        const delivery = canaryTier === undefined ? undefined : new ProgressiveDelivery(`${name}-delivery`, {
+            environment: env,
+            kubernetesProvider: cluster.kubernetesProvider,
+            appNamespace: apps.name,
+            prometheusAddress: PROMETHEUS_ADDRESS,
+            monitoringNamespace: monitoring.namespace,
+            monitoringReady: monitoring.crdsReady,
+        }, cloud.childOptions);
+        const canary = canaryTier === undefined || delivery === undefined ? undefined : { steps: canarySteps(canaryTier), analysisTemplate: CANARY_ANALYSIS_TEMPLATE, ready: delivery.ready };
         const connection = connectionSecrets(config, secrets.values, postgres, redis);
         const images: Record<string, pulumi.Output<string>> = {};
         for (const service of config.services) {
@@ -243,6 +258,7 @@ export class Platform extends pulumi.ComponentResource {
                 callsCloudApis: grants.length > 0,
                 telemetry: { namespace: telemetry.namespace, ports: [OTLP_PORTS.grpc, OTLP_PORTS.http] },
                 zeroDowntimeRollout: production,
+                canary,
                 podDisruptionBudget: production,
                 autoscaling: config.tier === "prod",
                 ingressClassName: config.ingressClassName,

@@ -2,6 +2,7 @@ import { createHash } from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { imagePinning } from "../../policies/lib/image-reference";
+import { POD_TEMPLATE_HASH_LABEL } from "../delivery/canary";
 import { kubernetesLabels } from "../naming";
 import { MIGRATION_CONTRACT_LABEL, ServiceArgs } from "./types";
 
@@ -25,8 +26,8 @@ const CONTAINER_SECURITY: k8s.types.input.core.v1.SecurityContext = {
 /**
  * An application service on the cluster: a dedicated service account, secrets through a Kubernetes
  * Secret, a hardened Deployment pinned by digest with probes and resource limits, its network policy,
- * Service, ServiceMonitor, and by tier a PodDisruptionBudget, an autoscaler and an Ingress; an optional
- * migration Job runs first with the same image.
+ * Service, ServiceMonitor, and by tier a PodDisruptionBudget, an autoscaler, an Ingress and a canary
+ * rollout (an Argo Rollout of the Deployment); an optional migration Job runs first with the same image.
  */
 export class Service extends pulumi.ComponentResource {
     /** The image reference the Deployment runs. */
@@ -156,9 +157,44 @@ export class Service extends pulumi.ComponentResource {
         }, {
             ...k8sOpts,
             dependsOn: migration ? [...dependsOnSecret, migration] : dependsOnSecret,
-            // With an autoscaler the replica count is the autoscaler's, not the program's.
-            ignoreChanges: args.autoscaling ? ["spec.replicas"] : [],
+            // With an autoscaler the replica count is the autoscaler's; with a canary, the Rollout scales the
+            // Deployment down to none once its own pods serve: neither is the program's.
+            ignoreChanges: args.autoscaling || args.canary ? ["spec.replicas"] : [],
         });
+
+        // The Rollout takes the Deployment's pod template (workloadRef): the template is judged as a Deployment's.
+        const scaled = args.canary
+            ? new k8s.apiextensions.CustomResource(`${name}-rollout`, {
+                apiVersion: "argoproj.io/v1alpha1",
+                kind: "Rollout",
+                metadata: metadata(),
+                spec: {
+                    replicas: service.replicas,
+                    revisionHistoryLimit: 10,
+                    selector: { matchLabels: selector },
+                    workloadRef: { apiVersion: "apps/v1", kind: "Deployment", name: service.name, scaleDown: "progressively" },
+                    // Back to one of the last three versions (a rollback) at once, without the canary's steps.
+                    rollbackWindow: { revisions: 3 },
+                    strategy: {
+                        canary: {
+                            maxUnavailable: 0,
+                            maxSurge: 1,
+                            steps: args.canary.steps,
+                            analysis: {
+                                templates: [{ templateName: args.canary.analysisTemplate }],
+                                startingStep: 1,
+                                args: [
+                                    { name: "namespace", value: args.namespace },
+                                    { name: "service", value: service.name },
+                                    { name: "canary-hash", valueFrom: { podTemplateHashValue: "Latest" } },
+                                    { name: "stable-hash", valueFrom: { podTemplateHashValue: "Stable" } },
+                                ],
+                            },
+                        },
+                    },
+                },
+            }, { ...k8sOpts, dependsOn: [deployment, ...args.canary.ready], ignoreChanges: args.autoscaling ? ["spec.replicas"] : [] })
+            : undefined;
 
         new k8s.core.v1.Service(`${name}-service`, {
             metadata: metadata(),
@@ -210,12 +246,12 @@ export class Service extends pulumi.ComponentResource {
             new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, {
                 metadata: metadata(),
                 spec: {
-                    scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: service.name },
+                    scaleTargetRef: scaled ? { apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", name: service.name } : { apiVersion: "apps/v1", kind: "Deployment", name: service.name },
                     minReplicas: service.replicas,
                     maxReplicas: service.replicas * 3,
                     metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } }],
                 },
-            }, { ...k8sOpts, dependsOn: [deployment] });
+            }, { ...k8sOpts, dependsOn: [scaled ?? deployment] });
         }
 
         if (service.metrics !== false) {
@@ -226,6 +262,8 @@ export class Service extends pulumi.ComponentResource {
                 spec: {
                     selector: { matchLabels: selector },
                     namespaceSelector: { matchNames: [args.namespace] },
+                    // Which ReplicaSet a series comes from: the canary analysis compares versions by it.
+                    podTargetLabels: [POD_TEMPLATE_HASH_LABEL],
                     endpoints: [{ port: HTTP_PORT_NAME, path: "/metrics", interval: "30s" }],
                 },
             }, { ...k8sOpts, dependsOn: args.monitoringReady });

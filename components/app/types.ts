@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ResolvedService } from "../../config/load";
+import { CanaryStep } from "../delivery/canary";
 import { EnvironmentContext } from "../naming";
 
 /** Label that records a migration's contract: safe_online, requires_maintenance_window or destructive. */
@@ -50,6 +51,11 @@ export interface ServiceArgs {
     readonly identityEgress?: readonly { readonly cidr: string; readonly port: number }[];
     /** Pods that may never be unavailable during a rollout (staging, prod). */
     readonly zeroDowntimeRollout: boolean;
+    /**
+     * Roll out as a canary (staging, prod): an Argo Rollout of the Deployment with these steps and the
+     * environment's analysis template (components/delivery/canary.ts); without it, a plain rolling update.
+     */
+    readonly canary?: { readonly steps: readonly CanaryStep[]; readonly analysisTemplate: string; readonly ready: pulumi.Resource[] };
     /** Keep at least one pod through voluntary disruptions. */
     readonly podDisruptionBudget: boolean;
     /** Scale on CPU between replicas and 3x replicas. */

@@ -190,7 +190,8 @@ export function fingerprint(resources: readonly ResourceUnderTest[]): Fingerprin
     set("engines.postgres", uniform(databases.map((db) => String(db.props.engineVersion ?? "").split(".")[0])));
     set("engines.redis", uniform(caches.map((cache) => cache.props.engineVersion)));
     set("engines.monitoringChart", uniform(releases.filter((release) => release.props.chart === "kube-prometheus-stack").map((release) => `${String(release.props.chart)}@${String(release.props.version)}`)));
-    set("engines.charts", releases.map((release) => `${String(release.props.chart)}@${String(release.props.version)}`).sort().join(", "));
+    // The charts and versions in use (one chart may be installed twice: the collector as gateway and as log agent).
+    set("engines.charts", [...new Set(releases.map((release) => `${String(release.props.chart)}@${String(release.props.version)}`))].sort().join(", "));
     // Nightly snapshots: how long the backup plans keep them (none in dev).
     set("security.backups.snapshotRetentionDays", uniform(backupPlans.flatMap((plan) => (Array.isArray(plan.props.rules) ? plan.props.rules : []).map((rule) => get(rule, "lifecycle", "deleteAfter")))));
 

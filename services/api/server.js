@@ -12,6 +12,19 @@ const host = process.env.HOST || "0.0.0.0";
 
 // Known codes start at 0, so that a rate over them exists before the first error.
 const requestsByCode = new Map([["200", 0], ["500", 0], ["503", 0]]);
+// Request durations in a Prometheus histogram: the canary analysis compares the p99 of two versions.
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+const durationCounts = DURATION_BUCKETS.map(() => 0);
+let durationCount = 0;
+let durationSum = 0;
+
+function observeDuration(seconds) {
+    DURATION_BUCKETS.forEach((bound, index) => {
+        if (seconds <= bound) durationCounts[index] += 1;
+    });
+    durationCount += 1;
+    durationSum += seconds;
+}
 
 function text(status, body) {
     return [status, "text/plain", body];
@@ -45,6 +58,9 @@ const routes = {
 function metrics() {
     const lines = ["# HELP http_requests_total Requests served, by status code (/metrics itself not counted).", "# TYPE http_requests_total counter"];
     for (const [code, count] of [...requestsByCode].sort()) lines.push(`http_requests_total{code="${code}"} ${count}`);
+    lines.push("# HELP http_request_duration_seconds Time to answer a request (/metrics itself not counted).", "# TYPE http_request_duration_seconds histogram");
+    DURATION_BUCKETS.forEach((bound, index) => lines.push(`http_request_duration_seconds_bucket{le="${bound}"} ${durationCounts[index]}`));
+    lines.push(`http_request_duration_seconds_bucket{le="+Inf"} ${durationCount}`, `http_request_duration_seconds_sum ${durationSum}`, `http_request_duration_seconds_count ${durationCount}`);
     return [200, "text/plain; version=0.0.4", lines.join("\n") + "\n"];
 }
 
@@ -61,9 +77,10 @@ const server = http.createServer((request, response) => {
     const tenant = TENANT.test(String(request.headers["x-tenant-id"] || "")) ? request.headers["x-tenant-id"] : undefined;
     response.once("finish", () => {
         const status = response.statusCode;
+        const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+        if (pathname !== "/metrics") observeDuration(durationMs / 1000);
         if (QUIET_PATHS.has(pathname) && status < 400) return;
         const level = status >= 500 ? "error" : status >= 400 ? "warn" : "info";
-        const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
         log(level, `${request.method} ${pathname} ${status}`, { ...trace, ...(tenant ? { tenant } : {}), method: request.method, path: pathname, status, duration_ms: Math.round(durationMs * 1000) / 1000 });
     });
     if (pathname === "/metrics") {
