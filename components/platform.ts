@@ -198,6 +198,7 @@ export class Platform extends pulumi.ComponentResource {
             storage: { className: cluster.storageClassName, lokiGb: config.telemetry.lokiStorageGb, tempoGb: config.telemetry.tempoStorageGb, ready: cluster.storageReady },
             grafanaNamespace: monitoring.namespace,
             grafanaReady: monitoring.crdsReady,
+            serviceNamespace: APP_NAMESPACE,
         }, cloud.childOptions);
         const platformEnv = (serviceName: string, storageAccess: boolean): Record<string, pulumi.Input<string>> => ({
             ...(storageAccess ? { [UPLOADS_BUCKET_ENV]: storage.bucketName } : {}),

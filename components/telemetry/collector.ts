@@ -1,7 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { stringify } from "yaml";
 import { kubernetesLabels } from "../naming";
 import { LOG_AGENT_NAMESPACE, logAgentConfig, lokiOtlpConfig, POD_LOG_ROOT } from "./log-agent";
+import { logAlertRuleGroups } from "./log-alerts";
 import { OTLP_PORTS, TelemetryArgs, TelemetryRef } from "./types";
 
 /** Charts, pinned: upgrades are reviewed changes. */
@@ -22,6 +24,11 @@ export const TELEMETRY_IMAGES = {
 } as const;
 
 const NAMESPACE = "telemetry";
+/** Where Loki's ruler reads rule files: one folder per tenant, and with auth disabled the tenant is `fake`. */
+const LOKI_RULES_DIR = "/etc/loki/rules";
+const LOKI_RULES_CONFIG_MAP = "loki-log-alert-rules";
+/** The Prometheus operator's governing service of Alertmanager, which Loki's ruler sends its alerts to. */
+const ALERTMANAGER_URL = "http://alertmanager-operated.monitoring.svc.cluster.local:9093";
 const LOKI_PORT = 3100;
 const TEMPO_PORT = 3200;
 const HOURS_PER_DAY = 24;
@@ -77,7 +84,7 @@ export class Telemetry extends pulumi.ComponentResource implements TelemetryRef 
         const namespace = new k8s.core.v1.Namespace(`${name}-ns`, {
             metadata: { name: NAMESPACE, labels: kubernetesLabels(env, { "pod-security.kubernetes.io/enforce": "baseline" }) },
         }, k8sOpts);
-        const release = (id: keyof typeof TELEMETRY_CHARTS, values: Record<string, unknown>): k8s.helm.v3.Release =>
+        const release = (id: keyof typeof TELEMETRY_CHARTS, values: Record<string, unknown>, dependsOn: pulumi.Resource[] = []): k8s.helm.v3.Release =>
             new k8s.helm.v3.Release(`${name}-${id}`, {
                 name: id === "collector" ? "otel-collector" : id,
                 chart: TELEMETRY_CHARTS[id].name,
@@ -87,8 +94,12 @@ export class Telemetry extends pulumi.ComponentResource implements TelemetryRef 
                 atomic: true,
                 timeout: 600,
                 values,
-            }, { ...k8sOpts, dependsOn: args.storage.ready });
+            }, { ...k8sOpts, dependsOn: [...args.storage.ready, ...dependsOn] });
 
+        const logAlertRules = new k8s.core.v1.ConfigMap(`${name}-log-alert-rules`, {
+            metadata: { name: LOKI_RULES_CONFIG_MAP, namespace: namespace.metadata.name, labels },
+            data: { "log-alerts.yaml": stringify({ groups: logAlertRuleGroups(args.serviceNamespace) }) },
+        }, k8sOpts);
         const loki = release("loki", {
             deploymentMode: "SingleBinary",
             loki: {
@@ -99,8 +110,21 @@ export class Telemetry extends pulumi.ComponentResource implements TelemetryRef 
                 schemaConfig: { configs: [{ from: "2024-01-01", store: "tsdb", object_store: "filesystem", schema: "v13", index: { prefix: "index_", period: "24h" } }] },
                 limits_config: { retention_period: `${args.logRetentionDays * HOURS_PER_DAY}h`, allow_structured_metadata: true, otlp_config: lokiOtlpConfig() },
                 compactor: { retention_enabled: true, delete_request_store: "filesystem" },
+                // Alerts on what the services log (log-alerts.ts), to the platform's Alertmanager.
+                rulerConfig: {
+                    storage: { type: "local", local: { directory: LOKI_RULES_DIR } },
+                    rule_path: "/var/loki/ruler-scratch",
+                    alertmanager_url: ALERTMANAGER_URL,
+                    enable_api: true,
+                    ring: { kvstore: { store: "inmemory" } },
+                },
             },
-            singleBinary: { replicas: 1, persistence: { enabled: true, storageClass: args.storage.className, size: `${args.storage.lokiGb}Gi` } },
+            singleBinary: {
+                replicas: 1,
+                persistence: { enabled: true, storageClass: args.storage.className, size: `${args.storage.lokiGb}Gi` },
+                extraVolumes: [{ name: "log-alert-rules", configMap: { name: LOKI_RULES_CONFIG_MAP } }],
+                extraVolumeMounts: [{ name: "log-alert-rules", mountPath: `${LOKI_RULES_DIR}/fake`, readOnly: true }],
+            },
             read: { replicas: 0 },
             write: { replicas: 0 },
             backend: { replicas: 0 },
@@ -110,7 +134,7 @@ export class Telemetry extends pulumi.ComponentResource implements TelemetryRef 
             lokiCanary: { enabled: false },
             test: { enabled: false },
             commonLabels: labels,
-        });
+        }, [logAlertRules]);
         const tempo = release("tempo", {
             tempo: {
                 repository: TELEMETRY_IMAGES.tempo.repository,

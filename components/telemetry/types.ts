@@ -18,6 +18,8 @@ export interface TelemetryArgs {
     readonly storage: { readonly className: pulumi.Input<string>; readonly lokiGb: number; readonly tempoGb: number; readonly ready: pulumi.Resource[] };
     /** Namespace of Grafana (kube-prometheus-stack), which gets Loki and Tempo as data sources. */
     readonly grafanaNamespace: pulumi.Input<string>;
+    /** The namespace the services run in, whose log lines the log alerts count. */
+    readonly serviceNamespace: string;
     /** Resources that must exist before the data sources (the monitoring release). */
     readonly grafanaReady: pulumi.Resource[];
 }
