@@ -7,6 +7,7 @@ import { Service } from "./app/service";
 import { CLOUD_FACTORIES } from "./clouds";
 import { CloudEnvironment } from "./clouds/types";
 import { CANARY_ANALYSIS_TEMPLATE, canarySteps, ProgressiveDelivery } from "./delivery/canary";
+import { PAGERDUTY_API_KEY, SMTP_API_KEY } from "./monitoring/alertmanager";
 import { AccessStatement } from "./cluster/types";
 import { EnvironmentContext } from "./naming";
 import { POSTGRES_PORT, PostgresRef } from "./postgres/types";
@@ -176,6 +177,15 @@ export class Platform extends pulumi.ComponentResource {
             prometheusStorage: { className: cluster.storageClassName, sizeGb: config.monitoring.prometheusStorageGb, ready: cluster.storageReady },
             errorBudgetPercent: config.monitoring.errorBudgetPercent,
             grafanaAdminPassword: secrets.values["grafana-admin-password"],
+            serviceNamespace: APP_NAMESPACE,
+            // Alertmanager's credentials are third-party keys of the stack (platform:apiKeys), kept in the SecretStore.
+            alerting: {
+                ...(PAGERDUTY_API_KEY in config.apiKeys ? { pagerDutyRoutingKey: secrets.values[`api-key-${PAGERDUTY_API_KEY}`] } : {}),
+                ...(config.monitoring.smtp === undefined ? {} : {
+                    smtp: { ...config.monitoring.smtp, ...(SMTP_API_KEY in config.apiKeys ? { password: secrets.values[`api-key-${SMTP_API_KEY}`] } : {}) },
+                }),
+                ...(config.monitoring.deadMansSwitchUrl === undefined ? {} : { deadMansSwitchUrl: config.monitoring.deadMansSwitchUrl }),
+            },
         });
 
         // Uploads storage, database backups and messaging: what each service is given (env, cloud rights).

@@ -79,6 +79,10 @@ const DERIVED_KEYS: Readonly<Record<string, string>> = {
 };
 /** Keys whose values must be `secure:`. */
 const SECRET_KEYS = new Set(["apiKeys", "jwtSecret"]);
+/** Keys whose values are written in plaintext where anyone can read them (Alertmanager's configuration): never `secure:`. */
+const PLAIN_KEYS: Readonly<Record<string, string>> = {
+    monitoring: "plain settings (they are written into Alertmanager's configuration as they are): the PagerDuty integration key goes in platform:apiKeys.pagerduty and the SMTP password in platform:apiKeys.smtp, both secure",
+};
 /** Generated secrets rotate in windows counted from this date, so every stack agrees on the boundaries. */
 const ROTATION_EPOCH = Date.UTC(2026, 0, 1);
 const DAY_MS = 86_400_000;
@@ -107,6 +111,10 @@ export function parsePlatformConfig(raw: RawStackConfig): PlatformConfig {
         }
         // `__proto__` and `constructor` are keys like any other here: unknown ones, reported as such.
         Object.defineProperty(overrides, key, { value: decodeConfigValue(text), enumerable: true, writable: true, configurable: true });
+    }
+
+    for (const [key, expected] of Object.entries(PLAIN_KEYS)) {
+        if (isSecretKey(key)) problems.push({ key: `${prefix}${key}`, expected, found: "a secret value (not shown)" });
     }
 
     for (const path of secretLookingPaths(overrides)) {

@@ -124,6 +124,21 @@ export const MonitoringSchema = z.strictObject({
     prometheusStorageGb: z.number().int().min(10).max(4096),
     /** Weekly availability error budget for HTTP 5xx responses, in percent. */
     errorBudgetPercent: z.number().gt(0).lt(100),
+    /**
+     * An SMTP relay for Alertmanager's email (needed for email on gcp; on aws email otherwise goes through the
+     * alert topic). Plain settings, written into Alertmanager's configuration; the password is apiKeys.smtp,
+     * and PagerDuty's integration key apiKeys.pagerduty (components/monitoring/alertmanager.ts).
+     */
+    smtp: z.strictObject({
+        /** `host:port` of the relay; STARTTLS is required. */
+        smarthost: z.string().regex(/^[a-z0-9]([a-z0-9.-]{0,252}[a-z0-9])?:\d{1,5}$/, { error: "expected host:port such as smtp.example.com:587" }),
+        /** The sender address. */
+        from: z.email({ error: "expected an e-mail address" }),
+        /** The SMTP user, when the relay authenticates; its password is platform:apiKeys.smtp (secure). */
+        username: z.string().min(1).max(256).optional(),
+    }).optional(),
+    /** Ping URL of a dead man's switch outside the cloud (healthchecks.io, Dead Man's Snitch) that the Watchdog alert reaches every minute. */
+    deadMansSwitchUrl: z.string().regex(/^https:\/\/[a-z0-9.-]+(:\d{1,5})?\/[^\s]*$/, { error: "expected an https URL such as https://hc-ping.com/<check id>" }).optional(),
 });
 
 // Uploads storage, backups, messaging, logs and traces (issue 14).

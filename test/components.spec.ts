@@ -5,6 +5,7 @@ import { alertRuleGroups } from "../components/monitoring/rules";
 import { postgresConnectionAlarmThreshold } from "../components/monitoring/aws";
 import { KUBE_PROMETHEUS_STACK_CHART } from "../components/monitoring/prometheus";
 import { subnetCidr } from "../components/network/types";
+import { platformRules } from "./support/prometheus";
 import { childrenOf, ofType, plainInputs, PROJECT_DIR, renderedStack, single } from "./support/stacks";
 
 type Inputs = Record<string, unknown>;
@@ -94,8 +95,8 @@ describe("components, per tier", function () {
                 assert.deepEqual(types, [
                     "platform:app:AppNamespace", "platform:app:Service", "platform:app:Service",
                     ...(stackName === "dev" ? [] : ["platform:backups:DatabaseBackups"]),
-                    // The cluster's own (EBS CSI driver), the api's and the worker's (uploads, topics, queues).
-                    "platform:cluster:Cluster", "platform:cluster:WorkloadIdentity", "platform:cluster:WorkloadIdentity", "platform:cluster:WorkloadIdentity",
+                    // The cluster's own (EBS CSI driver), the api's and the worker's (uploads, topics, queues), Alertmanager's (its SNS topics).
+                    "platform:cluster:Cluster", "platform:cluster:WorkloadIdentity", "platform:cluster:WorkloadIdentity", "platform:cluster:WorkloadIdentity", "platform:cluster:WorkloadIdentity",
                     "platform:data:Postgres", "platform:data:Redis", "platform:index:Platform",
                     "platform:messaging:Messaging", "platform:monitoring:Monitoring", "platform:network:Network",
                     ...(stackName === "dev" ? ["platform:registry:BuiltImage"] : []),
@@ -294,6 +295,8 @@ describe("components, per tier", function () {
                     "AWS/ElastiCache/DatabaseMemoryUsagePercentage": redisNodes,
                     "AWS/ElastiCache/Evictions": redisNodes,
                     "AWS/ElastiCache/EngineCPUUtilization": redisNodes,
+                    // Alertmanager's dead man's switch: its heartbeat topic going quiet.
+                    "AWS/SNS/NumberOfMessagesPublished": 1,
                 });
                 const redisDimensions = alarms.filter((alarm) => alarm.namespace === "AWS/ElastiCache").map((alarm) => (alarm.dimensions as Inputs).CacheClusterId);
                 assert.ok(redisDimensions.includes(`platform-${stackName}-redis-001`));
@@ -302,13 +305,16 @@ describe("components, per tier", function () {
                 assert.equal(release.chart, "kube-prometheus-stack");
                 assert.match(String(release.version), /^\d+\.\d+\.\d+$/);
                 assert.equal(release.version, KUBE_PROMETHEUS_STACK_CHART.version);
-                // One secret inside makes the whole values object secret, as the engine would store it.
-                assert.ok(isSecretEnvelope(monitoringRelease(stack).inputs.values), "release values holding the Grafana password are secret");
+                // Grafana's password is a Secret the chart reads, so the values (Alertmanager's routing with them) hold no secret and show in plans.
+                assert.ok(!isSecretEnvelope(monitoringRelease(stack).inputs.values), "release values hold no secret");
+                assert.deepEqual((release.values as Inputs).grafana, { admin: { existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" } });
+                const grafanaAdmin = ofType(stack, "kubernetes:core/v1:Secret").find((secret) => secret.name.endsWith("-monitoring-grafana-admin"));
+                assert.ok(grafanaAdmin && isSecretEnvelope(grafanaAdmin.inputs.stringData), "the Grafana admin Secret's data is secret");
 
-                const rule = single(stack, "kubernetes:monitoring.coreos.com/v1:PrometheusRule");
+                const rule = platformRules(stack);
                 assert.ok(rule.dependencies.includes(monitoringRelease(stack).urn), "rules wait for the chart's CRDs");
                 const rules = ((plainInputs(rule).spec as Inputs).groups as { rules: { alert?: string; record?: string }[] }[]).flatMap((group) => group.rules);
-                assert.deepEqual(rules.flatMap((entry) => entry.alert ?? []), ["ErrorBudgetFastBurn", "ErrorBudgetSlowBurn", "ErrorBudgetExhausted", "HealthProbeFailing", "ContainerNotReady"]);
+                assert.deepEqual(rules.flatMap((entry) => entry.alert ?? []), ["ErrorBudgetFastBurn", "ErrorBudgetSlowBurn", "ErrorBudgetExhausted", "ServiceDown", "HealthProbeFailing", "ContainerNotReady"]);
                 assert.ok(rules.some((entry) => entry.record === "service:http_errors:ratio_rate7d"), "the budget ratio the alerts and predeploy read is recorded");
             });
 

@@ -76,7 +76,15 @@ describe("the deployed Prometheus rules, under promtool", function () {
     it("promtool accepts the rule file", function () {
         const result = runPromtool(tools, ["check", "rules", path.basename(rulesFile)], dir);
         assert.equal(result.status, 0, result.output);
-        assert.match(result.output, /SUCCESS: 12 rules found/);
+        assert.match(result.output, /SUCCESS: 13 rules found/);
+    });
+
+    it("every alert asks for a page or a ticket: pages for the fast burn and a service down, tickets for the rest", function () {
+        const alerts = alertRuleGroups(BUDGET_PERCENT).flatMap((group) => group.rules).filter((rule): rule is AlertRule => "alert" in rule);
+        const bySeverity = (severity: string): string[] => alerts.filter((rule) => rule.labels.severity === severity).map((rule) => rule.alert);
+        assert.deepEqual(bySeverity("page"), ["ErrorBudgetFastBurn", "ServiceDown"]);
+        assert.deepEqual(bySeverity("ticket"), ["ErrorBudgetSlowBurn", "ErrorBudgetExhausted", "HealthProbeFailing", "ContainerNotReady"]);
+        assert.equal(bySeverity("page").length + bySeverity("ticket").length, alerts.length);
     });
 
     it("a week at 0.4% 5xx is quiet; at 0.6% the budget alert fires, and nothing else", function () {
@@ -138,11 +146,38 @@ describe("the deployed Prometheus rules, under promtool", function () {
                 { series: series("kube_pod_container_status_ready", { namespace: "apps", pod: "api-7d9f", container: "api" }), values: "0x30" },
                 { series: series("kube_pod_container_status_ready", { namespace: "apps", pod: "api-8a1c", container: "api" }), values: "1x30" },
             ],
+            // A service's container is named after it: pod alerts carry its `service`, to group and inhibit with it.
             alert_rule_test: [
                 { eval_time: "3m", alertname: "HealthProbeFailing", exp_alerts: [] },
-                { eval_time: "15m", alertname: "HealthProbeFailing", exp_alerts: [firing("HealthProbeFailing", failing)] },
+                { eval_time: "15m", alertname: "HealthProbeFailing", exp_alerts: [firing("HealthProbeFailing", { ...failing, service: "api" })] },
                 { eval_time: "9m", alertname: "ContainerNotReady", exp_alerts: [] },
-                { eval_time: "15m", alertname: "ContainerNotReady", exp_alerts: [firing("ContainerNotReady", { namespace: "apps", pod: "api-7d9f", container: "api" })] },
+                { eval_time: "15m", alertname: "ContainerNotReady", exp_alerts: [firing("ContainerNotReady", { namespace: "apps", pod: "api-7d9f", container: "api", service: "api" })] },
+            ],
+        }]);
+        assert.equal(result.status, 0, result.output);
+    });
+
+    it("a Service of the apps namespace with no ready endpoint for 3 minutes pages; one with a ready address, or elsewhere, does not", function () {
+        const endpoint = (namespace: string, name: string) => series("kube_endpoint_info", { namespace, endpoint: name });
+        const address = (namespace: string, name: string, ip: string, ready: string) => series("kube_endpoint_address", { namespace, endpoint: name, ip, port_name: "http", port_number: "80", port_protocol: "TCP", ready });
+        const result = promtoolTest("1m", [{
+            interval: "1m",
+            input_series: [
+                // api: its only pod stops being ready after 4 minutes: its ready address goes stale (gone from the scrape), a not-ready one appears.
+                { series: endpoint("apps", "api"), values: "1x20" },
+                { series: address("apps", "api", "10.0.1.7", "true"), values: "1x4 stale" },
+                { series: address("apps", "api", "10.0.1.7", "false"), values: "_x4 1x15" },
+                // worker: one of two pods not ready, the other serving.
+                { series: endpoint("apps", "worker"), values: "1x20" },
+                { series: address("apps", "worker", "10.0.1.8", "true"), values: "1x20" },
+                { series: address("apps", "worker", "10.0.1.9", "false"), values: "1x20" },
+                // A Service of another namespace with no endpoint at all is not a platform service.
+                { series: endpoint("telemetry", "tempo"), values: "1x20" },
+            ],
+            alert_rule_test: [
+                { eval_time: "4m", alertname: "ServiceDown", exp_alerts: [] },
+                { eval_time: "7m", alertname: "ServiceDown", exp_alerts: [] },
+                { eval_time: "10m", alertname: "ServiceDown", exp_alerts: [firing("ServiceDown", { namespace: "apps", endpoint: "api", service: "api" })] },
             ],
         }]);
         assert.equal(result.status, 0, result.output);

@@ -213,7 +213,7 @@ describe("a service with cloudAccess gets an IRSA role bound to its service acco
         const roles = ofType(stack, "aws:iam/role:Role").filter((role) => role.name.startsWith("platform-staging-worker-identity"));
         assert.equal(roles.length, 1, "one IRSA role, for the worker only");
         // The other identity is the cluster's own, for the EBS CSI driver.
-        assert.deepEqual(ofType(stack, "platform:cluster:WorkloadIdentity").map((identity) => identity.name).sort(), ["platform-staging-cluster-ebs-csi", "platform-staging-worker-identity"], "no identity for the api, which asks for no cloud access");
+        assert.deepEqual(ofType(stack, "platform:cluster:WorkloadIdentity").map((identity) => identity.name).sort(), ["platform-staging-cluster-ebs-csi", "platform-staging-monitoring-alertmanager", "platform-staging-worker-identity"], "no identity for the api, which asks for no cloud access");
         const oidcProvider = ofType(stack, "aws:iam/openIdConnectProvider:OpenIdConnectProvider");
         assert.equal(oidcProvider.length, 1);
         const providerArn = oidcProvider[0].outputs.arn;

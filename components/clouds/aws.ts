@@ -42,7 +42,11 @@ export function awsEnvironment({ parent, name, config, environment }: CloudEnvir
             clientSecurityGroupIds: nodeSecurityGroups("Redis"),
             authToken: required(args.authToken, "the Redis AUTH token", "Redis on AWS"),
         }, child),
-        monitoring: (componentName, args) => new AwsMonitoring(componentName, args, child),
+        // Alertmanager publishes to the alert topics with an IRSA role: the cluster's OIDC provider.
+        monitoring: (componentName, args) => {
+            const oidc = required(cluster, "the cluster", "monitoring");
+            return new AwsMonitoring(componentName, { ...args, region: config.region, oidcProviderArn: oidc.oidcProviderArn, oidcIssuerUrl: oidc.oidcIssuerUrl }, child);
+        },
         workloadIdentity: (componentName, args) => {
             const oidc = required(cluster, "the cluster", "a workload identity");
             return new AwsWorkloadIdentity(componentName, { ...args, oidcProviderArn: oidc.oidcProviderArn, oidcIssuerUrl: oidc.oidcIssuerUrl }, child);

@@ -1,9 +1,17 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { AwsWorkloadIdentity } from "../cluster/workload-identity-aws";
 import { standardTags } from "../naming";
-import { inClusterMonitoring } from "./prometheus";
+import { EmailTransport, SnsTarget } from "./alertmanager";
+import { ALERTMANAGER_SERVICE_ACCOUNT, inClusterMonitoring, MONITORING_NAMESPACE } from "./prometheus";
 import { MonitoringArgs, MonitoringRef } from "./types";
 
+/** What Alertmanager's AWS identity needs: the cluster's OIDC provider (IRSA) and the region of its topics. */
+export interface AwsMonitoringArgs extends MonitoringArgs {
+    readonly region: string;
+    readonly oidcProviderArn: pulumi.Input<string>;
+    readonly oidcIssuerUrl: pulumi.Input<string>;
+}
 
 const FIVE_MINUTES = 300;
 const GIB = 1024 ** 3;
@@ -19,7 +27,10 @@ export function postgresConnectionAlarmThreshold(instanceClass: string): number 
 
 /**
  * An SNS alert topic with CloudWatch alarms on Postgres and Redis, and in the cluster the
- * kube-prometheus-stack release with alert rules for the 5xx error budget and failing probes.
+ * kube-prometheus-stack release with alert rules for the 5xx error budget, services down and failing probes.
+ * Alertmanager publishes its email to the same topic with its own IAM role (IRSA: no credential anywhere),
+ * and its Watchdog to a heartbeat topic whose silence for 15 minutes raises a CloudWatch alarm on the
+ * alert topic: a dead man's switch outside the cluster.
  */
 export class AwsMonitoring extends pulumi.ComponentResource implements MonitoringRef {
     readonly alertTopicArn: pulumi.Output<string>;
@@ -28,7 +39,7 @@ export class AwsMonitoring extends pulumi.ComponentResource implements Monitorin
     /** Resources that must exist before ServiceMonitors and rules: the chart installs their CRDs. */
     readonly crdsReady: pulumi.Resource[];
 
-    constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: AwsMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:monitoring:Monitoring", name, args, opts);
         const env = args.environment;
         const parent = { parent: this };
@@ -88,7 +99,32 @@ export class AwsMonitoring extends pulumi.ComponentResource implements Monitorin
             });
         }
 
-        const prometheus = inClusterMonitoring(this, name, args);
+        // The dead man's switch: Alertmanager publishes the always-firing Watchdog here every minute; no
+        // publication for three 5-minute periods means the alerting pipeline is down, and CloudWatch says so.
+        const heartbeat = new aws.sns.Topic(`${name}-heartbeat`, { kmsMasterKeyId: args.kmsKeyId, tags }, parent);
+        alarm("alertmanager-heartbeat", {
+            alarmDescription: `No Watchdog from Alertmanager for 15 minutes (${env.stack}): Prometheus, Alertmanager or the cluster is down, so no other Prometheus alert can reach anyone`,
+            namespace: "AWS/SNS", metricName: "NumberOfMessagesPublished", statistic: "Sum", dimensions: { TopicName: heartbeat.name },
+            comparisonOperator: "LessThanThreshold", threshold: 1,
+        });
+        const identity = new AwsWorkloadIdentity(`${name}-alertmanager`, {
+            environment: env,
+            namespace: MONITORING_NAMESPACE,
+            serviceAccount: ALERTMANAGER_SERVICE_ACCOUNT,
+            statements: [
+                { actions: ["sns:Publish"], resources: [topic.arn, heartbeat.arn] },
+                // Both topics are encrypted with the environment's key.
+                { actions: ["kms:GenerateDataKey", "kms:Decrypt"], resources: [args.kmsKeyId] },
+            ],
+            oidcProviderArn: args.oidcProviderArn,
+            oidcIssuerUrl: args.oidcIssuerUrl,
+        }, parent);
+
+        const prometheus = inClusterMonitoring(this, name, args, {
+            email: topic.arn.apply((topicArn): EmailTransport => ({ kind: "sns", topicArn, region: args.region })),
+            heartbeat: heartbeat.arn.apply((topicArn): SnsTarget => ({ topicArn, region: args.region })),
+            serviceAccountAnnotations: identity.serviceAccountAnnotations,
+        });
         this.namespace = prometheus.namespace;
         this.crdsReady = prometheus.crdsReady;
 

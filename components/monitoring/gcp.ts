@@ -26,7 +26,8 @@ export function cloudSqlConnectionAlertThreshold(tier: string): number {
 /**
  * Notification channels for the alert addresses, alert policies on Cloud SQL (CPU, memory, disk,
  * connections) and Memorystore (CPU, memory, connected clients, evictions), and in the cluster the same
- * kube-prometheus-stack and error-budget rules as on AWS.
+ * kube-prometheus-stack, rules and Alertmanager routing as on AWS. GCP offers Alertmanager no transport it
+ * can use without a credential: its e-mail needs platform:monitoring.smtp, its pages apiKeys.pagerduty.
  */
 export class GcpMonitoring extends pulumi.ComponentResource implements MonitoringRef {
     readonly alertDestination: pulumi.Output<string>;

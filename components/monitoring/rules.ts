@@ -1,7 +1,11 @@
 /**
- * Prometheus rules: recorded 5xx ratios per service, error-budget burn alerts built on them, and failing
- * health probes. Multi-window burn-rate alerts (Google SRE workbook, ch. 5) sized for a weekly budget.
- * The same recorded series answer `predeploy`'s error-budget check (tools/predeploy.ts).
+ * Prometheus rules: recorded 5xx ratios per service, error-budget burn alerts built on them, a service with
+ * no ready endpoint, and failing health probes. Multi-window burn-rate alerts (Google SRE workbook, ch. 5)
+ * sized for a weekly budget. The same recorded series answer `predeploy`'s error-budget check
+ * (tools/predeploy.ts).
+ *
+ * Every alert carries `severity: page` or `severity: ticket`, the label Alertmanager routes on
+ * (alertmanager.ts): a page wakes the person on call, a ticket waits for working hours.
  */
 export interface AlertRule {
     readonly alert: string;
@@ -15,6 +19,14 @@ export interface RecordingRule {
     readonly record: string;
     readonly expr: string;
 }
+
+/** What an alert asks of a person: `page` now (PagerDuty and email), `ticket` in working hours (email). */
+export type AlertSeverity = "page" | "ticket";
+export const PAGE: AlertSeverity = "page";
+export const TICKET: AlertSeverity = "ticket";
+
+/** The alert that means deploys are frozen: the weekly budget is spent, so `predeploy` refuses (tools/predeploy.ts). */
+export const FREEZE_ALERT = "ErrorBudgetExhausted";
 
 export interface AlertRuleGroup {
     readonly name: string;
@@ -57,7 +69,29 @@ const FAST_BURN = 14;
 const SLOW_BURN = 6;
 const SHORT_WINDOWS = ["5m", "30m", "1h", "6h"];
 
-export function alertRuleGroups(errorBudgetPercent: number): AlertRuleGroup[] {
+/**
+ * A Service of the application namespace with no ready endpoint: every pod behind it failed readiness or is
+ * gone, so every request to it fails. Read from the Service's Endpoints (kube-state-metrics), whatever
+ * workload backs it. A Service with no ready address has no `ready="true"` series at all, hence `unless`.
+ */
+function serviceDownExpr(namespace: string): string {
+    const selector = `namespace="${namespace}"`;
+    return `label_replace(count by (namespace, endpoint) (kube_endpoint_info{${selector}}) unless on (namespace, endpoint) count by (namespace, endpoint) (kube_endpoint_address{${selector}, ready="true"}), "service", "$1", "endpoint", "(.+)")`;
+}
+
+/**
+ * A pod alert with a `service` label: a service's container is named after it (components/app/service.ts),
+ * so pod alerts group with, and are inhibited by, the alerts of their service.
+ */
+function containerAsService(expr: string): string {
+    return `label_replace(${expr}, "service", "$1", "container", "(.+)")`;
+}
+
+/**
+ * The platform's alerts. `serviceNamespace` is where the services run: only their Services page when
+ * they have no ready endpoint.
+ */
+export function alertRuleGroups(errorBudgetPercent: number, serviceNamespace = "apps"): AlertRuleGroup[] {
     const budget = errorBudgetPercent / 100;
     const threshold = (burnRate: number): string => (burnRate * budget).toPrecision(4).replace(/\.?0+$/, "");
     return [
@@ -68,7 +102,7 @@ export function alertRuleGroups(errorBudgetPercent: number): AlertRuleGroup[] {
                     alert: "ErrorBudgetFastBurn",
                     expr: `${errorRatioSeries("1h")} > ${threshold(FAST_BURN)} and ${errorRatioSeries("5m")} > ${threshold(FAST_BURN)}`,
                     for: "2m",
-                    labels: { severity: "critical" },
+                    labels: { severity: PAGE },
                     annotations: {
                         summary: "{{ $labels.service }} is burning its weekly 5xx error budget fast",
                         description: `5xx ratio above ${FAST_BURN}x the ${errorBudgetPercent}% weekly budget over 1h and 5m.`,
@@ -78,20 +112,35 @@ export function alertRuleGroups(errorBudgetPercent: number): AlertRuleGroup[] {
                     alert: "ErrorBudgetSlowBurn",
                     expr: `${errorRatioSeries("6h")} > ${threshold(SLOW_BURN)} and ${errorRatioSeries("30m")} > ${threshold(SLOW_BURN)}`,
                     for: "15m",
-                    labels: { severity: "warning" },
+                    labels: { severity: TICKET },
                     annotations: {
                         summary: "{{ $labels.service }} is burning its weekly 5xx error budget",
                         description: `5xx ratio above ${SLOW_BURN}x the ${errorBudgetPercent}% weekly budget over 6h and 30m.`,
                     },
                 },
                 {
-                    alert: "ErrorBudgetExhausted",
+                    alert: FREEZE_ALERT,
                     expr: `${errorRatioSeries(ERROR_BUDGET_WINDOW)} > ${threshold(1)}`,
                     for: "5m",
-                    labels: { severity: "warning" },
+                    labels: { severity: TICKET },
                     annotations: {
-                        summary: "{{ $labels.service }} has spent its weekly 5xx error budget",
-                        description: `5xx ratio above ${errorBudgetPercent}% over the last 7 days.`,
+                        summary: "{{ $labels.service }} has spent its weekly 5xx error budget: deploys are frozen",
+                        description: `5xx ratio above ${errorBudgetPercent}% over the last 7 days. predeploy refuses deploys (a deploy freeze) until it drops, unless --override-freeze names an incident.`,
+                    },
+                },
+            ],
+        },
+        {
+            name: "service-availability",
+            rules: [
+                {
+                    alert: "ServiceDown",
+                    expr: serviceDownExpr(serviceNamespace),
+                    for: "3m",
+                    labels: { severity: PAGE },
+                    annotations: {
+                        summary: "{{ $labels.service }} has no ready endpoint",
+                        description: "Every pod behind the Service failed readiness or is gone for 3 minutes: every request to it fails.",
                     },
                 },
             ],
@@ -101,9 +150,9 @@ export function alertRuleGroups(errorBudgetPercent: number): AlertRuleGroup[] {
             rules: [
                 {
                     alert: "HealthProbeFailing",
-                    expr: `sum by (namespace, pod, container, probe_type) (increase(prober_probe_total{result="failed", probe_type=~"Liveness|Readiness|Startup"}[5m])) > 0`,
+                    expr: containerAsService(`sum by (namespace, pod, container, probe_type) (increase(prober_probe_total{result="failed", probe_type=~"Liveness|Readiness|Startup"}[5m])) > 0`),
                     for: "5m",
-                    labels: { severity: "warning" },
+                    labels: { severity: TICKET },
                     annotations: {
                         summary: "{{ $labels.probe_type }} probe of {{ $labels.namespace }}/{{ $labels.pod }} is failing",
                         description: "The kubelet has reported failed probes for 5 minutes.",
@@ -112,9 +161,9 @@ export function alertRuleGroups(errorBudgetPercent: number): AlertRuleGroup[] {
                 {
                     alert: "ContainerNotReady",
                     // `sum(x == 0) > 0` would never fire: the sum of zeros is 0 (promtool showed it).
-                    expr: `max by (namespace, pod, container) (kube_pod_container_status_ready) == 0`,
+                    expr: containerAsService(`max by (namespace, pod, container) (kube_pod_container_status_ready) == 0`),
                     for: "10m",
-                    labels: { severity: "warning" },
+                    labels: { severity: TICKET },
                     annotations: {
                         summary: "{{ $labels.namespace }}/{{ $labels.pod }} has been not ready for 10 minutes",
                         description: "A container failed its readiness probe long enough to leave the load balancer.",

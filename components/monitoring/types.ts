@@ -28,6 +28,26 @@ export interface MonitoringArgs {
     readonly errorBudgetPercent: number;
     /** Grafana admin password, from the SecretStore. */
     readonly grafanaAdminPassword: pulumi.Output<string>;
+    /** The namespace the services run in: a Service there with no ready endpoint pages. */
+    readonly serviceNamespace: string;
+    /** Who else Alertmanager tells, beyond what the cloud provides: each optional (alertmanager.ts). */
+    readonly alerting: AlertingArgs;
+}
+
+/** Alert delivery an organisation sets up per stack (`platform:monitoring`, `platform:apiKeys`): accounts outside the cloud. */
+export interface AlertingArgs {
+    /** PagerDuty Events API v2 integration key, from the SecretStore: pages go to PagerDuty too. */
+    readonly pagerDutyRoutingKey?: pulumi.Output<string>;
+    /** An SMTP relay for email (required for email on GCP; on AWS email otherwise goes through the SNS alert topic). */
+    readonly smtp?: {
+        readonly smarthost: string;
+        readonly from: string;
+        readonly username?: string;
+        /** From the SecretStore. */
+        readonly password?: pulumi.Output<string>;
+    };
+    /** Ping URL of a dead man's switch outside the cloud (healthchecks.io, Dead Man's Snitch) for the Watchdog. */
+    readonly deadMansSwitchUrl?: string;
 }
 
 export interface MonitoringRef {

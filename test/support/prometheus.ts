@@ -4,7 +4,9 @@ import * as net from "net";
 import * as path from "path";
 import { stringify } from "yaml";
 import { engineSpecsRequired, onPath } from "./pulumi-cli";
-import { plainInputs, renderedStack, single } from "./stacks";
+import { RenderedResource, RenderedStack } from "../../engine/render";
+import { PLATFORM_RULES_NAME } from "../../components/monitoring/prometheus";
+import { ofType, plainInputs, renderedStack } from "./stacks";
 
 /** Prometheus and promtool from the Debian package (scripts/prometheus.sh installs it; .ci/run calls it). */
 export interface PrometheusTools {
@@ -26,12 +28,19 @@ export function prometheusOrSkip(context: Mocha.Context): PrometheusTools {
     return context.skip();
 }
 
+/** The PrometheusRule of the platform's alerts (components/monitoring/rules.ts), among any others the stack deploys. */
+export function platformRules(stack: RenderedStack): RenderedResource {
+    const found = ofType(stack, "kubernetes:monitoring.coreos.com/v1:PrometheusRule").filter((rule) => (plainInputs(rule).metadata as { name?: string }).name === PLATFORM_RULES_NAME);
+    if (found.length !== 1) throw new Error(`expected one PrometheusRule ${PLATFORM_RULES_NAME} in ${stack.stack}, found ${found.length}`);
+    return found[0];
+}
+
 /**
  * The rules the program deploys, as a Prometheus rule file: the `spec.groups` of the PrometheusRule in the
  * stack rendered from its real stack file (so the stack's own error budget is in the thresholds).
  */
 export async function writeDeployedRules(dir: string, stack = "prod"): Promise<string> {
-    const rule = single(await renderedStack(stack), "kubernetes:monitoring.coreos.com/v1:PrometheusRule");
+    const rule = platformRules(await renderedStack(stack));
     const groups = (plainInputs(rule).spec as { groups: unknown[] }).groups;
     const file = path.join(dir, `platform-rules-${stack}.yml`);
     fs.writeFileSync(file, stringify({ groups }, { lineWidth: 0 }));
