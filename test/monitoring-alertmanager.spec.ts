@@ -68,6 +68,8 @@ function samples(stack: RenderedStack): { labels: Labels; receiver: string }[] {
         { labels: { alertname: "KubePodCrashLooping", severity: "warning", namespace: "apps", pod: "api-7d9f" }, receiver: TICKET_RECEIVER },
         { labels: { alertname: "AlertmanagerFailedToSendAlerts", severity: "warning", namespace: "monitoring" }, receiver: TICKET_RECEIVER },
         { labels: { alertname: "CPUThrottlingHigh", severity: "info", namespace: "apps" }, receiver: TICKET_RECEIVER },
+        // Loki's ruler sends its log alert to the same Alertmanager (components/telemetry/log-alerts.ts).
+        { labels: { alertname: "ServiceErrorLogsHigh", severity: "warning", service_name: "api" }, receiver: TICKET_RECEIVER },
     ];
     return [...platform, ...chart];
 }
