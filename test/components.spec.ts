@@ -97,7 +97,9 @@ describe("components, per tier", function () {
                     ...(stackName === "dev" ? [] : ["platform:backups:DatabaseBackups"]),
                     // The cluster's own (EBS CSI driver), the api's and the worker's (uploads, topics, queues), Alertmanager's (its SNS topics).
                     "platform:cluster:Cluster", "platform:cluster:WorkloadIdentity", "platform:cluster:WorkloadIdentity", "platform:cluster:WorkloadIdentity", "platform:cluster:WorkloadIdentity",
-                    "platform:data:Postgres", "platform:data:Redis", "platform:index:Platform",
+                    "platform:data:Postgres", "platform:data:Redis",
+                    ...(stackName === "dev" ? [] : ["platform:delivery:ProgressiveDelivery"]),
+                    "platform:index:Platform",
                     "platform:messaging:Messaging", "platform:monitoring:Monitoring", "platform:network:Network",
                     ...(stackName === "dev" ? ["platform:registry:BuiltImage"] : []),
                     "platform:registry:ContainerRegistry",

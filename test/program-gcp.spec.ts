@@ -280,7 +280,8 @@ describe("the program on Google Cloud (gcp-dev, gcp-staging, gcp-prod)", functio
                 assert.ok(filters.some((filter) => filter.includes(`redis.googleapis.com/${metric}`)), metric);
             }
             assert.equal(ofType(prod, "kubernetes:helm.sh/v3:Release").filter((release) => plainInputs(release).chart === "kube-prometheus-stack").length, 1);
-            assert.equal(ofType(prod, "kubernetes:monitoring.coreos.com/v1:PrometheusRule").length, 1);
+            // The platform's alerts, and the canary analysis' recording rules.
+            assert.deepEqual(ofType(prod, "kubernetes:monitoring.coreos.com/v1:PrometheusRule").map((rule) => (plainInputs(rule).metadata as { name: string }).name).sort(), ["canary-analysis", "platform-alerts"]);
         });
 
         it("outputs: the data stores' private addresses in the private services range, and a kubeconfig for gke-gcloud-auth-plugin", async function () {

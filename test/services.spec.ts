@@ -114,9 +114,9 @@ describe("application services on the cluster", function () {
                     assert.deepEqual(Object.keys((stringData as { value: Inputs }).value).sort(), [...referenced].sort());
                     assert.match(String(((stringData as { value: Inputs }).value).DATABASE_URL), /^postgresql:\/\/app_admin:.+@.+\.rds\.amazonaws\.com:5432\/app\?sslmode=require$/);
                 }
-                // The one ConfigMap is Grafana's data sources (Loki and Tempo), outside the services' namespace.
-                const configMaps = ofType(stack, "kubernetes:core/v1:ConfigMap").map((configMap) => (plainInputs(configMap).metadata as Inputs).name);
-                assert.deepEqual(configMaps, ["telemetry-datasources"], "no ConfigMaps carry the services' configuration");
+                // The ConfigMaps are the telemetry's (Loki's log alert rules, Grafana's data sources), outside the services' namespace.
+                const configMaps = ofType(stack, "kubernetes:core/v1:ConfigMap").map((configMap) => (plainInputs(configMap).metadata as Inputs).name).sort();
+                assert.deepEqual(configMaps, ["loki-log-alert-rules", "telemetry-datasources"], "no ConfigMaps carry the services' configuration");
             });
 
             it("the workload carries the standard labels and no BUILD_* env: the image reports its own build", function () {
