@@ -153,7 +153,8 @@ describe("logs and traces, per tier", function () {
                 stack = await renderedStack(stackName);
             });
             const release = (chart: string): Inputs => {
-                const found = ofType(stack, "kubernetes:helm.sh/v3:Release").map(plainInputs).filter((inputs) => inputs.chart === chart);
+                // In the telemetry namespace: the same collector chart runs the log agent in its own (test/log-agent.spec.ts).
+                const found = ofType(stack, "kubernetes:helm.sh/v3:Release").map(plainInputs).filter((inputs) => inputs.chart === chart && inputs.namespace === "telemetry");
                 assert.equal(found.length, 1, chart);
                 return found[0];
             };
