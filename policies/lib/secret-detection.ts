@@ -1,27 +1,24 @@
+import { gunzipSync } from "zlib";
+import { CredentialFormat, DOCUMENTATION_SECRETS, formatsWithAnchors, hasAnyAnchor, SHORTEST_CREDENTIAL } from "./credential-formats";
 import { SecretNameClass, secretNameClass } from "./secret-names";
 
 /**
  * The one secret detector of the pack, shared by the rules, the stack-config scan and the tools.
  *
- * A value is a secret when it contains a well-known credential format (whatever its name), or when it
- * sits under a secret-looking name (see secret-names.ts) and is a literal rather than a placeholder or a
- * reference. Every answer says WHAT matched (a kind and a description) and never the value: callers
+ * A value is a secret when it contains a credential format (whatever its name: the maintained catalogue
+ * and the pack's supplements of credential-formats.ts), directly or base64-encoded, or when it sits under
+ * a secret-looking name (see secret-names.ts) and is a literal rather than a placeholder or a reference.
+ * A reference is judged by its shape, whatever its name: a KMS key (`arn:aws:kms:...`,
+ * `projects/.../cryptoKeys/...`), a secret in a store (`projects/.../secrets/...`, a Secrets Manager ARN). Every answer says WHAT matched (a kind and a description) and never the value: callers
  * build messages from the key path and the description only, so no part of a secret reaches a log.
  */
 
-/** Well-known credential formats, recognised by their shape alone. */
-export type SecretFormatKind =
-    | "aws-access-key-id"
-    | "github-token"
-    | "slack-token"
-    | "slack-webhook-url"
-    | "stripe-live-key"
-    | "google-api-key"
-    | "private-key"
-    | "jwt"
-    | "npm-token"
-    | "azure-shared-key"
-    | "url-with-password";
+/**
+ * A credential format (lib/credential-formats.ts): a catalogue id such as `github/GITHUB_TOKEN` (secretlint's
+ * preset, generated into catalogues/credential-formats.json) or one of the pack's supplements (`jwt`,
+ * `url-with-password`, `private-key`, ...).
+ */
+export type SecretFormatKind = string;
 
 /** A literal under a secret-looking name, by what the name says it is. */
 export type SecretNameKind = `named-${SecretNameClass}`;
@@ -32,7 +29,7 @@ export interface SecretMatch {
     /** `format`: the value has a credential's shape; `name`: a literal under a secret-looking name. */
     readonly source: "format" | "name";
     readonly kind: SecretKind;
-    /** For messages, e.g. "a GitHub token", "a plaintext password". Never contains the value. */
+    /** For messages, e.g. "a GitHub Token", "a plaintext password". Never contains the value. */
     readonly description: string;
 }
 
@@ -40,39 +37,6 @@ export interface SecretMatch {
 export interface TextMatch extends SecretMatch {
     readonly line: number;
 }
-
-interface FormatPattern {
-    readonly kind: SecretFormatKind;
-    readonly description: string;
-    readonly pattern: RegExp;
-}
-
-/**
- * Boundaries are look-arounds rather than \b so that `KEY=AKIA...` and `"ghp_..."` match while a
- * longer run of the same alphabet (a hash, a base64 blob) does not.
- */
-const FORMATS: readonly FormatPattern[] = [
-    // Long-term (AKIA) and temporary (ASIA) access key IDs. AIDA/AROA/... are user and role IDs, not credentials.
-    { kind: "aws-access-key-id", description: "an AWS access key ID", pattern: /(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])/g },
-    { kind: "github-token", description: "a GitHub token", pattern: /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9_]{36}|github_pat_[A-Za-z0-9_]{82})(?![A-Za-z0-9_])/g },
-    { kind: "slack-token", description: "a Slack token", pattern: /(?<![A-Za-z0-9])(?:xox[abposr]|xapp)-(?:\d+-)?(?:[A-Za-z0-9]{1,40}-){1,8}[A-Za-z0-9]{1,40}(?![A-Za-z0-9])/g },
-    { kind: "slack-webhook-url", description: "a Slack incoming webhook URL", pattern: /https:\/\/hooks\.slack\.com\/services\/T[A-Za-z0-9]{1,40}\/B[A-Za-z0-9]{1,40}\/[A-Za-z0-9]{1,40}/gi },
-    { kind: "stripe-live-key", description: "a Stripe live key", pattern: /(?<![A-Za-z0-9])(?:sk|rk)_live_[A-Za-z0-9]{16,}(?![A-Za-z0-9])/g },
-    { kind: "google-api-key", description: "a Google API key", pattern: /(?<![A-Za-z0-9_-])AIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])/g },
-    // The header is enough: RSA, EC, DSA, OPENSSH, ENCRYPTED, PGP ... PRIVATE KEY (BLOCK).
-    { kind: "private-key", description: "a PEM private key", pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/g },
-    { kind: "jwt", description: "a JSON Web Token", pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*(?![A-Za-z0-9_-])/g },
-    { kind: "npm-token", description: "an npm access token", pattern: /(?<![A-Za-z0-9_])npm_[A-Za-z0-9_]{36}(?![A-Za-z0-9_])/g },
-    // Azure Storage / Service Bus / Event Hubs connection strings: `AccountKey=<88 base64>`, `SharedAccessKey=<44 base64>`.
-    { kind: "azure-shared-key", description: "an Azure account or shared access key", pattern: /(?<![A-Za-z0-9])(?:AccountKey|SharedAccessKey)=[A-Za-z0-9+/]{40,100}={0,2}(?![A-Za-z0-9+/=])/gi },
-];
-
-/** `scheme://user:password@host`, the user possibly empty (`redis://:token@host`). */
-const URL_WITH_PASSWORD = /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:@/?#"'`]*:([^\s@/?#"'`]+)@[^\s/?#@"'`]+/g;
-
-/** AWS's own documentation keys (docs.aws.amazon.com): placeholders everyone recognises, as secretlint treats them. */
-const DOCUMENTATION_KEYS = new Set(["AKIAIOSFODNN7EXAMPLE", "ASIAIOSFODNN7EXAMPLE"]);
-const DOCUMENTATION_SECRETS = new Set(["wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"]);
 
 /** What each class of secret-looking name holds, for messages. */
 export const SECRET_NAME_NOUNS: Readonly<Record<SecretNameClass, string>> = {
@@ -109,8 +73,18 @@ const EXPANSION = /\$\{[^}$]*\}|\$\([^)$]*\)|\{\{[^{}]*\}\}/;
  */
 const WHOLE_EXPANSION = /^(?:%[A-Za-z_][A-Za-z0-9_]*%|\$[A-Z_][A-Z0-9_]*|\$[({].*)$/;
 
-/** References to a secret held elsewhere: Secrets Manager / SSM ARNs, vals/Vault/GCP Secret Manager references. */
-const SECRET_REFERENCE = /^(?:arn:aws[a-z-]*:(?:secretsmanager|ssm):|ref\+[a-z0-9]+:\/\/|vault:|projects\/[^/\s]+\/secrets\/|file:\/\/)/;
+/**
+ * References to a secret or a key held elsewhere, by shape: Secrets Manager, SSM and KMS ARNs (keys and
+ * aliases), a KMS alias name, GCP Secret Manager secrets and Cloud KMS keys (`projects/p/locations/l/keyRings/r/cryptoKeys/k`),
+ * Azure Key Vault objects, vals/Vault references, Pulumi secrets-provider URLs, file URLs.
+ */
+const SECRET_REFERENCE =
+    /^(?:arn:aws[a-z-]*:(?:secretsmanager|ssm|kms):|alias\/[\w/-]{1,256}$|ref\+[a-z0-9]+:\/\/|vault:|(?:awskms|gcpkms|azurekeyvault|hashivault):\/\/|projects\/[^/\s]+\/(?:secrets\/|locations\/[^/\s]+\/(?:keyRings\/[^/\s]+\/cryptoKeys\/|secrets\/))|https:\/\/[a-z0-9-]{1,64}\.vault\.azure\.net\/(?:keys|secrets)\/|file:\/\/)/;
+
+/** Whether a value is, by its shape, a reference to a key or a secret held elsewhere (never the secret itself). */
+export function isSecretReference(value: string): boolean {
+    return SECRET_REFERENCE.test(value.trim());
+}
 
 /** An absolute file path of at least two segments (`/run/secrets/db`, `/etc/app/token`); `/hunter2` is a literal. */
 const FILE_PATH = /^(?:\/[\w.@-]+){2,}\/?$/;
@@ -139,6 +113,28 @@ export function isPlaceholder(value: string): boolean {
     if (/^(.)\1{2,}$/.test(text) || /^\[(?:secret|redacted|masked|hidden)\]$/i.test(text)) return true;
     if (SECRET_REFERENCE.test(text) || FILE_PATH.test(text) || SECRET_STORE_NAME.test(text)) return true;
     return WORDS_THAT_ARE_NOT_SECRETS.has(text.toLowerCase()) || DOCUMENTATION_SECRETS.has(text);
+}
+
+/**
+ * Keys of an object that references a secret held in a store, and the sibling keys that show it is one:
+ * a Cloud Functions `secretEnvironmentVariables[]` entry (`{key, projectId, secret, version}`), a Cloud Run
+ * `secretKeyRef` (`{secret, version}`), a volume's `{secret, items, mountPath}`. Its `secret` is the
+ * secret's name in the store, never its value.
+ */
+const REFERENCE_KEYS: ReadonlySet<string> = new Set(["secret", "secretName", "secretId", "secretRef", "secretKey", "name", "key"]);
+const REFERENCE_SIBLINGS: readonly string[] = ["version", "versions", "projectId", "mountPath", "items", "secretVersion"];
+/** Keys whose value is a reference object (`valueFrom.secretKeyRef`, `envFrom[].secretRef`, `valueSource`). */
+const REFERENCE_CONTAINER = /(?:Ref|KeyRef|valueFrom|valueSource|secretSource|SecretRef)$/;
+
+/** Whether the value under `key` is a reference object (`secretKeyRef`, `valueFrom`): every entry of it names, never holds. */
+export function isReferenceContainer(key: string | undefined): boolean {
+    return key !== undefined && REFERENCE_CONTAINER.test(key);
+}
+
+/** Whether `key` of `object` (found under `parentKey`) names a secret held elsewhere rather than holding one, by the object's shape. */
+export function isReferenceEntry(object: Readonly<Record<string, unknown>>, key: string, parentKey?: string): boolean {
+    if (REFERENCE_KEYS.has(key) && REFERENCE_SIBLINGS.some((sibling) => Object.prototype.hasOwnProperty.call(object, sibling))) return true;
+    return isReferenceContainer(parentKey);
 }
 
 /**
@@ -173,32 +169,13 @@ function push(matches: SecretMatch[], match: SecretMatch): void {
     if (!matches.some((existing) => existing.kind === match.kind)) matches.push(match);
 }
 
-/**
- * A literal every format above starts with (case-insensitive for the Slack webhook host). Most strings
- * contain none, and one pass of this test is far cheaper than the look-around patterns: an audit of 10k
- * resources spends its time here otherwise.
- */
-const ANY_FORMAT_ANCHOR = /AKIA|ASIA|gh[pousr]_|github_pat_|xox[abposr]-|xapp-|hooks\.slack\.com|_live_|AIza|-----BEGIN |eyJ|npm_|AccountKey=|SharedAccessKey=|:\/\//i;
-/** Shorter than any format (the shortest, `a://:b@c`, has eight characters). */
-const SHORTEST_FORMAT = 8;
-
-/** Every well-known credential format in a string, once per kind. */
-export function detectSecretFormats(text: string): SecretMatch[] {
-    const matches: SecretMatch[] = [];
-    if (text.length < SHORTEST_FORMAT || !ANY_FORMAT_ANCHOR.test(text)) return matches;
-    for (const { kind, description, pattern } of FORMATS) {
-        for (const found of text.matchAll(pattern)) {
-            if (DOCUMENTATION_KEYS.has(found[0])) continue;
-            push(matches, { source: "format", kind, description });
-            break;
-        }
-    }
-    for (const found of text.matchAll(URL_WITH_PASSWORD)) {
-        if (isPlaceholder(decodeUriComponentSafe(found[1]))) continue;
-        push(matches, { source: "format", kind: "url-with-password", description: "a URL with an embedded password" });
-        break;
-    }
-    return matches;
+/** A credential format found in a text, with where it is (for lines and for redaction). */
+export interface FormatFinding extends SecretMatch {
+    readonly start: number;
+    readonly end: number;
+    /** Start and end of the part that is the secret (a URL's password), for redaction. */
+    readonly secretStart: number;
+    readonly secretEnd: number;
 }
 
 function decodeUriComponentSafe(text: string): string {
@@ -207,6 +184,124 @@ function decodeUriComponentSafe(text: string): string {
     } catch {
         return text;
     }
+}
+
+function formatsOf(format: CredentialFormat, text: string, found: FormatFinding[]): void {
+    for (const match of text.matchAll(format.pattern)) {
+        if (format.accept && !format.accept(match)) continue;
+        const start = match.index ?? 0;
+        let secretStart = start;
+        let secretEnd = start + match[0].length;
+        const group = format.secretGroup === undefined ? undefined : match.groups?.[format.secretGroup];
+        if (group !== undefined) {
+            // A URL's password that is a variable or a placeholder is not a credential.
+            if (isPlaceholder(decodeUriComponentSafe(group))) continue;
+            secretStart = start + match[0].lastIndexOf(group);
+            secretEnd = secretStart + group.length;
+        }
+        found.push({ source: "format", kind: format.kind, description: format.description, start, end: start + match[0].length, secretStart, secretEnd });
+    }
+}
+
+/**
+ * Every credential format in a text, with positions; where two overlap, the one listed first in
+ * CREDENTIAL_FORMATS (the catalogue's before the pack's own) is kept. One prefilter test of every
+ * anchor first, then only the patterns with an anchor in the text.
+ */
+export function findSecretFormats(text: string): readonly FormatFinding[] {
+    return text.length < SHORTEST_CREDENTIAL ? NONE : formatsIn(text);
+}
+
+const NONE: readonly FormatFinding[] = Object.freeze([]);
+
+function formatsIn(text: string): readonly FormatFinding[] {
+    if (!hasAnyAnchor(text)) return NONE;
+    const found: FormatFinding[] = [];
+    for (const format of formatsWithAnchors(text)) formatsOf(format, text, found);
+    if (found.length < 2) return Object.freeze(found);
+    const kept: FormatFinding[] = [];
+    for (const finding of found) {
+        if (!kept.some((other) => other.kind !== finding.kind && finding.start < other.end && other.start < finding.end)) kept.push(finding);
+    }
+    return Object.freeze(kept.sort((a, b) => a.start - b.start));
+}
+
+/** Base64 longer than this is not decoded (4 MiB of text; a user-data script is at most 16 KiB, a ConfigMap 1 MiB). */
+const MAX_BASE64 = 4 * 1024 * 1024;
+/** Gzip is inflated to at most this much. */
+const MAX_INFLATED = 8 * 1024 * 1024;
+/** Shorter base64 is not worth decoding: it cannot hold a credential with its context. */
+const SHORTEST_BASE64 = 16;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+/** 1 for a character of the base64 alphabet, 2 for a hexadecimal digit too. */
+const BASE64_ALPHABET = new Uint8Array(128);
+for (const char of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") BASE64_ALPHABET[char.charCodeAt(0)] = /[0-9a-fA-F]/.test(char) ? 2 : 1;
+
+/**
+ * Whether the first characters are base64 that is not merely hexadecimal (a digest or an ID is no encoded
+ * text): a loop over twelve characters, far cheaper than a regular expression on the millions of strings of a state.
+ */
+function startsLikeBase64Text(value: string): boolean {
+    let start = 0;
+    while (start < value.length && (value[start] === " " || value[start] === "\n" || value[start] === "\t" || value[start] === "\r")) start++;
+    let hexOnly = true;
+    for (let index = start; index < start + 12; index++) {
+        const code = value.charCodeAt(index);
+        const kind = code < 128 ? BASE64_ALPHABET[code] : 0;
+        if (kind === 0) return false;
+        if (kind === 1) hexOnly = false;
+    }
+    return !hexOnly;
+}
+
+/**
+ * The text a base64 value encodes (optionally gzip-compressed, as user data often is), when it decodes to
+ * printable UTF-8; undefined otherwise. Bounded: at most MAX_BASE64 characters are decoded and MAX_INFLATED
+ * bytes inflated.
+ */
+export function decodeBase64Text(value: string, options: { readonly gzip?: boolean } = {}): string | undefined {
+    // The first characters decide cheaply for most strings (a name, an ARN, a URL is no base64), then the decoded head.
+    // Base64 comes in whole quads, unless wrapped over lines.
+    if (value.length < SHORTEST_BASE64 || value.length > MAX_BASE64 || (value.length % 4 !== 0 && !value.includes("\n")) || !startsLikeBase64Text(value)) return undefined;
+    const head = value.slice(0, 64).replace(/\s+/g, "");
+    // Gzip (`H4sI`, its magic number in base64) is inflated before it can be judged.
+    const gzipped = options.gzip === true && head.startsWith("H4sI");
+    if (!BASE64.test(head) || (!gzipped && !head.endsWith("=") && head.length % 4 === 0 && !isPrintable(Buffer.from(head, "base64").toString("utf8").replace(/\uFFFD+$/, "")))) return undefined;
+    const compact = /\s/.test(value) ? value.replace(/\s+/g, "") : value;
+    if (compact.length % 4 !== 0 || !BASE64.test(compact)) return undefined;
+    let bytes = Buffer.from(compact, "base64");
+    if (options.gzip && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+        try {
+            bytes = gunzipSync(bytes, { maxOutputLength: MAX_INFLATED });
+        } catch {
+            return undefined;
+        }
+    }
+    const text = bytes.toString("utf8");
+    return isPrintable(text) ? text : undefined;
+}
+
+function isPrintable(text: string): boolean {
+    return !text.includes("\uFFFD") && !/[^\t\n\r\x20-\x7e\u00a0-\uffff]/.test(text);
+}
+
+/**
+ * Every credential format in a string, once per kind: in the text itself, else in the text it encodes in
+ * base64 (a kubeconfig's `client-key-data`, a Secret's `data`, an encoded script).
+ */
+export function detectSecretFormats(text: string): SecretMatch[] {
+    const matches: SecretMatch[] = [];
+    for (const { source, kind, description } of findSecretFormats(text)) push(matches, { source, kind, description });
+    return matches.length > 0 ? matches : encodedFormats(text);
+}
+
+/** The formats of the text a base64 value encodes, once per kind. */
+function encodedFormats(text: string): SecretMatch[] {
+    const matches: SecretMatch[] = [];
+    const decoded = decodeBase64Text(text);
+    if (decoded === undefined) return matches;
+    for (const { source, kind, description } of findSecretFormats(decoded)) push(matches, { source, kind, description: `${description} (base64-encoded)` });
+    return matches;
 }
 
 /**
@@ -246,35 +341,89 @@ const FLAG_VALUE = /(?<![A-Za-z0-9_.-])--?([A-Za-z][A-Za-z0-9_.-]*)[ \t]+(?:"((?
 /** `{"name": "DB_PASSWORD", "value": "..."}`: an environment entry of a container definition written as JSON. */
 const NAME_VALUE_PAIR = /"name"\s*:\s*"([^"]+)"\s*,\s*"value"\s*:\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|([^\s,;#}'"&]*))/g;
 
-/** Secret-looking names assigned literals in one line of text. */
-function textAssignments(line: string): SecretMatch[] {
+/** Secret-looking names assigned literals in one line of text; with `flagsOnly`, command-line flags only (`--password=...`, `--token ...`). */
+function textAssignments(line: string, flagsOnly = false): SecretMatch[] {
     const matches: SecretMatch[] = [];
-    for (const pattern of [KEY_VALUE, FLAG_VALUE, NAME_VALUE_PAIR]) {
+    for (const pattern of flagsOnly ? [KEY_VALUE, FLAG_VALUE] : [KEY_VALUE, FLAG_VALUE, NAME_VALUE_PAIR]) {
         for (const found of line.matchAll(pattern)) {
+            if (flagsOnly && !found[0].startsWith("-")) continue;
             const value = found[2] ?? found[3] ?? found[4] ?? "";
             // YAML block scalars (`password: |`) carry their value on the next lines; nothing to judge here.
             if (/^[|>][-+]?$/.test(value)) continue;
+            // The name first (classified once per name): most assignments are configuration.
+            const named = detectNamedSecret(found[1], value);
+            if (!named || named.kind === "named-connection-string") continue;
             // A value with a credential's shape is reported as that format, not again by its name.
             if (detectSecretFormats(value).length > 0 || detectSecretFormats(found[0]).length > 0) continue;
-            const named = detectNamedSecret(found[1], value);
-            if (named && named.kind !== "named-connection-string") push(matches, named);
+            push(matches, named);
         }
     }
     return matches;
 }
 
+/** Secret-looking names assigned literals in one line (`NAME=value`, `"name": "value"`, `--name value`): no formats. */
+export function lineAssignments(line: string): SecretMatch[] {
+    return textAssignments(line);
+}
+
+/** A word a secret-looking flag name contains, for a cheap test before the flag patterns run. */
+const SECRET_WORD = /pass|secret|token|key|credential|pwd|dsn|auth/i;
+
+/**
+ * Secret-looking command-line flags given a literal, anywhere in a string (an argument, a command line, a
+ * script): `--password=hunter2`, `--db-password hunter2`, `-Dapp.token=...`. A flag whose value is a
+ * variable, a file or a reference (`--password-file=/run/secrets/db`, `--token=$(cat ...)`) is not one.
+ */
+export function detectFlagSecrets(text: string): SecretMatch[] {
+    if (!text.includes("-") || !SECRET_WORD.test(text)) return [];
+    return text.includes("\n") ? text.split(/\r?\n/).flatMap((line) => textAssignments(line, true)) : textAssignments(text, true);
+}
+
+/** 1-based line of each offset: the start offsets of the lines, searched by bisection. */
+function lineStarts(text: string): number[] {
+    const starts = [0];
+    for (let index = text.indexOf("\n"); index >= 0; index = text.indexOf("\n", index + 1)) starts.push(index + 1);
+    return starts;
+}
+
+function lineOf(starts: readonly number[], offset: number): number {
+    let low = 0;
+    let high = starts.length - 1;
+    while (low < high) {
+        const middle = (low + high + 1) >> 1;
+        if (starts[middle] <= offset) low = middle;
+        else high = middle - 1;
+    }
+    return low + 1;
+}
+
 /**
  * Every secret in a text (a user-data script, a config file in a ConfigMap, a connection string), by
- * line: credential formats anywhere, and secret-looking names assigned literals.
+ * line: credential formats anywhere (a PEM key over several lines is found on its first), secret-looking
+ * names assigned literals (`NAME=value`, `name: value`, `--name=value`, `--name value`), and, for a text
+ * that is base64, the formats of what it encodes.
  */
-export function scanText(text: string): TextMatch[] {
+export function scanText(text: string, options: { readonly assignments?: boolean } = {}): TextMatch[] {
+    const byLine = new Map<number, SecretMatch[]>();
+    const add = (line: number, match: SecretMatch): void => {
+        const found = byLine.get(line) ?? [];
+        push(found, match);
+        byLine.set(line, found);
+    };
+    const formats = findSecretFormats(text);
+    if (formats.length > 0) {
+        const starts = lineStarts(text);
+        for (const { source, kind, description, start } of formats) add(lineOf(starts, start), { source, kind, description });
+    } else if (!text.includes("\n")) {
+        for (const match of encodedFormats(text)) add(1, match);
+    }
+    if (options.assignments !== false) {
+        text.split(/\r?\n/).forEach((line, index) => {
+            for (const match of textAssignments(line)) add(index + 1, match);
+        });
+    }
     const matches: TextMatch[] = [];
-    text.split(/\r?\n/).forEach((line, index) => {
-        const found: SecretMatch[] = [];
-        for (const match of detectSecretFormats(line)) push(found, match);
-        for (const match of textAssignments(line)) push(found, match);
-        for (const match of found) matches.push({ ...match, line: index + 1 });
-    });
+    for (const line of [...byLine.keys()].sort((a, b) => a - b)) for (const match of byLine.get(line) ?? []) matches.push({ ...match, line });
     return matches;
 }
 
@@ -286,15 +435,29 @@ export function safeKey(key: string): string {
     return detectSecretFormats(key).length > 0 ? "<redacted key>" : key;
 }
 
-/** A step of a key path: a map key, a list index, or a `{name, value}` list entry by its name (`env[DB_PASSWORD]`). */
-export type PathSegment = string | number | { readonly entry: string };
+/**
+ * A step of a key path: a map key, a list index, a `{name, value}` list entry by its name (`env[DB_PASSWORD]`),
+ * or the document a string carries (JSON, YAML), which a rendered path does not show.
+ */
+export type PathSegment = string | number | { readonly entry: string } | { readonly document: string };
+
+/** A path as plain keys: an entry by its name, a document step left out. */
+export function plainPath(path: readonly PathSegment[]): (string | number)[] {
+    const plain: (string | number)[] = [];
+    for (const segment of path) {
+        if (typeof segment !== "object") plain.push(segment);
+        else if ("entry" in segment) plain.push(segment.entry);
+    }
+    return plain;
+}
 
 /** `a.b[0]["example.com/api-token"].env[DB_PASSWORD]`: a readable key path, never containing a secret. */
 export function renderPath(path: readonly PathSegment[]): string {
-    return path
+    const shown = path.filter((segment) => typeof segment !== "object" || "entry" in segment);
+    return shown
         .map((segment, index) => {
             if (typeof segment === "number") return `[${segment}]`;
-            if (typeof segment === "object") return `[${safeKey(segment.entry)}]`;
+            if (typeof segment === "object") return "entry" in segment ? `[${safeKey(segment.entry)}]` : "";
             const key = safeKey(segment);
             if (/^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(key)) return index === 0 ? key : `.${key}`;
             return `[${JSON.stringify(key)}]`;
@@ -310,19 +473,21 @@ export function renderPath(path: readonly PathSegment[]): string {
 const PEM_BLOCK = /-----BEGIN (?:[A-Z0-9]+ ){0,8}PRIVATE KEY(?: BLOCK)?-----(?:[A-Za-z0-9+/=:,\s-]|\\[nr]){0,16384}?(?:-----END [A-Z0-9 ]{0,64}-----|(?![A-Za-z0-9+/=:,\s\\-]))/g;
 
 /**
- * The text with every well-known credential format replaced by `mask`: the whole token, the password
- * part of a URL (`postgres://app:[secret]@db`), a PEM key with its body. For outputs, where nothing that
- * looks like a credential may be printed, whatever route it took to get there.
+ * The text with every credential format replaced by `mask`: the whole token, the password part of a URL
+ * (`postgres://app:[secret]@db`), a PEM key with its body. For outputs, where nothing that looks like a
+ * credential may be printed, whatever route it took to get there.
  */
 export function redactSecretFormats(text: string, mask: string): string {
-    if (text.length < SHORTEST_FORMAT || !ANY_FORMAT_ANCHOR.test(text)) return text;
-    let result = text.replace(PEM_BLOCK, mask);
-    for (const { pattern } of FORMATS) {
-        result = result.replace(pattern, (found) => (DOCUMENTATION_KEYS.has(found) ? found : mask));
+    if (text.length < SHORTEST_CREDENTIAL || !hasAnyAnchor(text)) return text;
+    const withoutKeys = text.replace(PEM_BLOCK, mask);
+    const found = findSecretFormats(withoutKeys).filter((finding) => withoutKeys.slice(finding.secretStart, finding.secretEnd) !== mask);
+    if (found.length === 0) return withoutKeys;
+    let result = "";
+    let at = 0;
+    for (const finding of found) {
+        if (finding.secretStart < at) continue;
+        result += withoutKeys.slice(at, finding.secretStart) + mask;
+        at = finding.secretEnd;
     }
-    return result.replace(URL_WITH_PASSWORD, (found, password: string) => {
-        if (isPlaceholder(decodeUriComponentSafe(password)) || password === mask) return found;
-        const at = found.lastIndexOf(`:${password}@`);
-        return `${found.slice(0, at + 1)}${mask}${found.slice(at + 1 + password.length)}`;
-    });
+    return result + withoutKeys.slice(at);
 }

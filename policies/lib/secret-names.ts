@@ -41,6 +41,9 @@ const ENDINGS: readonly (readonly [readonly string[], SecretNameClass])[] = [
     [["account", "key"], "secret"],
     [["access", "key"], "secret"],
     [["shared", "key"], "secret"],
+    // A kubeconfig user's key (`client-key-data`, base64 PEM) and a client TLS key (Cloud SQL's `clientKey`).
+    [["client", "key", "data"], "private-key"],
+    [["client", "key"], "private-key"],
     [["database", "url"], "connection-string"],
     [["database", "uri"], "connection-string"],
     [["connection", "string"], "connection-string"],
@@ -48,6 +51,16 @@ const ENDINGS: readonly (readonly [readonly string[], SecretNameClass])[] = [
 
 /** Words that make a name a reference to, or a setting of, a secret rather than the secret (Helm's `existingSecret`). */
 const REFERENCE_WORDS = new Set(["existing"]);
+
+/**
+ * Tokens that are no credential: an idempotency key a caller chooses so that a retried request creates
+ * nothing twice (EFS `creationToken`, `idempotencyToken`, `clientRequestToken`). Knowing one grants nothing.
+ */
+const IDEMPOTENCY_ENDINGS: readonly (readonly string[])[] = [
+    ["creation", "token"],
+    ["idempotency", "token"],
+    ["request", "token"],
+];
 
 /** `AWS_SECRET_ACCESS_KEY` -> aws secret access key; `apiKey` -> api key; `x-api-key` -> x api key. */
 /** Only the end of a name says what it is; a longer "name" is data, and is judged by its last characters. */
@@ -77,11 +90,16 @@ export function secretNameClass(name: string): SecretNameClass | undefined {
     return result;
 }
 
+function endsWith(words: readonly string[], ending: readonly string[]): boolean {
+    return words.length >= ending.length && ending.every((word, index) => words[words.length - ending.length + index] === word);
+}
+
 function classifyName(name: string): SecretNameClass | undefined {
     const words = nameWords(name);
     if (words.length === 0 || words.some((word) => REFERENCE_WORDS.has(word))) return undefined;
+    if (IDEMPOTENCY_ENDINGS.some((ending) => endsWith(words, ending))) return undefined;
     for (const [ending, secretClass] of ENDINGS) {
-        if (words.length >= ending.length && ending.every((word, index) => words[words.length - ending.length + index] === word)) return secretClass;
+        if (endsWith(words, ending)) return secretClass;
     }
     const last = words[words.length - 1];
     // `pass` and `pwd` only as whole words (DB_PASS, DB_PWD), never `bypass` or the shell's PWD.

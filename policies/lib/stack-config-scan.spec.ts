@@ -46,15 +46,15 @@ describe("stack config scan", function () {
 
     it("reports secret-looking keys not set as secure, and well-known formats anywhere, with lines", function () {
         assert.deepEqual(scanStackConfig(seeded), [
-            { line: 1, kind: "github-token", description: "a GitHub token" },
+            { line: 1, kind: "github/GITHUB_TOKEN", description: "a GitHub token" },
             { key: "platform:dbPassword", line: 5, kind: "named-password", description: "a plaintext password" },
             { key: "platform:apiKeys.maps", line: 9, kind: "named-api-key", description: "a plaintext API key" },
             { key: "platform:services[0].env.API_TOKEN", line: 18, kind: "named-token", description: "a plaintext token" },
             { key: "platform:services[0].env.CALLBACK_URL", line: 19, kind: "url-with-password", description: "a URL with an embedded password" },
-            { line: 20, kind: "npm-token", description: "an npm access token" },
-            { key: "platform:notes", line: 21, kind: "aws-access-key-id", description: "an AWS access key ID" },
+            { line: 20, kind: "npm/NPM_ACCESS_TOKEN", description: "an npm access token" },
+            { key: "platform:notes", line: 21, kind: "aws/AWSAccessKeyID", description: "an AWS access key ID" },
             { key: "platform:databaseUrl", line: 25, kind: "named-connection-string", description: "a plaintext connection string" },
-            { key: "platform:signing.privateKey", line: 26, kind: "private-key", description: "a PEM private key" },
+            { key: "platform:signing.privateKey", line: 26, kind: "privatekey/PrivateKey", description: "a private key" },
         ]);
     });
 
@@ -69,7 +69,7 @@ describe("stack config scan", function () {
             "Pulumi.prod.yaml:20: has an npm access token",
             "Pulumi.prod.yaml:21: platform:notes holds an AWS access key ID (remove it, rotate it, and set it with pulumi config set --secret --path 'platform:notes' --stack prod)",
             "Pulumi.prod.yaml:25: platform:databaseUrl holds a plaintext connection string (remove it, rotate it, and set it with pulumi config set --secret --path 'platform:databaseUrl' --stack prod)",
-            "Pulumi.prod.yaml:26: platform:signing.privateKey holds a PEM private key (remove it, rotate it, and set it with pulumi config set --secret --path 'platform:signing.privateKey' --stack prod)",
+            "Pulumi.prod.yaml:26: platform:signing.privateKey holds a private key (remove it, rotate it, and set it with pulumi config set --secret --path 'platform:signing.privateKey' --stack prod)",
         ]);
         assert.deepEqual(leakedFragments(lines, [P, FAKE.githubClassic, FAKE.npm, FAKE.awsAccessKeyId, FAKE.pemRsa]), []);
     });
@@ -81,7 +81,7 @@ describe("stack config scan", function () {
             findings.map(({ line, kind }) => [line, kind]),
             [
                 [3, "invalid-yaml"],
-                [3, "slack-token"],
+                [3, "slack/SLACK_TOKEN"],
             ],
         );
         assert.deepEqual(leakedFragments(findings.map((finding) => describeStackConfigFinding("Pulumi.dev.yaml", finding)), [P, FAKE.slackBot]), []);
@@ -89,6 +89,6 @@ describe("stack config scan", function () {
 
     it("redacts a key that is itself a credential", function () {
         const findings = scanStackConfig(["config:", `  platform:webhooks: {"${FAKE.slackWebhook}": enabled}`, ""].join("\n"));
-        assert.deepEqual(findings, [{ key: 'platform:webhooks["<redacted key>"]', line: 2, kind: "slack-webhook-url", description: "a Slack incoming webhook URL as a key" }]);
+        assert.deepEqual(findings, [{ key: 'platform:webhooks["<redacted key>"]', line: 2, kind: "slack/IncomingWebhook", description: "a Slack incoming webhook as a key" }]);
     });
 });

@@ -1,5 +1,5 @@
 import { isMap, isScalar, isSeq, LineCounter, Node, parseDocument } from "yaml";
-import { detectSecretFormats, PathSegment, renderPath, safeKey, SECRET_NAME_NOUNS, SecretKind } from "./secret-detection";
+import { detectSecretFormats, PathSegment, plainPath, renderPath, safeKey, SECRET_NAME_NOUNS, SecretKind } from "./secret-detection";
 import { isSecretLookingPath, secretNameClass } from "./secret-names";
 
 /**
@@ -31,7 +31,7 @@ function configKey(path: readonly PathSegment[]): string {
 function programPath(path: readonly PathSegment[]): PropertyKey[] {
     const [first, ...rest] = path;
     const key = String(first);
-    return [key.slice(key.indexOf(":") + 1), ...rest.map((segment) => (typeof segment === "object" ? segment.entry : segment))];
+    return [key.slice(key.indexOf(":") + 1), ...plainPath(rest)];
 }
 
 function isSecure(node: Node): boolean {

@@ -116,7 +116,8 @@ describe("policy credentials-from-secret-store", function () {
             assert.deepEqual(violations([linux, functions, sqlUser]), [
                 "azure:compute/linuxVirtualMachine:LinuxVirtualMachine vm: adminPassword is a plaintext password written in code or plain config (no dependency on a RandomPassword or a secret store)",
                 "azure:appservice/functionApp:FunctionApp jobs: storageAccountAccessKey is a plaintext secret written in code or plain config (no dependency on a RandomPassword or a secret store)",
-                "gcp:sql/user:User app: password is a plaintext password written in code or plain config (no dependency on a RandomPassword or a secret store)",
+                // The provider marks a Cloud SQL user's password secret: it must come from a secret store.
+                "gcp:sql/user:User app: password does not come from a secret store (no dependency on a RandomPassword or a Secrets Manager resource)",
             ]);
         });
 
@@ -157,7 +158,7 @@ describe("policy credentials-from-secret-store", function () {
                 "Kubernetes Secret db-credentials: stringData.password holds a plaintext password written in code or plain config (its stringData depends on no RandomPassword or secret store)",
             ]);
             const tls = k8sSecret({ type: "kubernetes.io/tls", stringData: { "tls.crt": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----", "tls.key": FAKE.pemRsa } });
-            assert.deepEqual(violations([tls]), ['Kubernetes Secret db-credentials: stringData["tls.key"] line 1 holds a PEM private key written in code or plain config (its stringData depends on no RandomPassword or secret store)']);
+            assert.deepEqual(violations([tls]), ['Kubernetes Secret db-credentials: stringData["tls.key"] line 1 holds a private key written in code or plain config (its stringData depends on no RandomPassword or secret store)']);
         });
 
         it("passes the platform's Secrets (built from RandomPasswords and the store) and Secrets without a literal secret", function () {
@@ -211,17 +212,19 @@ describe("policy credentials-from-secret-store", function () {
                     .map((resource) => ({ type: resource.type, name: resource.name, urn: resource.urn, props: plainInputs(resource), propertyDependencies: resource.propertyDependencies }));
                 assert.deepEqual(checkStack(credentialsFromSecretStore, resources, { tier: stackName }), []);
                 // The credentials are really there, and come from RandomPasswords.
+                const fromRandomPassword = (resource: (typeof resources)[number]): boolean =>
+                    (resource.propertyDependencies[RENDERED_CREDENTIALS[resource.type]] ?? []).map(urnResourceType).includes("random:index/randomPassword:RandomPassword");
                 const sources = resources
-                    // The telemetry charts (collector, Loki, Tempo) take no credential; the first check judged them.
-                    .filter((resource) => resource.type in RENDERED_CREDENTIALS && (resource.type !== "kubernetes:helm.sh/v3:Release" || resource.props.chart === "kube-prometheus-stack"))
-                    .map((resource) => [resource.type, (resource.propertyDependencies[RENDERED_CREDENTIALS[resource.type]] ?? []).map(urnResourceType).sort()])
+                    .filter((resource) => resource.type in RENDERED_CREDENTIALS && resource.type !== "kubernetes:helm.sh/v3:Release")
+                    .map((resource) => [resource.type, fromRandomPassword(resource)])
                     .sort();
                 assert.deepEqual(sources, [
-                    ["aws:elasticache/replicationGroup:ReplicationGroup", ["random:index/randomPassword:RandomPassword"]],
-                    ["aws:rds/instance:Instance", ["random:index/randomPassword:RandomPassword"]],
-                    // The chart's values also name the storage class for Prometheus' volume.
-                    ["kubernetes:helm.sh/v3:Release", ["kubernetes:storage.k8s.io/v1:StorageClass", "random:index/randomPassword:RandomPassword"]],
+                    ["aws:elasticache/replicationGroup:ReplicationGroup", true],
+                    ["aws:rds/instance:Instance", true],
                 ]);
+                // A chart whose values carry Grafana's admin password (the documented sink) has them from a RandomPassword.
+                const grafanaInValues = resources.filter((resource) => resource.type === "kubernetes:helm.sh/v3:Release" && typeof (resource.props.values as { grafana?: { adminPassword?: unknown } } | undefined)?.grafana?.adminPassword === "string");
+                assert.deepEqual(grafanaInValues.filter((resource) => !fromRandomPassword(resource)).map((resource) => resource.name), []);
             });
         }
     });
@@ -233,7 +236,13 @@ describe("policy credentials-from-secret-store", function () {
         const stack = await renderStack({
             projectDir: PROJECT_DIR,
             stack: "prod",
-            configOverrides: { "platform:services": services, "platform:messaging": JSON.stringify({ topics: {} }), "platform:apiKeys": JSON.stringify({ stripe: "provided-by-secure-config-0000" }) },
+            configOverrides: {
+                "platform:services": services,
+                // The stack's release records name its own services; this one has only billing.
+                "platform:migrationHeads": JSON.stringify({}),
+                "platform:messaging": JSON.stringify({ topics: {} }),
+                "platform:apiKeys": JSON.stringify({ stripe: "provided-by-secure-config-0000" }),
+            },
             extraSecretKeys: ["platform:apiKeys"],
         });
         const resources = stack.resources

@@ -1,47 +1,43 @@
-import { gunzipSync } from "zlib";
 import { knownElements, knownEntries } from "../lib/known-values";
 import { ALWAYS_MANDATORY, ResourceRule, ResourceUnderTest } from "../lib/rule";
 import { withoutDevelopmentDefaults } from "../lib/development-defaults";
 import { isRecord } from "../lib/values";
-import { detectSecret, detectSecretFormats, PathSegment, renderPath, scanText, SecretMatch } from "../lib/secret-detection";
-import { EXPOSED_INPUT_KEYS, HELM_RELEASE_TYPES, isHelmValueSink, isSecretSinkPath, SECRET_SINK_PACKAGES } from "../lib/secret-sinks";
+import { isReferenceContainer, isReferenceEntry, PathSegment, plainPath } from "../lib/secret-detection";
+import { EXPOSED_INPUT_KEYS, HELM_RELEASE_TYPES, isHelmValueSink, isSecretSinkPath, NESTED_SECRET_SINKS, SECRET_SINK_PACKAGES } from "../lib/secret-sinks";
+import { anyText, envEntry, Finding, flagPairs, keyFindings, MAX_DEPTH, messageOf, namedText, scriptText, splitAcross, walkNamed } from "../lib/secret-walk";
 
 /**
  * No secret in plaintext in a resource's inputs, where anyone who can read the state, the cloud console
  * or the cluster can read it too. Every string input of every resource is read, whatever its package
- * (aws, gcp, azure, azure-native, docker, kubernetes, any other), for the well-known key formats (AWS
- * access key ID, GitHub / Slack / npm token, Stripe live key, Google API key, Azure account or shared
- * access key, PEM private key, JWT, URL with a password), map keys included. On top of that:
+ * (aws, gcp, azure, azure-native, docker, kubernetes, command, any other), map keys included, for:
  *
- * - exposed inputs of any package, read by name: `tags`, `labels`, `annotations`, environment variables
- *   (`env`, `envs`, `environment`, `variables`, `environmentVariables`, `appSettings`, lists of
- *   `{name, value}`), where a secret-looking NAME with a literal value is a violation;
- * - scripts and command lines (`userData`, `customData`, `metadataStartupScript`, `command`, `args`,
- *   docker `envs` "NAME=value" strings), read by line for `NAME=value` assignments, base64 and gzip decoded;
- * - Kubernetes objects: `metadata.annotations` and `metadata.labels`; the pod spec of every workload kind
- *   and its *Patch form (containers, initContainers, ephemeralContainers: env `value`s, `command`, `args`,
- *   the template's annotations and labels); ConfigMap `data` and (decoded) `binaryData`;
- * - Helm releases: `values`, walked; secret-looking keys with literals are violations, except the
- *   documented value sinks of secret-sinks.ts (`grafana.adminPassword` of kube-prometheus-stack), where
- *   only well-known key formats are, and whose provenance `credentials-from-secret-store` checks;
- * - AWS: auto scaling tag lists, the provider's default tags, ECS `containerDefinitions` (a JSON string).
+ * - credential formats: every pattern of the maintained catalogue (secretlint's recommended preset, as
+ *   data) and the pack's supplements (lib/credential-formats.ts), also base64-encoded, also split across
+ *   the lines of a text or the entries of a list or a map (JWT parts, a PEM body apart from its header);
+ * - URL userinfo of any scheme (`redis://:password@host`);
+ * - secret-looking command-line flags given literals (`--password=...`, `--token ...`, and `["--password", "..."]`
+ *   across two arguments);
+ * - documents carried in strings, read as structures with names counting (JSON and YAML: ECS container
+ *   definitions, Step Functions and Batch definitions, GCE container declarations, Docker `auths`
+ *   configs, kubeconfigs with `client-key-data` and `token`, Helm values files, cloud-config);
+ * - scripts, by key (`userData`, `startupScript`, `command`, `args`, `create`/`update`/`delete` of
+ *   `command:local:Command` and `command:remote:Command`, `stdin`, `buildspec`, ...) or by shape (a
+ *   shebang, a cloud-config), read by line for `NAME=value` assignments, base64 and gzip decoded.
  *
- * A password hash (bcrypt, argon2, scrypt, PBKDF2) is not a plaintext password. Legitimate sinks
- * (secret-sinks.ts: database passwords, Secrets Manager / Secret Manager / Key Vault values, SSM
- * SecureString values, Kubernetes Secret data, every random:* resource, a docker build's registry login,
- * provider configuration) are never inspected here; `credentials-from-secret-store` judges where their
- * values, and other credential inputs such as an Azure VM's `adminPassword`, come from.
- * Messages give the key path and the kind of secret, never the value.
+ * On top of that, where a NAME counts: exposed inputs of any package (`tags`, `labels`, `annotations`,
+ * environment variables: `env`, `envs`, `environment`, `variables`, `environmentVariables`, `appSettings`,
+ * lists of `{name, value}`), where a secret-looking name with a literal value is a violation; Kubernetes
+ * objects' metadata, pod specs of every workload kind and ConfigMap data; Helm release `values` and
+ * readable `valueYamlFiles`, except the documented value sinks of secret-sinks.ts (`grafana.adminPassword`
+ * of kube-prometheus-stack), whose provenance `credentials-from-secret-store` checks.
+ *
+ * A reference is not a value, judged by shape: a KMS key or alias (`arn:aws:kms:...`,
+ * `projects/.../cryptoKeys/...`), a secret in a store (`projects/.../secrets/...`, a Secrets Manager ARN),
+ * a `secretKeyRef`, a `{secret, version}` entry. A password hash is not a plaintext password. Inputs a
+ * provider itself treats as secret (secret-sinks.ts, generated from the SDKs), every random:* resource and
+ * provider configuration are never inspected here; `credentials-from-secret-store` judges where their
+ * values come from. Messages give the key path and the kind of secret, never the value.
  */
-
-interface Finding {
-    readonly path: readonly PathSegment[];
-    readonly description: string;
-    /** Line within a multi-line value. */
-    readonly line?: number;
-    /** How the value was read, e.g. base64-decoded. */
-    readonly note?: string;
-}
 
 const WORKLOAD_POD_PATHS: Readonly<Record<string, readonly string[]>> = {
     Pod: [],
@@ -61,12 +57,6 @@ const USER_DATA_TYPES = new Set([
     "aws:ec2/launchConfiguration:LaunchConfiguration",
     "aws:ec2/spotInstanceRequest:SpotInstanceRequest",
 ]);
-
-function messageOf(finding: Finding): string {
-    const note = finding.note ? ` (${finding.note})` : "";
-    const line = finding.line === undefined ? "" : ` line ${finding.line}`;
-    return `${renderPath(finding.path)}${note}${line} holds ${finding.description}`;
-}
 
 /** Reads a nested value (through the analyzer's unknown-checking proxy, so an unknown step throws). */
 function dig(value: unknown, path: readonly string[]): unknown {
@@ -90,62 +80,15 @@ function elements(value: unknown): unknown[] {
     return items;
 }
 
-/** The secrets of one string found under `name`; multi-line texts are scanned line by line. */
+/** A string found under `name`, names counting (an exposed entry, an env var). */
 function leaf(path: readonly PathSegment[], name: string | undefined, value: unknown, out: Finding[], options: { named?: boolean; note?: string } = {}): void {
-    if (typeof value !== "string") return;
-    const note = options.note;
-    const direct = detectSecret(options.named === false ? undefined : name, value);
-    if (value.includes("\n")) {
-        const lines = scanText(value);
-        for (const match of lines) out.push({ path, description: match.description, line: match.line, note });
-        // A multi-line value under a secret-looking name (a key file, a password with a newline) is itself the secret.
-        if (lines.length === 0) for (const match of direct) out.push({ path, description: match.description, note });
-        return;
-    }
-    // One line: its formats or its name, else assignments inside it (`-Ddb.password=...`, `Server=db;Password=...;`).
-    const matches: readonly SecretMatch[] = direct.length > 0 ? direct : scanText(value);
-    for (const match of matches) out.push({ path, description: match.description, note });
-}
-
-/** A credential used as a map key is reported too, under the redacted key. */
-function keyFindings(path: readonly PathSegment[], key: string, out: Finding[]): void {
-    for (const match of detectSecretFormats(key)) out.push({ path: [...path, key], description: `${match.description} as a key` });
+    namedText(path, name, value, out, 1, options);
 }
 
 /** A map entry: its key, and its value under the key's name (or `options.name`). */
 function entry(path: readonly PathSegment[], key: string, value: unknown, out: Finding[], options: { named?: boolean; name?: string } = {}): void {
     keyFindings(path, key, out);
     leaf([...path, key], options.name ?? key, value, out, options);
-}
-
-/** A `{name, value}` list entry (Kubernetes and ECS env vars): the secret-looking name is the entry's. */
-function envEntry(value: unknown): { name: string; value: unknown } | undefined {
-    if (!isRecord(value) || typeof value.name !== "string" || !("value" in value)) return undefined;
-    return { name: value.name, value: value.value };
-}
-
-/** Walks a tree of values (Helm values, parsed container definitions) for secrets. */
-function walk(value: unknown, path: readonly PathSegment[], name: string | undefined, out: Finding[], isSink: (path: readonly PathSegment[]) => boolean = () => false): void {
-    if (typeof value === "string") {
-        leaf(path, name, value, out, { named: !isSink(path) });
-        return;
-    }
-    if (Array.isArray(value)) {
-        elements(value).forEach((element, index) => {
-            const env = envEntry(element);
-            if (env) {
-                leaf([...path, { entry: env.name }], env.name, env.value, out);
-                for (const [key, child] of entries(element)) if (key !== "name" && key !== "value") walk(child, [...path, index, key], key, out, isSink);
-                return;
-            }
-            walk(element, [...path, index], undefined, out, isSink);
-        });
-        return;
-    }
-    for (const [key, child] of entries(value)) {
-        keyFindings(path, key, out);
-        walk(child, [...path, key], key, out, isSink);
-    }
 }
 
 /** Tags as a map, or as a list of `{key, value}` (auto scaling groups). */
@@ -178,39 +121,27 @@ function podSpec(props: Record<string, unknown>, templatePath: readonly string[]
         elements(dig(spec, [list])).forEach((container, index) => {
             const containerPath = [...podPath, list, index];
             for (const variable of elements(dig(container, ["env"]))) {
-                const env = envEntry(variable);
+                // Read through the proxy: an env value unknown during preview gives the advisory result, as the analyzer would.
+                const env = isRecord(variable) && typeof variable.name === "string" && "value" in variable ? { name: variable.name, value: variable.value } : undefined;
                 if (env) leaf([...containerPath, "env", { entry: env.name }], env.name, env.value, out);
             }
             for (const field of ["command", "args"]) {
-                elements(dig(container, [field])).forEach((argument, position) => leaf([...containerPath, field, position], undefined, argument, out));
+                const argumentList = knownElements(dig(container, [field]));
+                for (const [position, argument] of argumentList) leaf([...containerPath, field, position], undefined, argument, out);
+                flagPairs([...containerPath, field], argumentList, out);
             }
         });
     }
 }
 
-/** Base64 (optionally gzip) user data, decoded when it decodes to text; plain scripts as they are. */
-function decodedText(value: string): { text: string; decoded: boolean } {
-    const compact = value.replace(/\s+/g, "");
-    if (compact.length >= 8 && compact.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(compact)) {
-        let bytes = Buffer.from(compact, "base64");
-        if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-            try {
-                bytes = gunzipSync(bytes);
-            } catch {
-                return { text: value, decoded: false };
-            }
-        }
-        const text = bytes.toString("utf8");
-        const printable = text.replace(/[^\t\n\r\x20-\x7e\u00a0-\uffff]/g, "").length;
-        if (!text.includes("\uFFFD") && printable === text.length) return { text, decoded: true };
+/** A Helm release's `valueYamlFiles`: assets whose text is readable (a state file's, an offline render's), read as values files. */
+function valueYamlFiles(value: unknown, chart: unknown, out: Finding[]): void {
+    for (const [index, asset] of knownElements(value)) {
+        const text = isRecord(asset) ? knownEntries(asset).find(([key]) => key === "text")?.[1] : undefined;
+        // In the analyzer an asset's text is a promise, which a synchronous rule cannot read.
+        if (typeof text !== "string") continue;
+        walkNamed(text, ["valueYamlFiles", index], undefined, out, 1, { isSink: (path) => isHelmValueSink(chart, plainPath(path.slice(2))) });
     }
-    return { text: value, decoded: false };
-}
-
-function decodedLeaf(path: readonly PathSegment[], name: string | undefined, value: unknown, out: Finding[]): void {
-    if (typeof value !== "string") return;
-    const { text, decoded } = decodedText(value);
-    leaf(path, name, text, out, decoded ? { note: "base64-decoded" } : {});
 }
 
 function kubernetes(resource: ResourceUnderTest, kind: string, out: Finding[]): void {
@@ -222,44 +153,26 @@ function kubernetes(resource: ResourceUnderTest, kind: string, out: Finding[]): 
         for (const [key, value] of entries(props.data)) entry(["data"], key, value, out);
         for (const [key, value] of entries(props.binaryData)) {
             keyFindings(["binaryData"], key, out);
-            decodedLeaf(["binaryData", key], key, value, out);
+            scriptText(["binaryData", key], value, out, 1);
         }
     }
     if (HELM_RELEASE_TYPES.includes(resource.type)) {
         const chart = props.chart;
-        walk(props.values, ["values"], undefined, out, (path) => isHelmValueSink(chart, path.slice(1)));
+        walkNamed(props.values, ["values"], undefined, out, 1, { isSink: (path) => isHelmValueSink(chart, plainPath(path.slice(1))) });
+        valueYamlFiles(props.valueYamlFiles, chart, out);
     }
-}
-
-function containerDefinitions(value: unknown, out: Finding[]): void {
-    if (typeof value !== "string") {
-        walk(value, ["containerDefinitions"], undefined, out);
-        return;
-    }
-    let parsed: unknown;
-    try {
-        parsed = JSON.parse(value);
-    } catch {
-        leaf(["containerDefinitions"], undefined, value, out);
-        return;
-    }
-    walk(parsed, ["containerDefinitions"], undefined, out);
 }
 
 function aws(resource: ResourceUnderTest, out: Finding[]): void {
     const { props, type } = resource;
     tags(props.tags, ["tags"], out);
     if (USER_DATA_TYPES.has(type)) {
-        decodedLeaf(["userData"], undefined, props.userData, out);
-        decodedLeaf(["userDataBase64"], undefined, props.userDataBase64, out);
+        scriptText(["userData"], props.userData, out, 1);
+        scriptText(["userDataBase64"], props.userDataBase64, out, 1);
     }
     if (type === "aws:ec2/launchTemplate:LaunchTemplate") {
         elements(props.tagSpecifications).forEach((spec, index) => tags(dig(spec, ["tags"]), ["tagSpecifications", index, "tags"], out));
     }
-    if (type === "aws:lambda/function:Function") {
-        for (const [name, value] of entries(dig(props, ["environment", "variables"]))) entry(["environment", "variables"], name, value, out);
-    }
-    if (type === "aws:ecs/taskDefinition:TaskDefinition") containerDefinitions(props.containerDefinitions, out);
 }
 
 /** The engine hands a provider's non-string configuration over JSON-encoded (`defaultTags: "{\\"tags\\":{...}}"`). */
@@ -272,67 +185,36 @@ function jsonOrValue(value: unknown): unknown {
     }
 }
 
-/** Inputs holding a script or a command line: read line by line for `NAME=value` assignments too (base64 decoded). */
-const SCRIPT_KEYS = new Set(["userData", "userDataBase64", "customData", "startupScript", "metadataStartupScript", "startup-script", "command", "args", "entrypoint"]);
+/**
+ * Keys that hold a script or a command line, read line by line for `NAME=value` assignments too (base64
+ * decoded), by their last word: user data and startup scripts of every cloud, container commands and
+ * arguments, the `create`/`update`/`delete`/`read` commands and `stdin` of command:local and command:remote,
+ * inline scripts of build and deployment steps.
+ */
+const SCRIPT_KEY = /(?:^|[^a-z])(?:user-?data(?:base64)?|custom-?data|startup-?script|script|scripts|command|commands|args|arguments|entrypoint|cmd|create|update|delete|read|stdin|inline|buildspec|cloud-?init)$/i;
+
+/** Keys repeat across resources: each is classified once. Bounded. */
+const scriptKeys = new Map<string, boolean>();
+const MAX_SCRIPT_KEYS = 10_000;
+
+export function isScriptKey(key: string): boolean {
+    const known = scriptKeys.get(key);
+    if (known !== undefined) return known;
+    const result = key.length <= 128 && SCRIPT_KEY.test(key.replace(/([a-z0-9])([A-Z])/g, "$1-$2"));
+    if (scriptKeys.size >= MAX_SCRIPT_KEYS) scriptKeys.clear();
+    scriptKeys.set(key, result);
+    return result;
+}
+
 /** Top-level inputs read by the specific readers above, per resource type. */
 const READ_SPECIFICALLY: Readonly<Record<string, readonly string[]>> = {
-    "aws:ecs/taskDefinition:TaskDefinition": ["containerDefinitions"],
-    "kubernetes:helm.sh/v3:Release": ["values"],
-    "kubernetes:helm.sh/v4:Chart": ["values"],
+    "kubernetes:helm.sh/v3:Release": ["values", "valueYamlFiles"],
+    "kubernetes:helm.sh/v4:Chart": ["values", "valueYamlFiles"],
+    "kubernetes:core/v1:ConfigMap": ["data", "binaryData"],
+    "kubernetes:core/v1:ConfigMapPatch": ["data", "binaryData"],
 };
-/** Deeper than any real resource's inputs; an adversarial nesting stops here. */
-const MAX_DEPTH = 64;
 
 type Reading = "formats" | "exposed" | "script";
-
-/** Well-known formats only, by line for a multi-line value. */
-function formatLeaf(path: readonly PathSegment[], value: string, out: Finding[]): void {
-    const lines = value.includes("\n") ? value.split(/\r?\n/) : [value];
-    lines.forEach((line, index) => {
-        for (const match of detectSecretFormats(line)) out.push({ path, description: match.description, line: lines.length > 1 ? index + 1 : undefined });
-    });
-}
-
-/** A `{name, value}` entry read without touching unknown fields. */
-function knownEnvEntry(element: unknown): { name: string; value: string } | undefined {
-    const fields = new Map(knownEntries(element));
-    const name = fields.get("name");
-    const value = fields.get("value");
-    return typeof name === "string" && typeof value === "string" ? { name, value } : undefined;
-}
-
-/**
- * Every string input of a resource, whatever its package: well-known formats everywhere (keys included),
- * secret-looking names in exposed inputs, assignments in scripts and command lines. Secret sinks are
- * skipped, and so are values unknown during preview (computed by another resource, so not written here).
- */
-function inputs(value: unknown, path: readonly PathSegment[], name: string | undefined, reading: Reading, out: Finding[], walker: InputWalker, depth = 0): void {
-    const { isSink, byContext } = walker;
-    if (depth > MAX_DEPTH || isSink(path)) return;
-    if (typeof value === "string") {
-        if (reading === "formats") formatLeaf(path, value, out);
-        else if (reading === "exposed") leaf(path, name, value, out);
-        else decodedLeaf(path, undefined, value, out);
-        return;
-    }
-    if (Array.isArray(value)) {
-        for (const [index, element] of knownElements(value)) {
-            const env = knownEnvEntry(element);
-            if (env) {
-                if (reading === "formats") formatLeaf([...path, { entry: env.name }], env.value, out);
-                else leaf([...path, { entry: env.name }], env.name, env.value, out);
-                continue;
-            }
-            // Objects in an exposed list (a reference such as `valueSource.secretKeyRef`) are read for formats only.
-            inputs(element, [...path, index], undefined, reading === "exposed" && isRecord(element) ? "formats" : reading, out, walker, depth + 1);
-        }
-        return;
-    }
-    for (const [key, child] of knownEntries(value)) {
-        keyFindings(path, key, out);
-        inputs(child, [...path, key], key, byContext ? readingOf(key, reading, child) : reading, out, walker, depth + 1);
-    }
-}
 
 interface InputWalker {
     readonly isSink: (path: readonly PathSegment[]) => boolean;
@@ -340,21 +222,70 @@ interface InputWalker {
     readonly byContext: boolean;
 }
 
+function stringLeaf(path: readonly PathSegment[], name: string | undefined, value: string, reading: Reading, out: Finding[], depth: number): void {
+    if (reading === "formats") anyText(path, value, out, depth);
+    else if (reading === "exposed") namedText(path, name, value, out, depth);
+    else scriptText(path, value, out, depth);
+}
+
+/**
+ * Every string input of a resource, whatever its package: formats everywhere (keys included), secret-looking
+ * names in exposed inputs and documents, assignments in scripts and command lines. Secret sinks are
+ * skipped, and so are values unknown during preview (computed by another resource, so not written here).
+ */
+function inputs(value: unknown, path: readonly PathSegment[], name: string | undefined, reading: Reading, out: Finding[], walker: InputWalker, depth: number): void {
+    const { isSink, byContext } = walker;
+    if (depth > MAX_DEPTH || isSink(path)) return;
+    if (typeof value === "string") {
+        stringLeaf(path, name, value, reading, out, depth);
+        return;
+    }
+    if (Array.isArray(value)) {
+        const items = knownElements(value);
+        for (const [index, element] of items) {
+            const env = envEntry(element);
+            if (env && typeof env.value === "string") {
+                if (reading === "formats") anyText([...path, { entry: env.name }], env.value, out, depth);
+                else namedText([...path, { entry: env.name }], env.name, env.value, out, depth);
+                continue;
+            }
+            // Objects in an exposed list (a reference such as `valueSource.secretKeyRef`) are read for formats only.
+            inputs(element, [...path, index], undefined, reading === "exposed" && isRecord(element) ? "formats" : reading, out, walker, depth + 1);
+        }
+        if (reading !== "formats" || byContext) flagPairs(path, items, out);
+        splitAcross(path, items.map(([, item]) => item).filter((item): item is string => typeof item === "string"), out);
+        return;
+    }
+    if (!isRecord(value)) return;
+    const fields = knownEntries(value);
+    const underReference = isReferenceContainer(name);
+    for (const [key, child] of fields) {
+        keyFindings(path, key, out);
+        // A reference to a secret in a store (`{secret, version}`, `secretKeyRef`) is read for formats only.
+        const childReading = underReference || isReferenceEntry(value, key) ? "formats" : byContext ? readingOf(key, reading, child) : reading;
+        inputs(child, [...path, key], key, childReading, out, walker, depth + 1);
+    }
+    splitAcross(path, fields.map(([, child]) => child).filter((child): child is string => typeof child === "string"), out);
+}
+
 /** How an input is read: by its own key, else as its parent's entries are (an exposed map's own values, a script's lines). */
 function readingOf(key: string, parent: Reading, value: unknown): Reading {
     if (EXPOSED_INPUT_KEYS.has(key)) return "exposed";
-    if (SCRIPT_KEYS.has(key)) return "script";
+    if (isScriptKey(key)) return "script";
     if (parent === "exposed") return typeof value === "string" ? "exposed" : "formats";
     return parent;
 }
 
 function everyInput(resource: ResourceUnderTest, pkg: string, out: Finding[]): void {
     const skipped = READ_SPECIFICALLY[resource.type] ?? [];
-    const isSink = (path: readonly PathSegment[]): boolean =>
-        (path.length === 1 && skipped.includes(String(path[0]))) ||
-        isSecretSinkPath(resource.type, resource.props, path.map((segment) => (typeof segment === "object" ? segment.entry : segment)));
+    // Sinks are top-level inputs, but for the few types with nested ones: a deeper path is only read into for those.
+    const nested = NESTED_SECRET_SINKS[resource.type] !== undefined;
+    const isSink = (path: readonly PathSegment[]): boolean => {
+        if (path.length === 1) return skipped.includes(String(path[0])) || isSecretSinkPath(resource.type, resource.props, [String(path[0])]);
+        return nested && isSecretSinkPath(resource.type, resource.props, plainPath(path));
+    };
     // Kubernetes objects are read by name above, where their shape is known (an annotation may name a Secret
-    // object: `auth-secret: basic-auth`); every other input of theirs for formats only.
+    // object: `auth-secret: basic-auth`); every other input of theirs for formats (and documents) only.
     const walker: InputWalker = { isSink, byContext: pkg !== "kubernetes" };
     for (const [key, value] of knownEntries(resource.props)) {
         inputs(value, [key], key, walker.byContext ? readingOf(key, "formats", value) : "formats", out, walker, 1);
@@ -379,7 +310,8 @@ export function plaintextSecretFindings(resource: ResourceUnderTest): string[] {
 export const noPlaintextSecrets: ResourceRule = {
     kind: "resource",
     name: "no-plaintext-secrets",
-    description: "No secret in plaintext in any resource's inputs, whatever its provider: well-known key formats anywhere; secret-looking names in env vars, app settings, ConfigMaps, labels, annotations, tags, scripts and Helm values.",
+    description:
+        "No secret in plaintext in any resource's inputs, whatever its provider: every credential format of a maintained catalogue (secretlint's) anywhere, also base64-encoded or split across entries; URL userinfo; secret-looking flags; documents carried in strings read with their names; secret-looking names in env vars, app settings, ConfigMaps, labels, annotations, tags, scripts and Helm values.",
     severity: "critical",
     rationale:
         "Resource inputs are readable by anyone with access to the state, the cloud console or the cluster (tags, labels, ConfigMaps, env vars and user data are not secret stores); a secret written there has leaked and must be rotated.",
