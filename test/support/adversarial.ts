@@ -44,6 +44,18 @@ export function adversarialStrings(size = 100_000): { readonly name: string; rea
         { name: "spaces + x", value: `${" ".repeat(size)}x` },
         { name: "'$2b$' repeated", value: "$2b$".repeat(times("$2b$")) },
         { name: "FROM lines", value: "FROM a:\n".repeat(times("FROM a:\n")) },
+        // The secret detectors: documents in strings, scripts, flags, split credentials, base64 and the catalogue's anchors.
+        { name: "YAML mapping lines", value: "key: value\n".repeat(times("key: value\n")) },
+        { name: "YAML nesting", value: `${"a:\n".repeat(Math.min(times("a:\n"), 2000)).split("\n").map((line, depth) => " ".repeat(depth % 200) + line).join("\n")}` },
+        { name: "env list in YAML", value: "- name: DB_PASSWORD\n  value: x\n".repeat(times("- name: DB_PASSWORD\n  value: x\n")) },
+        { name: "'{\"auths\":' repeated", value: '{"auths":'.repeat(times('{"auths":')) },
+        { name: "script of assignments", value: `#!/bin/sh\n${"export A_TOKEN=x\n".repeat(times("export A_TOKEN=x\n"))}` },
+        { name: "'--password ' repeated", value: "--password ".repeat(times("--password ")) },
+        { name: "'eyJ' + '.' repeated", value: "eyJ.".repeat(times("eyJ.")) },
+        { name: "lines of base64", value: `${"QUJDRA".repeat(10)}\n`.repeat(times(`${"QUJDRA".repeat(10)}\n`)) },
+        { name: "catalogue anchors repeated", value: "glpat-hvs.dckr_pat_sk-ant-api0xoxb-SG.".repeat(times("glpat-hvs.dckr_pat_sk-ant-api0xoxb-SG.")) },
+        { name: "'postgres://a:' repeated", value: "postgres://a:".repeat(times("postgres://a:")) },
+        { name: "'-----BEGIN PRIVATE KEY-----' + body", value: `-----BEGIN PRIVATE KEY-----\n${"MIIE".repeat(times("MIIE"))}` },
     ];
 }
 
@@ -196,6 +208,35 @@ const HANDMADE: readonly TestResource[] = [
         props: { name: "api", location: "europe-west1", policyData: JSON.stringify({ bindings: [{ role: "roles/run.invoker", members: ["serviceAccount:web@acme.iam.gserviceaccount.com"] }] }) },
     },
     { type: "gcp:cloudrunv2/serviceIamMember:ServiceIamMember", name: "api-invoker", props: { name: "api", location: "europe-west1", role: "roles/run.invoker", member: "serviceAccount:web@acme.iam.gserviceaccount.com" } },
+    // Where the secret detectors read documents, scripts and provider-secret inputs.
+    {
+        type: "command:local:Command",
+        name: "migrate",
+        props: { create: "set -e\n./migrate.sh --env prod", update: "./migrate.sh --env prod", delete: "echo done", environment: { STAGE: "prod" }, triggers: ["v1"] },
+    },
+    { type: "command:remote:Command", name: "bootstrap", props: { connection: { host: "10.0.0.5", user: "admin" }, create: "sudo systemctl restart app", stdin: "LOG_LEVEL=info" } },
+    {
+        type: "aws:sfn/stateMachine:StateMachine",
+        name: "orders",
+        props: { roleArn: "arn:aws:iam::123456789012:role/sfn", definition: JSON.stringify({ StartAt: "Call", States: { Call: { Type: "Task", Resource: "arn:aws:states:::lambda:invoke", Parameters: { "Payload.$": "$", FunctionName: "orders" }, End: true } } }) },
+    },
+    {
+        type: "gcp:compute/instanceTemplate:InstanceTemplate",
+        name: "api",
+        props: { machineType: "e2-small", metadata: { "gce-container-declaration": "spec:\n  containers:\n    - name: api\n      image: gcr.io/acme/api\n      env:\n        - name: MODE\n          value: prod\n" } },
+    },
+    {
+        type: "kubernetes:core/v1:ConfigMap",
+        name: "tools",
+        props: {
+            metadata: { name: "tools" },
+            data: { "config.json": JSON.stringify({ auths: { "registry.example.com": { email: "ci@example.com" } } }), kubeconfig: "apiVersion: v1\nkind: Config\nusers:\n  - name: ci\n    user:\n      exec:\n        command: aws\n" },
+        },
+    },
+    { type: "gcp:sql/databaseInstance:DatabaseInstance", name: "replica", props: { databaseVersion: "POSTGRES_15", replicaConfiguration: { username: "replica", failoverTarget: false } } },
+    { type: "aws:elasticache/user:User", name: "app", props: { userId: "app", userName: "app", engine: "REDIS", accessString: "on ~* +@read", passwords: ["${REDIS_PASSWORD}"] } },
+    { type: "gcp:storage/bucketObject:BucketObject", name: "index", props: { bucket: "site", name: "index.html", content: "<html><body>hello</body></html>" } },
+    { type: "gcp:cloudfunctions/function:Function", name: "fn", props: { runtime: "nodejs20", secretEnvironmentVariables: [{ key: "DB_PASSWORD", projectId: "acme", secret: "db-password", version: "latest" }] } },
     {
         type: "kubernetes:apps/v1:DeploymentPatch",
         name: "api",
