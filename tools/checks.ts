@@ -3,6 +3,8 @@ import type * as Xmlbuilder2 from "xmlbuilder2";
 import { InputFileError } from "../engine/input-error";
 import { guardProcessOutput, scrubbedCopy, scrubbingJsonReplacer } from "../engine/redaction";
 import { describeFound } from "../policies/lib/found-value";
+import { argumentProblem, parseArgsFailure } from "./arguments";
+import { systemErrorProblem } from "./file-writes";
 import { OutputError, writeRenderedOutputs } from "./format";
 import { printable } from "./format/printable";
 import { EXIT_CODES } from "./report";
@@ -21,12 +23,18 @@ export abstract class CommandRefused extends Error {
     abstract readonly command: string;
 }
 
-/** A command's options (no positionals); what util.parseArgs refuses (an unknown option, a missing value) is bad usage. */
-export function parseOptions<O extends NonNullable<ParseArgsConfig["options"]>>(argv: string[], options: O) {
+/**
+ * A command's options (no positionals); what util.parseArgs refuses (an unknown option, a missing value, a
+ * stray argument) is bad usage, said without quoting the argument (see ./arguments). `wordsBefore`: the words
+ * after the command's name before `argv` (`record`'s event), so that a position counts from the command's name.
+ */
+export function parseOptions<O extends NonNullable<ParseArgsConfig["options"]>>(argv: string[], options: O, wordsBefore = 0) {
+    const problem = argumentProblem(argv, options, { wordsBefore, positionals: { refusal: "this command takes options only" } });
+    if (problem !== undefined) throw new UsageError(problem);
     try {
         return parseArgs({ args: argv, allowPositionals: false, options }).values;
     } catch (error) {
-        throw new UsageError((error as Error).message);
+        throw new UsageError(parseArgsFailure(error));
     }
 }
 
@@ -167,8 +175,8 @@ export function reportError(message: string): void {
 }
 
 /**
- * Runs a release command: `--help` on stdout (exit 0); usage errors, unreadable inputs and unwritable
- * outputs as one line on stderr (exit 2); anything else is a bug and keeps its stack trace.
+ * Runs a release command: `--help` on stdout (exit 0); usage errors, unreadable inputs, unwritable outputs
+ * and a failed system call as one line on stderr (exit 2); anything else is a bug and keeps its stack trace.
  */
 export async function runCommand(argv: readonly string[], help: string, body: (argv: string[]) => Promise<number>): Promise<number> {
     guardProcessOutput();
@@ -190,6 +198,12 @@ export async function runCommand(argv: readonly string[], help: string, body: (a
         if (error instanceof CommandRefused) {
             process.stderr.write(`${printable(`${error.command} refused: ${error.message}`, true)}\n`);
             return EXIT_CODES.mandatoryViolations;
+        }
+        // A file or process the command could not use, by a route no check foresaw: still one line.
+        const problem = systemErrorProblem(error);
+        if (problem !== undefined) {
+            reportError(problem);
+            return EXIT_CODES.badInput;
         }
         throw error;
     }

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { parseArgs } from "util";
+import { parseArgs, ParseArgsConfig } from "util";
 import { InputFileError } from "../engine/input-error";
 import { readInputText, SIZE_LIMITS } from "../engine/input-files";
 import { guardProcessOutput } from "../engine/redaction";
@@ -10,8 +10,10 @@ import { packConfigProblems } from "../policies/lib/run";
 import { isTier, Tier, TIERS } from "../policies/lib/tiers";
 import { ALL_RULES } from "../policies/rules";
 import { auditFiles } from "./audit";
+import { argumentProblem, parseArgsFailure } from "./arguments";
 import { UsageError } from "./checks";
 import { diffReports, readReportFile } from "./diff";
+import { systemErrorProblem } from "./file-writes";
 import { FormatName, FORMATS, isFormatName, OutputError, OutputSpec, parseOutputSpec, writeOutputs } from "./format";
 import { printable } from "./format/printable";
 import { styleFor } from "./format/style";
@@ -101,42 +103,65 @@ interface Options {
     readonly tier?: Tier;
 }
 
+const CLI_OPTIONS = {
+    stack: { type: "string", multiple: true },
+    tier: { type: "string" },
+    "project-dir": { type: "string", default: path.join(__dirname, "..") },
+    "policy-pack-config": { type: "string" },
+    against: { type: "string" },
+    output: { type: "string", multiple: true, default: [] as string[] },
+    format: { type: "string", default: "human" },
+    tree: { type: "boolean", default: true },
+    "no-tree": { type: "boolean" },
+    color: { type: "boolean" },
+    "no-color": { type: "boolean" },
+    help: { type: "boolean", short: "h", default: false },
+} satisfies NonNullable<ParseArgsConfig["options"]>;
+
+/** The commands this file runs; the release commands run through RELEASE_COMMANDS. */
+const COMMANDS = ["plan", "audit", "parity-baseline", "docs"] as const;
+
+function isCommand(command: string): boolean {
+    return (COMMANDS as readonly string[]).includes(command) || Object.hasOwn(RELEASE_COMMANDS, command);
+}
+
+function unknownCommand(command: string): UsageError {
+    return new UsageError(`unknown command ${describeFound(command, { keyword: true })}; commands: ${[...COMMANDS, ...Object.keys(RELEASE_COMMANDS)].join(", ")}`);
+}
+
+/** Only `--help` asked, of a known command or of none: the help, whatever else the line holds. */
+const HELP_ONLY: Options = { stacks: ALL_STACKS, projectDir: ".", help: true, tree: true, outputs: [], format: "human", files: [] };
+
 function parse(argv: string[]): Options {
+    // Problems said without quoting an argument: a position (counted from the first word after the command,
+    // when the command comes first), an option's name (./arguments).
+    const wordsBefore = argv[0] !== undefined && isCommand(argv[0]) ? -1 : 0;
+    const problem = argumentProblem(argv, CLI_OPTIONS, { wordsBefore, positionals: true });
     let parsed;
     try {
-        parsed = parseArgs({
-            args: argv,
-            allowPositionals: true,
-            options: {
-                stack: { type: "string", multiple: true },
-                tier: { type: "string" },
-                "project-dir": { type: "string", default: path.join(__dirname, "..") },
-                "policy-pack-config": { type: "string" },
-                against: { type: "string" },
-                output: { type: "string", multiple: true, default: [] },
-                format: { type: "string", default: "human" },
-                tree: { type: "boolean", default: true },
-                "no-tree": { type: "boolean" },
-                color: { type: "boolean" },
-                "no-color": { type: "boolean" },
-                help: { type: "boolean", short: "h", default: false },
-            },
-        });
+        parsed = parseArgs({ args: argv, allowPositionals: true, tokens: true, options: CLI_OPTIONS });
     } catch (error) {
-        throw new UsageError((error as Error).message);
+        throw new UsageError(problem ?? parseArgsFailure(error));
     }
-    const { values, positionals } = parsed;
+    const { values, tokens = [] } = parsed;
+    const positionals = tokens.flatMap((token) => (token.kind === "positional" ? [{ value: token.value, position: token.index + 1 + wordsBefore }] : []));
+    const command = positionals[0]?.value;
+    const files = positionals.slice(1);
+    if (command !== undefined && !isCommand(command)) throw unknownCommand(command);
+    if (values.help) return HELP_ONLY;
+    if (command !== undefined && Object.hasOwn(RELEASE_COMMANDS, command)) throw new UsageError(`${command} comes first on the command line: node tools/bin.js ${command} [options]`);
+    if (problem !== undefined) throw new UsageError(problem);
     const stackValues = values.stack ?? [];
     const projectDir = path.resolve(values["project-dir"] ?? ".");
     if (stackValues.length > 1 && stackValues.includes("all")) throw new UsageError("--stack all plans every stack; leave it out or name the stacks one by one");
     const stacks = stackValues.length === 0 || stackValues[0] === "all" ? ALL_STACKS : [...new Set(stackValues.map((stack) => knownStack(stack, projectDir)))];
-    const [command, ...files] = positionals;
     if (command === "audit") {
         for (const option of ["stack", "against"] as const) {
             if (values[option] !== undefined) throw new UsageError(`--${option} is a plan option; audit takes files (and --tier)`);
         }
     }
-    if (command !== "audit" && files.length > 0) throw new UsageError(`unexpected argument "${files[0]}"`);
+    // A stray argument may be a pasted secret: named by its position, never quoted.
+    if (command !== "audit" && files.length > 0) throw new UsageError(`unexpected argument at position ${files[0].position}; only audit takes files`);
     if (command === "audit" && files.length === 0) throw new UsageError("audit needs at least one file: a stack export, a checkpoint or preview --json output");
     const tier = values.tier === undefined ? undefined : isTier(values.tier) ? values.tier : undefined;
     if (values.tier !== undefined && tier === undefined) throw new UsageError(`--tier must be one of ${TIERS.join(", ")}; got ${describeFound(values.tier, { keyword: true })}`);
@@ -150,7 +175,7 @@ function parse(argv: string[]): Options {
     }
     return {
         command,
-        files,
+        files: files.map((file) => file.value),
         tier,
         stacks,
         projectDir,
@@ -238,12 +263,14 @@ export async function main(argv: string[]): Promise<number> {
                 return report.summary.exitCode;
             }
             default:
-                reportError(`unknown command ${describeFound(options.command, { keyword: true })}; commands: plan, audit, parity-baseline, docs, build, publish, promote, predeploy, smoke, record (see --help)`);
+                reportError(`${unknownCommand(options.command).message} (see --help)`);
                 return EXIT_CODES.badInput;
         }
     } catch (error) {
-        if (!(error instanceof InputFileError || error instanceof OutputError)) throw error;
-        reportError(error.message);
+        // A file the command could not use, by a route no check foresaw (an fs error with its code), is still one line.
+        const problem = error instanceof InputFileError || error instanceof OutputError ? error.message : systemErrorProblem(error);
+        if (problem === undefined) throw error;
+        reportError(problem);
         return EXIT_CODES.badInput;
     }
 }

@@ -185,7 +185,7 @@ function parseRecordOptions(argv: string[]): RecordOptions {
         by: { type: "string" },
         "project-dir": { type: "string", default: path.join(__dirname, "..") },
         "dry-run": { type: "boolean", default: false },
-    });
+    }, 1);
     if (values.by !== undefined && !isAcceptableBy(values.by)) throw new UsageError(`--by takes printable text up to 200 characters, never a credential (the ledger is committed); got ${describeFound(values.by)}`);
     const options = { projectDir: path.resolve(values["project-dir"] ?? "."), event, by: values.by, dryRun: values["dry-run"] ?? false } as const;
     if (event === "published") {
