@@ -111,7 +111,13 @@ function readBounded(descriptor: number, file: string, maxBytes: number): Buffer
     let total = 0;
     for (;;) {
         const chunk = Buffer.allocUnsafe(Math.min(MIB, maxBytes + 1 - total));
-        const read = fs.readSync(descriptor, chunk, 0, chunk.length, null);
+        let read: number;
+        try {
+            read = fs.readSync(descriptor, chunk, 0, chunk.length, null);
+        } catch (error) {
+            // A regular file by fstat that cannot be read (/proc/self/mem: EIO; a file on a failing disk).
+            throw new InputFileError(file, `cannot be read (${(error as NodeJS.ErrnoException).code ?? "unknown error"})`);
+        }
         if (read === 0) break;
         chunks.push(chunk.subarray(0, read));
         total += read;

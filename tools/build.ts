@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { detectRelease } from "../config/release";
+import { readInputFile, SIZE_LIMITS } from "../engine/input-files";
 import { describeFound } from "../policies/lib/found-value";
 import { imagePinning, isSha256Digest } from "../policies/lib/image-reference";
 import { emitRendered, formatChoice, parseOptions, runCommand, UsageError } from "./checks";
@@ -70,6 +71,8 @@ function parseBuildOptions(argv: string[]) {
     if (values.service === undefined || !NAME.test(values.service)) throw new UsageError(`--service takes a service name; got ${describeFound(values.service)}`);
     const context = path.join(projectDir, "services", values.service);
     if (!fs.existsSync(path.join(context, "Dockerfile"))) throw new UsageError(`no services/${values.service}/Dockerfile in ${projectDir}`);
+    // A Dockerfile that is a directory, a FIFO or a device is refused here, in one line, rather than by docker.
+    readInputFile(path.join(context, "Dockerfile"), { maxBytes: SIZE_LIMITS.stackFile });
     const detected = detectRelease(process.env, projectDir);
     const sha = values.sha ?? detected.sha;
     if (sha === undefined || !SHA.test(sha)) throw new UsageError(`--sha takes a commit sha (7 to 64 lower-case hex), and none was found in the environment or the checkout; got ${describeFound(sha)}`);

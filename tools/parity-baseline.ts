@@ -1,9 +1,13 @@
 import * as fs from "fs";
+import * as path from "path";
+import { readInputText, SIZE_LIMITS } from "../engine/input-files";
 import { toPolicyResources } from "../engine/resource-views";
 import { renderStack } from "../engine/render";
 import { Fingerprint, fingerprint } from "../policies/lib/parity";
 import { ParityCloud, PARITY_CLOUDS } from "../policies/lib/parity";
 import { PARITY_BASELINE_FILES } from "../policies/rules/environment-parity";
+import { FileWriteError, replaceFiles } from "./file-writes";
+import { OutputError } from "./format";
 
 export interface ParityBaseline {
     readonly generatedFrom: string;
@@ -31,16 +35,40 @@ export function formatBaseline(baseline: ParityBaseline): string {
     return `${JSON.stringify(baseline, null, 2)}\n`;
 }
 
-export async function writeBaseline(projectDir: string, cloud: ParityCloud = "aws", file = PARITY_BASELINE_FILES[cloud]): Promise<{ file: string; changed: boolean }> {
-    const text = formatBaseline(await currentBaseline(projectDir, cloud));
-    const changed = !fs.existsSync(file) || fs.readFileSync(file, "utf8") !== text;
-    if (changed) fs.writeFileSync(file, text);
-    return { file, changed };
+/** A project's baseline for a cloud: the committed one's path, below the project folder instead of this repository. */
+export function baselineFileOf(projectDir: string, cloud: ParityCloud): string {
+    return path.join(projectDir, path.relative(path.join(__dirname, ".."), PARITY_BASELINE_FILES[cloud]));
 }
 
-/** Every cloud's baseline, in turn. */
+/** The text of a baseline as it is, or undefined when there is none; one that is not a regular file is an InputFileError. */
+function committedText(file: string): string | undefined {
+    try {
+        fs.statSync(file);
+    } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    }
+    return readInputText(file, { maxBytes: SIZE_LIMITS.report });
+}
+
+/**
+ * Every cloud's baseline of the project, rendered first and then written together: a stack that cannot render,
+ * a baseline that cannot be read (a directory, a FIFO) or written leaves every baseline as it was.
+ */
 export async function writeBaselines(projectDir: string): Promise<{ file: string; changed: boolean }[]> {
-    const written: { file: string; changed: boolean }[] = [];
-    for (const cloud of PARITY_CLOUDS) written.push(await writeBaseline(projectDir, cloud));
-    return written;
+    const baselines: { file: string; text: string; changed: boolean }[] = [];
+    for (const cloud of PARITY_CLOUDS) {
+        const file = baselineFileOf(projectDir, cloud);
+        const text = formatBaseline(await currentBaseline(projectDir, cloud));
+        baselines.push({ file, text, changed: committedText(file) !== text });
+    }
+    const changed = baselines.filter((baseline) => baseline.changed);
+    try {
+        for (const folder of new Set(changed.map(({ file }) => path.dirname(file)))) fs.mkdirSync(folder, { recursive: true });
+        replaceFiles(changed);
+    } catch (error) {
+        if (error instanceof FileWriteError) throw new OutputError(error.message);
+        const code = (error as NodeJS.ErrnoException).code;
+        throw new OutputError(`cannot write ${changed[0]?.file ?? projectDir} (${typeof code === "string" ? code : "error"})`);
+    }
+    return baselines.map(({ file, changed: was }) => ({ file, changed: was }));
 }

@@ -37,7 +37,7 @@ describe("formats: registry and --output", function () {
     });
 
     it("explains a bad spec in one line, listing the known formats", function () {
-        assert.throws(() => parseOutputSpec("yaml=plan.yaml"), (error: Error) => error instanceof OutputError && error.message === '--output "yaml=plan.yaml": unknown format "yaml"; known formats: human, json, sarif, junit, markdown');
+        assert.throws(() => parseOutputSpec("yaml=plan.yaml"), (error: Error) => error instanceof OutputError && error.message === '--output: unknown format "yaml"; known formats: human, json, sarif, junit, markdown');
         assert.throws(() => parseOutputSpec("reports/plan.sarif"), (error: Error) => error instanceof OutputError && /expected <format>=<file>, e\.g\. sarif=reports\/plan\.sarif \(formats: human, json, sarif, junit, markdown\)/.test(error.message));
         assert.throws(() => parseOutputSpec("sarif="), (error: Error) => error instanceof OutputError && /no file after "sarif="/.test(error.message));
         assert.throws(() => parseOutputSpec("constructor=x"), (error: Error) => error instanceof OutputError && /unknown format "constructor"/.test(error.message));

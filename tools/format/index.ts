@@ -2,6 +2,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { wasReadThisRun } from "../../engine/input-files";
 import { scrubOutput } from "../../engine/redaction";
+import { describeFound } from "../../policies/lib/found-value";
+import { FileWriteError, replaceFiles } from "../file-writes";
 import { Report } from "../report";
 import { formatHuman } from "./human";
 import { formatJson } from "./json";
@@ -62,13 +64,14 @@ export function isFormatName(name: string): name is FormatName {
 /** `sarif=reports/plan.sarif` -> {format: "sarif", file: "reports/plan.sarif"}; the file is everything after the first `=`. */
 export function parseOutputSpec(spec: string): OutputSpec {
     const at = spec.indexOf("=");
-    if (at === -1) throw new OutputError(`--output "${spec}": expected <format>=<file>, e.g. sarif=reports/plan.sarif (formats: ${knownFormats()})`);
+    // The value is described, never quoted: a pasted secret in the wrong place is not echoed.
+    if (at === -1) throw new OutputError(`--output: expected <format>=<file>, e.g. sarif=reports/plan.sarif (formats: ${knownFormats()}); got ${describeFound(spec)}`);
     const format = spec.slice(0, at).trim().toLowerCase();
     const file = spec.slice(at + 1).trim();
     if (!isFormatName(format)) {
-        throw new OutputError(`--output "${spec}": unknown format "${format}"; known formats: ${knownFormats()}`);
+        throw new OutputError(`--output: unknown format ${describeFound(format, { keyword: true })}; known formats: ${knownFormats()}`);
     }
-    if (file === "") throw new OutputError(`--output "${spec}": no file after "${format}=" (e.g. ${format}=reports/plan.${FORMATS[format].extension})`);
+    if (file === "") throw new OutputError(`--output: no file after "${format}=" (e.g. ${format}=reports/plan.${FORMATS[format].extension})`);
     return { format, file };
 }
 
@@ -158,13 +161,12 @@ export function writeOutputs(report: Report, specs: readonly OutputSpec[], optio
 export function writeRenderedOutputs(outputs: readonly { readonly file: string; readonly text: string }[]): string[] {
     const rendered = outputs.map(({ file, text }) => ({ file, text: scrubOutput(text) }));
     for (const { file } of rendered) checkTarget(file, true);
-    for (const { file, text } of rendered) {
-        try {
-            fs.writeFileSync(file, text, "utf8");
-        } catch (error) {
-            const code = (error as NodeJS.ErrnoException).code;
-            throw new OutputError(`cannot write ${file}${code ? ` (${code})` : ""}`);
-        }
+    // All the files or none: a report that cannot be written leaves every target as it was.
+    try {
+        replaceFiles(rendered);
+    } catch (error) {
+        if (error instanceof FileWriteError) throw new OutputError(`cannot write ${error.file} (${error.code})`);
+        throw error;
     }
     return rendered.map(({ file }) => file);
 }
