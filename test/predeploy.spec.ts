@@ -218,11 +218,11 @@ describe("predeploy", function () {
                 assert.equal(asked.pop(), budgetQuery({ window: "7d", namespace: "apps", services: [] }));
             });
 
-            it("refuses an answer that is not JSON with exit 2 and one line that never quotes it", async function () {
+            it("refuses an answer that is not JSON with exit 2 and one line that says what came, never quoting it", async function () {
                 answer = (response) => response.writeHead(200, { "content-type": "text/html" }).end("CANARY-BODY-7f3a <html>a proxy's login page</html>");
                 const run = await budgetRun();
                 assert.equal(run.status, 2, run.stdout + run.stderr);
-                assert.match(run.stderr, /^error: http:\/\/127\.0\.0\.1:\d+: not valid JSON: Unexpected token at position 0 \(line 1, column 1\)\n$/);
+                assert.match(run.stderr, /^error: http:\/\/127\.0\.0\.1:\d+: error budget: Prometheus answered 200 with text\/html, 50 bytes: not JSON\n$/);
                 assert.ok(!`${run.stdout}${run.stderr}`.includes("CANARY"), run.stderr);
             });
 

@@ -13,14 +13,13 @@ import { LedgerError, readLedger, releaseRefusal, ReleaseLedger } from "../polic
 import { isRecord } from "../policies/lib/values";
 import { ALL_RULES } from "../policies/rules";
 import { ParityCloud } from "../policies/lib/parity";
-import { PARITY_BASELINE_FILES } from "../policies/rules/environment-parity";
 import { Check, CHECK_FORMATS, CHECK_RENDERERS, checkReport, CheckReport, emitRendered, formatChoice, isOneOf, runCommand, parseOptions, UsageError } from "./checks";
-import { currentBaseline, formatBaseline, PROD_STACKS } from "./parity-baseline";
+import { baselineFileOf, currentBaseline, formatBaseline, PROD_STACKS } from "./parity-baseline";
 import { isBlocking } from "./report";
 import { ledgerFileOf } from "./ledger-file";
 import { planStacks } from "./plan";
 import { describePending, namePending, pendingMigrations, SNAPSHOT_ID } from "./migrations/pending";
-import { readBounded } from "./smoke";
+import { describeAnswer, readBounded, requestProblem, shownUrl } from "./smoke";
 
 export const PREDEPLOY_HELP = `Usage: node tools/bin.js predeploy --stack <stack> (--prometheus-url <url> | --error-budget-file <file>) [options]
 
@@ -60,11 +59,12 @@ not a [<time>, "<ratio>"] pair, a service label that is not a name) is exit 2, e
 
 Options:
   --stack <stack>                  the stack to deploy (its Pulumi.<stack>.yaml)
-  --prometheus-url <url>           the stack's Prometheus (HTTP API), e.g. http://prometheus.monitoring:9090
+  --prometheus-url <url>           the stack's Prometheus (HTTP API), e.g. http://prometheus.monitoring:9090;
+                                   shown as scheme, host, port and path only (a query string never)
   --error-budget-file <file>       instead: a saved answer of Prometheus' /api/v1/query to the same query
                                    (curl -G <url>/api/v1/query --data-urlencode query=..., the query as in
                                    docs/runbooks/deploy.md), "-" for stdin
-  --window <duration>              the budget window (default ${ERROR_BUDGET_WINDOW}, the rules' own; e.g. 1h, 30m)
+  --window <duration>              the budget window (default ${ERROR_BUDGET_WINDOW}, the rules' own; e.g. 1h, 30m; at most 30d)
   --service <name>                 only this service's budget (repeatable; default every service)
   --namespace <name>               the services' namespace (default apps)
   --override-freeze <incident id>  deploy although the budget is spent, for this incident (recorded)
@@ -110,6 +110,9 @@ export interface PredeployOptions {
 }
 
 const PROMETHEUS_TIMEOUT_MS = 15_000;
+/** The longest budget window: beyond what Prometheus usually keeps (15 days by default), and a query over it is slow. */
+const MAX_WINDOW_DAYS = 30;
+const WINDOW_UNIT_MINUTES: Readonly<Record<string, number>> = { m: 1, h: 60, d: 24 * 60, w: 7 * 24 * 60 };
 const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 const ISO_MINUTE = "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(?::\\d{2})?Z";
 const WINDOW_INTERVAL = new RegExp(`(${ISO_MINUTE})/(${ISO_MINUTE})`);
@@ -170,7 +173,7 @@ async function policyCheck(options: PredeployOptions): Promise<Omit<Check, "name
 
 /** The stack's cloud's baseline is checked (policies/parity/baseline.json, or baseline-gcp.json for a GCP stack). */
 async function parityCheck(options: PredeployOptions, cloud: ParityCloud): Promise<Omit<Check, "name">> {
-    const file = path.join(options.projectDir, path.relative(path.join(__dirname, ".."), PARITY_BASELINE_FILES[cloud]));
+    const file = baselineFileOf(options.projectDir, cloud);
     const committed = fs.existsSync(file) ? readInputText(file, { maxBytes: SIZE_LIMITS.report }) : undefined;
     if (committed === undefined) return { status: "failed", detail: `${path.relative(options.projectDir, file)} is missing: run npm run parity:baseline` };
     const current = formatBaseline(await currentBaseline(options.projectDir, cloud));
@@ -299,15 +302,45 @@ export function budgetQuery(options: Pick<PredeployOptions, "window" | "namespac
     return `(${errorBudgetRatioQuery(options.window, selector)}) and (sum_over_time(${REQUEST_RATE}${selector}[${options.window}]) > 0)`;
 }
 
-/** Prometheus' answer to the query; an answer that is not JSON is an InputFileError that locates, never quotes. */
+/** The Prometheus URL as messages show it: scheme, host, port and path, without a trailing slash. */
+function prometheusShown(url: URL): string {
+    return shownUrl(url).replace(/\/$/, "");
+}
+
+/** Why Prometheus gave no usable answer (a failed check, exit 1): in words of our own, never the body's. */
+class NoAnswer extends Error {}
+
+/**
+ * Prometheus' answer to the query. An answer that is not JSON is an InputFileError (exit 2) that says what
+ * came (status, content type, size), never a character of it: the body may be anything, a proxy's login page
+ * with a token in it included. No answer, an HTTP error or a redirect (never followed) is a NoAnswer.
+ */
 async function queryPrometheus(url: URL, query: string): Promise<unknown> {
     const endpoint = new URL(`${url.pathname.replace(/\/$/, "")}/api/v1/query`, url);
     endpoint.searchParams.set("query", query);
-    const response = await fetch(endpoint, { signal: AbortSignal.timeout(PROMETHEUS_TIMEOUT_MS), redirect: "error" });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    const text = await readBounded(response, MAX_ANSWER_BYTES + 1);
-    if (Buffer.byteLength(text) > MAX_ANSWER_BYTES) throw new Error(`an answer over ${MAX_ANSWER_BYTES / 2 ** 20} MiB`);
-    return parseJson(text, url.origin);
+    let response: Response;
+    let answer: Awaited<ReturnType<typeof readBounded>>;
+    try {
+        response = await fetch(endpoint, { signal: AbortSignal.timeout(PROMETHEUS_TIMEOUT_MS), redirect: "manual", headers: { accept: "application/json" } });
+        if (response.status >= 300 && response.status < 400) {
+            await response.body?.cancel();
+            throw new NoAnswer(`HTTP ${response.status}, a redirect (not followed)`);
+        }
+        if (!response.ok) {
+            await response.body?.cancel();
+            throw new NoAnswer(`HTTP ${response.status}`);
+        }
+        answer = await readBounded(response, MAX_ANSWER_BYTES);
+    } catch (error) {
+        if (error instanceof NoAnswer) throw error;
+        throw new NoAnswer(requestProblem(error, `no answer in ${PROMETHEUS_TIMEOUT_MS / 1000} s`));
+    }
+    if (answer.truncated) throw new NoAnswer(`an answer over ${MAX_ANSWER_BYTES / 2 ** 20} MiB`);
+    try {
+        return JSON.parse(answer.body.toString("utf8")) as unknown;
+    } catch {
+        throw new InputFileError(prometheusShown(url), `error budget: Prometheus answered ${response.status} with ${describeAnswer(response, answer.body.byteLength)}: not JSON`);
+    }
 }
 
 function percent(ratio: number): string {
@@ -338,11 +371,10 @@ async function budgetCheck(options: PredeployOptions, config: PlatformConfig | u
             answer = await queryPrometheus(source.prometheusUrl, budgetQuery(options));
         } catch (error) {
             // An answer that is not JSON is a bad answer (exit 2), as from a file; no answer is a failed check.
-            if (error instanceof InputFileError) throw error;
-            const reason = (error as Error).name === "TimeoutError" ? `no answer in ${PROMETHEUS_TIMEOUT_MS / 1000} s` : (error as Error).message;
-            return { status: "failed", detail: `cannot read the error budget from ${source.prometheusUrl.origin}: ${reason}` };
+            if (!(error instanceof NoAnswer)) throw error;
+            return { status: "failed", detail: `cannot read the error budget from ${prometheusShown(source.prometheusUrl)}: ${error.message}` };
         }
-        ratios = ratiosOf(answer, source.prometheusUrl.origin);
+        ratios = ratiosOf(answer, prometheusShown(source.prometheusUrl));
     }
     const measured = judged.flatMap((service) => {
         const ratio = ratios.get(service);
@@ -427,7 +459,10 @@ function parsePredeployOptions(argv: string[]) {
     for (const check of checks) if (!isOneOf(check, PREDEPLOY_CHECKS)) throw new UsageError(`--only takes checks among ${PREDEPLOY_CHECKS.join(", ")}; got ${describeFound(check, { keyword: true })}`);
     const window = values.window ?? ERROR_BUDGET_WINDOW;
     if (!/^\d{1,4}[mhdw]$/.test(window)) throw new UsageError(`--window takes a Prometheus duration such as 7d, 6h or 30m; got ${describeFound(window)}`);
-    const services = values.service ?? [];
+    const windowMinutes = Number(window.slice(0, -1)) * WINDOW_UNIT_MINUTES[window.slice(-1)];
+    if (windowMinutes <= 0) throw new UsageError(`--window must be more than 0; got ${window}`);
+    if (windowMinutes > MAX_WINDOW_DAYS * 24 * 60) throw new UsageError(`--window must be at most ${MAX_WINDOW_DAYS}d; got ${window}`);
+    const services = [...new Set(values.service ?? [])];
     for (const value of [...services, values.namespace ?? "apps"]) if (!LABEL_VALUE.test(value)) throw new UsageError(`--service and --namespace take names (a-z, 0-9, -); got ${describeFound(value)}`);
     if (values["prometheus-url"] !== undefined && values["error-budget-file"] !== undefined) throw new UsageError("give --prometheus-url or --error-budget-file, not both");
     let budgetSource: BudgetSource | undefined;
@@ -463,6 +498,8 @@ function parsePredeployOptions(argv: string[]) {
         snapshot,
     };
     if (!fs.existsSync(path.join(options.projectDir, stackFileName(options.stack)))) throw new UsageError(`no ${stackFileName(options.stack)} in ${options.projectDir}`);
+    // A project or stack file that cannot be read (a directory, a FIFO, too large) is bad input, exit 2: not a failed config check.
+    for (const file of ["Pulumi.yaml", stackFileName(options.stack)]) readInputText(path.join(options.projectDir, file), { maxBytes: SIZE_LIMITS.stackFile });
     return { options, choice: formatChoice(values.format, values.output ?? [], CHECK_FORMATS, "human") };
 }
 

@@ -16,14 +16,16 @@ until it passes or the deadline is over, so a rollout that is still replacing po
 every request has its own timeout, so a hung service fails at the deadline instead of hanging the job.
 
 Options:
-  --url <base>                   the service's base URL, http:// or https:// (e.g. https://api.example.com)
+  --url <base>                   the service's base URL, http:// or https:// (e.g. https://api.example.com),
+                                 without credentials; a query string or fragment is not sent, and the URL
+                                 is shown as scheme, host, port and path only
   --expect-sha <sha>             the commit the deployment should run (hex, 7 to 64 characters)
   --service, --digest            instead: the build the stack now runs; the commit it was built from is read
                                  from the release ledger (releases/ledger.json, its published entry), so a
                                  rolled-back image is held to its own commit, not the deploying one
   --project-dir <dir>            folder holding releases/ledger.json (default: the repository root)
-  --deadline <duration>          give up after this long in all (default 120s; e.g. 500ms, 30s, 5m)
-  --request-timeout <duration>   one request's limit (default 5s)
+  --deadline <duration>          give up after this long in all (default 120s; e.g. 500ms, 30s, 5m; at most 30m)
+  --request-timeout <duration>   one request's limit (default 5s; at most 60s)
   --format <format>              stdout: human, json, junit or markdown (default human)
   --output <format>=<file>       also write the result as json, junit, markdown or human; repeatable
   -h, --help                     this text
@@ -40,15 +42,49 @@ const MAX_BACKOFF_MS = 4_000;
 /** An attempt needs at least this long to mean anything. */
 const MIN_ATTEMPT_MS = 200;
 const DURATION = /^(\d{1,7})(ms|s|m)$/;
+/** The longest --deadline and --request-timeout: a smoke test that has not passed in 30 minutes will not. */
+export const MAX_DEADLINE_MS = 30 * 60_000;
+export const MAX_REQUEST_TIMEOUT_MS = 60_000;
 const SHA = /^[0-9a-f]{7,64}$/i;
 
-/** `500ms`, `30s`, `2m` in milliseconds. */
-export function parseDuration(text: string, option: string): number {
+/** A duration in milliseconds, the way a message says it: `30m`, `60s`, `500ms`. */
+function spelled(ms: number): string {
+    return ms % 60_000 === 0 && ms >= 5 * 60_000 ? `${ms / 60_000}m` : ms % 1_000 === 0 ? `${ms / 1_000}s` : `${ms}ms`;
+}
+
+/** `500ms`, `30s`, `2m` in milliseconds, more than 0 and at most `maxMs` (the error states the maximum). */
+export function parseDuration(text: string, option: string, maxMs: number): number {
     const match = DURATION.exec(text.trim());
     if (!match) throw new UsageError(`${option} takes a duration such as 500ms, 30s or 2m; got ${describeFound(text)}`);
     const value = Number(match[1]) * (match[2] === "ms" ? 1 : match[2] === "s" ? 1_000 : 60_000);
-    if (value <= 0) throw new UsageError(`${option} must be more than 0; got ${describeFound(text)}`);
+    // Only a text of the duration's shape gets here, which may be quoted.
+    if (value <= 0) throw new UsageError(`${option} must be more than 0; got ${text.trim()}`);
+    if (value > maxMs) throw new UsageError(`${option} must be at most ${spelled(maxMs)}; got ${text.trim()}`);
     return value;
+}
+
+/** A URL as it may be shown: scheme, host, port and path; never credentials, a query string or a fragment. */
+export function shownUrl(url: URL): string {
+    return `${url.protocol}//${url.host}${url.pathname}`;
+}
+
+/** A MIME type without its parameters, when it has a MIME type's shape; else only that it has another. */
+const MEDIA_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,62}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,62}$/;
+
+/** What a response carried, for a message: its content type and size, never a character of its body. */
+export function describeAnswer(response: Response, bytes: number, truncated = false): string {
+    const header = response.headers.get("content-type");
+    const type = header === null ? "no content type" : MEDIA_TYPE.test(header.split(";")[0].trim()) ? header.split(";")[0].trim().toLowerCase() : "a content type that is not a MIME type";
+    return `${type}, ${truncated ? "more than " : ""}${bytes} bytes`;
+}
+
+/** Why a request got no answer (fetch's error), in words of our own. */
+export function requestProblem(error: unknown, timedOut: string): string {
+    const name = (error as Error).name;
+    if (name === "TimeoutError" || name === "AbortError") return timedOut;
+    const cause = (error as { cause?: { code?: unknown } }).cause;
+    const code = typeof cause?.code === "string" && /^[A-Z0-9_]{1,40}$/.test(cause.code) ? cause.code : undefined;
+    return code ? `connection failed (${code})` : "connection failed";
 }
 
 export interface SmokeOptions {
@@ -63,13 +99,20 @@ export interface SmokeOptions {
 interface Answer {
     readonly status?: number;
     readonly body?: string;
+    /** The content type and size of the body, as a message may say them (describeAnswer). */
+    readonly described?: string;
+    /** The body was longer than MAX_BODY_BYTES and cut there. */
+    readonly truncated?: boolean;
     /** Why there was no answer: timeout, refused, ... */
     readonly problem?: string;
 }
 
-/** The body of a response, cut at `maxBytes` (a caller that must know asks for one byte more). */
-export async function readBounded(response: Response, maxBytes = MAX_BODY_BYTES): Promise<string> {
-    if (!response.body) return "";
+/**
+ * The body of a response, at most `maxBytes` of it (after decompression: a gzip bomb stops there too);
+ * `truncated` when there was more, which is then never read.
+ */
+export async function readBounded(response: Response, maxBytes = MAX_BODY_BYTES): Promise<{ readonly body: Buffer; readonly truncated: boolean }> {
+    if (!response.body) return { body: Buffer.alloc(0), truncated: false };
     const reader = response.body.getReader();
     const chunks: Uint8Array[] = [];
     let size = 0;
@@ -80,22 +123,20 @@ export async function readBounded(response: Response, maxBytes = MAX_BODY_BYTES)
         if (size > maxBytes) {
             chunks.push(value.subarray(0, maxBytes - (size - value.byteLength)));
             await reader.cancel();
-            break;
+            return { body: Buffer.concat(chunks), truncated: true };
         }
         chunks.push(value);
     }
-    return Buffer.concat(chunks).toString("utf8");
+    return { body: Buffer.concat(chunks), truncated: false };
 }
 
 async function get(url: URL, timeoutMs: number): Promise<Answer> {
     try {
         const response = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(timeoutMs), headers: { "user-agent": "platform-smoke" } });
-        return { status: response.status, body: await readBounded(response) };
+        const { body, truncated } = await readBounded(response);
+        return { status: response.status, body: body.toString("utf8"), truncated, described: describeAnswer(response, body.byteLength, truncated) };
     } catch (error) {
-        const name = (error as Error).name;
-        if (name === "TimeoutError" || name === "AbortError") return { problem: `no answer within ${timeoutMs} ms` };
-        const cause = (error as { cause?: { code?: string } }).cause;
-        return { problem: cause?.code ? `connection failed (${cause.code})` : "connection failed" };
+        return { problem: requestProblem(error, `no answer within ${timeoutMs} ms`) };
     }
 }
 
@@ -151,9 +192,11 @@ function versionJudge(expected: string): (answer: Answer) => Verdict {
         if (answer.status !== 200) return { ok: false, detail: statusDetail("/version", answer) };
         let sha: unknown;
         try {
+            if (answer.truncated) throw new Error("too large");
             sha = (JSON.parse(answer.body ?? "") as { sha?: unknown }).sha;
         } catch {
-            return { ok: false, detail: "/version did not answer JSON" };
+            // What came, never what it said: a body may be anything, a login page with a token included.
+            return { ok: false, detail: `/version answered ${answer.status} with ${answer.described ?? "a body"}: not JSON` };
         }
         if (typeof sha !== "string" || sha === "") return { ok: false, detail: "/version has no \"sha\"" };
         if (sha.toLowerCase() === expected.toLowerCase()) return { ok: true, detail: `/version sha is ${expected}` };
@@ -172,7 +215,8 @@ export async function smoke(options: SmokeOptions): Promise<CheckReport> {
         probe("GET /version", at("/version"), options, deadline, versionJudge(options.expectSha)),
     ]);
     const notes = options.build ? [`${options.build.service}@${options.build.digest} was built from ${options.expectSha} (release ledger)`] : [];
-    const report = checkReport("smoke", options.baseUrl.href, checks, notes, `smoke passed: ${options.baseUrl.href} runs ${options.expectSha}`);
+    const shown = shownUrl(options.baseUrl);
+    const report = checkReport("smoke", shown, checks, notes, `smoke passed: ${shown} runs ${options.expectSha}`);
     return { ...report, expected: { sha: options.expectSha, ...options.build } };
 }
 
@@ -214,7 +258,7 @@ function parseSmokeOptions(argv: string[]) {
     const build = byBuild ? { service: values.service as string, digest: values.digest as string } : undefined;
     const expectSha = build ? shaFromLedger(path.resolve(values["project-dir"] ?? "."), build.service, build.digest) : (values["expect-sha"] as string);
     return {
-        smoke: { baseUrl, expectSha, build, deadlineMs: parseDuration(values.deadline ?? "120s", "--deadline"), requestTimeoutMs: parseDuration(values["request-timeout"] ?? "5s", "--request-timeout") },
+        smoke: { baseUrl, expectSha, build, deadlineMs: parseDuration(values.deadline ?? "120s", "--deadline", MAX_DEADLINE_MS), requestTimeoutMs: parseDuration(values["request-timeout"] ?? "5s", "--request-timeout", MAX_REQUEST_TIMEOUT_MS) },
         choice: formatChoice(values.format, values.output ?? [], CHECK_FORMATS, "human"),
     };
 }
