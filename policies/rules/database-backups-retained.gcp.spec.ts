@@ -51,6 +51,16 @@ describe("policy database-backups-retained on GCP (Cloud SQL's own backups are t
         ]);
     });
 
+    it("takes MySQL's binary log for its point-in-time recovery (binaryLogEnabled), not the PostgreSQL flag", function () {
+        const mysql = (overrides: Record<string, unknown>): TestResource => instance(backupConfiguration({ pointInTimeRecoveryEnabled: undefined, ...overrides }), { databaseVersion: "MYSQL_8_0" });
+        assert.deepEqual(messages([mysql({ binaryLogEnabled: true })]), []);
+        assert.deepEqual(messages([mysql({ binaryLogEnabled: false })]), ["Cloud SQL instance db has no point-in-time recovery (binaryLogEnabled is false)"]);
+        assert.deepEqual(messages([mysql({})]), ["Cloud SQL instance db has no point-in-time recovery (binaryLogEnabled is unset, which is false)"]);
+        assert.deepEqual(messages([mysql({ binaryLogEnabled: true, transactionLogRetentionDays: 3 })]), [
+            "Cloud SQL instance db keeps 3 days of transaction logs for point-in-time recovery (transactionLogRetentionDays); at least 7 are required",
+        ]);
+    });
+
     it("flags point-in-time recovery that is off, or keeps fewer than 7 days of transaction logs", function () {
         assert.deepEqual(messages([instance(backupConfiguration({ pointInTimeRecoveryEnabled: false }))]), [
             "Cloud SQL instance db has no point-in-time recovery (pointInTimeRecoveryEnabled is false)",

@@ -47,6 +47,18 @@ describe("policy database-backups-retained", function () {
         const short = plan([{ ruleName: "nightly-snapshot", lifecycle: { deleteAfter: 29 } }]);
         assert.deepEqual(messages([db, short, selection(short, db)]), [
             "AWS Backup plan plan rule nightly-snapshot deletes snapshots after 29 days; at least 30 are required",
+            "RDS instance db has no nightly snapshots kept 30 days: its automated backups are kept 30 days but deleted with it (deleteAutomatedBackups is unset, which is true), and no AWS Backup plan in this stack that keeps them that long selects it",
+        ]);
+    });
+
+    it("accepts RDS automated backups kept 30 days and retained after deletion as the nightly snapshots, instead of an AWS Backup plan", function () {
+        assert.deepEqual(messages([database({ backupRetentionPeriod: 35, deleteAutomatedBackups: false })]), []);
+        assert.deepEqual(messages([database({ backupRetentionPeriod: 30, deleteAutomatedBackups: false }, "aws:rds/cluster:Cluster", "aurora")]), []);
+        // Deleted with the database, they recover nothing once it is gone; fewer than 30 days do not reach a month back.
+        assert.deepEqual(messages([database({ backupRetentionPeriod: 35, deleteAutomatedBackups: true })]), [
+            "RDS instance db has no nightly snapshots kept 30 days: its automated backups are kept 35 days but deleted with it (deleteAutomatedBackups is true), and no AWS Backup plan in this stack that keeps them that long selects it",
+        ]);
+        assert.deepEqual(messages([database({ backupRetentionPeriod: 14, deleteAutomatedBackups: false })]), [
             "RDS instance db has no nightly snapshots kept 30 days: no AWS Backup plan in this stack that keeps them that long selects it",
         ]);
     });
@@ -64,9 +76,9 @@ describe("policy database-backups-retained", function () {
         const other = database({}, "aws:rds/instance:Instance", "reporting");
         const nightly = plan();
         assert.deepEqual(messages([db, other, nightly, selection(nightly, db)]), [
-            "RDS instance reporting has no nightly snapshots kept 30 days: no AWS Backup plan in this stack that keeps them that long selects it",
+            "RDS instance reporting has no nightly snapshots kept 30 days: its automated backups are kept 30 days but deleted with it (deleteAutomatedBackups is unset, which is true), and no AWS Backup plan in this stack that keeps them that long selects it",
         ]);
-        assert.deepEqual(messages([db]), ["RDS instance db has no nightly snapshots kept 30 days: no AWS Backup plan in this stack that keeps them that long selects it"]);
+        assert.deepEqual(messages([database({ backupRetentionPeriod: 7 })]), ["RDS instance db has no nightly snapshots kept 30 days: no AWS Backup plan in this stack that keeps them that long selects it"]);
         // A selection whose plan is not in the stack proves nothing.
         const orphan: TestResource = { ...selection(nightly, db), propertyDependencies: { resources: [db.urn!] }, props: { ...selection(nightly, db).props, planId: "elsewhere" } };
         assert.equal(messages([db, orphan]).length, 1);

@@ -75,8 +75,11 @@ function cloudSqlViolations(instance: ResourceUnderTest): string[] {
     } else if (!(typeof retained === "number" && retained >= MIN_SNAPSHOT_RETENTION_DAYS)) {
         messages.push(`${subject} keeps ${unset(retention?.retainedBackups) ? `the default ${CLOUD_SQL_DEFAULT_RETAINED_BACKUPS}` : JSON.stringify(retained)} nightly backups (backupRetentionSettings.retainedBackups); at least ${MIN_SNAPSHOT_RETENTION_DAYS} are required`);
     }
-    if (backups.pointInTimeRecoveryEnabled !== true) {
-        messages.push(`${subject} has no point-in-time recovery (pointInTimeRecoveryEnabled is ${shownFlag(backups.pointInTimeRecoveryEnabled)})`);
+    // MySQL recovers to a point in time from its binary log (binaryLogEnabled); PostgreSQL and SQL Server from pointInTimeRecoveryEnabled.
+    const mysql = typeof instance.props.databaseVersion === "string" && instance.props.databaseVersion.startsWith("MYSQL");
+    const pitrFlag = mysql ? "binaryLogEnabled" : "pointInTimeRecoveryEnabled";
+    if (backups[pitrFlag] !== true && backups.pointInTimeRecoveryEnabled !== true) {
+        messages.push(`${subject} has no point-in-time recovery (${pitrFlag} is ${shownFlag(backups[pitrFlag])})`);
     } else {
         const logDays = backups.transactionLogRetentionDays ?? CLOUD_SQL_DEFAULT_TRANSACTION_LOG_DAYS;
         if (!(typeof logDays === "number" && logDays >= MIN_BACKUP_RETENTION_DAYS)) {
@@ -88,20 +91,22 @@ function cloudSqlViolations(instance: ResourceUnderTest): string[] {
 
 /**
  * Outside dev, every database can be restored to any point of the last week and to any night of the last
- * month: RDS automated backups (point-in-time recovery) of at least 7 days, and nightly snapshots in an AWS
- * Backup plan kept at least 30 days. A stack rule, because the promise spans resources: the database carries
+ * month: RDS automated backups (point-in-time recovery) of at least 7 days, and nightly snapshots kept at
+ * least 30 days that outlive the database: an AWS Backup plan's, or RDS's own automated backups when they
+ * are kept 30 days and retained after the database is deleted (`deleteAutomatedBackups: false`). A stack rule, because the promise spans resources: the database carries
  * its PITR window, while the snapshots come from a plan that a separate selection attaches to it; a database
  * that no plan selects is visible only from the whole stack. On GCP, Cloud SQL's automated backups are the
- * nightly snapshots: the instance's backupConfiguration carries both numbers. It cannot be exempted.
+ * nightly snapshots: the instance's backupConfiguration carries both numbers (MySQL's point-in-time recovery
+ * is its binary log, `binaryLogEnabled`). It cannot be exempted.
  */
 export const databaseBackupsRetained: StackRule = {
     kind: "stack",
     name: "database-backups-retained",
-    description: `Outside dev, databases keep ${MIN_BACKUP_RETENTION_DAYS} days of point-in-time recovery and nightly snapshots kept ${MIN_SNAPSHOT_RETENTION_DAYS} days (an AWS Backup plan; Cloud SQL's own automated backups on GCP).`,
+    description: `Outside dev, databases keep ${MIN_BACKUP_RETENTION_DAYS} days of point-in-time recovery and nightly snapshots kept ${MIN_SNAPSHOT_RETENTION_DAYS} days (an AWS Backup plan, or RDS automated backups kept that long and retained after deletion; Cloud SQL's own automated backups on GCP).`,
     severity: "high",
     rationale:
         "Point-in-time recovery undoes last night's bad migration; only snapshots kept for a month, outside the database's own lifecycle, recover from corruption noticed late or from the instance and its automated backups being deleted.",
-    remediation: `Set backupRetentionPeriod >= ${MIN_BACKUP_RETENTION_DAYS} on the RDS instance or Aurora cluster, and select it (aws.backup.Selection resources: [db.arn]) in an aws.backup.Plan whose rules keep recovery points lifecycle.deleteAfter >= ${MIN_SNAPSHOT_RETENTION_DAYS} days; components/backups/aws.ts does, from platform:backups. On GCP set the Cloud SQL instance's settings.backupConfiguration: enabled, backupRetentionSettings {retainedBackups >= ${MIN_SNAPSHOT_RETENTION_DAYS}, retentionUnit: "COUNT"}, pointInTimeRecoveryEnabled with transactionLogRetentionDays >= ${MIN_BACKUP_RETENTION_DAYS}; components/postgres/gcp.ts does.`,
+    remediation: `Set backupRetentionPeriod >= ${MIN_BACKUP_RETENTION_DAYS} on the RDS instance or Aurora cluster, and select it (aws.backup.Selection resources: [db.arn]) in an aws.backup.Plan whose rules keep recovery points lifecycle.deleteAfter >= ${MIN_SNAPSHOT_RETENTION_DAYS} days (components/backups/aws.ts does, from platform:backups), or keep its automated backups backupRetentionPeriod >= ${MIN_SNAPSHOT_RETENTION_DAYS} with deleteAutomatedBackups: false. On GCP set the Cloud SQL instance's settings.backupConfiguration: enabled, backupRetentionSettings {retainedBackups >= ${MIN_SNAPSHOT_RETENTION_DAYS}, retentionUnit: "COUNT"}, pointInTimeRecoveryEnabled (binaryLogEnabled for MySQL) with transactionLogRetentionDays >= ${MIN_BACKUP_RETENTION_DAYS}; components/postgres/gcp.ts does.`,
     resourceTypes: [...DATABASE_TYPES, BACKUP_PLAN, BACKUP_SELECTION, CLOUD_SQL],
     enforcement: STRICT_OUTSIDE_DEV,
     exemptable: false,
@@ -127,9 +132,17 @@ export const databaseBackupsRetained: StackRule = {
                 });
             }
             const covering = selections.filter((selection) => selects(selection, database)).map((selection) => planOf(selection, plans));
-            if (!covering.some((plan) => plan !== undefined && plan.props.rules !== undefined && asArray(plan.props.rules).length > 0 && shortRules(plan).length === 0)) {
+            const byPlan = covering.some((plan) => plan !== undefined && plan.props.rules !== undefined && asArray(plan.props.rules).length > 0 && shortRules(plan).length === 0);
+            // RDS's own automated backups are daily snapshots too: kept the snapshot days, and kept when the database is deleted, they count.
+            const longAutomated = typeof days === "number" && days >= MIN_SNAPSHOT_RETENTION_DAYS;
+            const outliveIt = database.props.deleteAutomatedBackups === false;
+            if (!byPlan && !(longAutomated && outliveIt)) {
+                const deleteFlag = unset(database.props.deleteAutomatedBackups) ? "unset, which is true" : JSON.stringify(database.props.deleteAutomatedBackups);
+                const why = longAutomated
+                    ? `its automated backups are kept ${days} days but deleted with it (deleteAutomatedBackups is ${deleteFlag}), and no AWS Backup plan in this stack that keeps them that long selects it`
+                    : "no AWS Backup plan in this stack that keeps them that long selects it";
                 violations.push({
-                    message: `${kindOf(database)} ${database.name} has no nightly snapshots kept ${MIN_SNAPSHOT_RETENTION_DAYS} days: no AWS Backup plan in this stack that keeps them that long selects it`,
+                    message: `${kindOf(database)} ${database.name} has no nightly snapshots kept ${MIN_SNAPSHOT_RETENTION_DAYS} days: ${why}`,
                     urn: database.urn,
                 });
             }
