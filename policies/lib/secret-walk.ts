@@ -13,6 +13,7 @@ import {
     lineAssignments,
     PathSegment,
     renderPath,
+    safeKey,
     scanText,
     SecretMatch,
 } from "./secret-detection";
@@ -164,7 +165,8 @@ export function flagPairs(path: readonly PathSegment[], items: readonly [number,
         const value = items[index + 1][1];
         if (typeof flag !== "string" || typeof value !== "string" || !/^--?[A-Za-z][\w.-]{0,127}$/.test(flag) || value.startsWith("-")) continue;
         const match = detectNamedSecret(flag.replace(/^-+/, ""), value);
-        if (match && detectSecretFormats(value).length === 0) out.push({ path: [...path, items[index + 1][0]], description: `${match.description} (the value of ${flag} at [${position}])` });
+        // The flag is shown as a key is: redacted if it has a credential's shape itself.
+        if (match && detectSecretFormats(value).length === 0) out.push({ path: [...path, items[index + 1][0]], description: `${match.description} (the value of ${safeKey(flag)} at [${position}])` });
     }
 }
 
