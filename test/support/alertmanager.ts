@@ -1,4 +1,4 @@
-import { ChildProcess, spawn, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
@@ -6,6 +6,7 @@ import { stringify } from "yaml";
 import { RenderedStack } from "../../engine/render";
 import { AlertmanagerConfig } from "../../components/monitoring/alertmanager";
 import { freePort } from "./prometheus";
+import { RunningDaemon, startUntilReady } from "./daemon";
 import { engineSpecsRequired, onPath } from "./pulumi-cli";
 import { ofType, plainInputs } from "./stacks";
 
@@ -61,47 +62,18 @@ export function writeConfig(dir: string, name: string, config: unknown): string 
     return file;
 }
 
-export interface RunningAlertmanager {
-    readonly url: string;
-    /** What it has logged (the last 16 kB), for failure messages. */
-    log(): string;
-    stop(): Promise<void>;
-}
+export type RunningAlertmanager = RunningDaemon;
 
 /** A real Alertmanager on 127.0.0.1 (free port, temp data dir, no cluster), with the environment given. */
 export async function startAlertmanager(tools: AlertmanagerTools, configFile: string, dir: string, env: NodeJS.ProcessEnv = {}): Promise<RunningAlertmanager> {
     const port = await freePort();
-    const child: ChildProcess = spawn(tools.alertmanager, [
+    return startUntilReady("alertmanager", tools.alertmanager, [
         `--config.file=${configFile}`,
         `--storage.path=${path.join(dir, "data")}`,
         `--web.listen-address=127.0.0.1:${port}`,
         "--cluster.listen-address=",
         "--log.level=debug",
-    ], { stdio: ["ignore", "ignore", "pipe"], env: { PATH: process.env.PATH ?? "", ...env } });
-    let log = "";
-    child.stderr?.on("data", (chunk: Buffer) => (log = (log + chunk.toString("utf8")).slice(-16_000)));
-    const url = `http://127.0.0.1:${port}`;
-    const stop = async (): Promise<void> => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-        await exited;
-        clearTimeout(timer);
-    };
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
-        if (child.exitCode !== null) throw new Error(`alertmanager exited with ${child.exitCode}: ${log}`);
-        try {
-            const response = await fetch(`${url}/-/ready`);
-            if (response.ok) return { url, log: () => log, stop };
-        } catch {
-            // not listening yet
-        }
-        await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    await stop();
-    throw new Error(`alertmanager did not become ready in 20 s: ${log}`);
+    ], `http://127.0.0.1:${port}`, { env: { PATH: process.env.PATH ?? "", ...env }, logLimit: 16_000 });
 }
 
 /** One message an SMTP client handed over: who logged in with what, sender, recipients, the raw message. */

@@ -1,8 +1,9 @@
-import { ChildProcess, spawn, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import { stringify } from "yaml";
+import { RunningDaemon, startUntilReady } from "./daemon";
 import { engineSpecsRequired, onPath } from "./pulumi-cli";
 import { RenderedResource, RenderedStack } from "../../engine/render";
 import { PLATFORM_RULES_NAME } from "../../components/monitoring/prometheus";
@@ -63,44 +64,18 @@ export function freePort(): Promise<number> {
     });
 }
 
-export interface RunningPrometheus {
-    readonly url: string;
-    stop(): Promise<void>;
-}
+export type RunningPrometheus = RunningDaemon;
 
 /** A real Prometheus server on 127.0.0.1 (free port, temp data dir) with a config; stopped by `stop()`. */
 export async function startPrometheus(tools: PrometheusTools, config: unknown, dir: string): Promise<RunningPrometheus> {
     const port = await freePort();
     const configFile = path.join(dir, "prometheus.yml");
     fs.writeFileSync(configFile, stringify(config));
-    const child: ChildProcess = spawn(tools.prometheus, [
+    const url = `http://127.0.0.1:${port}`;
+    return startUntilReady("prometheus", tools.prometheus, [
         `--config.file=${configFile}`,
         `--storage.tsdb.path=${path.join(dir, "data")}`,
         `--web.listen-address=127.0.0.1:${port}`,
         "--log.level=warn",
-    ], { stdio: ["ignore", "ignore", "pipe"] });
-    let log = "";
-    child.stderr?.on("data", (chunk: Buffer) => (log = (log + chunk.toString("utf8")).slice(-4000)));
-    const url = `http://127.0.0.1:${port}`;
-    const stop = async (): Promise<void> => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-        await exited;
-        clearTimeout(timer);
-    };
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
-        if (child.exitCode !== null) throw new Error(`prometheus exited with ${child.exitCode}: ${log}`);
-        try {
-            const response = await fetch(`${url}/-/ready`);
-            if (response.ok) return { url, stop };
-        } catch {
-            // not listening yet
-        }
-        await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    await stop();
-    throw new Error(`prometheus did not become ready in 20 s: ${log}`);
+    ], url);
 }

@@ -1,24 +1,14 @@
-import { ChildProcess, spawn } from "child_process";
+import { spawn } from "child_process";
 import * as http from "http";
 import * as net from "net";
 import * as path from "path";
+import { stopper } from "./daemon";
 import { PROJECT_DIR } from "./stacks";
 
 export interface RunningService {
     readonly url: string;
     readonly port: number;
     stop(): Promise<void>;
-}
-
-function stopper(child: ChildProcess): () => Promise<void> {
-    return async () => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 3_000);
-        await exited;
-        clearTimeout(timer);
-    };
 }
 
 /** services/api/server.js as a process on 127.0.0.1 with a free port and the given environment. */
@@ -40,7 +30,7 @@ export async function startSampleService(env: Readonly<Record<string, string>>):
             }
         });
     });
-    return { url: `http://127.0.0.1:${port}`, port, stop: stopper(child) };
+    return { url: `http://127.0.0.1:${port}`, port, stop: stopper(child, 3_000) };
 }
 
 /** An in-process stand-in on 127.0.0.1 (a service answering 500, or one that never answers). */
