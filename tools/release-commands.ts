@@ -13,6 +13,7 @@ export const RELEASE_COMMANDS: Readonly<Record<string, (argv: readonly string[])
     predeploy: (argv) => (require("./predeploy") as typeof import("./predeploy")).predeployCommand(argv),
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     promote: (argv) => (require("./promote") as typeof import("./promote")).promoteCommand(argv),
+    "release-notes": (argv) => (require("./release-notes") as typeof import("./release-notes")).releaseNotesCommand(argv), // eslint-disable-line @typescript-eslint/no-require-imports
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     record: (argv) => (require("./record") as typeof import("./record")).recordCommand(argv),
     // eslint-disable-next-line @typescript-eslint/no-require-imports
