@@ -2,10 +2,11 @@ import * as path from "path";
 import { LocalEnvironment } from "./components/local/environment";
 import { Platform } from "./components/platform";
 import { loadPlatformConfig } from "./config/load";
+import { platformName } from "./components/secrets/platform-secrets";
 
 // Validate the whole stack configuration before any resource exists.
 const config = loadPlatformConfig();
-const name = `${config.project}-${config.stack}`;
+const name = platformName(config.project, config.stack);
 // The local tier runs on a developer's Docker (components/local), every other tier in the cloud.
 const local = config.tier === "local"
     ? new LocalEnvironment(name, {

@@ -5,14 +5,13 @@ import { apiKeyOf } from "../config/schema";
 import { AppNamespace } from "./app/namespace";
 import { Service } from "./app/service";
 import { CLOUD_FACTORIES } from "./clouds";
-import { CloudEnvironment } from "./clouds/types";
 import { CANARY_ANALYSIS_TEMPLATE, canarySteps, ProgressiveDelivery } from "./delivery/canary";
 import { PAGERDUTY_API_KEY, SMTP_API_KEY } from "./monitoring/alertmanager";
 import { AccessStatement } from "./cluster/types";
 import { EnvironmentContext } from "./naming";
 import { POSTGRES_PORT, PostgresRef } from "./postgres/types";
 import { RedisRef } from "./redis/types";
-import { SecretSpec } from "./secrets/types";
+import { platformSecrets, secretStoreName } from "./secrets/platform-secrets";
 import { UPLOADS_BUCKET_ENV } from "./storage/types";
 import { Telemetry } from "./telemetry/collector";
 import { OTLP_PORTS } from "./telemetry/types";
@@ -22,11 +21,6 @@ export interface PlatformArgs {
     readonly config: PlatformConfig;
 }
 
-/** Characters RDS accepts in a master password (no '/', '@', '"' or space). */
-const POSTGRES_PASSWORD_SPECIALS = "!#$%&*()-_=+[]{}<>:?";
-/** Characters ElastiCache accepts in an AUTH token. */
-const REDIS_TOKEN_SPECIALS = "!&#$^<>-";
-
 /** Prometheus' HTTP API in the cluster (the operator's governing service), which the canary analysis asks. */
 const PROMETHEUS_ADDRESS = "http://prometheus-operated.monitoring.svc.cluster.local:9090";
 
@@ -34,6 +28,8 @@ const PROMETHEUS_ADDRESS = "http://prometheus-operated.monitoring.svc.cluster.lo
 const APP_NAMESPACE = "apps";
 const INGRESS_NAMESPACE = "ingress-nginx";
 const PROJECT_ROOT = path.join(__dirname, "..");
+
+export { platformSecrets } from "./secrets/platform-secrets";
 
 /** `databaseUrl` -> DATABASE_URL, `apiKeys.stripe` -> STRIPE_API_KEY. */
 export function secretEnvName(secret: string): string {
@@ -56,30 +52,6 @@ function connectionSecrets(
         jwtSecret: values["jwt-secret"],
         ...Object.fromEntries(Object.keys(config.apiKeys).map((name) => [`apiKeys.${name}`, values[`api-key-${name}`]])),
     };
-}
-
-/**
- * The secrets every environment has, plus the third-party API keys its stack file declares. The Redis AUTH
- * token is generated here only where the cloud lets its owner choose it (Memorystore generates its own).
- */
-export function platformSecrets(config: PlatformConfig, redisAuthToken: CloudEnvironment["redisAuthToken"] = "secret-store"): SecretSpec[] {
-    return [
-        { name: "postgres-password", description: "Postgres master password", source: { kind: "generated", length: 32, allowedSpecialCharacters: POSTGRES_PASSWORD_SPECIALS } },
-        ...(redisAuthToken === "secret-store"
-            ? [{ name: "redis-auth-token", description: "Redis AUTH token", source: { kind: "generated", length: 64, allowedSpecialCharacters: REDIS_TOKEN_SPECIALS } } satisfies SecretSpec]
-            : []),
-        {
-            name: "jwt-secret",
-            description: "JWT signing secret",
-            source: config.jwtSecret ? { kind: "provided", value: config.jwtSecret } : { kind: "generated", length: 64 },
-        },
-        { name: "grafana-admin-password", description: "Grafana admin password", source: { kind: "generated", length: 32 } },
-        ...Object.entries(config.apiKeys).map(([name, value]): SecretSpec => ({
-            name: `api-key-${name}`,
-            description: `Third-party API key: ${name}`,
-            source: { kind: "provided", value },
-        })),
-    ];
 }
 
 /**
@@ -137,7 +109,7 @@ export class Platform extends pulumi.ComponentResource {
             deletionProtection: production,
         });
 
-        const secrets = cloud.secretStore(`${name}-secrets`, {
+        const secrets = cloud.secretStore(secretStoreName(name), {
             environment: env,
             secrets: platformSecrets(config, cloud.redisAuthToken),
             kmsKeyId: cloud.kmsKeyId,

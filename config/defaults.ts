@@ -68,6 +68,7 @@ const CLOUD_TIER_TABLES: Readonly<Record<Exclude<Tier, "local">, TierTable>> = {
         migrationHeads: {},
         ingressClassName: "nginx",
         apiKeys: {},
+        apiKeyRotation: {},
         clouds: {
             aws: { cluster: { nodeInstanceTypes: ["t3.large"] }, postgres: { instanceClass: "db.t4g.micro" }, redis: { engineVersion: "7.1", nodeType: "cache.t4g.micro" } },
             gcp: { cluster: { nodeInstanceTypes: ["e2-standard-2"] }, postgres: { instanceClass: "db-custom-1-3840" }, redis: { engineVersion: "7.2", nodeType: "1GB" } },
@@ -106,6 +107,7 @@ const CLOUD_TIER_TABLES: Readonly<Record<Exclude<Tier, "local">, TierTable>> = {
         migrationHeads: {},
         ingressClassName: "nginx",
         apiKeys: {},
+        apiKeyRotation: {},
         clouds: {
             aws: { cluster: { nodeInstanceTypes: ["m6i.large"] }, postgres: { instanceClass: "db.t4g.medium" }, redis: { engineVersion: "7.1", nodeType: "cache.t4g.small" } },
             gcp: { cluster: { nodeInstanceTypes: ["n2-standard-2"] }, postgres: { instanceClass: "db-custom-2-7680" }, redis: { engineVersion: "7.2", nodeType: "2GB" } },
@@ -144,6 +146,7 @@ const CLOUD_TIER_TABLES: Readonly<Record<Exclude<Tier, "local">, TierTable>> = {
         migrationHeads: {},
         ingressClassName: "nginx",
         apiKeys: {},
+        apiKeyRotation: {},
         clouds: {
             aws: { cluster: { nodeInstanceTypes: ["m6i.xlarge"] }, postgres: { instanceClass: "db.r6g.large" }, redis: { engineVersion: "7.1", nodeType: "cache.r7g.large" } },
             gcp: { cluster: { nodeInstanceTypes: ["n2-standard-4"] }, postgres: { instanceClass: "db-custom-4-16384" }, redis: { engineVersion: "7.2", nodeType: "5GB" } },

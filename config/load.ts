@@ -82,6 +82,7 @@ const SECRET_KEYS = new Set(["apiKeys", "jwtSecret"]);
 /** Keys whose values are written in plaintext where anyone can read them (Alertmanager's configuration): never `secure:`. */
 const PLAIN_KEYS: Readonly<Record<string, string>> = {
     monitoring: "plain settings (they are written into Alertmanager's configuration as they are): the PagerDuty integration key goes in platform:apiKeys.pagerduty and the SMTP password in platform:apiKeys.smtp, both secure",
+    apiKeyRotation: "plain settings (each key's version and rotateBy date, which predeploy reads without decrypting anything): the key itself goes in platform:apiKeys, secure",
 };
 /** Generated secrets rotate in windows counted from this date, so every stack agrees on the boundaries. */
 const ROTATION_EPOCH = Date.UTC(2026, 0, 1);
@@ -253,10 +254,21 @@ function* secretLookingPaths(value: unknown, path: PropertyKey[] = []): Generato
     if (path.length > 0 && (SECRET_KEYS.has(String(path[0])) || isSecretLookingPath(path))) yield path;
 }
 
-function rotationWindowStart(now: Date, rotationDays: number): string {
+/**
+ * The first day (YYYY-MM-DD, UTC) of the rotation window `now` falls in: windows of `rotationDays` counted from
+ * 2026-01-01, so that every stack of a tier agrees on the boundaries. A generated secret's RandomPassword keeps
+ * this date, so the first `pulumi up` on or after the next boundary regenerates it.
+ */
+export function rotationWindowStart(now: Date, rotationDays: number): string {
     const windowMs = rotationDays * DAY_MS;
     const start = ROTATION_EPOCH + Math.floor((now.getTime() - ROTATION_EPOCH) / windowMs) * windowMs;
     return new Date(start).toISOString().slice(0, 10);
+}
+
+/** The first day of the window after the one `now` falls in: when the generated secrets are next due. */
+export function nextRotationWindowStart(now: Date, rotationDays: number): string {
+    const start = Date.parse(`${rotationWindowStart(now, rotationDays)}T00:00:00Z`);
+    return new Date(start + rotationDays * DAY_MS).toISOString().slice(0, 10);
 }
 
 function* protoKeyPaths(value: unknown, path: PropertyKey[] = [], depth = 0): Generator<PropertyKey[]> {

@@ -309,7 +309,12 @@ describe("components, per tier", function () {
                 assert.equal(release.version, KUBE_PROMETHEUS_STACK_CHART.version);
                 // Grafana's password is a Secret the chart reads, so the values (Alertmanager's routing with them) hold no secret and show in plans.
                 assert.ok(!isSecretEnvelope(monitoringRelease(stack).inputs.values), "release values hold no secret");
-                assert.deepEqual((release.values as Inputs).grafana, { admin: { existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" } });
+                // Beside it, the password's digest on Grafana's pod, so a rotated password restarts it (test/secret-rotation.spec.ts).
+                assert.deepEqual((release.values as Inputs).grafana, {
+                    admin: { existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" },
+                    podAnnotations: { "platform.io/secrets-checksum": ((release.values as { grafana: { podAnnotations: Inputs } }).grafana.podAnnotations["platform.io/secrets-checksum"]) },
+                });
+                assert.match(String(((release.values as { grafana: { podAnnotations: Inputs } }).grafana.podAnnotations["platform.io/secrets-checksum"])), /^[0-9a-f]{16}$/);
                 const grafanaAdmin = ofType(stack, "kubernetes:core/v1:Secret").find((secret) => secret.name.endsWith("-monitoring-grafana-admin"));
                 assert.ok(grafanaAdmin && isSecretEnvelope(grafanaAdmin.inputs.stringData), "the Grafana admin Secret's data is secret");
 

@@ -63,7 +63,7 @@ function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => output.apply((value) => resolve(value)));
 }
 
-const TOP_LEVEL_KEYS = "tier, cloud, costCentre, network, cluster, registry, secretStore, postgres, redis, monitoring, storage, backups, messaging, telemetry, services, serviceDefaults, release, migrationHeads, ingressClassName, apiKeys, jwtSecret";
+const TOP_LEVEL_KEYS = "tier, cloud, costCentre, network, cluster, registry, secretStore, postgres, redis, monitoring, storage, backups, messaging, telemetry, services, serviceDefaults, release, migrationHeads, ingressClassName, apiKeys, apiKeyRotation, jwtSecret";
 const POSTGRES_KEYS = "engineVersion, instanceClass, storageGb, maxStorageGb, multiAz, deletionProtection, backupRetentionDays, performanceInsights";
 
 describe("stack configuration", () => {

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { imagePinning } from "../../policies/lib/image-reference";
 import { POD_TEMPLATE_HASH_LABEL } from "../delivery/canary";
 import { kubernetesLabels } from "../naming";
+import { secretsDigest, SECRETS_CHECKSUM_ANNOTATION } from "./secrets-checksum";
 import { MIGRATION_CONTRACT_LABEL, ServiceArgs } from "./types";
 
 type Container = k8s.types.input.core.v1.Container;
@@ -56,6 +57,12 @@ export class Service extends pulumi.ComponentResource {
             type: "Opaque",
             stringData: Object.fromEntries(secretNames.map((key) => [key, args.secretEnv[key]])),
         }, k8sOpts);
+
+        // The pods take the Secret's values at start: its digest on the pod template rolls them when one changes.
+        // Unsecret: the digest tells nothing of the values, and it must show in the plan to tell a rotation apart.
+        const secretsChecksum = secretNames.length === 0 ? undefined : pulumi.unsecret(
+            pulumi.all(secretNames.map((key) => args.secretEnv[key])).apply((values) => secretsDigest(secretNames, values)),
+        );
 
         const env_: { name: string; value?: pulumi.Input<string>; valueFrom?: k8s.types.input.core.v1.EnvVarSource }[] = [
             // No BUILD_* here: the image reports its own build (baked at build time), so /version tells the truth
@@ -136,7 +143,7 @@ export class Service extends pulumi.ComponentResource {
                     rollingUpdate: args.zeroDowntimeRollout ? { maxUnavailable: 0, maxSurge: 1 } : { maxUnavailable: 1, maxSurge: 1 },
                 },
                 template: {
-                    metadata: { labels },
+                    metadata: { labels, ...(secretsChecksum === undefined ? {} : { annotations: { [SECRETS_CHECKSUM_ANNOTATION]: secretsChecksum } }) },
                     spec: podSpec([{
                         name: service.name,
                         image,

@@ -12,6 +12,7 @@ import { AwsRedis } from "../redis/aws";
 import { AwsContainerRegistry } from "../registry/aws";
 import { AwsBuiltImage } from "../registry/image-aws";
 import { AwsSecretStore } from "../secrets/aws";
+import { REDIS_AUTH_TOKEN_OWNER } from "../secrets/platform-secrets";
 import { AwsObjectStorage } from "../storage/aws";
 import { CloudEnvironment, CloudEnvironmentArgs, required } from "./types";
 
@@ -31,7 +32,7 @@ export function awsEnvironment({ parent, name, config, environment }: CloudEnvir
         kmsKeyId: key.arn,
         childOptions: child,
         workloadIdentityEgress: [],
-        redisAuthToken: "secret-store",
+        redisAuthToken: REDIS_AUTH_TOKEN_OWNER.aws,
         network: (componentName, args) => new AwsNetwork(componentName, args, child),
         registry: (componentName, args) => new AwsContainerRegistry(componentName, args, child),
         cluster: (componentName, args) => (cluster = new AwsCluster(componentName, args, child)),

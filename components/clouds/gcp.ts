@@ -11,6 +11,7 @@ import { GcpRedis } from "../redis/gcp";
 import { GcpContainerRegistry } from "../registry/gcp";
 import { GcpBuiltImage } from "../registry/image-gcp";
 import { GcpSecretStore } from "../secrets/gcp";
+import { REDIS_AUTH_TOKEN_OWNER } from "../secrets/platform-secrets";
 import { GcpObjectStorage } from "../storage/gcp";
 import { CloudEnvironment, CloudEnvironmentArgs, required } from "./types";
 
@@ -79,7 +80,7 @@ export function gcpEnvironment({ parent, name, config, environment }: CloudEnvir
         kmsKeyId: key.id,
         childOptions: child,
         workloadIdentityEgress: GKE_METADATA_SERVER,
-        redisAuthToken: "managed-service",
+        redisAuthToken: REDIS_AUTH_TOKEN_OWNER.gcp,
         network: (componentName, args) => (network = new GcpNetwork(componentName, { ...args, region, apis }, child)),
         registry: (componentName, args) => new GcpContainerRegistry(componentName, { ...args, project, region, apis: needs("registry") }, child),
         cluster: (componentName, args) => (cluster = new GcpCluster(componentName, {

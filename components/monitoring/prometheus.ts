@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { secretsDigest, SECRETS_CHECKSUM_ANNOTATION } from "../app/secrets-checksum";
 import { kubernetesLabels } from "../naming";
 import { alertmanagerConfig, EmailTransport, PAGERDUTY_KEY_FILE, RECEIVER_SECRET_NAME, RECEIVER_SECRETS_DIR, SMTP_PASSWORD_FILE, SnsTarget } from "./alertmanager";
 import { alertRuleGroups } from "./rules";
@@ -114,7 +115,12 @@ export function inClusterMonitoring(parent: pulumi.Resource, name: string, args:
                 serviceAccount: { create: true, name: ALERTMANAGER_SERVICE_ACCOUNT, ...(cloud.serviceAccountAnnotations ? { annotations: cloud.serviceAccountAnnotations } : {}) },
                 alertmanagerSpec: { secrets: receiverSecret ? [RECEIVER_SECRET_NAME] : [] },
             },
-            grafana: { admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: "admin-user", passwordKey: "admin-password" } },
+            grafana: {
+                admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: "admin-user", passwordKey: "admin-password" },
+                // Grafana reads its admin password at start (its database lives in the pod): a rotated password
+                // changes this digest, and the pod restarts with it (components/app/service.ts does the same).
+                podAnnotations: { [SECRETS_CHECKSUM_ANNOTATION]: pulumi.unsecret(args.grafanaAdminPassword.apply((password) => secretsDigest(["admin-password"], [password]))) },
+            },
             kubelet: { serviceMonitor: { probes: true } },
         },
     }, { ...k8sOpts, dependsOn: [...args.prometheusStorage.ready, grafanaAdmin, ...(receiverSecret ? [receiverSecret] : [])] });

@@ -2,7 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { standardTags } from "../naming";
 import { secretValue } from "./generated";
-import { SecretStoreArgs, SecretStoreRef } from "./types";
+import { storedSecretName } from "./platform-secrets";
+import { rotationTags, SecretStoreArgs, SecretStoreRef } from "./types";
 
 /**
  * AWS Secrets Manager secrets, KMS-encrypted. Generated secrets are RandomPasswords whose keeper is the
@@ -20,18 +21,17 @@ export class AwsSecretStore extends pulumi.ComponentResource implements SecretSt
 
         for (const spec of args.secrets) {
             const value = pulumi.secret(secretValue(this, name, spec, args));
-            const secret = new aws.secretsmanager.Secret(`${name}-${spec.name}`, {
+            const secret = new aws.secretsmanager.Secret(storedSecretName(name, spec.name), {
                 name: `${args.environment.project}/${args.environment.stack}/${spec.name}`,
                 description: spec.description,
                 kmsKeyId: args.kmsKeyId,
                 recoveryWindowInDays: args.recoveryWindowDays,
                 tags: standardTags(args.environment, {
                     "secret-name": `${args.environment.project}/${args.environment.stack}/${spec.name}`,
-                    source: spec.source.kind,
-                    ...(spec.source.kind === "generated" ? { "rotation-days": String(args.rotationDays) } : {}),
+                    ...rotationTags(spec, args.rotationDays),
                 }),
             }, { parent: this });
-            const version = new aws.secretsmanager.SecretVersion(`${name}-${spec.name}`, { secretId: secret.id, secretString: value }, { parent: this });
+            const version = new aws.secretsmanager.SecretVersion(storedSecretName(name, spec.name), { secretId: secret.id, secretString: value }, { parent: this });
             // A provided value (a secure config value) reaches its consumers through the store it is kept in, so
             // that they depend on it as on a generated one: that dependency is how the policy pack tells a secret
             // from the store apart from a literal written in code (the analyzer sees neither as secret).

@@ -2,7 +2,8 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { gcpLabels, resourceName } from "../naming";
 import { secretValue } from "./generated";
-import { SecretStoreArgs, SecretStoreRef } from "./types";
+import { storedSecretName } from "./platform-secrets";
+import { rotationTags, SecretStoreArgs, SecretStoreRef } from "./types";
 import { recordedInputs } from "../component-inputs";
 
 export interface GcpSecretStoreArgs extends SecretStoreArgs {
@@ -31,17 +32,14 @@ export class GcpSecretStore extends pulumi.ComponentResource implements SecretSt
 
         for (const spec of args.secrets) {
             const value = pulumi.secret(secretValue(this, name, spec, args));
-            const secret = new gcp.secretmanager.Secret(`${name}-${spec.name}`, {
+            const secret = new gcp.secretmanager.Secret(storedSecretName(name, spec.name), {
                 secretId: resourceName(env, spec.name),
                 replication: { userManaged: { replicas: [{ location: args.region, customerManagedEncryption: { kmsKeyName: args.kmsKeyId } }] } },
                 versionDestroyTtl: args.recoveryWindowDays > 0 ? `${args.recoveryWindowDays * DAY_SECONDS}s` : undefined,
                 annotations: { description: spec.description },
-                labels: gcpLabels(env, {
-                    source: spec.source.kind,
-                    ...(spec.source.kind === "generated" ? { "rotation-days": String(args.rotationDays) } : {}),
-                }),
+                labels: gcpLabels(env, rotationTags(spec, args.rotationDays)),
             }, { parent: this, dependsOn: [...args.apis] });
-            const version = new gcp.secretmanager.SecretVersion(`${name}-${spec.name}`, { secret: secret.id, secretData: value }, { parent: this });
+            const version = new gcp.secretmanager.SecretVersion(storedSecretName(name, spec.name), { secret: secret.id, secretData: value }, { parent: this });
             // As on AWS: a provided value reaches consumers through the store, so they depend on it.
             values[spec.name] = spec.source.kind === "provided" ? pulumi.secret(pulumi.all([value, version.id]).apply(([stored]) => stored)) : value;
             references[spec.name] = secret.id;

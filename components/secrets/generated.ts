@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { storedSecretName } from "./platform-secrets";
 import { SecretSpec, SecretStoreArgs } from "./types";
 
 /**
@@ -9,7 +10,7 @@ import { SecretSpec, SecretStoreArgs } from "./types";
 export function secretValue(parent: pulumi.Resource, name: string, spec: SecretSpec, args: SecretStoreArgs): pulumi.Output<string> {
     if (spec.source.kind === "provided") return spec.source.value;
     const { length, allowedSpecialCharacters } = spec.source;
-    const password = new random.RandomPassword(`${name}-${spec.name}`, {
+    const password = new random.RandomPassword(storedSecretName(name, spec.name), {
         length,
         special: allowedSpecialCharacters !== undefined,
         overrideSpecial: allowedSpecialCharacters,

@@ -4,7 +4,12 @@ import { EnvironmentContext } from "../naming";
 /** How a secret gets its value: generated here, or taken from a `secure:` config value. */
 export type SecretSource =
     | { readonly kind: "generated"; readonly length: number; readonly allowedSpecialCharacters?: string }
-    | { readonly kind: "provided"; readonly value: pulumi.Output<string> };
+    | {
+        readonly kind: "provided";
+        readonly value: pulumi.Output<string>;
+        /** The key's version and the day it must be replaced by (platform:apiKeyRotation), recorded on the stored secret. */
+        readonly rotation?: { readonly version: number; readonly rotateBy: string };
+    };
 
 export interface SecretSpec {
     /** Secret name within the environment, e.g. `postgres-password`. */
@@ -28,6 +33,13 @@ export interface SecretStoreArgs {
     readonly rotationDays: number;
     /** Start of the current rotation window; generated values change when it moves. */
     readonly rotationWindowStart: string;
+}
+
+/** The tags (AWS) or labels (GCP) that say how a secret rotates: its source, and its period or its version and due date. */
+export function rotationTags(spec: SecretSpec, rotationDays: number): Record<string, string> {
+    if (spec.source.kind === "generated") return { source: "generated", "rotation-days": String(rotationDays) };
+    const rotation = spec.source.rotation;
+    return { source: "provided", ...(rotation === undefined ? {} : { "key-version": String(rotation.version), "rotate-by": rotation.rotateBy }) };
 }
 
 export interface SecretStoreRef {
