@@ -325,10 +325,10 @@ describe("predeploy", function () {
             assert.equal(run.status, 0, run.stdout + run.stderr);
             const result = report(run.stdout);
             assert.deepEqual(result.checks.map((check) => [check.name, check.status]), [
-                ["config", "passed"], ["secrets", "passed"], ["policy", "passed"], ["parity", "passed"], ["release", "passed"], ["migrations", "passed"], ["error-budget", "passed"],
+                ["config", "passed"], ["secrets", "passed"], ["api-key-rotation", "passed"], ["policy", "passed"], ["parity", "passed"], ["release", "passed"], ["migrations", "passed"], ["error-budget", "passed"],
             ]);
-            assert.equal(result.checks[6].detail, "api 0.31%, worker 0.07% 5xx over 7d (budget 0.5%)");
-            assert.match(fs.readFileSync(junit, "utf8"), /<testsuite name="predeploy prod" tests="7" failures="0"/);
+            assert.equal(result.checks[7].detail, "api 0.31%, worker 0.07% 5xx over 7d (budget 0.5%)");
+            assert.match(fs.readFileSync(junit, "utf8"), /<testsuite name="predeploy prod" tests="8" failures="0"/);
         });
 
         it("gcp-prod's config, policy and parity checks pass, its parity against the GCP baseline", async function () {

@@ -34,6 +34,8 @@ const HELP = `Usage: npm run plan -- [options]            offline plan of every 
                                                     the release flow: build from a commit, push and take the
                                                     digest, copy it to the next stack, gate a deploy, check
                                                     what was deployed, write the release ledger (each has --help)
+       node tools/bin.js rotate --stack <s> --secret <name> | --due
+                                                    rotate a stack's generated secrets now, or those due (--help)
 
 plan renders the real Pulumi program for each stack offline, from its Pulumi.<stack>.yaml, under the
 Pulumi runtime's mocks — no cloud credentials, no Pulumi CLI, nothing deployed — and judges the result

@@ -20,6 +20,7 @@ import { ledgerFileOf } from "./ledger-file";
 import { planStacks } from "./plan";
 import { describePending, namePending, pendingMigrations, SNAPSHOT_ID } from "./migrations/pending";
 import { describeAnswer, readBounded, requestProblem, shownUrl } from "./smoke";
+import { apiKeyRotation } from "./rotation/api-keys";
 
 export const PREDEPLOY_HELP = `Usage: node tools/bin.js predeploy --stack <stack> (--prometheus-url <url> | --error-budget-file <file>) [options]
 
@@ -27,6 +28,10 @@ What must hold before \`pulumi up\` of a stack, checked in this order:
   config         the stack file is a valid configuration (the same validation the program runs)
   secrets        every secret a service reads is set: platform-managed ones are generated, an
                  apiKeys.<name> must be a secure value in platform:apiKeys
+  api-key-rotation
+                 each API key's rotation date (platform:apiKeyRotation.<name>: {version, rotateBy}):
+                 a warning (a note) from 14 days before rotateBy, a failure the day after it; in staging
+                 and prod a key without an entry fails too (docs/runbooks/secrets.md)
   policy         the offline plan of the stack passes the policy pack with the stack's enforcement
   parity         policies/parity/baseline.json is what prod renders today (else: npm run parity:baseline)
   release        each image the stack file runs is one the release ledger (releases/ledger.json) allows:
@@ -84,7 +89,7 @@ Example (what the deploy workflow runs before pulumi up):
   node tools/bin.js predeploy --stack prod --prometheus-url "$PROMETHEUS_URL" \\
     --output markdown=reports/predeploy.md --output junit=reports/predeploy.xml`;
 
-export const PREDEPLOY_CHECKS = ["config", "secrets", "policy", "parity", "release", "migrations", "error-budget"] as const;
+export const PREDEPLOY_CHECKS = ["config", "secrets", "api-key-rotation", "policy", "parity", "release", "migrations", "error-budget"] as const;
 export type PredeployCheck = (typeof PREDEPLOY_CHECKS)[number];
 
 export type BudgetSource = { readonly prometheusUrl: URL } | { readonly file: string };
@@ -425,6 +430,11 @@ export async function predeploy(options: PredeployOptions): Promise<CheckReport>
     };
     if (wanted("config")) checks.push(config ? { name: "config", status: "passed", detail: `${stackFileName(options.stack)} is valid (tier ${config.tier}, ${config.services.length} services)` } : { name: "config", status: "failed", detail: configProblem ?? "" });
     needsConfig("secrets", (valid) => secretsCheck(options, valid));
+    needsConfig("api-key-rotation", (valid) => {
+        const { status, detail, warnings } = apiKeyRotation(valid, now);
+        notes.push(...warnings);
+        return { status, detail };
+    });
     if (wanted("policy")) checks.push(await timedAsync("policy", () => policyCheck(options)));
     if (wanted("parity")) checks.push(await timedAsync("parity", () => parityCheck(options, config?.cloud ?? "aws")));
     const ledger = ledgerOrProblem(options);

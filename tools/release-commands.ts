@@ -17,5 +17,7 @@ export const RELEASE_COMMANDS: Readonly<Record<string, (argv: readonly string[])
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     record: (argv) => (require("./record") as typeof import("./record")).recordCommand(argv),
     // eslint-disable-next-line @typescript-eslint/no-require-imports
+    rotate: (argv) => (require("./rotate") as typeof import("./rotate")).rotateCommand(argv),
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     smoke: (argv) => (require("./smoke") as typeof import("./smoke")).smokeCommand(argv),
 };
