@@ -4,8 +4,8 @@
 # proxy into .tools/otelcol/<version>/ (git-ignored). No collector release can be downloaded here; the
 # collector is a set of Go modules, composed the way the OpenTelemetry Collector Builder composes them.
 # The wrapper module is committed (go.mod, go.sum: every dependency and checksum): a reproducible build.
-# Idempotent: a second run finds the binary, checks its version and returns at once; Go's module and build
-# caches are reused. A cold build takes about 4 minutes on two cores and 2 GB of memory.
+# Idempotent: a second run finds the binary of this version and this wrapper module, checks its version and
+# returns at once; Go's module and build caches are reused. A cold build takes about 4 minutes on two cores and 2 GB of memory.
 #
 # Usage: scripts/otelcol.sh [--print-path | --for-tests]
 #   --for-tests  without Go, only says that the log agent spec will be skipped, unless
@@ -16,7 +16,9 @@ repo_root="$(cd "$(dirname "$0")/.." && pwd)"
 module_dir="$repo_root/scripts/otelcol"
 # The collector release the wrapper module pins (go.opentelemetry.io/collector/otelcol).
 version="$(awk '$1 == "go.opentelemetry.io/collector/otelcol" { print $2 }' "$module_dir/go.mod")"
-install_dir="$repo_root/.tools/otelcol/$version"
+# The wrapper module's own contents name the build too: adding a component builds a new binary.
+module_hash="$(cat "$module_dir/main.go" "$module_dir/go.mod" "$module_dir/go.sum" | sha256sum | cut -c1-12)"
+install_dir="$repo_root/.tools/otelcol/$version-$module_hash"
 binary="$install_dir/otelcol-platform"
 
 if [[ "${1:-}" == "--print-path" ]]; then

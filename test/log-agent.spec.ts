@@ -1,10 +1,9 @@
 import { strict as assert } from "assert";
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
-import * as http from "http";
-import * as net from "net";
 import * as path from "path";
 import { LOG_AGENT_NAMESPACE, logAgentConfig, LOKI_INDEX_LABELS, lokiOtlpConfig } from "../components/telemetry/log-agent";
+import { COLLECTOR, collectorOrSkip, ShippedRecord, startOtlpSink, waitFor } from "./support/otelcol";
 import { scratchDir } from "./support/scratch";
 import { namedBySuffix, plainInputs, PROJECT_DIR, renderedStack } from "./support/stacks";
 
@@ -15,39 +14,9 @@ import { namedBySuffix, plainInputs, PROJECT_DIR, renderedStack } from "./suppor
  * by the agent's exporter to an OTLP/HTTP endpoint on 127.0.0.1 that stands where Loki's /otlp is.
  */
 
-const COLLECTOR = spawnSync("bash", [path.join(PROJECT_DIR, "scripts", "otelcol.sh"), "--print-path"], { encoding: "utf8" }).stdout.trim();
 const POD_UID = "0c1f1e5e-1111-2222-3333-444455556666";
 const TRACE_OF_ERROR = "4bf92f3577b34da6a3ce929d0e0e4736";
 const TRACE_OF_VERSION = "7a825e849d168696dd13fb06a9df3b82";
-
-interface OtlpValue {
-    readonly stringValue?: string;
-    readonly intValue?: string;
-    readonly doubleValue?: number;
-}
-interface OtlpAttribute {
-    readonly key: string;
-    readonly value: OtlpValue;
-}
-interface OtlpRecord {
-    readonly severityText?: string;
-    readonly severityNumber?: number;
-    readonly body?: OtlpValue;
-    readonly traceId?: string;
-    readonly spanId?: string;
-    readonly attributes?: readonly OtlpAttribute[];
-}
-interface ShippedRecord extends OtlpRecord {
-    readonly resource: Readonly<Record<string, string | undefined>>;
-    readonly attributesByKey: Readonly<Record<string, OtlpValue | undefined>>;
-}
-interface OtlpLogs {
-    readonly resourceLogs: readonly { resource: { attributes?: readonly OtlpAttribute[] }; scopeLogs: readonly { logRecords?: readonly OtlpRecord[] }[] }[];
-}
-
-function byKey(attributes: readonly OtlpAttribute[] | undefined): Record<string, OtlpValue> {
-    return Object.fromEntries((attributes ?? []).map((attribute) => [attribute.key, attribute.value]));
-}
 
 /** What the sample service writes on stdout for a few requests, each with the trace context it was given. */
 async function sampleServiceLines(): Promise<string[]> {
@@ -92,14 +61,6 @@ function criLines(stream: "stdout" | "stderr", lines: readonly string[]): string
     });
 }
 
-async function freePort(): Promise<number> {
-    const server = net.createServer();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as net.AddressInfo;
-    await new Promise((resolve) => server.close(resolve));
-    return port;
-}
-
 describe("log agent: every container line reaches Loki, parsed (the real OpenTelemetry Collector)", function () {
     this.timeout(120_000);
     const records: ShippedRecord[] = [];
@@ -108,12 +69,7 @@ describe("log agent: every container line reaches Loki, parsed (the real OpenTel
     let collectorOutput = "";
 
     before(async function () {
-        if (!fs.existsSync(COLLECTOR)) {
-            const reason = `no collector at ${COLLECTOR} (bash scripts/otelcol.sh builds it)`;
-            if (process.env.PLATFORM_OTELCOL === "required") throw new Error(`PLATFORM_OTELCOL=required but ${reason}`);
-            console.log(`    skipped: ${reason}`);
-            return this.skip();
-        }
+        collectorOrSkip(this);
         const root = scratchDir("platform-log-agent-");
         const podDir = (namespace: string, pod: string, container: string) => {
             const dir = path.join(root, "pods", `${namespace}_${pod}_${POD_UID}`, container);
@@ -124,20 +80,8 @@ describe("log agent: every container line reaches Loki, parsed (the real OpenTel
         fs.writeFileSync(podDir("apps", "api-7d4b9c-x2x9z", "api"), [...criLines("stdout", await sampleServiceLines()), ...criLines("stderr", nodeStackTrace()), ...criLines("stdout", [longLine])].join("\n") + "\n");
         fs.writeFileSync(podDir(LOG_AGENT_NAMESPACE, "otel-agent-abcde", "opentelemetry-collector"), criLines("stderr", ["the agent's own line must not feed itself"]).join("\n") + "\n");
 
-        const received: OtlpLogs[] = [];
-        const sink = http.createServer((request, response) => {
-            let body = "";
-            request.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
-            request.on("end", () => {
-                if (request.url === "/otlp/v1/logs") received.push(JSON.parse(body) as OtlpLogs);
-                response.writeHead(200, { "content-type": "application/json" });
-                response.end("{}");
-            });
-        });
-        const sinkPort = await freePort();
-        await new Promise<void>((resolve) => sink.listen(sinkPort, "127.0.0.1", resolve));
-
-        config = logAgentConfig({ environment: "prod", lokiOtlpEndpoint: `http://127.0.0.1:${sinkPort}/otlp`, podLogRoot: path.join(root, "pods"), startAt: "beginning" });
+        const sink = await startOtlpSink();
+        config = logAgentConfig({ environment: "prod", lokiOtlpEndpoint: sink.url, podLogRoot: path.join(root, "pods"), startAt: "beginning" });
         // The spec reads what is shipped: JSON instead of protobuf, uncompressed. Nothing else differs from a node's.
         const exporters = config.exporters as Record<string, Record<string, unknown>>;
         exporters["otlphttp/loki"] = { ...exporters["otlphttp/loki"], encoding: "json", compression: "none" };
@@ -147,22 +91,13 @@ describe("log agent: every container line reaches Loki, parsed (the real OpenTel
         const collector: ChildProcess = spawn(COLLECTOR, [`--config=${configFile}`], { stdio: ["ignore", "pipe", "pipe"] });
         collector.stdout?.on("data", (chunk: Buffer) => (collectorOutput += chunk.toString("utf8")));
         collector.stderr?.on("data", (chunk: Buffer) => (collectorOutput += chunk.toString("utf8")));
-        const count = () => received.reduce((sum, logs) => sum + logs.resourceLogs.reduce((inner, resource) => inner + resource.scopeLogs.reduce((n, scope) => n + (scope.logRecords?.length ?? 0), 0), 0), 0);
-        const deadline = Date.now() + 30_000;
         // The service's lines (start-up, /status/500, /version), the stack trace and the long line: 5 entries.
-        while (count() < 5 && Date.now() < deadline && collector.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 200));
-        // A little longer: anything more (a stray line, the agent's own) would arrive now.
-        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        await waitFor(() => sink.records().length >= 5 || collector.exitCode !== null, 30_000);
         const exited = new Promise((resolve) => collector.once("exit", resolve));
         collector.kill("SIGTERM");
         await exited;
-        await new Promise((resolve) => sink.close(resolve));
-        for (const logs of received) {
-            for (const resourceLogs of logs.resourceLogs) {
-                const resource = Object.fromEntries(Object.entries(byKey(resourceLogs.resource.attributes)).map(([key, value]) => [key, value.stringValue]));
-                for (const scope of resourceLogs.scopeLogs) for (const record of scope.logRecords ?? []) records.push({ ...record, resource, attributesByKey: byKey(record.attributes) });
-            }
-        }
+        records.push(...sink.records());
+        await sink.close();
     });
 
     const find = (predicate: (record: ShippedRecord) => boolean, what: string): ShippedRecord => {

@@ -17,6 +17,7 @@ export const LOCAL_PORTS = {
     mailUi: 8025,
     otlpGrpc: 4317,
     otlpHttp: 4318,
+    fluentForward: 24224,
     loki: 3100,
     tempo: 3200,
     grafana: 3000,
@@ -74,14 +75,29 @@ export function localstackInitScript(prefix: string, topics: Readonly<Record<str
     return `${lines.join("\n")}\n`;
 }
 
-/** The collector: OTLP in; traces to Tempo, logs to Loki (its OTLP endpoint); everything kept (sampling is a cloud-tier matter). */
+/**
+ * The collector: OTLP in; traces to Tempo, logs to Loki (its OTLP endpoint); everything kept (sampling is a
+ * cloud-tier matter). The services' stdout and stderr come in too, as a cluster's log agent ships them: Docker's
+ * fluentd log driver (built into the engine, no host mount, the same on Docker Desktop) sends each line to the
+ * Fluent Forward receiver, tagged with the service's name, which becomes the resource's service.name: in the
+ * local Grafana, {service_name="api"} holds the api's lines, each linked to its trace by trace_id.
+ */
 export const OTEL_COLLECTOR_CONFIG = `receivers:
   otlp:
     protocols:
       grpc: { endpoint: 0.0.0.0:${LOCAL_PORTS.otlpGrpc} }
       http: { endpoint: 0.0.0.0:${LOCAL_PORTS.otlpHttp} }
+  fluentforward:
+    endpoint: 0.0.0.0:${LOCAL_PORTS.fluentForward}
 processors:
   batch: {}
+  groupbyattrs/container-logs:
+    keys: [fluent.tag]
+  resource/container-logs:
+    attributes:
+      - { key: service.name, from_attribute: fluent.tag, action: upsert }
+      - { key: deployment.environment, value: local, action: upsert }
+      - { key: fluent.tag, action: delete }
 exporters:
   otlp/tempo:
     endpoint: tempo:${LOCAL_PORTS.otlpGrpc}
@@ -95,6 +111,7 @@ service:
   pipelines:
     traces: { receivers: [otlp], processors: [batch], exporters: [otlp/tempo] }
     logs: { receivers: [otlp], processors: [batch], exporters: [otlphttp/loki] }
+    logs/containers: { receivers: [fluentforward], processors: [groupbyattrs/container-logs, resource/container-logs, batch], exporters: [otlphttp/loki] }
 `;
 
 /** Loki on one node with its filesystem on a volume, logs kept a day. */

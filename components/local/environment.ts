@@ -43,6 +43,8 @@ interface ContainerSpec {
     readonly files?: Readonly<Record<string, string>>;
     readonly healthcheck?: Healthcheck;
     readonly dependsOn?: readonly pulumi.Resource[];
+    /** Ship the container's stdout and stderr to the collector (Docker's fluentd log driver), tagged with this name. */
+    readonly shipLogsAs?: string;
 }
 
 /**
@@ -95,6 +97,12 @@ export class LocalEnvironment extends pulumi.ComponentResource implements LocalE
                 uploads: Object.entries(spec.files ?? {}).map(([file, content]) => ({ file, content, executable: file.endsWith(".sh") || file.includes("/bin/") })),
                 healthcheck: spec.healthcheck,
                 labels: containerLabels,
+                // The engine itself connects, from the host: to the collector's port published on the loopback.
+                // Async, so that a service starts (and logs to its buffer) before the collector answers.
+                ...(spec.shipLogsAs === undefined ? {} : {
+                    logDriver: "fluentd",
+                    logOpts: { "fluentd-address": `${LOOPBACK}:${LOCAL_PORTS.fluentForward}`, "fluentd-async": "true", tag: spec.shipLogsAs },
+                }),
                 wait: spec.healthcheck !== undefined,
                 waitTimeout: 120,
             }, { ...child, dependsOn: [...(spec.dependsOn ?? [])] });
@@ -169,7 +177,7 @@ export class LocalEnvironment extends pulumi.ComponentResource implements LocalE
         // answers on :13133 for a developer's curl.
         const collector = container("otel-collector", {
             image: image("otelCollector"),
-            ports: [LOCAL_PORTS.otlpGrpc, LOCAL_PORTS.otlpHttp],
+            ports: [LOCAL_PORTS.otlpGrpc, LOCAL_PORTS.otlpHttp, LOCAL_PORTS.fluentForward],
             command: ["--config=/etc/otelcol-contrib/platform.yaml"],
             files: { "/etc/otelcol-contrib/platform.yaml": OTEL_COLLECTOR_CONFIG },
             dependsOn: [loki, tempo],
@@ -238,6 +246,7 @@ export class LocalEnvironment extends pulumi.ComponentResource implements LocalE
                 },
                 healthcheck: healthcheck("node", "-e", `fetch('http://127.0.0.1:${service.port}${service.health.readiness}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`),
                 dependsOn: [postgres, redis, minio, localstack, mailpit, collector],
+                shipLogsAs: service.name,
             });
         }
 
