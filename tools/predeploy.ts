@@ -14,6 +14,7 @@ import { isRecord } from "../policies/lib/values";
 import { ALL_RULES } from "../policies/rules";
 import { ParityCloud } from "../policies/lib/parity";
 import { Check, CHECK_FORMATS, CHECK_RENDERERS, checkReport, CheckReport, emitRendered, formatChoice, isOneOf, runCommand, parseOptions, UsageError } from "./checks";
+import { requireReadableStackFiles } from "./stack-input";
 import { baselineFileOf, currentBaseline, formatBaseline, PROD_STACKS } from "./parity-baseline";
 import { isBlocking } from "./report";
 import { ledgerFileOf } from "./ledger-file";
@@ -507,9 +508,7 @@ function parsePredeployOptions(argv: string[]) {
         overrideFreeze: override,
         snapshot,
     };
-    if (!fs.existsSync(path.join(options.projectDir, stackFileName(options.stack)))) throw new UsageError(`no ${stackFileName(options.stack)} in ${options.projectDir}`);
-    // A project or stack file that cannot be read (a directory, a FIFO, too large) is bad input, exit 2: not a failed config check.
-    for (const file of ["Pulumi.yaml", stackFileName(options.stack)]) readInputText(path.join(options.projectDir, file), { maxBytes: SIZE_LIMITS.stackFile });
+    requireReadableStackFiles(options.projectDir, options.stack);
     return { options, choice: formatChoice(values.format, values.output ?? [], CHECK_FORMATS, "human") };
 }
 

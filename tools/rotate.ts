@@ -8,6 +8,7 @@ import { readInputText, SIZE_LIMITS } from "../engine/input-files";
 import { readStateFile } from "../engine/state-files";
 import { describeFound } from "../policies/lib/found-value";
 import { CommandRefused, emitRendered, formatChoice, parseOptions, runCommand, UsageError } from "./checks";
+import { requireReadableStackFiles } from "./stack-input";
 import { printable } from "./format/printable";
 import { EXIT_CODES } from "./report";
 import { DueSecret, dueSecrets, DueStatus } from "./rotation/due";
@@ -445,8 +446,7 @@ function parseRotateOptions(argv: string[]) {
         run: values.run ?? false,
         policyPack,
     };
-    if (!fs.existsSync(path.join(options.projectDir, stackFileName(options.stack)))) throw new UsageError(`no ${stackFileName(options.stack)} in ${options.projectDir}`);
-    for (const file of ["Pulumi.yaml", stackFileName(options.stack)]) readInputText(path.join(options.projectDir, file), { maxBytes: SIZE_LIMITS.stackFile });
+    requireReadableStackFiles(options.projectDir, options.stack);
     return { options, choice: formatChoice(values.format, values.output ?? [], ROTATE_FORMATS, "human") };
 }
 
