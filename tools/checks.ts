@@ -1,7 +1,7 @@
 import { parseArgs, ParseArgsConfig } from "util";
 import type * as Xmlbuilder2 from "xmlbuilder2";
 import { InputFileError } from "../engine/input-error";
-import { guardProcessOutput, scrubbedCopy, scrubbingJsonReplacer } from "../engine/redaction";
+import { guardProcessOutput, scrubbedCopy } from "../engine/redaction";
 import { describeFound } from "../policies/lib/found-value";
 import { argumentProblem, parseArgsFailure } from "./arguments";
 import { systemErrorProblem } from "./file-writes";
@@ -132,7 +132,7 @@ function junitReport(report: CheckReport): string {
 
 export const CHECK_RENDERERS: Readonly<Record<CheckFormat, (report: CheckReport) => string>> = {
     human: humanReport,
-    json: (report) => `${JSON.stringify(report, scrubbingJsonReplacer, 2)}\n`,
+    json: (report) => `${JSON.stringify(report, null, 2)}\n`,
     junit: junitReport,
     markdown: markdownReport,
 };
