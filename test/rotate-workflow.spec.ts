@@ -1,5 +1,4 @@
 import { strict as assert } from "assert";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
@@ -8,7 +7,7 @@ import { rotationWindowStart } from "../config/load";
 import { SECRET_SIG, SIG_KEY } from "../engine/state-files";
 import { randomPasswordUrn } from "../tools/rotation/stack-secrets";
 import { ROTATE_HELP, rotationCommands } from "../tools/rotate";
-import { scratchDir } from "./support/scratch";
+import { runWorkflowStep, StepRun } from "./support/workflow-step";
 import { PROJECT_DIR } from "./support/stacks";
 import { checkWorkflow, formatFinding, secretsOf } from "./support/workflow-rules";
 
@@ -35,46 +34,14 @@ const uses = (action: string) => (step: Step): boolean => typeof step.uses === "
 const runs = (pattern: RegExp) => (step: Step): boolean => typeof step.run === "string" && pattern.test(step.run);
 const index = (job: Job, matches: (step: Step) => boolean): number => job.steps.findIndex(matches);
 
-interface ScriptRun {
-    readonly status: number | null;
-    readonly output: string;
-    readonly outputs: Record<string, string>;
-    readonly calls: string[][];
-    readonly temp: string;
-}
 
 /**
- * A step's script as GitHub runs it with `shell: bash` (`bash --noprofile --norc -eo pipefail`), in a copy of
- * nothing but a workspace whose `node tools/bin.js` is the project's, with stubs first on PATH (each logs its
- * argv, then runs its body). $RUNNER_TEMP starts with `temp`.
+ * A step's script as GitHub runs it (test/support/workflow-step.ts), in a workspace whose `node tools/bin.js`
+ * is the project's; $RUNNER_TEMP starts with `temp`.
  */
-function runStep(script: string, options: { env?: Record<string, string>; stubs?: Record<string, string>; temp?: Record<string, string>; tempDir?: string }): ScriptRun {
-    const dir = scratchDir("rotate-step-");
-    const workspace = path.join(dir, "work");
-    const temp = options.tempDir ?? path.join(dir, "temp");
-    const bin = path.join(dir, "bin");
-    for (const folder of [workspace, temp, bin, path.join(workspace, "tools")]) fs.mkdirSync(folder, { recursive: true });
-    // `node tools/bin.js ...` in the workspace runs the project's tools against the project's stack files.
-    fs.writeFileSync(path.join(bin, "node"), `#!/usr/bin/env bash\nif [ "$1" = tools/bin.js ]; then shift; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(PROJECT_DIR, "tools", "bin.js"))} "$@"; fi\nexec ${JSON.stringify(process.execPath)} "$@"\n`, { mode: 0o755 });
-    for (const [file, content] of Object.entries(options.temp ?? {})) fs.writeFileSync(path.join(temp, file), content);
-    const log = path.join(dir, "calls");
-    fs.writeFileSync(log, "");
-    for (const [name, body] of Object.entries(options.stubs ?? {})) {
-        fs.writeFileSync(path.join(bin, name), `#!/usr/bin/env bash\nprintf '%s\\x1f' "\${0##*/}" "$@" >> "$STUB_LOG"; printf '\\x1e' >> "$STUB_LOG"\n${body}\n`, { mode: 0o755 });
-    }
-    const outputFile = path.join(dir, "output");
-    fs.writeFileSync(outputFile, "");
-    const scriptFile = path.join(dir, "step.sh");
-    fs.writeFileSync(scriptFile, script);
-    const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", scriptFile], {
-        cwd: workspace,
-        encoding: "utf8",
-        timeout: 120_000,
-        env: { PATH: `${bin}:${process.env.PATH ?? "/usr/bin:/bin"}`, HOME: dir, RUNNER_TEMP: temp, GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: path.join(dir, "summary"), GITHUB_REPOSITORY: "octo/platform", STUB_LOG: log, NO_COLOR: "1", ...options.env },
-    });
-    const calls = fs.readFileSync(log, "utf8").split("\x1e").filter((call) => call !== "").map((call) => call.split("\x1f").slice(0, -1));
-    const outputs = Object.fromEntries(fs.readFileSync(outputFile, "utf8").split("\n").filter((line) => line.includes("=")).map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
-    return { status: result.status, output: `${result.stdout}${result.stderr}`, outputs, calls, temp };
+function runStep(script: string, options: { env?: Record<string, string>; stubs?: Record<string, string>; temp?: Record<string, string>; tempDir?: string }): StepRun {
+    const files = Object.fromEntries(Object.entries(options.temp ?? {}).map(([file, content]) => [`$RUNNER_TEMP/${file}`, content]));
+    return runWorkflowStep(script, { env: { NO_COLOR: "1", ...options.env }, stubs: options.stubs, files, tempDir: options.tempDir, projectTools: true, timeoutMs: 120_000 });
 }
 
 /** A stack's export with its RandomPasswords kept by these windows (undefined: today's); results encrypted. */

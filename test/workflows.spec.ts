@@ -1,9 +1,10 @@
 import { strict as assert } from "assert";
-import { execFileSync, spawnSync } from "child_process";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { scratchDir } from "./support/scratch";
+import { runWorkflowStep, StepOptions, StepRun } from "./support/workflow-step";
 import { PROJECT_DIR, stackFileStacks } from "./support/stacks";
 import {
     ActionlintFinding,
@@ -653,61 +654,10 @@ function artifactLayout(paths: string[]): Record<string, string> {
     return Object.fromEntries(paths.map((entry) => [path.posix.relative(common.join("/") || ".", entry), entry]));
 }
 
-interface ScriptRun {
-    readonly status: number | null;
-    readonly output: string;
-    /** Each stubbed command's argv, the command's name first. */
-    readonly calls: string[][];
-    /** What the script wrote to $GITHUB_OUTPUT. */
-    readonly outputs: Record<string, string>;
-    readonly workspace: string;
-    readonly temp: string;
-}
 
-/**
- * Runs a step's script as GitHub does with `shell: bash` (`bash --noprofile --norc -eo pipefail`), in a
- * workspace holding `files` (a path starting with `$RUNNER_TEMP/` goes there), with `stubs` first on PATH:
- * each records its argv and then runs its body. jq and git are the real ones.
- */
-function runStepScript(script: string, options: { env?: Record<string, string>; stubs?: Record<string, string>; files?: Record<string, string>; cwd?: string } = {}): ScriptRun {
-    const dir = scratchDir("workflow-step-");
-    const workspace = options.cwd ?? path.join(dir, "work");
-    const temp = path.join(dir, "temp");
-    const bin = path.join(dir, "bin");
-    const log = path.join(dir, "calls");
-    const outputFile = path.join(dir, "output");
-    for (const folder of [workspace, temp, bin]) fs.mkdirSync(folder, { recursive: true });
-    fs.writeFileSync(log, "");
-    fs.writeFileSync(outputFile, "");
-    for (const [file, content] of Object.entries(options.files ?? {})) {
-        const target = file.startsWith("$RUNNER_TEMP/") ? path.join(temp, file.slice("$RUNNER_TEMP/".length)) : path.join(workspace, file);
-        fs.mkdirSync(path.dirname(target), { recursive: true });
-        fs.writeFileSync(target, content);
-    }
-    for (const [name, body] of Object.entries(options.stubs ?? {})) {
-        fs.writeFileSync(path.join(bin, name), `#!/usr/bin/env bash\nprintf '%s\\x1f' "\${0##*/}" "$@" >> "$STUB_LOG"; printf '\\x1e' >> "$STUB_LOG"\n${body}\n`, { mode: 0o755 });
-    }
-    const scriptFile = path.join(dir, "step.sh");
-    fs.writeFileSync(scriptFile, script);
-    const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", scriptFile], {
-        cwd: workspace,
-        encoding: "utf8",
-        timeout: 30_000,
-        env: {
-            PATH: `${bin}:${process.env.PATH ?? "/usr/bin:/bin"}`,
-            HOME: dir,
-            RUNNER_TEMP: temp,
-            GITHUB_OUTPUT: outputFile,
-            GITHUB_STEP_SUMMARY: path.join(dir, "summary"),
-            GITHUB_SHA: COMMIT,
-            GITHUB_REPOSITORY: "octo/platform",
-            STUB_LOG: log,
-            ...options.env,
-        },
-    });
-    const calls = fs.readFileSync(log, "utf8").split("\x1e").filter((call) => call !== "").map((call) => call.split("\x1f").slice(0, -1));
-    const outputs = Object.fromEntries(fs.readFileSync(outputFile, "utf8").split("\n").filter((line) => line.includes("=")).map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
-    return { status: result.status, output: `${result.stdout}${result.stderr}`, calls, outputs, workspace, temp };
+/** A step's script run as GitHub runs it (test/support/workflow-step.ts), at this spec's commit. */
+function runStepScript(script: string, options: StepOptions = {}): StepRun {
+    return runWorkflowStep(script, { ...options, env: { GITHUB_SHA: COMMIT, ...options.env } });
 }
 
 /** A git repository with these commits; returns its folder and each commit's sha. */
@@ -762,7 +712,7 @@ describe("the release flow (release.yml, rollback.yml)", function () {
     /** The same `node`, its ledger in the step's workspace instead of the project's. */
     const REAL_TOOLS_IN_WORKSPACE = `${REAL_TOOLS.node} --project-dir "$PWD"`;
     /** The build job's build step, for the service api at the project's HEAD. */
-    const runBuildStep = (options: { stubs: Record<string, string>; env?: Record<string, string> }): ScriptRun => {
+    const runBuildStep = (options: { stubs: Record<string, string>; env?: Record<string, string> }): StepRun => {
         const step = release.jobs.build.steps.find(runs(BUILD_COMMAND)) as Step;
         const context = { ...PUSH_TO_MAIN, github: { ...(PUSH_TO_MAIN.github as Inputs), sha: HEAD.sha }, matrix: { service: "api" } };
         const env = Object.fromEntries(Object.entries(step.env ?? {}).map(([name, value]) => [name, interpolate(String(value), context)]));
@@ -989,7 +939,7 @@ describe("the release flow (release.yml, rollback.yml)", function () {
 
         const REGISTRY = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
         const publishStep = String(release.jobs.publish.steps.find((step) => step.id === "push")?.run);
-        const publishWith = (options: { env?: Record<string, string>; stubs: Record<string, string>; images?: string[]; files?: Record<string, string> }): ScriptRun => {
+        const publishWith = (options: { env?: Record<string, string>; stubs: Record<string, string>; images?: string[]; files?: Record<string, string> }): StepRun => {
             const images = Object.fromEntries((options.images ?? ["api"]).map((service) => [`image/${service}.tar`, `the ${service} image`]));
             return runStepScript(publishStep, { env: { REGISTRY, GITHUB_ACTOR: "octo-releaser", GITHUB_RUN_ID: "7", ...options.env }, stubs: options.stubs, files: { ...images, ...options.files } });
         };
@@ -1037,8 +987,8 @@ describe("the release flow (release.yml, rollback.yml)", function () {
             ].join("\n");
             const env = { REGISTRY_STATE: registry, IMAGE_ID: imageId, PUSHED_DIGEST: DIGEST };
             const ledger = { "releases/ledger.json": LEDGER_HEAD([]) };
-            const pushes = (run: ScriptRun): string[] => run.calls.filter((call) => call[0] === "docker" && call[1] === "push").map((call) => call[2]);
-            const published = (run: ScriptRun): string[] => (JSON.parse(fs.readFileSync(path.join(run.workspace, "releases", "ledger.json"), "utf8")) as { entries: Inputs[] }).entries.map((entry) => `${String(entry.event)} ${String(entry.service)} ${String(entry.digest)} ${String(entry.sha)}`);
+            const pushes = (run: StepRun): string[] => run.calls.filter((call) => call[0] === "docker" && call[1] === "push").map((call) => call[2]);
+            const published = (run: StepRun): string[] => (JSON.parse(fs.readFileSync(path.join(run.workspace, "releases", "ledger.json"), "utf8")) as { entries: Inputs[] }).entries.map((entry) => `${String(entry.event)} ${String(entry.service)} ${String(entry.digest)} ${String(entry.sha)}`);
 
             const first = publishWith({ env, stubs: { node: REAL_TOOLS_IN_WORKSPACE, docker }, files: ledger });
             assert.equal(first.status, 0, first.output);
@@ -1101,7 +1051,7 @@ describe("the release flow (release.yml, rollback.yml)", function () {
             const env = (result: string): Record<string, string> => ({ RECORD_BRANCH: String((release.jobs.record.env as Inputs).RECORD_BRANCH), PROD_RESULT: result });
             const onlyStaging = runStepScript(take, { files: { ...main, ...staging }, stubs: noPending, env: env("failure") });
             assert.equal(onlyStaging.status, 0, onlyStaging.output);
-            const read = (run: ScriptRun, file: string): string => fs.readFileSync(path.join(run.workspace, file), "utf8");
+            const read = (run: StepRun, file: string): string => fs.readFileSync(path.join(run.workspace, file), "utf8");
             assert.deepEqual(RECORD_FILES.map((file) => read(onlyStaging, file)), [staging["$RUNNER_TEMP/ledger-staging/releases/ledger.json"], "staging deployed", "main"]);
             assert.match(fs.readFileSync(path.join(onlyStaging.temp, "body.md"), "utf8"), /deploy-prod: failure; Pulumi\.prod\.yaml and prod's ledger entries are not part of this record/);
 
