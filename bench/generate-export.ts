@@ -9,6 +9,7 @@
  *   node -r ts-node/register/transpile-only bench/generate-export.ts [count=10000] [file=export-<count>.json]
  */
 import * as fs from "fs";
+import { mulberry32 } from "../policies/test-support/seeded-random";
 
 const SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -46,20 +47,9 @@ export interface GeneratedExport {
     };
 }
 
-/** mulberry32: small, fast, deterministic. */
-function random(seed: number): () => number {
-    let state = seed >>> 0;
-    return () => {
-        state = (state + 0x6d2b79f5) >>> 0;
-        let t = state;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
 
 class Generator {
-    private readonly next = random(0x5eed);
+    private readonly next = mulberry32(0x5eed);
     readonly resources: GeneratedResource[] = [];
     private clock = Date.UTC(2026, 0, 5, 9, 0, 0);
     private awsProvider = "";

@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
+import { mulberry32 } from "./seeded-random";
 
 /**
  * Resource types taken at random from the installed provider SDKs, with the names of their real inputs:
@@ -14,20 +15,9 @@ export interface SdkType {
     readonly secretInputs: readonly string[];
 }
 
-/** mulberry32, seeded from the environment or the clock. */
-function generator(seed: number): () => number {
-    let state = seed >>> 0;
-    return () => {
-        state = (state + 0x6d2b79f5) >>> 0;
-        let t = state;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
 
 export const SDK_SEED = Number(process.env.PLATFORM_SDK_SEED ?? Date.now() % 2 ** 31);
-const next = generator(SDK_SEED);
+const next = mulberry32(SDK_SEED);
 
 function pick<T>(items: readonly T[]): T {
     return items[Math.floor(next() * items.length)];
